@@ -1,0 +1,130 @@
+using Dkms.Core.Primitives;
+using MessagePack;
+
+namespace Dkms.Core.Transactions;
+
+/// <summary>The type-specific part of a transaction. The union tag is the <see cref="TxType"/>.</summary>
+[Union((int)TxType.Inception, typeof(InceptionPayload))]
+[Union((int)TxType.Rotation, typeof(RotationPayload))]
+[Union((int)TxType.AddKeyAgreementKey, typeof(AddKeyAgreementKeyPayload))]
+[Union((int)TxType.RevokeKey, typeof(RevokeKeyPayload))]
+[Union((int)TxType.SetRecoveryPolicy, typeof(SetRecoveryPolicyPayload))]
+[Union((int)TxType.RecoveryStart, typeof(RecoveryStartPayload))]
+[Union((int)TxType.RecoveryCancel, typeof(RecoveryCancelPayload))]
+[Union((int)TxType.RecoveryFinalize, typeof(RecoveryFinalizePayload))]
+[Union((int)TxType.Deactivate, typeof(DeactivatePayload))]
+[Union((int)TxType.SetAgentPolicy, typeof(SetAgentPolicyPayload))]
+public abstract record TxPayload
+{
+    [IgnoreMember]
+    public abstract TxType Type { get; }
+}
+
+/// <summary>
+/// A signing configuration: the current keys and threshold, and the digests of the pre-rotated next
+/// keys with the threshold they will need. Empty <see cref="NextKeyDigests"/> means no further rotation.
+/// </summary>
+[MessagePackObject]
+public sealed record KeyConfig(
+    [property: Key(0)] PublicKey[] SigningKeys,
+    [property: Key(1)] int Threshold,
+    [property: Key(2)] Hash32[] NextKeyDigests,
+    [property: Key(3)] int NextThreshold);
+
+/// <summary>An X25519 key others use to encrypt to this identity.</summary>
+[MessagePackObject]
+public sealed record KeyAgreementKeyEntry(
+    [property: Key(0)] string Id,
+    [property: Key(1)] PublicKey Key,
+    [property: Key(2)] string Purpose);
+
+/// <summary>Social recovery: <see cref="Threshold"/> of <see cref="Trustees"/> may propose new keys, which take effect after <see cref="DelaySeconds"/> of block time.</summary>
+[MessagePackObject]
+public sealed record RecoveryPolicy(
+    [property: Key(0)] IdentityId[] Trustees,
+    [property: Key(1)] int Threshold,
+    [property: Key(2)] ulong DelaySeconds);
+
+[MessagePackObject]
+public sealed record InceptionPayload(
+    [property: Key(0)] KeyConfig Keys,
+    [property: Key(1)] KeyAgreementKeyEntry[] KeyAgreementKeys,
+    [property: Key(2)] RecoveryPolicy? Recovery) : TxPayload
+{
+    public override TxType Type => TxType.Inception;
+}
+
+[MessagePackObject]
+public sealed record RotationPayload([property: Key(0)] KeyConfig Keys) : TxPayload
+{
+    public override TxType Type => TxType.Rotation;
+}
+
+[MessagePackObject]
+public sealed record AddKeyAgreementKeyPayload([property: Key(0)] KeyAgreementKeyEntry Key) : TxPayload
+{
+    public override TxType Type => TxType.AddKeyAgreementKey;
+}
+
+/// <summary>
+/// Revokes a key-agreement key (by <see cref="KeyId"/>) or marks a former signing key compromised
+/// (by <see cref="SigningKey"/>); exactly one of the two is set. Signatures by a compromised key made
+/// at or after <see cref="CompromisedAtHeight"/> are reported invalid.
+/// </summary>
+[MessagePackObject]
+public sealed record RevokeKeyPayload(
+    [property: Key(0)] string? KeyId,
+    [property: Key(1)] PublicKey? SigningKey,
+    [property: Key(2)] ulong? CompromisedAtHeight) : TxPayload
+{
+    public override TxType Type => TxType.RevokeKey;
+}
+
+[MessagePackObject]
+public sealed record SetRecoveryPolicyPayload([property: Key(0)] RecoveryPolicy Policy) : TxPayload
+{
+    public override TxType Type => TxType.SetRecoveryPolicy;
+}
+
+[MessagePackObject]
+public sealed record RecoveryStartPayload([property: Key(0)] KeyConfig Proposed) : TxPayload
+{
+    public override TxType Type => TxType.RecoveryStart;
+}
+
+[MessagePackObject]
+public sealed record RecoveryCancelPayload : TxPayload
+{
+    public override TxType Type => TxType.RecoveryCancel;
+}
+
+[MessagePackObject]
+public sealed record RecoveryFinalizePayload : TxPayload
+{
+    public override TxType Type => TxType.RecoveryFinalize;
+}
+
+[MessagePackObject]
+public sealed record DeactivatePayload : TxPayload
+{
+    public override TxType Type => TxType.Deactivate;
+}
+
+/// <summary>One agent's new rights in a policy; <see cref="AgentRights.None"/> removes the agent.</summary>
+[MessagePackObject]
+public sealed record AgentChange(
+    [property: Key(0)] PublicKey Agent,
+    [property: Key(1)] AgentRights Rights);
+
+/// <summary>
+/// Creates or changes the subject's agent policy <see cref="PolicyId"/>. <see cref="AdminThreshold"/>,
+/// when set, changes how many distinct Admin agents must sign a change that needs Admin.
+/// </summary>
+[MessagePackObject]
+public sealed record SetAgentPolicyPayload(
+    [property: Key(0)] string PolicyId,
+    [property: Key(1)] AgentChange[] Changes,
+    [property: Key(2)] int? AdminThreshold) : TxPayload
+{
+    public override TxType Type => TxType.SetAgentPolicy;
+}
