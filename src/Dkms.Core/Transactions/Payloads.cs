@@ -51,18 +51,21 @@ public sealed record InceptionPayload(
     [property: Key(1)] KeyAgreementKeyEntry[] KeyAgreementKeys,
     [property: Key(2)] RecoveryPolicy? Recovery) : TxPayload
 {
+    [IgnoreMember]
     public override TxType Type => TxType.Inception;
 }
 
 [MessagePackObject]
 public sealed record RotationPayload([property: Key(0)] KeyConfig Keys) : TxPayload
 {
+    [IgnoreMember]
     public override TxType Type => TxType.Rotation;
 }
 
 [MessagePackObject]
 public sealed record AddKeyAgreementKeyPayload([property: Key(0)] KeyAgreementKeyEntry Key) : TxPayload
 {
+    [IgnoreMember]
     public override TxType Type => TxType.AddKeyAgreementKey;
 }
 
@@ -77,36 +80,42 @@ public sealed record RevokeKeyPayload(
     [property: Key(1)] PublicKey? SigningKey,
     [property: Key(2)] ulong? CompromisedAtHeight) : TxPayload
 {
+    [IgnoreMember]
     public override TxType Type => TxType.RevokeKey;
 }
 
 [MessagePackObject]
 public sealed record SetRecoveryPolicyPayload([property: Key(0)] RecoveryPolicy Policy) : TxPayload
 {
+    [IgnoreMember]
     public override TxType Type => TxType.SetRecoveryPolicy;
 }
 
 [MessagePackObject]
 public sealed record RecoveryStartPayload([property: Key(0)] KeyConfig Proposed) : TxPayload
 {
+    [IgnoreMember]
     public override TxType Type => TxType.RecoveryStart;
 }
 
 [MessagePackObject]
 public sealed record RecoveryCancelPayload : TxPayload
 {
+    [IgnoreMember]
     public override TxType Type => TxType.RecoveryCancel;
 }
 
 [MessagePackObject]
 public sealed record RecoveryFinalizePayload : TxPayload
 {
+    [IgnoreMember]
     public override TxType Type => TxType.RecoveryFinalize;
 }
 
 [MessagePackObject]
 public sealed record DeactivatePayload : TxPayload
 {
+    [IgnoreMember]
     public override TxType Type => TxType.Deactivate;
 }
 
@@ -126,5 +135,6 @@ public sealed record SetAgentPolicyPayload(
     [property: Key(1)] AgentChange[] Changes,
     [property: Key(2)] int? AdminThreshold) : TxPayload
 {
+    [IgnoreMember]
     public override TxType Type => TxType.SetAgentPolicy;
 }

@@ -1,1 +1,0 @@
-// The DKMS state machine: validation rules, state layout, authenticated state and block execution.

@@ -1,0 +1,159 @@
+using System.Collections.Concurrent;
+using Dkms.Core.Encoding;
+using Dkms.Core.Primitives;
+using Dkms.Core.Transactions;
+using Dkms.Ledger.Execution;
+using Dkms.Ledger.Merkle;
+using Dkms.Ledger.State;
+using Dkms.Storage;
+
+namespace Dkms.Ledger;
+
+/// <summary>
+/// The DKMS state machine over a key-value store. One writer (consensus) executes and commits
+/// blocks; any number of readers query committed state concurrently.
+/// </summary>
+public sealed partial class DkmsLedger
+{
+    private readonly IKeyValueStore _store;
+    private readonly ConcurrentDictionary<ulong, SparseMerkleTree> _trees = new();
+    private readonly Lock _commitLock = new();
+    private volatile Head _head;
+
+    private sealed record Head(ulong Height, ulong BlockTimeMs, SparseMerkleTree Tree);
+
+    private DkmsLedger(IKeyValueStore store, LedgerOptions options, Head head)
+    {
+        _store = store;
+        Options = options;
+        _head = head;
+        _trees[head.Height] = head.Tree;
+        Signatures = new SignatureCache(options.SignatureCacheCapacity);
+    }
+
+    public LedgerOptions Options { get; }
+
+    public string ChainId => Options.ChainId;
+
+    /// <summary>Height of the last committed block (0 before the first).</summary>
+    public ulong Height => _head.Height;
+
+    /// <summary>Block time of the last committed block, unix milliseconds.</summary>
+    public ulong LastBlockTimeMs => _head.BlockTimeMs;
+
+    /// <summary>State root after the last committed block.</summary>
+    public Hash32 StateRoot => _head.Tree.Root;
+
+    /// <summary>Verified-signature cache shared with the mempool.</summary>
+    public SignatureCache Signatures { get; }
+
+    /// <summary>
+    /// Opens the ledger kept in <paramref name="store"/>. The state tree is rebuilt from the
+    /// authenticated entries and must reproduce the state root recorded at the last commit; if it
+    /// does not, the store is damaged and opening fails rather than serving wrong state.
+    /// </summary>
+    public static DkmsLedger Open(IKeyValueStore store, LedgerOptions options)
+    {
+        var leaves = store.Scan(StateKeys.Authenticated).Select(kv => (Hash32.Sha256(kv.Key), Hash32.Sha256(kv.Value)));
+        var tree = SparseMerkleTree.Build(leaves);
+        var last = store.Get(StateKeys.LastCommitted);
+        if (last is null)
+        {
+            if (tree.Count != 0) throw new StorageException("the store holds state but no record of a committed height");
+            return new DkmsLedger(store, options, new Head(0, 0, tree));
+        }
+
+        var record = Codec.Decode<HeightRecord>(last);
+        if (record.StateRoot != tree.Root)
+        {
+            throw new StorageException($"state root mismatch at height {record.Height}: recorded {record.StateRoot}, rebuilt {tree.Root}");
+        }
+
+        return new DkmsLedger(store, options, new Head(record.Height, record.BlockTimeMs, tree));
+    }
+
+    /// <summary>
+    /// Admission check for the mempool: decoded shape, chain, duplicate, signatures (verified once and
+    /// cached) and every rule against committed state as if the transaction came next. Time-dependent
+    /// rules (a recovery's delay) are judged at <paramref name="atTimeMs"/>, by default the last block time.
+    /// </summary>
+    public TxResult CheckTransaction(Transaction tx, ulong? atTimeMs = null)
+    {
+        var head = _head;
+        var overlay = new StateOverlay(_store);
+        var time = Math.Max(head.BlockTimeMs, atTimeMs ?? 0);
+        return TransactionExecutor.Check(overlay, tx, ChainId, head.Height + 1, time, Signatures).Result;
+    }
+
+    /// <summary>
+    /// Executes <paramref name="txs"/> as block <paramref name="height"/> (the next height) at block time
+    /// <paramref name="blockTimeMs"/> on a copy-on-write overlay. Signatures not yet cached are verified in
+    /// parallel first. Rejected transactions change nothing; the result says which.
+    /// </summary>
+    public ExecutedBlock Execute(ulong height, ulong blockTimeMs, IReadOnlyList<Transaction> txs)
+    {
+        var head = _head;
+        if (height != head.Height + 1) throw new ArgumentException($"can only execute height {head.Height + 1}, got {height}", nameof(height));
+        if (blockTimeMs < head.BlockTimeMs) throw new ArgumentException($"block time {blockTimeMs} is before the last block's {head.BlockTimeMs}", nameof(blockTimeMs));
+
+        SignatureVerifier.Prefetch(txs, Signatures);
+
+        var overlay = new StateOverlay(_store);
+        var results = new TxResult[txs.Count];
+        var index = 0;
+        for (var i = 0; i < txs.Count; i++)
+        {
+            results[i] = TransactionExecutor.Execute(overlay, txs[i], ChainId, height, blockTimeMs, index, Signatures);
+            if (results[i].IsOk) index++;
+        }
+
+        var writes = overlay.AuthenticatedWrites();
+        var tree = head.Tree.Apply(writes.Select(kv => (Hash32.Sha256(kv.Key), (Hash32?)Hash32.Sha256(kv.Value))));
+        _ = tree.Root; // hash the new nodes now, on the executing thread, not lazily inside a query
+        return new ExecutedBlock(height, blockTimeMs, head.Tree.Root, txs, results, overlay, tree, writes);
+    }
+
+    /// <summary>
+    /// Commits an executed block in one synced write batch together with <paramref name="extra"/>
+    /// (the block itself and its commit certificate, from consensus). Throws if the block was not
+    /// executed on the current head. A storage failure throws and the ledger must not be used further.
+    /// </summary>
+    public void Commit(ExecutedBlock block, WriteBatch? extra = null)
+    {
+        lock (_commitLock)
+        {
+            var head = _head;
+            if (block.Height != head.Height + 1 || block.ParentStateRoot != head.Tree.Root)
+            {
+                throw new InvalidOperationException($"block {block.Height} was not executed on the current head (height {head.Height})");
+            }
+
+            var batch = new WriteBatch();
+            foreach (var kv in block.AuthenticatedWrites) batch.Put(kv.Key, kv.Value);
+            foreach (var e in block.Overlay.Events) batch.Put(StateKeys.Event(e.Identity, e.Sequence), Codec.Encode(e));
+            foreach (var (hash, loc) in block.Overlay.NewTransactions) batch.Put(StateKeys.Tx(hash), Codec.Encode(loc));
+            foreach (var p in block.Overlay.ChangedPolicies()) batch.Put(StateKeys.PolicyHistory(p.Owner, p.PolicyId, block.Height), Codec.Encode(p));
+
+            var record = Codec.Encode(new HeightRecord(block.Height, block.StateRoot, block.BlockTimeMs, block.Accepted.Count));
+            batch.Put(StateKeys.HeightRoot(block.Height), record);
+            batch.Put(StateKeys.LastCommitted, record);
+            if (extra is not null)
+            {
+                foreach (var (key, value) in extra.Operations)
+                {
+                    if (value is null) batch.Delete(key);
+                    else batch.Put(key, value);
+                }
+            }
+
+            _store.Write(batch, Options.SyncCommits);
+
+            _trees[block.Height] = block.Tree;
+            _head = new Head(block.Height, block.BlockTimeMs, block.Tree);
+            if (block.Height > (ulong)Options.ProofHistoryHeights)
+            {
+                _trees.TryRemove(block.Height - (ulong)Options.ProofHistoryHeights, out _);
+            }
+        }
+    }
+}

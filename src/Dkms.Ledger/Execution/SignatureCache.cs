@@ -1,0 +1,33 @@
+using System.Collections.Concurrent;
+using Dkms.Core.Primitives;
+
+namespace Dkms.Ledger.Execution;
+
+/// <summary>
+/// Hashes of transactions whose every signature has been verified. A transaction hash covers the
+/// whole signed encoding, so a hit means these exact signatures were checked; the mempool fills it on
+/// admission and block execution reads it, so a signature is verified once per node.
+/// Bounded by keeping two generations: when the young one fills, the old one is dropped.
+/// </summary>
+public sealed class SignatureCache(int capacity = 400_000)
+{
+    private readonly Lock _rotateLock = new();
+    private ConcurrentDictionary<Hash32, byte> _young = new();
+    private ConcurrentDictionary<Hash32, byte> _old = new();
+
+    public int Capacity { get; } = capacity;
+
+    public bool Contains(Hash32 txHash) => _young.ContainsKey(txHash) || _old.ContainsKey(txHash);
+
+    public void Add(Hash32 txHash)
+    {
+        _young.TryAdd(txHash, 0);
+        if (_young.Count < Capacity / 2) return;
+        lock (_rotateLock)
+        {
+            if (_young.Count < Capacity / 2) return;
+            _old = _young;
+            _young = new ConcurrentDictionary<Hash32, byte>();
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using Dkms.Core.Encoding;
+using Dkms.Core.Primitives;
+using Dkms.Core.Transactions;
+using Dkms.Ledger.Rules;
+using Dkms.Ledger.State;
+
+namespace Dkms.Ledger.Execution;
+
+/// <summary>Checks one transaction against an overlay and, if accepted, applies it there.</summary>
+internal static class TransactionExecutor
+{
+    private static ReadOnlySpan<byte> EventDomain => "DKMS/event/v1\0"u8;
+
+    /// <summary>All checks without applying: chain, duplicate, signatures, rules.</summary>
+    public static Verdict Check(StateOverlay overlay, Transaction tx, string chainId, ulong height, ulong blockTimeMs, SignatureCache cache)
+    {
+        if (tx.Body.ChainId != chainId)
+        {
+            return Verdict.Reject(ErrorCode.WrongChain, $"transaction is for chain '{tx.Body.ChainId}', this is '{chainId}'");
+        }
+
+        if (overlay.ContainsTransaction(tx.Hash)) return Verdict.Reject(ErrorCode.Duplicate, $"transaction {tx.Hash} is already committed");
+
+        var sig = SignatureVerifier.Verify(tx, cache);
+        if (!sig.IsOk) return sig;
+
+        return RuleEngine.Decide(new RuleContext(tx, overlay, height, blockTimeMs));
+    }
+
+    /// <summary>Checks and, when accepted, applies <paramref name="tx"/> as the block's transaction number <paramref name="index"/>.</summary>
+    public static TxResult Execute(StateOverlay overlay, Transaction tx, string chainId, ulong height, ulong blockTimeMs, int index, SignatureCache cache)
+    {
+        var verdict = Check(overlay, tx, chainId, height, blockTimeMs, cache);
+        if (!verdict.Result.IsOk) return verdict.Result;
+        Apply(overlay, tx, verdict.Effects!, height, blockTimeMs, index);
+        return TxResult.Success;
+    }
+
+    private static void Apply(StateOverlay overlay, Transaction tx, Effects effects, ulong height, ulong blockTimeMs, int index)
+    {
+        var previous = overlay.GetIdentity(tx.Subject)?.LastEventDigest ?? Hash32.Zero;
+        var digest = EventDigest(previous, tx.Hash);
+        var state = effects.Subject with { Sequence = tx.Sequence, LastEventDigest = digest, UpdatedAtHeight = height };
+        var stateBytes = Codec.Encode(state);
+
+        overlay.PutIdentity(state);
+        if (effects.Policy is not null) overlay.PutPolicy(effects.Policy);
+        foreach (var r in effects.RetiredKeys ?? []) overlay.PutRetiredKey(r);
+
+        var e = new EventRecord(tx.Subject, tx.Sequence, height, index, tx.Type, tx.Hash, previous, digest, blockTimeMs, tx.Encoded, stateBytes);
+        overlay.AddEvent(e, new TxLocation(height, index, tx.Subject, tx.Sequence));
+    }
+
+    /// <summary>Digest of an event: SHA-256(domain || previous digest || transaction hash).</summary>
+    public static Hash32 EventDigest(Hash32 previous, Hash32 txHash)
+    {
+        Span<byte> buf = stackalloc byte[EventDomain.Length + 2 * Hash32.Size];
+        EventDomain.CopyTo(buf);
+        previous.CopyTo(buf[EventDomain.Length..]);
+        txHash.CopyTo(buf[(EventDomain.Length + Hash32.Size)..]);
+        return Hash32.Sha256(buf);
+    }
+}

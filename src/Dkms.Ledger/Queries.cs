@@ -1,0 +1,150 @@
+using System.Buffers.Binary;
+using Dkms.Core.Encoding;
+using Dkms.Core.Primitives;
+using Dkms.Core.Transactions;
+using Dkms.Ledger.Merkle;
+using Dkms.Ledger.State;
+
+namespace Dkms.Ledger;
+
+/// <summary>
+/// A value of authenticated state with the proof that ties it to the state root of a height.
+/// <see cref="Value"/> is the encoded record, or null when the proof shows it is absent.
+/// </summary>
+public sealed record ProvenValue(ulong Height, Hash32 StateRoot, byte[] Key, byte[]? Value, MerkleProof Proof)
+{
+    /// <summary>Checks the proof against <see cref="StateRoot"/>; a caller that trusts a root from a certified block header checks against that.</summary>
+    public bool Verify(Hash32 trustedRoot) =>
+        Value is null ? StateProof.VerifyAbsent(trustedRoot, Key, Proof) : StateProof.VerifyValue(trustedRoot, Key, Value, Proof);
+}
+
+/// <summary>Whether a signing key of an identity was good at a height.</summary>
+public enum KeyValidity
+{
+    Valid,
+    /// <summary>The key was an identity's signing key then, but the owner has since said it was compromised from that height or earlier.</summary>
+    Compromised,
+    NotASigningKey,
+    UnknownIdentity,
+}
+
+/// <summary>The answer to "may this agent do this for this owner?".</summary>
+public sealed record AuthorizationResult(bool Authorized, AgentRights Rights, string Reason);
+
+public sealed partial class DkmsLedger
+{
+    /// <summary>Current key state, or null.</summary>
+    public IdentityState? GetIdentity(IdentityId id) => Decode<IdentityState>(_store.Get(StateKeys.Identity(id)));
+
+    /// <summary>Key state as of <paramref name="height"/> (after that block), or null if the identity did not exist then.</summary>
+    public IdentityState? GetIdentityAt(IdentityId id, ulong height)
+    {
+        var bytes = IdentityBytesAt(id, height);
+        return bytes is null ? null : Codec.Decode<IdentityState>(bytes);
+    }
+
+    /// <summary>The identity's events in order, from sequence <paramref name="fromSequence"/>, at most <paramref name="limit"/>.</summary>
+    public IReadOnlyList<EventRecord> GetEvents(IdentityId id, ulong fromSequence = 1, int limit = int.MaxValue)
+    {
+        var list = new List<EventRecord>();
+        foreach (var kv in _store.Scan(StateKeys.EventsOf(id)))
+        {
+            if (list.Count >= limit) break;
+            var e = Codec.Decode<EventRecord>(kv.Value);
+            if (e.Sequence >= fromSequence) list.Add(e);
+        }
+
+        return list;
+    }
+
+    public AgentPolicy? GetPolicy(IdentityId owner, string policyId) => Decode<AgentPolicy>(_store.Get(StateKeys.Policy(owner, policyId)));
+
+    public AgentPolicy? GetPolicyAt(IdentityId owner, string policyId, ulong height)
+    {
+        var bytes = PolicyBytesAt(owner, policyId, height);
+        return bytes is null ? null : Codec.Decode<AgentPolicy>(bytes);
+    }
+
+    /// <summary>Where a committed transaction is, or null.</summary>
+    public TxLocation? GetTransaction(Hash32 hash) => Decode<TxLocation>(_store.Get(StateKeys.Tx(hash)));
+
+    /// <summary>State root and block time of a committed height, or null.</summary>
+    public HeightRecord? GetHeight(ulong height) => Decode<HeightRecord>(_store.Get(StateKeys.HeightRoot(height)));
+
+    /// <summary>Whether <paramref name="agent"/> holds <paramref name="required"/> in the owner's policy at a height (default: latest).</summary>
+    public AuthorizationResult CheckAuthorization(IdentityId owner, string policyId, PublicKey agent, AgentRights required, ulong? height = null)
+    {
+        var at = height ?? Height;
+        var identity = GetIdentityAt(owner, at);
+        if (identity is null) return new(false, AgentRights.None, $"{owner} does not exist at height {at}");
+        if (identity.Status == IdentityStatus.Deactivated) return new(false, AgentRights.None, $"{owner} is deactivated");
+        var policy = GetPolicyAt(owner, policyId, at);
+        if (policy is null) return new(false, AgentRights.None, $"{owner} has no policy '{policyId}' at height {at}");
+        var rights = policy.RightsOf(agent);
+        // Admin implies every other right.
+        var effective = rights.HasFlag(AgentRights.Admin) ? AgentRights.All : rights;
+        return (effective & required) == required
+            ? new(true, rights, "authorized")
+            : new(false, rights, $"agent holds {rights}, needs {required}");
+    }
+
+    /// <summary>
+    /// Whether a signature by <paramref name="key"/> made at <paramref name="height"/> counts as the
+    /// identity's: the key must have been a signing key then, and not marked compromised at or before then.
+    /// </summary>
+    public KeyValidity CheckSigningKey(IdentityId id, PublicKey key, ulong height)
+    {
+        var then = GetIdentityAt(id, height);
+        if (then is null) return GetIdentity(id) is null ? KeyValidity.UnknownIdentity : KeyValidity.NotASigningKey;
+        if (!then.HasSigningKey(key)) return KeyValidity.NotASigningKey;
+        var retired = Decode<RetiredKeyRecord>(_store.Get(StateKeys.RetiredKey(id, key)));
+        return retired?.CompromisedAtHeight is { } c && height >= c ? KeyValidity.Compromised : KeyValidity.Valid;
+    }
+
+    /// <summary>The identity's key state at a height (default latest) with its proof, or null when that height's tree is no longer kept.</summary>
+    public ProvenValue? ProveIdentity(IdentityId id, ulong? height = null)
+    {
+        var at = height ?? Height;
+        return Prove(StateKeys.Identity(id), at, () => IdentityBytesAt(id, at));
+    }
+
+    /// <summary>An agent policy at a height (default latest) with its proof, or null when that height's tree is no longer kept.</summary>
+    public ProvenValue? ProvePolicy(IdentityId owner, string policyId, ulong? height = null)
+    {
+        var at = height ?? Height;
+        return Prove(StateKeys.Policy(owner, policyId), at, () => PolicyBytesAt(owner, policyId, at));
+    }
+
+    private ProvenValue? Prove(byte[] key, ulong height, Func<byte[]?> valueAt)
+    {
+        if (!_trees.TryGetValue(height, out var tree)) return null;
+        var value = valueAt();
+        var root = tree.Root;
+        return new ProvenValue(height, root, key, value, tree.Prove(Hash32.Sha256(key)));
+    }
+
+    private byte[]? IdentityBytesAt(IdentityId id, ulong height)
+    {
+        // Events are keyed by sequence, which grows with height: the newest event at or below the height wins.
+        foreach (var kv in _store.ScanReverse(StateKeys.EventsOf(id)))
+        {
+            var e = Codec.Decode<EventRecord>(kv.Value);
+            if (e.Height <= height) return e.StateAfter;
+        }
+
+        return null;
+    }
+
+    private byte[]? PolicyBytesAt(IdentityId owner, string policyId, ulong height)
+    {
+        foreach (var kv in _store.ScanReverse(StateKeys.PolicyHistoryOf(owner, policyId)))
+        {
+            var h = BinaryPrimitives.ReadUInt64BigEndian(kv.Key.AsSpan(kv.Key.Length - 8));
+            if (h <= height) return kv.Value;
+        }
+
+        return null;
+    }
+
+    private static T? Decode<T>(byte[]? bytes) where T : class => bytes is null ? null : Codec.Decode<T>(bytes);
+}

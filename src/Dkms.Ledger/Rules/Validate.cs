@@ -1,0 +1,64 @@
+using Dkms.Core.Primitives;
+using Dkms.Core.Transactions;
+using Dkms.Ledger.State;
+
+namespace Dkms.Ledger.Rules;
+
+/// <summary>Semantic checks of the parts of a body, shared by several transaction types.</summary>
+internal static class Validate
+{
+    public static TxResult KeyConfig(KeyConfig k)
+    {
+        if (k.SigningKeys.Length == 0) return Invalid("at least one signing key is required");
+        if (k.SigningKeys.Distinct().Count() != k.SigningKeys.Length) return Invalid("signing keys must be distinct");
+        if (k.SigningKeys.Any(key => key.IsZero)) return Invalid("a signing key is all zeros");
+        if (k.Threshold < 1 || k.Threshold > k.SigningKeys.Length)
+        {
+            return Invalid($"threshold {k.Threshold} must be between 1 and the number of signing keys ({k.SigningKeys.Length})");
+        }
+
+        if (k.NextKeyDigests.Distinct().Count() != k.NextKeyDigests.Length) return Invalid("next-key digests must be distinct");
+        if (k.NextKeyDigests.Length == 0)
+        {
+            if (k.NextThreshold != 0) return Invalid("next threshold must be 0 when no next keys are committed");
+        }
+        else if (k.NextThreshold < 1 || k.NextThreshold > k.NextKeyDigests.Length)
+        {
+            return Invalid($"next threshold {k.NextThreshold} must be between 1 and the number of next-key digests ({k.NextKeyDigests.Length})");
+        }
+
+        // Pre-rotation only protects if the next keys were never exposed: they must not be current keys.
+        foreach (var key in k.SigningKeys)
+        {
+            if (Array.IndexOf(k.NextKeyDigests, key.Digest()) >= 0) return Invalid("a next key must not also be a current signing key");
+        }
+
+        return TxResult.Success;
+    }
+
+    public static TxResult RecoveryPolicy(RecoveryPolicy p, IdentityId owner, IStateReader state)
+    {
+        if (p.Trustees.Length < 2) return Invalid("a recovery policy needs at least 2 trustees");
+        if (p.Trustees.Distinct().Count() != p.Trustees.Length) return Invalid("trustees must be distinct");
+        if (p.Threshold < 2 || p.Threshold > p.Trustees.Length)
+        {
+            return Invalid($"recovery threshold {p.Threshold} must be between 2 and the number of trustees ({p.Trustees.Length})");
+        }
+
+        if (p.DelaySeconds > Limits.MaxRecoveryDelaySeconds) return Invalid("recovery delay is longer than ten years");
+        foreach (var t in p.Trustees)
+        {
+            if (t == owner) return Invalid("an identity cannot be its own trustee");
+            var trustee = state.GetIdentity(t);
+            if (trustee is null) return TxResult.Fail(ErrorCode.UnknownIdentity, $"trustee {t} does not exist");
+            if (trustee.Status == IdentityStatus.Deactivated) return TxResult.Fail(ErrorCode.Deactivated, $"trustee {t} is deactivated");
+        }
+
+        return TxResult.Success;
+    }
+
+    public static TxResult KeyAgreementKey(KeyAgreementKeyEntry k) =>
+        k.Key.IsZero ? Invalid("key-agreement key is all zeros") : TxResult.Success;
+
+    public static TxResult Invalid(string message) => TxResult.Fail(ErrorCode.InvalidParameters, message);
+}

@@ -1,0 +1,34 @@
+using Dkms.Core.Primitives;
+using Dkms.Core.Transactions;
+using MessagePack;
+
+namespace Dkms.Ledger.State;
+
+/// <summary>
+/// An owner's agent authorization policy: which agent keys hold which rights, and how many distinct
+/// Admin agents must sign a change that needs Admin. Agents are kept sorted by key so the encoding
+/// (and so the state root) never depends on the order changes arrived in.
+/// </summary>
+[MessagePackObject]
+public sealed record AgentPolicy(
+    [property: Key(0)] IdentityId Owner,
+    [property: Key(1)] string PolicyId,
+    [property: Key(2)] int AdminThreshold,
+    [property: Key(3)] AgentEntry[] Agents,
+    [property: Key(4)] ulong UpdatedAtHeight)
+{
+    public AgentRights RightsOf(PublicKey agent)
+    {
+        foreach (var a in Agents)
+        {
+            if (a.Agent == agent) return a.Rights;
+        }
+
+        return AgentRights.None;
+    }
+}
+
+[MessagePackObject]
+public sealed record AgentEntry(
+    [property: Key(0)] PublicKey Agent,
+    [property: Key(1)] AgentRights Rights);

@@ -1,0 +1,16 @@
+using Dkms.Core.Primitives;
+
+namespace Dkms.Ledger.State;
+
+/// <summary>The ledger state a rule may read: committed state, possibly with a block's pending changes on top.</summary>
+public interface IStateReader
+{
+    IdentityState? GetIdentity(IdentityId id);
+
+    AgentPolicy? GetPolicy(IdentityId owner, string policyId);
+
+    RetiredKeyRecord? GetRetiredKey(IdentityId owner, PublicKey key);
+
+    /// <summary>True when a transaction with this hash is already committed (or accepted earlier in this block).</summary>
+    bool ContainsTransaction(Hash32 hash);
+}
