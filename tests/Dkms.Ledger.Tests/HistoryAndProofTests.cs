@@ -1,0 +1,124 @@
+using Dkms.Core.Encoding;
+using Dkms.Core.Transactions;
+using Dkms.Ledger.State;
+using Dkms.Ledger.Tests.Support;
+
+namespace Dkms.Ledger.Tests;
+
+public class HistoryAndProofTests
+{
+    [Fact]
+    public void Key_state_at_a_past_height_is_what_it_was_then()
+    {
+        using var h = new LedgerHarness();
+        var alice = h.Create(new Actor("alice"));
+        var created = h.Ledger.Height;
+        h.Block();
+        h.Accept(alice.Sign(new RotationPayload(alice.ConfigAt(1)), h.Seq(alice), alice.Next));
+
+        Assert.Null(h.Ledger.GetIdentityAt(alice.Id, created - 1));
+        Assert.Equal(alice.KeysAt(0).Select(k => k.PublicKey), h.Ledger.GetIdentityAt(alice.Id, created + 1)!.Keys.SigningKeys);
+        Assert.Equal(alice.KeysAt(1).Select(k => k.PublicKey), h.Ledger.GetIdentityAt(alice.Id, h.Ledger.Height)!.Keys.SigningKeys);
+    }
+
+    [Fact]
+    public void Event_history_is_a_hash_chain_ending_in_the_last_event_digest()
+    {
+        using var h = new LedgerHarness();
+        var alice = h.Create(new Actor("alice"));
+        for (var r = 1; r <= 3; r++) h.Accept(alice.Sign(new RotationPayload(alice.ConfigAt(r)), h.Seq(alice), alice.KeysAt(r)));
+
+        var events = h.Ledger.GetEvents(alice.Id);
+        Assert.Equal([TxType.Inception, TxType.Rotation, TxType.Rotation, TxType.Rotation], events.Select(e => e.Type));
+        var previous = Dkms.Core.Primitives.Hash32.Zero;
+        foreach (var e in events)
+        {
+            Assert.Equal(previous, e.PreviousDigest);
+            Assert.Equal(e.TxHash, TransactionCodec.Decode(e.Transaction).Hash);
+            previous = e.Digest;
+        }
+
+        Assert.Equal(previous, h.Ledger.GetIdentity(alice.Id)!.LastEventDigest);
+        Assert.Equal(2, h.Ledger.GetEvents(alice.Id, fromSequence: 3).Count);
+        var loc = h.Ledger.GetTransaction(events[1].TxHash)!;
+        Assert.Equal(events[1].Height, loc.Height);
+    }
+
+    [Fact]
+    public void Identity_proof_verifies_against_the_state_root_and_a_tampered_one_does_not()
+    {
+        using var h = new LedgerHarness();
+        var alice = h.Create(new Actor("alice"));
+        var proven = h.Ledger.ProveIdentity(alice.Id)!;
+        Assert.Equal(h.Ledger.StateRoot, proven.StateRoot);
+        Assert.True(proven.Verify(h.Ledger.StateRoot));
+        Assert.Equal(alice.Id, Codec.Decode<IdentityState>(proven.Value!).Id);
+
+        var tampered = (byte[])proven.Value!.Clone();
+        tampered[^1] ^= 1;
+        Assert.False((proven with { Value = tampered }).Verify(h.Ledger.StateRoot));
+        Assert.False((proven with { Value = null }).Verify(h.Ledger.StateRoot));
+    }
+
+    [Fact]
+    public void Absent_identity_and_policy_have_verifying_non_inclusion_proofs()
+    {
+        using var h = new LedgerHarness();
+        h.Create(new Actor("alice"));
+        var ghost = new Actor("ghost");
+        ghost.Incept();
+        var proven = h.Ledger.ProveIdentity(ghost.Id)!;
+        Assert.Null(proven.Value);
+        Assert.True(proven.Verify(h.Ledger.StateRoot));
+        var policy = h.Ledger.ProvePolicy(ghost.Id, "devices")!;
+        Assert.True(policy.Verify(h.Ledger.StateRoot));
+    }
+
+    [Fact]
+    public void Proofs_at_recent_past_heights_verify_against_that_heights_root()
+    {
+        using var h = new LedgerHarness();
+        var alice = h.Create(new Actor("alice"));
+        var agent = alice.Agent("phone");
+        h.Accept(alice.Sign(new SetAgentPolicyPayload("devices", [new AgentChange(agent.PublicKey, AgentRights.Prove)], null), h.Seq(alice), alice.Current));
+        var then = h.Ledger.Height;
+        var rootThen = h.Ledger.StateRoot;
+        h.Accept(alice.Sign(new SetAgentPolicyPayload("devices", [new AgentChange(agent.PublicKey, AgentRights.None)], null), h.Seq(alice), alice.Current));
+
+        var old = h.Ledger.ProvePolicy(alice.Id, "devices", then)!;
+        Assert.Equal(rootThen, old.StateRoot);
+        Assert.Equal(rootThen, h.Ledger.GetHeight(then)!.StateRoot);
+        Assert.True(old.Verify(rootThen));
+        Assert.Equal(AgentRights.Prove, Codec.Decode<AgentPolicy>(old.Value!).RightsOf(agent.PublicKey));
+        Assert.False(old.Verify(h.Ledger.StateRoot));
+        Assert.True(h.Ledger.ProveIdentity(alice.Id, then)!.Verify(rootThen));
+    }
+
+    [Fact]
+    public void Dropped_execution_changes_nothing_and_a_stale_block_cannot_be_committed()
+    {
+        using var h = new LedgerHarness();
+        var alice = new Actor("alice");
+        var root = h.Ledger.StateRoot;
+        var executed = h.Ledger.Execute(1, h.TimeMs, [alice.Incept()]);
+        Assert.True(executed.AllAccepted);
+        Assert.NotEqual(root, executed.StateRoot);
+        Assert.Equal(root, h.Ledger.StateRoot);
+        Assert.Null(h.Ledger.GetIdentity(alice.Id));
+
+        h.Block();
+        Assert.Throws<InvalidOperationException>(() => h.Ledger.Commit(executed));
+    }
+
+    [Fact]
+    public void Commit_is_one_write_batch_with_the_callers_extra_entries()
+    {
+        var store = new Dkms.Storage.MemoryStore();
+        using var h = new LedgerHarness(store);
+        var executed = h.Ledger.Execute(1, h.TimeMs, [new Actor("alice").Incept()]);
+        var before = store.BatchesWritten;
+        h.Ledger.Commit(executed, new Dkms.Storage.WriteBatch().Put("block/1"u8.ToArray(), [1, 2, 3]));
+        Assert.Equal(before + 1, store.BatchesWritten);
+        Assert.Equal([1, 2, 3], store.Get("block/1"u8));
+    }
+}

@@ -1,0 +1,153 @@
+using Dkms.Core.Primitives;
+using Dkms.Ledger.Merkle;
+
+namespace Dkms.Ledger.Tests.Merkle;
+
+public class SparseMerkleTreeTests
+{
+    private static Hash32 H(int i) => Hash32.Sha256(BitConverter.GetBytes(i));
+
+    private static (Hash32, Hash32)[] Entries(int n, int seed = 1) =>
+        [.. Enumerable.Range(0, n).Select(i => (H(i + seed * 1_000_000), H(-i - 1)))];
+
+    private static SparseMerkleTree Insert(IEnumerable<(Hash32 K, Hash32 V)> entries)
+    {
+        var t = SparseMerkleTree.Empty;
+        foreach (var (k, v) in entries) t = t.Set(k, v);
+        return t;
+    }
+
+    [Fact]
+    public void Empty_tree_has_the_zero_root_and_proves_absence()
+    {
+        var t = SparseMerkleTree.Empty;
+        Assert.Equal(Hash32.Zero, t.Root);
+        Assert.True(MerkleProofVerifier.VerifyExclusion(t.Root, H(1), t.Prove(H(1))));
+    }
+
+    [Fact]
+    public void Single_entry_root_is_its_leaf_hash()
+    {
+        var t = SparseMerkleTree.Empty.Set(H(1), H(2));
+        Assert.Equal(Hashing.Leaf(H(1), H(2)), t.Root);
+        Assert.True(MerkleProofVerifier.VerifyInclusion(t.Root, H(1), H(2), t.Prove(H(1))));
+        Assert.True(MerkleProofVerifier.VerifyExclusion(t.Root, H(3), t.Prove(H(3))));
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(17)]
+    [InlineData(500)]
+    public void Root_does_not_depend_on_insertion_order(int n)
+    {
+        var entries = Entries(n);
+        var expected = Insert(entries).Root;
+        var rnd = new Random(42);
+        for (var i = 0; i < 5; i++)
+        {
+            var shuffled = entries.OrderBy(_ => rnd.Next()).ToArray();
+            Assert.Equal(expected, Insert(shuffled).Root);
+        }
+
+        Assert.Equal(expected, SparseMerkleTree.Build(entries).Root);
+        Assert.Equal(n, SparseMerkleTree.Build(entries).Count);
+    }
+
+    [Fact]
+    public void Removing_entries_restores_earlier_roots_exactly()
+    {
+        var entries = Entries(300);
+        var small = Insert(entries.Take(100));
+        var big = Insert(entries);
+        var shrunk = big;
+        foreach (var (k, _) in entries.Skip(100).Reverse()) shrunk = shrunk.Remove(k);
+        Assert.Equal(small.Root, shrunk.Root);
+        Assert.Equal(100, shrunk.Count);
+        foreach (var (k, _) in entries.Take(100)) shrunk = shrunk.Remove(k);
+        Assert.Equal(Hash32.Zero, shrunk.Root);
+        Assert.Equal(0, shrunk.Count);
+    }
+
+    [Fact]
+    public void Updates_leave_older_versions_unchanged()
+    {
+        var entries = Entries(200);
+        var v1 = Insert(entries);
+        var root1 = v1.Root;
+        var v2 = v1.Apply(entries.Take(50).Select(e => (e.Item1, (Hash32?)H(7))));
+        Assert.NotEqual(root1, v2.Root);
+        Assert.Equal(root1, v1.Root);
+        Assert.True(v1.TryGetValueHash(entries[0].Item1, out var old));
+        Assert.Equal(entries[0].Item2, old);
+        Assert.True(MerkleProofVerifier.VerifyInclusion(root1, entries[0].Item1, entries[0].Item2, v1.Prove(entries[0].Item1)));
+    }
+
+    [Fact]
+    public void Every_present_key_has_a_verifying_inclusion_proof_and_absent_keys_verifying_exclusion_proofs()
+    {
+        var entries = Entries(1000);
+        var t = SparseMerkleTree.Build(entries);
+        foreach (var (k, v) in entries)
+        {
+            var p = t.Prove(k);
+            Assert.True(MerkleProofVerifier.VerifyInclusion(t.Root, k, v, p));
+            Assert.False(MerkleProofVerifier.VerifyExclusion(t.Root, k, p));
+            Assert.False(MerkleProofVerifier.VerifyInclusion(t.Root, k, H(123456), p));
+        }
+
+        int emptyPath = 0, otherLeaf = 0;
+        for (var i = 0; i < 1000; i++)
+        {
+            var absent = H(-5_000_000 - i);
+            var p = t.Prove(absent);
+            Assert.True(MerkleProofVerifier.VerifyExclusion(t.Root, absent, p));
+            if (p.LeafKeyHash is null) emptyPath++;
+            else otherLeaf++;
+        }
+
+        // Both kinds of exclusion proof were exercised.
+        Assert.True(emptyPath > 0 && otherLeaf > 0, $"empty paths {emptyPath}, other leaves {otherLeaf}");
+    }
+
+    [Fact]
+    public void Tampered_proofs_do_not_verify()
+    {
+        var entries = Entries(64);
+        var t = SparseMerkleTree.Build(entries);
+        var (k, v) = entries[10];
+        var proof = t.Prove(k);
+        Assert.True(proof.Siblings.Length > 0);
+
+        for (var i = 0; i < proof.Siblings.Length; i++)
+        {
+            var bytes = proof.Siblings[i].ToArray();
+            bytes[0] ^= 0x80;
+            var siblings = (Hash32[])proof.Siblings.Clone();
+            siblings[i] = new Hash32(bytes);
+            Assert.False(MerkleProofVerifier.VerifyInclusion(t.Root, k, v, proof with { Siblings = siblings }));
+        }
+
+        Assert.False(MerkleProofVerifier.VerifyInclusion(t.Root, k, v, proof with { Siblings = proof.Siblings[1..] }));
+        Assert.False(MerkleProofVerifier.VerifyInclusion(t.Root, k, v, proof with { Siblings = [.. proof.Siblings, Hash32.Zero] }));
+        Assert.False(MerkleProofVerifier.VerifyInclusion(t.Root, k, v, proof with { LeafValueHash = H(99) }));
+        Assert.False(MerkleProofVerifier.VerifyInclusion(t.Root, k, v, proof with { Siblings = new Hash32[300] }));
+        // An exclusion proof that drops the leaf found on the path must not show absence.
+        Assert.False(MerkleProofVerifier.VerifyExclusion(t.Root, k, proof with { LeafKeyHash = null, LeafValueHash = null }));
+        Assert.False(MerkleProofVerifier.VerifyInclusion(H(5), k, v, proof));
+    }
+
+    [Fact]
+    public void Keys_sharing_a_long_prefix_produce_a_chain_that_proves_and_collapses()
+    {
+        var a = new byte[32];
+        var b = new byte[32];
+        b[3] = 0x01; // first difference at bit 31
+        var ka = new Hash32(a);
+        var kb = new Hash32(b);
+        var t = SparseMerkleTree.Empty.Set(ka, H(1)).Set(kb, H(2));
+        var p = t.Prove(kb);
+        Assert.Equal(32, p.Siblings.Length);
+        Assert.True(MerkleProofVerifier.VerifyInclusion(t.Root, kb, H(2), p));
+        Assert.Equal(Hashing.Leaf(ka, H(1)), t.Remove(kb).Root);
+    }
+}
