@@ -25,7 +25,15 @@ public sealed class RocksDbStore : IKeyValueStore
     /// <summary>Opens the database in <paramref name="path"/>, creating it if missing.</summary>
     public static RocksDbStore Open(string path)
     {
-        Directory.CreateDirectory(path);
+        try
+        {
+            Directory.CreateDirectory(path);
+        }
+        catch (IOException e)
+        {
+            throw new StorageException($"cannot create the data directory {path}: {e.Message}", e);
+        }
+
         var table = new BlockBasedTableOptions()
             .SetFilterPolicy(BloomFilterPolicy.Create(10, false))
             .SetBlockCache(Cache.CreateLru(64UL * 1024 * 1024));
