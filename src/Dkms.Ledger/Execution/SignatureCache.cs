@@ -15,7 +15,14 @@ public sealed class SignatureCache(int capacity = 400_000)
     private ConcurrentDictionary<Hash32, byte> _young = new();
     private ConcurrentDictionary<Hash32, byte> _old = new();
 
+    private long _verifications;
+
     public int Capacity { get; } = capacity;
+
+    /// <summary>Transactions whose signatures were actually verified (cache misses); for metrics and tests.</summary>
+    public long Verifications => Interlocked.Read(ref _verifications);
+
+    internal void CountVerification() => Interlocked.Increment(ref _verifications);
 
     public bool Contains(Hash32 txHash) => _young.ContainsKey(txHash) || _old.ContainsKey(txHash);
 

@@ -10,6 +10,7 @@ public static class SignatureVerifier
     public static TxResult Verify(Transaction tx, SignatureCache cache)
     {
         if (cache.Contains(tx.Hash)) return TxResult.Success;
+        cache.CountVerification();
         var message = tx.SigningMessage();
         for (var i = 0; i < tx.Signatures.Count; i++)
         {
