@@ -8,7 +8,8 @@ namespace Dkms.Storage;
 /// </summary>
 public sealed class MemoryStore : IKeyValueStore
 {
-    private ImmutableSortedDictionary<byte[], byte[]> _data = ImmutableSortedDictionary.Create<byte[], byte[]>(ByteKeyComparer.Instance);
+    // Values by key, and the same keys in a sorted list so prefix scans can binary-search their start.
+    private Data _data = new(ImmutableSortedDictionary.Create<byte[], byte[]>(ByteKeyComparer.Instance), []);
     private readonly Lock _writeLock = new();
 
     /// <summary>Number of batches written; tests use it to see that a commit is one write.</summary>
@@ -26,14 +27,24 @@ public sealed class MemoryStore : IKeyValueStore
     {
         lock (_writeLock)
         {
-            var b = _data.ToBuilder();
+            var values = _data.Values.ToBuilder();
+            var keys = _data.Keys.ToBuilder();
             foreach (var (key, value) in batch.Operations)
             {
-                if (value is null) b.Remove(key);
-                else b[key.ToArray()] = value.ToArray();
+                var i = keys.BinarySearch(key, ByteKeyComparer.Instance);
+                if (value is null)
+                {
+                    if (i >= 0) keys.RemoveAt(i);
+                    values.Remove(key);
+                    continue;
+                }
+
+                var copy = key.ToArray();
+                if (i < 0) keys.Insert(~i, copy);
+                values[copy] = value.ToArray();
             }
 
-            _data = b.ToImmutable();
+            _data = new Data(values.ToImmutable(), keys.ToImmutable());
             BatchesWritten++;
         }
     }
@@ -42,7 +53,9 @@ public sealed class MemoryStore : IKeyValueStore
     {
     }
 
-    private sealed class View(ImmutableSortedDictionary<byte[], byte[]> data) : IKeyValueSnapshot
+    private sealed record Data(ImmutableSortedDictionary<byte[], byte[]> Values, ImmutableList<byte[]> Keys);
+
+    private sealed class View(Data data) : IKeyValueSnapshot
     {
         public byte[]? Get(ReadOnlySpan<byte> key) => Get(data, key);
 
@@ -54,14 +67,32 @@ public sealed class MemoryStore : IKeyValueStore
         {
         }
 
-        internal static byte[]? Get(ImmutableSortedDictionary<byte[], byte[]> d, ReadOnlySpan<byte> key) =>
-            d.TryGetValue(key.ToArray(), out var v) ? v : null;
+        internal static byte[]? Get(Data d, ReadOnlySpan<byte> key) =>
+            d.Values.TryGetValue(key.ToArray(), out var v) ? v : null;
 
-        // The immutable map has no range seek; a linear filter is fine for the sizes tests use.
-        internal static IEnumerable<KeyValuePair<byte[], byte[]>> Scan(ImmutableSortedDictionary<byte[], byte[]> d, byte[] prefix) =>
-            d.Where(kv => ByteKeyComparer.HasPrefix(kv.Key, prefix));
+        internal static IEnumerable<KeyValuePair<byte[], byte[]>> Scan(Data d, byte[] prefix)
+        {
+            for (var i = First(d.Keys, prefix); i < d.Keys.Count && ByteKeyComparer.HasPrefix(d.Keys[i], prefix); i++)
+            {
+                yield return new(d.Keys[i], d.Values[d.Keys[i]]);
+            }
+        }
 
-        internal static IEnumerable<KeyValuePair<byte[], byte[]>> ScanReverse(ImmutableSortedDictionary<byte[], byte[]> d, byte[] prefix) =>
-            Scan(d, prefix).Reverse();
+        internal static IEnumerable<KeyValuePair<byte[], byte[]>> ScanReverse(Data d, byte[] prefix)
+        {
+            var end = First(d.Keys, prefix);
+            while (end < d.Keys.Count && ByteKeyComparer.HasPrefix(d.Keys[end], prefix)) end++;
+            for (var i = end - 1; i >= 0 && ByteKeyComparer.HasPrefix(d.Keys[i], prefix); i--)
+            {
+                yield return new(d.Keys[i], d.Values[d.Keys[i]]);
+            }
+        }
+
+        /// <summary>Index of the first key not less than <paramref name="prefix"/>: where keys with that prefix begin.</summary>
+        private static int First(ImmutableList<byte[]> keys, byte[] prefix)
+        {
+            var i = keys.BinarySearch(prefix, ByteKeyComparer.Instance);
+            return i >= 0 ? i : ~i;
+        }
     }
 }
