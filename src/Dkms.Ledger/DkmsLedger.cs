@@ -73,6 +73,45 @@ public sealed partial class DkmsLedger
     }
 
     /// <summary>
+    /// Writes the genesis validator set into an empty ledger (height 0). It becomes part of the
+    /// authenticated state, so the genesis state root commits to it.
+    /// </summary>
+    public void InitializeGenesis(IReadOnlyList<ValidatorEntry> validators)
+    {
+        lock (_commitLock)
+        {
+            var head = _head;
+            if (head.Height != 0 || _store.Get(StateKeys.Validators) is not null) throw new InvalidOperationException("genesis was already written");
+            var check = Rules.GovernanceRules.Check([.. validators]);
+            if (!check.IsOk) throw new ArgumentException(check.Message, nameof(validators));
+
+            var state = Codec.Encode(new ValidatorSetState([.. validators], null, 0, 0));
+            var tree = head.Tree.Set(Hash32.Sha256(StateKeys.Validators), Hash32.Sha256(state));
+            var record = Codec.Encode(new HeightRecord(0, tree.Root, head.BlockTimeMs, 0));
+            var batch = new WriteBatch()
+                .Put(StateKeys.Validators, state)
+                .Put(StateKeys.ValidatorHistory(0), Codec.Encode(validators.ToArray()))
+                .Put(StateKeys.HeightRoot(0), record)
+                .Put(StateKeys.LastCommitted, record);
+            _store.Write(batch, Options.SyncCommits);
+            _trees[0] = tree;
+            _head = head with { Tree = tree };
+        }
+    }
+
+    /// <summary>The validators in force at <paramref name="height"/> (known up to two heights past the last commit), or null before genesis.</summary>
+    public ValidatorEntry[]? ValidatorSetAt(ulong height)
+    {
+        foreach (var kv in _store.ScanReverse(StateKeys.ValidatorHistoryAll))
+        {
+            var from = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(kv.Key.AsSpan(1));
+            if (from <= height) return Codec.Decode<ValidatorEntry[]>(kv.Value);
+        }
+
+        return null;
+    }
+
+    /// <summary>
     /// Admission check for the mempool: decoded shape, chain, duplicate, signatures (verified once and
     /// cached) and every rule against committed state as if the transaction came next. Time-dependent
     /// rules (a recovery's delay) are judged at <paramref name="atTimeMs"/>, by default the last block time.
@@ -99,6 +138,12 @@ public sealed partial class DkmsLedger
         SignatureVerifier.Prefetch(txs, Signatures);
 
         var overlay = new StateOverlay(_store);
+        // A validator-set change reaching its activation height becomes the current set.
+        if (overlay.GetValidators() is { Pending: not null } vs && height >= vs.PendingFromHeight)
+        {
+            overlay.PutValidators(vs with { Current = vs.Pending, Pending = null, PendingFromHeight = 0 });
+        }
+
         var results = new TxResult[txs.Count];
         var index = 0;
         for (var i = 0; i < txs.Count; i++)
@@ -133,6 +178,11 @@ public sealed partial class DkmsLedger
             foreach (var e in block.Overlay.Events) batch.Put(StateKeys.Event(e.Identity, e.Sequence), Codec.Encode(e));
             foreach (var (hash, loc) in block.Overlay.NewTransactions) batch.Put(StateKeys.Tx(hash), Codec.Encode(loc));
             foreach (var p in block.Overlay.ChangedPolicies()) batch.Put(StateKeys.PolicyHistory(p.Owner, p.PolicyId, block.Height), Codec.Encode(p));
+
+            if (block.Overlay.ChangedValidators is { Pending: not null } vs && vs.PendingFromHeight == block.Height + Governance.ActivationDelay)
+            {
+                batch.Put(StateKeys.ValidatorHistory(vs.PendingFromHeight), Codec.Encode(vs.Pending));
+            }
 
             var record = Codec.Encode(new HeightRecord(block.Height, block.StateRoot, block.BlockTimeMs, block.Accepted.Count));
             batch.Put(StateKeys.HeightRoot(block.Height), record);

@@ -24,6 +24,7 @@ public class TransactionEncodingTests
         new RecoveryFinalizePayload(),
         new DeactivatePayload(),
         new SetAgentPolicyPayload("devices", [new AgentChange(Pk, AgentRights.Prove | AgentRights.ProveGrant)], 2),
+        new SetValidatorsPayload([new ValidatorEntry(Pk, "127.0.0.1:7000", 10)]),
     ];
 
     [Theory]

@@ -14,6 +14,7 @@ namespace Dkms.Core.Transactions;
 [Union((int)TxType.RecoveryFinalize, typeof(RecoveryFinalizePayload))]
 [Union((int)TxType.Deactivate, typeof(DeactivatePayload))]
 [Union((int)TxType.SetAgentPolicy, typeof(SetAgentPolicyPayload))]
+[Union((int)TxType.SetValidators, typeof(SetValidatorsPayload))]
 public abstract record TxPayload
 {
     [IgnoreMember]
@@ -137,4 +138,34 @@ public sealed record SetAgentPolicyPayload(
 {
     [IgnoreMember]
     public override TxType Type => TxType.SetAgentPolicy;
+}
+
+/// <summary>A validator as the ledger knows it: its Ed25519 node key, its peer address (host:port) and voting power.</summary>
+[MessagePackObject]
+public sealed record ValidatorEntry(
+    [property: Key(0)] PublicKey NodeKey,
+    [property: Key(1)] string Address,
+    [property: Key(2)] long Power);
+
+/// <summary>
+/// Governance: the new validator set. The subject is <see cref="Governance.Subject"/>; the sequence is the
+/// validator set's own counter. Takes effect two heights after the block that commits it.
+/// </summary>
+[MessagePackObject]
+public sealed record SetValidatorsPayload([property: Key(0)] ValidatorEntry[] Validators) : TxPayload
+{
+    [IgnoreMember]
+    public override TxType Type => TxType.SetValidators;
+}
+
+/// <summary>Constants of validator-set governance.</summary>
+public static class Governance
+{
+    /// <summary>The reserved subject of governance transactions (no identity can derive to all zeros in practice).</summary>
+    public static readonly IdentityId Subject = new(UInt128.Zero);
+
+    /// <summary>A set committed at height H is in force from height H + <see cref="ActivationDelay"/>.</summary>
+    public const ulong ActivationDelay = 2;
+
+    public const int MaxValidators = 64;
 }

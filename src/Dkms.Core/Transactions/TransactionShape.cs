@@ -27,6 +27,9 @@ public static class TransactionShape
             RevokeKeyPayload p => p.KeyId is { Length: > Limits.MaxNameLength } ? Bad("key id too long") : TxResult.Success,
             SetRecoveryPolicyPayload p => CheckRecovery(p.Policy),
             SetAgentPolicyPayload p => CheckAgentPolicy(p),
+            SetValidatorsPayload p => p.Validators is null || p.Validators.Length > Governance.MaxValidators || p.Validators.Any(v => v?.Address is null || v.Address.Length > 255)
+                ? Bad($"validator list missing, longer than {Governance.MaxValidators}, or with a bad address")
+                : TxResult.Success,
             RecoveryCancelPayload or RecoveryFinalizePayload or DeactivatePayload => TxResult.Success,
             _ => Bad("unknown payload type"),
         };

@@ -13,4 +13,6 @@ public enum TxType : byte
     RecoveryFinalize = 8,
     Deactivate = 9,
     SetAgentPolicy = 10,
+    /// <summary>Governance: replaces the validator set; authorized by more than 2/3 of the current voting power.</summary>
+    SetValidators = 11,
 }

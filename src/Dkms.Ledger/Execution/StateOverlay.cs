@@ -20,6 +20,9 @@ internal sealed class StateOverlay(IKeyValueReader committed) : IStateReader
     private readonly HashSet<(IdentityId, string)> _dirtyPolicies = [];
     private readonly HashSet<(IdentityId, PublicKey)> _dirtyRetired = [];
     private readonly List<EventRecord> _events = [];
+    private ValidatorSetState? _validators;
+    private bool _validatorsLoaded;
+    private bool _validatorsDirty;
 
     public IReadOnlyList<EventRecord> Events => _events;
 
@@ -58,6 +61,27 @@ internal sealed class StateOverlay(IKeyValueReader committed) : IStateReader
         return r;
     }
 
+    public ValidatorSetState? GetValidators()
+    {
+        if (!_validatorsLoaded)
+        {
+            _validators = Load<ValidatorSetState>(StateKeys.Validators);
+            _validatorsLoaded = true;
+        }
+
+        return _validators;
+    }
+
+    public void PutValidators(ValidatorSetState state)
+    {
+        _validators = state;
+        _validatorsLoaded = true;
+        _validatorsDirty = true;
+    }
+
+    /// <summary>The validator set written by this block, if any.</summary>
+    public ValidatorSetState? ChangedValidators => _validatorsDirty ? _validators : null;
+
     public bool ContainsTransaction(Hash32 hash) => _newTxs.ContainsKey(hash) || committed.Get(StateKeys.Tx(hash)) is not null;
 
     public void PutIdentity(IdentityState state)
@@ -84,6 +108,9 @@ internal sealed class StateOverlay(IKeyValueReader committed) : IStateReader
         _newTxs[e.TxHash] = location;
     }
 
+    /// <summary>Records a transaction that is not an identity event (governance).</summary>
+    public void AddTransaction(Hash32 hash, TxLocation location) => _newTxs[hash] = location;
+
     /// <summary>
     /// The authenticated (state-root) writes of this block, sorted by key so that everything derived
     /// from them is independent of dictionary order.
@@ -94,6 +121,7 @@ internal sealed class StateOverlay(IKeyValueReader committed) : IStateReader
         foreach (var id in _dirtyIdentities) writes.Add(new(StateKeys.Identity(id), Codec.Encode(_identities[id]!)));
         foreach (var key in _dirtyPolicies) writes.Add(new(StateKeys.Policy(key.Item1, key.Item2), Codec.Encode(_policies[key]!)));
         foreach (var key in _dirtyRetired) writes.Add(new(StateKeys.RetiredKey(key.Item1, key.Item2), Codec.Encode(_retired[key]!)));
+        if (_validatorsDirty) writes.Add(new(StateKeys.Validators, Codec.Encode(_validators!)));
         writes.Sort((a, b) => ByteKeyComparer.Instance.Compare(a.Key, b.Key));
         return writes;
     }

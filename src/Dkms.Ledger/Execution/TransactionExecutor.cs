@@ -38,9 +38,17 @@ internal static class TransactionExecutor
 
     private static void Apply(StateOverlay overlay, Transaction tx, Effects effects, ulong height, ulong blockTimeMs, int index)
     {
+        if (effects.Validators is not null)
+        {
+            // Governance is not an identity: no event chain, but the transaction is indexed like any other.
+            overlay.PutValidators(effects.Validators);
+            overlay.AddTransaction(tx.Hash, new TxLocation(height, index, tx.Subject, tx.Sequence));
+            return;
+        }
+
         var previous = overlay.GetIdentity(tx.Subject)?.LastEventDigest ?? Hash32.Zero;
         var digest = EventDigest(previous, tx.Hash);
-        var state = effects.Subject with { Sequence = tx.Sequence, LastEventDigest = digest, UpdatedAtHeight = height };
+        var state = effects.Subject! with { Sequence = tx.Sequence, LastEventDigest = digest, UpdatedAtHeight = height };
         var stateBytes = Codec.Encode(state);
 
         overlay.PutIdentity(state);

@@ -10,7 +10,7 @@ internal readonly record struct RuleContext(Transaction Tx, IStateReader State, 
 /// What an accepted transaction changes. <see cref="Subject"/> is the subject's new state before the
 /// executor stamps sequence, event digest and height on it.
 /// </summary>
-internal sealed record Effects(IdentityState Subject, AgentPolicy? Policy = null, IReadOnlyList<RetiredKeyRecord>? RetiredKeys = null);
+internal sealed record Effects(IdentityState? Subject, AgentPolicy? Policy = null, IReadOnlyList<RetiredKeyRecord>? RetiredKeys = null, ValidatorSetState? Validators = null);
 
 /// <summary>A rule's verdict: either effects to apply or a rejection.</summary>
 internal readonly record struct Verdict(TxResult Result, Effects? Effects)

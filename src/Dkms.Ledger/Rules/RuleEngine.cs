@@ -14,6 +14,8 @@ internal static class RuleEngine
     {
         var tx = c.Tx;
         if (tx.Body.Payload is InceptionPayload inception) return IdentityRules.Inception(c, inception);
+        if (tx.Body.Payload is SetValidatorsPayload validators) return GovernanceRules.SetValidators(c, validators);
+        if (tx.Subject == Governance.Subject) return Verdict.Reject(ErrorCode.InvalidParameters, "the governance subject accepts only SetValidators");
 
         var s = c.State.GetIdentity(tx.Subject);
         if (s is null) return Verdict.Reject(ErrorCode.UnknownIdentity, $"{tx.Subject} does not exist");

@@ -17,12 +17,14 @@ public static class StateKeys
     private const byte IdentityTag = (byte)'i';
     private const byte PolicyTag = (byte)'p';
     private const byte RetiredKeyTag = (byte)'k';
+    private const byte ValidatorsTag = (byte)'v';
 
     private const byte EventPrefix = (byte)'e';
     private const byte PolicyHistoryPrefix = (byte)'h';
     private const byte TxIndexPrefix = (byte)'t';
     private const byte HeightRootPrefix = (byte)'r';
     private const byte MetaPrefix = (byte)'m';
+    private const byte ValidatorHistoryPrefix = (byte)'g';
 
     public static readonly byte[] Authenticated = [AuthenticatedPrefix];
 
@@ -36,6 +38,9 @@ public static class StateKeys
     /// <summary>s k &lt;owner&gt; &lt;key&gt; → <see cref="RetiredKeyRecord"/>.</summary>
     public static byte[] RetiredKey(IdentityId owner, PublicKey key) =>
         [.. Build([AuthenticatedPrefix, RetiredKeyTag], owner), .. key.ToArray()];
+
+    /// <summary>s v → <see cref="ValidatorSetState"/>.</summary>
+    public static readonly byte[] Validators = [AuthenticatedPrefix, ValidatorsTag];
 
     /// <summary>e &lt;id&gt; &lt;sequence, big-endian&gt; → <see cref="EventRecord"/>.</summary>
     public static byte[] Event(IdentityId id, ulong sequence) => WithNumber(EventsOf(id), sequence);
@@ -57,6 +62,11 @@ public static class StateKeys
 
     /// <summary>r &lt;height&gt; → <see cref="HeightRecord"/>.</summary>
     public static byte[] HeightRoot(ulong height) => WithNumber([HeightRootPrefix], height);
+
+    /// <summary>g &lt;activation height&gt; → the validator list in force from that height.</summary>
+    public static byte[] ValidatorHistory(ulong fromHeight) => WithNumber([ValidatorHistoryPrefix], fromHeight);
+
+    public static readonly byte[] ValidatorHistoryAll = [ValidatorHistoryPrefix];
 
     public static readonly byte[] LastCommitted = [MetaPrefix, .. "last"u8];
 
