@@ -1,60 +1,92 @@
-using Dkms.Core.Encoding;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using Dkms.Core.Primitives;
-using Dkms.Wallet.Crypto;
+using Dkms.Wallet.Encryption;
 using Dkms.Wallet.Keys;
 using Dkms.Wallet.Shamir;
 using MessagePack;
 
 namespace Dkms.Wallet.Recovery;
 
-/// <summary>Who a social-recovery share belongs to: the owner, the share set, its threshold and the share's index.</summary>
-[MessagePackObject]
-public sealed record ShareLabel(
-    [property: Key(0)] IdentityId Owner,
-    [property: Key(1)] byte[] SetId,
-    [property: Key(2)] int Threshold,
-    [property: Key(3)] int Index);
-
 /// <summary>
-/// A Shamir share of an owner's master secret sealed to one holder's X25519 key. The label is
-/// bound as associated data, so a share cannot be passed off as belonging to another owner or set.
+/// A social-recovery share sealed to one holder's X25519 key (a trustee, or a requester after
+/// re-sealing). The labels are in the clear so a holder can see what it holds, and are bound as the
+/// sealed box context: altering one makes the box fail to open.
 /// </summary>
 [MessagePackObject]
 public sealed record SealedShare(
-    [property: Key(0)] ShareLabel Label,
-    [property: Key(1)] byte[] Sealed)
+    [property: Key(0)] string Owner,
+    [property: Key(1)] ulong ShareSetId,
+    [property: Key(2)] byte Threshold,
+    [property: Key(3)] byte ShareIndex,
+    [property: Key(4)] PublicKey Holder,
+    [property: Key(5)] byte[] Box)
 {
-    /// <summary>Splits <paramref name="masterSecret"/> threshold-of-n and seals share i to <paramref name="trustees"/>[i].</summary>
-    public static SealedShare[] SplitAndSeal(IdentityId owner, byte[] masterSecret, int threshold, IReadOnlyList<PublicKey> trustees)
+    public override string ToString() => $"SealedShare({Owner}, set {ShareSetId:x16}, share {ShareIndex + 1}, threshold {Threshold}, to {Holder})";
+
+    internal byte[] Context() => Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
+        $"dkms/v1/recovery-share/{Owner}/{ShareSetId:x16}/{Threshold}/{ShareIndex}"));
+}
+
+/// <summary>Sealing, unsealing and re-sealing of social-recovery shares (SPEC §4).</summary>
+public static class ShareSealing
+{
+    /// <summary>Seals <paramref name="share"/> of <paramref name="owner"/>'s master secret to a trustee's key-agreement key.</summary>
+    public static SealedShare Seal(ShamirShare share, string owner, PublicKey holder, IRandomSource? random = null)
     {
-        var setId = System.Security.Cryptography.RandomNumberGenerator.GetBytes(16);
-        var shares = SecretSharing.Split(threshold, trustees.Count, masterSecret);
-        return [.. shares.Select((s, i) => Seal(new ShareLabel(owner, setId, threshold, s.Index), s.Value, trustees[i]))];
-    }
-
-    public static SealedShare Seal(ShareLabel label, byte[] share, PublicKey holder) => new(label, SealedBox.Seal(holder, share, Codec.Encode(label)));
-
-    /// <summary>Opens the share with the holder's key, checking it is a share of <paramref name="expectedOwner"/>.</summary>
-    public Share Unseal(AgreementKey holder, IdentityId expectedOwner)
-    {
-        if (Label.Owner != expectedOwner) throw new ShareException($"this share belongs to {Label.Owner}, not {expectedOwner}");
-        return new Share((byte)Label.Index, SealedBox.Open(holder, Sealed, Codec.Encode(Label)));
-    }
-
-    /// <summary>A trustee's step: open with its own key and seal again to the requester's fresh key.</summary>
-    public SealedShare Reseal(AgreementKey trustee, PublicKey requester) =>
-        Seal(Label, Unseal(trustee, Label.Owner).Value, requester);
-
-    /// <summary>Combines shares opened by the requester; all must be of one owner and set, and the digest check catches a forged share.</summary>
-    public static byte[] Combine(IReadOnlyList<SealedShare> shares, AgreementKey requester, IdentityId owner)
-    {
-        if (shares.Count == 0) throw new ShareException("no shares given");
-        var label = shares[0].Label;
-        if (shares.Any(s => !s.Label.SetId.AsSpan().SequenceEqual(label.SetId) || s.Label.Threshold != label.Threshold))
+        var sealedShare = new SealedShare(owner, share.SetId, share.Threshold, share.Index, holder, []);
+        var plain = share.ToBytes();
+        try
         {
-            throw new ShareException("shares come from different share sets");
+            return sealedShare with { Box = SealedBox.Seal(holder, plain, sealedShare.Context(), random) };
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plain);
+        }
+    }
+
+    /// <summary>
+    /// Opens a share held by <paramref name="holder"/>, checking that it belongs to
+    /// <paramref name="expectedOwner"/> and, when given, to <paramref name="expectedSetId"/>.
+    /// </summary>
+    public static ShamirShare Unseal(SealedShare sealedShare, X25519KeyPair holder, string expectedOwner, ulong? expectedSetId = null)
+    {
+        if (sealedShare.Owner != expectedOwner || (expectedSetId is { } id && sealedShare.ShareSetId != id))
+        {
+            throw new ShareException(ShareError.ForeignShare, $"share is labelled for {sealedShare.Owner} set {sealedShare.ShareSetId:x16}, not the expected owner/set");
         }
 
-        return SecretSharing.Combine(label.Threshold, [.. shares.Select(s => s.Unseal(requester, owner))]);
+        if (sealedShare.Holder != holder.PublicKey) throw new DecryptionException("share is sealed to another holder");
+        var plain = SealedBox.Open(holder, sealedShare.Box, sealedShare.Context());
+        try
+        {
+            var share = ShamirShare.FromBytes(plain);
+            if (share.SetId != sealedShare.ShareSetId || share.Threshold != sealedShare.Threshold || share.Index != sealedShare.ShareIndex)
+            {
+                throw new ShareException(ShareError.ForeignShare, "sealed share content does not match its labels");
+            }
+
+            return share;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plain);
+        }
+    }
+
+    /// <summary>A trustee re-seals its share to a requester's fresh key, keeping the labels.</summary>
+    public static SealedShare Reseal(SealedShare sealedShare, X25519KeyPair trustee, PublicKey requester, IRandomSource? random = null)
+    {
+        var share = Unseal(sealedShare, trustee, sealedShare.Owner, sealedShare.ShareSetId);
+        try
+        {
+            return Seal(share, sealedShare.Owner, requester, random);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(share.Value);
+        }
     }
 }

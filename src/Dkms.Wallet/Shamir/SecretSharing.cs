@@ -1,75 +1,89 @@
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 
 namespace Dkms.Wallet.Shamir;
 
-/// <summary>A share: its x coordinate (member or group index) and the share value.</summary>
-public sealed record Share(byte Index, byte[] Value);
+/// <summary>One share of a plain m-of-n split: the set it belongs to, its threshold and index.</summary>
+public sealed record ShamirShare(ulong SetId, byte Threshold, byte Index, byte[] Value)
+{
+    /// <summary>Never prints the share value.</summary>
+    public override string ToString() => $"ShamirShare(set {SetId:x16}, {Index + 1} of threshold {Threshold})";
 
-/// <summary>Thrown when shares cannot be combined: too few, inconsistent, corrupted or foreign.</summary>
-public sealed class ShareException(string message) : Exception(message);
+    public byte[] ToBytes()
+    {
+        var bytes = new byte[10 + Value.Length];
+        BinaryPrimitives.WriteUInt64BigEndian(bytes, SetId);
+        bytes[8] = Threshold;
+        bytes[9] = Index;
+        Value.CopyTo(bytes, 10);
+        return bytes;
+    }
+
+    public static ShamirShare FromBytes(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length < 10 + ShamirCore.DigestLength + 1) throw new ShareException(ShareError.Inconsistent, "share too short");
+        return new ShamirShare(BinaryPrimitives.ReadUInt64BigEndian(bytes), bytes[8], bytes[9], bytes[10..].ToArray());
+    }
+}
 
 /// <summary>
-/// m-of-n Shamir secret sharing over GF(256) with a digest check, as SLIP-0039 specifies it: the
-/// polynomial also passes through x = 254, whose value is HMAC-SHA256(R, secret)[..4] ‖ R for a random
-/// R, and the secret sits at x = 255. Combining checks the digest, so a corrupted or foreign share is
-/// detected instead of producing a wrong secret.
+/// m-of-n Shamir secret sharing over GF(256) (2 ≤ m ≤ n ≤ 16) with the SLIP-0039 digest share, so a
+/// wrong share makes <see cref="Combine"/> throw instead of returning a wrong secret.
 /// </summary>
 public static class SecretSharing
 {
-    public const int MaxShares = 16;
-    private const byte DigestIndex = 254;
-    private const byte SecretIndex = 255;
-    private const int DigestLength = 4;
-
-    /// <summary>Splits <paramref name="secret"/> (at least 16 bytes) into <paramref name="count"/> shares, any <paramref name="threshold"/> of which recover it.</summary>
-    public static Share[] Split(int threshold, int count, byte[] secret, Action<Span<byte>>? random = null)
+    public static IReadOnlyList<ShamirShare> Split(ReadOnlySpan<byte> secret, int threshold, int count, IRandomSource? random = null)
     {
-        random ??= RandomNumberGenerator.Fill;
-        if (threshold < 1 || threshold > count) throw new ArgumentException($"threshold {threshold} must be between 1 and the share count {count}");
-        if (count > MaxShares) throw new ArgumentException($"at most {MaxShares} shares");
-        if (secret.Length < DigestLength + 1) throw new ArgumentException("secret too short");
-
-        if (threshold == 1) return [.. Enumerable.Range(0, count).Select(i => new Share((byte)i, (byte[])secret.Clone()))];
-
-        var points = new List<(byte X, byte[] Y)>();
-        for (var i = 0; i < threshold - 2; i++)
+        random ??= SystemRandomSource.Instance;
+        if (threshold < 2 || threshold > count || count > ShamirCore.MaxShares)
         {
-            var y = new byte[secret.Length];
-            random(y);
-            points.Add(((byte)i, y));
+            throw new ShareException(ShareError.InvalidParameters, "need 2 <= threshold <= count <= 16");
         }
 
-        var r = new byte[secret.Length - DigestLength];
-        random(r);
-        var digestShare = new byte[secret.Length];
-        Digest(r, secret).CopyTo(digestShare, 0);
-        r.CopyTo(digestShare, DigestLength);
-
-        var basePoints = new List<(byte X, byte[] Y)>(points) { (DigestIndex, digestShare), (SecretIndex, secret) };
-        var shares = points.Select(p => new Share(p.X, p.Y)).ToList();
-        for (var i = threshold - 2; i < count; i++) shares.Add(new Share((byte)i, GF256.Interpolate(basePoints, (byte)i)));
-        return [.. shares];
+        Span<byte> id = stackalloc byte[8];
+        random.Fill(id);
+        var setId = BinaryPrimitives.ReadUInt64BigEndian(id);
+        var values = ShamirCore.Split(threshold, count, secret, random);
+        return values.Select((v, i) => new ShamirShare(setId, (byte)threshold, (byte)i, v)).ToList();
     }
 
-    /// <summary>Recovers the secret from exactly the shares given (at least <paramref name="threshold"/>, distinct indices, equal lengths).</summary>
-    public static byte[] Combine(int threshold, IReadOnlyList<Share> shares)
+    public static byte[] Combine(IReadOnlyCollection<ShamirShare> shares)
     {
-        if (shares.Count < threshold) throw new ShareException($"insufficient shares: {shares.Count} given, {threshold} needed");
-        if (shares.Select(s => s.Index).Distinct().Count() != shares.Count) throw new ShareException("share indices must be distinct");
-        if (shares.Select(s => s.Value.Length).Distinct().Count() != 1) throw new ShareException("shares have different lengths");
-        if (threshold == 1) return (byte[])shares[0].Value.Clone();
-
-        var points = shares.Take(threshold).Select(s => (s.Index, s.Value)).ToList();
-        var secret = GF256.Interpolate(points, SecretIndex);
-        var digestShare = GF256.Interpolate(points, DigestIndex);
-        var expected = Digest(digestShare[DigestLength..], secret);
-        if (!CryptographicOperations.FixedTimeEquals(expected, digestShare.AsSpan(0, DigestLength)))
+        if (shares.Count == 0) throw new ShareException(ShareError.InsufficientShares, "no shares");
+        var first = shares.First();
+        if (shares.Any(s => s.SetId != first.SetId || s.Threshold != first.Threshold))
         {
-            throw new ShareException("share digest check failed: a share is corrupted or belongs to another secret");
+            throw new ShareException(ShareError.Inconsistent, "shares come from different sets");
+        }
+
+        var distinct = shares.DistinctBy(s => s.Index).ToList();
+        if (distinct.Count < first.Threshold)
+        {
+            throw new ShareException(ShareError.InsufficientShares, $"insufficient shares: need {first.Threshold}, got {distinct.Count}");
+        }
+
+        foreach (var group in shares.GroupBy(s => s.Index))
+        {
+            if (group.Any(s => !CryptographicOperations.FixedTimeEquals(s.Value, group.First().Value)))
+            {
+                throw new ShareException(ShareError.DuplicateShare, "two different shares claim the same index");
+            }
+        }
+
+        var used = distinct.Take(first.Threshold).ToList();
+        var xs = used.Select(s => s.Index).ToList();
+        var ys = used.Select(s => s.Value).ToList();
+        var secret = ShamirCore.Combine(first.Threshold, xs, ys);
+        // shares beyond the threshold must lie on the same polynomial, or one of them is corrupted
+        foreach (var extra in distinct.Skip(first.Threshold))
+        {
+            if (extra.Value.Length != ys[0].Length || !CryptographicOperations.FixedTimeEquals(Gf256.Interpolate(xs, ys, extra.Index), extra.Value))
+            {
+                CryptographicOperations.ZeroMemory(secret);
+                throw new ShareException(ShareError.DigestMismatch, $"share {extra.Index + 1} is inconsistent with the others");
+            }
         }
 
         return secret;
     }
-
-    private static byte[] Digest(byte[] randomPart, byte[] secret) => HMACSHA256.HashData(randomPart, secret)[..DigestLength];
 }
