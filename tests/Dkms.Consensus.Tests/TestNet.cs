@@ -127,6 +127,10 @@ public sealed class TestNet : IDisposable
         for (var t = 0; t < steps; t++)
         {
             if (watch.All(i => Apps[i].Tip.Height >= height)) return true;
+            if (Environment.GetEnvironmentVariable("SIMTRACE") is not null && t % 500 == 0)
+            {
+                System.IO.File.AppendAllText("/tmp/simtrace.log", $"t={t} " + string.Join(" | ", Enumerable.Range(0, Count).Select(i => Drivers[i] is { } d ? $"{i}: h={d.Machine.Height} r={d.Machine.Round} s={d.Machine.Step} w={d.Machine.IsWaitingForTransactions} tip={Apps[i].Tip.Height}" : $"{i}: down")) + "\n");
+            }
             if (feedEveryMs > 0 && t % feedEveryMs == 0) Submit(3);
             Time.Advance(TimeSpan.FromMilliseconds(1));
         }

@@ -41,19 +41,43 @@ public sealed class ValidatorSet
     public long PowerOf(PublicKey key) => _power.GetValueOrDefault(key);
 
     /// <summary>
-    /// proposer(h, r) of the paper: weighted round-robin. Slot (h + r) mod total power falls into one
-    /// validator's share of the cumulative power, so each validator proposes in proportion to its power
-    /// and every validator computes the same answer.
+    /// proposer(h, r) of the paper: smooth weighted round-robin (each validator proposes in proportion to its
+    /// power, turns interleaved, so a crashed validator costs one round at a time, not a run of rounds).
+    /// Turn (h + r) of the cycle of length total/gcd(powers); every validator computes the same answer.
     /// </summary>
     public PublicKey Proposer(ulong height, int round)
     {
-        var slot = (long)((height + (ulong)round) % (ulong)TotalPower);
-        foreach (var v in _validators)
+        var cycle = _cycle ??= BuildCycle();
+        return cycle[(int)((height + (ulong)round) % (ulong)cycle.Length)];
+    }
+
+    private PublicKey[]? _cycle;
+
+    /// <summary>The smooth weighted round-robin sequence (credit += power; pick the largest credit; it pays the total).</summary>
+    private PublicKey[] BuildCycle()
+    {
+        var g = _validators.Aggregate(0L, (a, v) => Gcd(a, v.Power));
+        var weights = _validators.Select(v => v.Power / g).ToArray();
+        var total = weights.Sum();
+        if (total > 100_000) weights = weights.Select(w => Math.Max(1, w * 100_000 / total)).ToArray(); // bound the cycle
+        total = weights.Sum();
+        var credit = new long[weights.Length];
+        var cycle = new PublicKey[total];
+        for (var k = 0; k < total; k++)
         {
-            if (slot < v.Power) return v.PublicKey;
-            slot -= v.Power;
+            var best = 0;
+            for (var i = 0; i < weights.Length; i++)
+            {
+                credit[i] += weights[i];
+                if (credit[i] > credit[best]) best = i;
+            }
+
+            credit[best] -= total;
+            cycle[k] = _validators[best].PublicKey;
         }
 
-        throw new InvalidOperationException("unreachable: slot below total power");
+        return cycle;
     }
+
+    private static long Gcd(long a, long b) => b == 0 ? a : Gcd(b, a % b);
 }
