@@ -21,7 +21,7 @@ public sealed class TestNet : IDisposable
     private readonly Func<ConsensusOptions, ConsensusOptions>? _configure;
     private long _txCounter;
 
-    public TestNet(int n, int seed, Func<ConsensusOptions, ConsensusOptions>? configure = null, bool start = true)
+    public TestNet(int n, int seed, Func<ConsensusOptions, ConsensusOptions>? configure = null, bool start = true, int? genesisCount = null)
     {
         _random = new Random(seed);
         _configure = configure;
@@ -29,7 +29,7 @@ public sealed class TestNet : IDisposable
         Network = new SimulatedNetwork(Time, seed);
         Network.Tap = Observe;
         Signers = Enumerable.Range(0, n).Select(i => Ed25519Signer.FromSeed(Seed(i))).ToArray();
-        Genesis = new ValidatorSet(Signers.Select(s => new Validator(s.PublicKey, 10)));
+        Genesis = new ValidatorSet(Signers.Take(genesisCount ?? n).Select(s => new Validator(s.PublicKey, 10)));
         Apps = Signers.Select(_ => new InMemoryApplication(Genesis)).ToArray();
         Stores = Signers.Select(_ => new InMemoryConsensusStore()).ToArray();
         Drivers = new SynchronousDriver?[n];
@@ -127,10 +127,6 @@ public sealed class TestNet : IDisposable
         for (var t = 0; t < steps; t++)
         {
             if (watch.All(i => Apps[i].Tip.Height >= height)) return true;
-            if (Environment.GetEnvironmentVariable("SIMTRACE") is not null && t % 500 == 0)
-            {
-                System.IO.File.AppendAllText("/tmp/simtrace.log", $"t={t} " + string.Join(" | ", Enumerable.Range(0, Count).Select(i => Drivers[i] is { } d ? $"{i}: h={d.Machine.Height} r={d.Machine.Round} s={d.Machine.Step} w={d.Machine.IsWaitingForTransactions} tip={Apps[i].Tip.Height}" : $"{i}: down")) + "\n");
-            }
             if (feedEveryMs > 0 && t % feedEveryMs == 0) Submit(3);
             Time.Advance(TimeSpan.FromMilliseconds(1));
         }

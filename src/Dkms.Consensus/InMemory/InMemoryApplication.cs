@@ -14,7 +14,7 @@ public sealed class InMemoryApplication : IConsensusApplication
 {
     public static ReadOnlySpan<byte> ValidatorSetPrefix => "VALSET\0"u8;
 
-    private readonly List<byte[]> _pending = new();
+    private readonly List<(Hash32 Hash, byte[] Tx)> _pending = new();
     private readonly HashSet<Hash32> _pendingHashes = new();
     private readonly HashSet<Hash32> _committedTxs = new();
     private readonly List<(Block Block, CommitCertificate Certificate, Hash32 StateRoot)> _chain = new();
@@ -44,7 +44,7 @@ public sealed class InMemoryApplication : IConsensusApplication
         foreach (var tx in txs)
         {
             var h = Hash32.Sha256(tx);
-            if (!_committedTxs.Contains(h) && _pendingHashes.Add(h)) _pending.Add(tx);
+            if (!_committedTxs.Contains(h) && _pendingHashes.Add(h)) _pending.Add((h, tx));
         }
     }
 
@@ -52,7 +52,7 @@ public sealed class InMemoryApplication : IConsensusApplication
     {
         var selected = new List<byte[]>();
         var bytes = 0;
-        foreach (var tx in _pending)
+        foreach (var (_, tx) in _pending)
         {
             if (selected.Count >= maxCount || bytes + tx.Length > maxBytes) break;
             if (Reject(tx) || !IsWellFormed(tx)) continue; // an honest proposer leaves invalid transactions out
@@ -87,9 +87,11 @@ public sealed class InMemoryApplication : IConsensusApplication
         {
             var h = Hash32.Sha256(tx);
             _committedTxs.Add(h);
-            if (_pendingHashes.Remove(h)) _pending.RemoveAll(p => Hash32.Sha256(p) == h);
+            _pendingHashes.Remove(h);
             if (tx.AsSpan().StartsWith(ValidatorSetPrefix)) _sets[block.Height + ValidatorSetChange.Delay] = ParseValidatorSet(tx);
         }
+
+        _pending.RemoveAll(p => !_pendingHashes.Contains(p.Hash));
     }
 
     public bool TryGetCommitted(ulong height, out Block block, out CommitCertificate certificate)
