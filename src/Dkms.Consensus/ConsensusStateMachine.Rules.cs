@@ -169,7 +169,9 @@ public sealed partial class ConsensusStateMachine
     private void Rebroadcast()
     {
         if (_signedProposals.TryGetValue(Round, out var p)) _out.Add(new BroadcastAction(ConsensusMessage.Encode(p)));
-        foreach (var v in _signedVotes.Values.Where(v => v.Round >= Round - 1))
+        // All rounds, not just the current one: a re-proposal in round r with validRound vr (line 28) needs
+        // the prevotes of round vr, which a peer may have lost long ago.
+        foreach (var v in _signedVotes.Values)
         {
             _out.Add(new BroadcastAction(ConsensusMessage.Encode(v)));
         }

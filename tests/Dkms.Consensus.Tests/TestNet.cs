@@ -134,6 +134,10 @@ public sealed class TestNet : IDisposable
         return watch.All(i => Apps[i].Tip.Height >= height);
     }
 
+    public string Describe() => string.Join(" | ", Enumerable.Range(0, Count).Select(i => Drivers[i] is { } d
+        ? $"{i}: h={d.Machine.Height} r={d.Machine.Round} {d.Machine.Step} waiting={d.Machine.IsWaitingForTransactions} pending={Apps[i].PendingCount}"
+        : $"{i}: down"));
+
     public ulong MinHeight(IEnumerable<int> nodes) => nodes.Min(i => Apps[i].Tip.Height);
 
     /// <summary>The safety invariant: no two nodes committed different blocks at one height, and each certificate verifies.</summary>
