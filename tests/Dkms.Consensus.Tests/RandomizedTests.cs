@@ -6,7 +6,7 @@ namespace Dkms.Consensus.Tests;
 public sealed class RandomizedTests(ITestOutputHelper output)
 {
     /// <summary>Seeds run by the CI test; sized to take well under a minute on 2 cores.</summary>
-    private const int Seeds = 60;
+    private const int Seeds = 240;
 
     [Fact]
     public void Random_faults_over_many_seeds_never_fork_and_the_chain_progresses_once_the_network_is_stable()
