@@ -10,6 +10,7 @@ public sealed partial class ConsensusStateMachine
     private readonly List<ConsensusEvent> _future = new();
     private readonly Dictionary<PublicKey, (ulong Height, DateTimeOffset At)> _served = new();
     private readonly Dictionary<PublicKey, (ulong Height, DateTimeOffset At)> _requested = new();
+    private readonly HashSet<(PublicKey, ulong, int, VoteType)> _evidenceKeys = new();
     private bool _catchUpScheduled;
 
     private void OnProposal(PublicKey from, Proposal p)
@@ -56,7 +57,8 @@ public sealed partial class ConsensusStateMachine
     {
         var power = _validators.PowerOf(v.Validator);
         var earlier = _log.Votes(v.Round, v.Type).Add(v, power, out _);
-        if (earlier is not null)
+        // One piece of evidence per (validator, round, type) and height: replayed conflicting votes must not grow memory.
+        if (earlier is not null && _evidenceKeys.Add((v.Validator, v.Height, v.Round, v.Type)))
         {
             _logger.LogWarning("equivocation by {Validator}: {First} and {Second}", v.Validator, earlier, v);
             _evidence.Add(new EquivocationEvidence(earlier, v));
