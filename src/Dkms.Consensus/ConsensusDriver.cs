@@ -30,7 +30,9 @@ public abstract class ConsensusDriver : IDisposable
     public event Action<Block, CommitCertificate>? Committed;
 
     /// <summary>Messages that did not decode (garbage from a faulty or malicious peer); dropped.</summary>
-    public int MalformedMessages { get; private set; }
+    public int MalformedMessages => _malformed;
+
+    private int _malformed;
 
     public abstract void Post(ConsensusEvent e);
 
@@ -39,7 +41,7 @@ public abstract class ConsensusDriver : IDisposable
     {
         if (!Codec.TryDecode<ConsensusMessage>(bytes, out var m, out _) || m is null || ToEvent(from, m) is not { } e)
         {
-            MalformedMessages++;
+            Interlocked.Increment(ref _malformed); // Deliver runs on transport threads
             return;
         }
 
