@@ -1,0 +1,47 @@
+namespace Dkms.Consensus;
+
+/// <summary>Engine settings. Durations grow with the round as base + round * increment (paper §3: timeouts
+/// must grow so that eventually they exceed the unknown message delay).</summary>
+public sealed record ConsensusOptions
+{
+    public required string ChainId { get; init; }
+
+    public TimeSpan TimeoutPropose { get; init; } = TimeSpan.FromMilliseconds(300);
+    public TimeSpan TimeoutProposeIncrement { get; init; } = TimeSpan.FromMilliseconds(100);
+    public TimeSpan TimeoutPrevote { get; init; } = TimeSpan.FromMilliseconds(100);
+    public TimeSpan TimeoutPrevoteIncrement { get; init; } = TimeSpan.FromMilliseconds(50);
+    public TimeSpan TimeoutPrecommit { get; init; } = TimeSpan.FromMilliseconds(100);
+    public TimeSpan TimeoutPrecommitIncrement { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>How long a proposer waits after a round starts to gather a batch (tens of ms).</summary>
+    public TimeSpan BatchDelay { get; init; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>Most transactions / bytes in one block.</summary>
+    public int MaxBlockTransactions { get; init; } = 1000;
+    public int MaxBlockBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>When false an idle chain waits for transactions instead of committing empty blocks.</summary>
+    public bool CreateEmptyBlocks { get; init; }
+
+    /// <summary>A block timestamp may be at most this far ahead of the validator's clock, else it votes nil.</summary>
+    public TimeSpan MaxClockDrift { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Period of re-sending this node's proposal and votes of the current height (covers lost messages).</summary>
+    public TimeSpan RebroadcastInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How long messages of the next height may be seen before asking peers for the missed block.</summary>
+    public TimeSpan CatchUpDelay { get; init; } = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>Messages of future heights kept for replay (bounded memory).</summary>
+    public int MaxBufferedMessages { get; init; } = 10_000;
+
+    /// <summary>Votes for rounds further than this beyond the current round are ignored (bounded memory).</summary>
+    public int MaxRoundLookahead { get; init; } = 100;
+
+    /// <summary>Capacity of the engine's event channel.</summary>
+    public int EventQueueCapacity { get; init; } = 10_000;
+
+    public TimeSpan ProposeTimeout(int round) => TimeoutPropose + TimeoutProposeIncrement * round;
+    public TimeSpan PrevoteTimeout(int round) => TimeoutPrevote + TimeoutPrevoteIncrement * round;
+    public TimeSpan PrecommitTimeout(int round) => TimeoutPrecommit + TimeoutPrecommitIncrement * round;
+}

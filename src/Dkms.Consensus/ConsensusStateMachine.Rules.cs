@@ -1,0 +1,193 @@
+using Dkms.Core.Blocks;
+using Dkms.Core.Primitives;
+using Microsoft.Extensions.Logging;
+
+namespace Dkms.Consensus;
+
+/// <summary>The upon-rules of Algorithm 1, re-evaluated after every input until none fires.</summary>
+public sealed partial class ConsensusStateMachine
+{
+    private void Evaluate()
+    {
+        var height = Height;
+        var fired = true;
+        while (fired && !_waitingForTransactions && height == Height)
+        {
+            fired = TryDecide() || TrySkipRound() || TryPrevoteOnProposal() || TryLockOrUpdateValid() || TryPrecommitNil();
+            ScheduleVoteTimeouts();
+        }
+    }
+
+    /// <summary>Lines 49-54: PROPOSAL(h, r, v, *) and 2f+1 PRECOMMIT(h, r, id(v)) in any round r, valid(v): decide v.</summary>
+    private bool TryDecide()
+    {
+        foreach (var round in _log.PrecommitRounds.ToArray())
+        {
+            var votes = _log.Votes(round, VoteType.Precommit);
+            foreach (var (hash, power) in votes.Tallies)
+            {
+                if (hash.IsZero || power < _validators.QuorumPower) continue;
+                if (!_log.Blocks.TryGetValue(hash, out var block) || !IsValid(block)) continue;
+                var certificate = CommitCertificate.FromPrecommits(Height, round, hash, votes.For(hash));
+                Decide(block, certificate);
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Line 55: f+1 messages of a round above ours: join that round (line 56).</summary>
+    private bool TrySkipRound()
+    {
+        var target = -1;
+        foreach (var (round, power) in _log.SenderPower)
+        {
+            if (round > Round && power >= _validators.OneThirdPlusPower && round > target) target = round;
+        }
+
+        if (target < 0) return false;
+        StartRound(target);
+        return true;
+    }
+
+    /// <summary>Lines 22-27 (fresh proposal, vr = -1) and lines 28-33 (re-proposal with a 2f+1 prevote quorum in vr).</summary>
+    private bool TryPrevoteOnProposal()
+    {
+        if (Step != Step.Propose || !_log.Proposals.TryGetValue(Round, out var p)) return false;
+        var v = p.Block;
+        if (p.ValidRound == -1)
+        {
+            // Line 23: valid(v) ∧ (lockedRound = -1 ∨ lockedValue = v).
+            var ok = IsValid(v) && (_lockedRound == -1 || _lockedBlock?.Hash == v.Hash);
+            CastVote(VoteType.Prevote, ok ? v.Hash : Hash32.Zero); // lines 24 / 26
+        }
+        else if (p.ValidRound >= 0 && p.ValidRound < Round
+                 && _log.Votes(p.ValidRound, VoteType.Prevote).PowerFor(v.Hash) >= _validators.QuorumPower)
+        {
+            // Line 29: valid(v) ∧ (lockedRound ≤ vr ∨ lockedValue = v).
+            var ok = IsValid(v) && (_lockedRound <= p.ValidRound || _lockedBlock?.Hash == v.Hash);
+            CastVote(VoteType.Prevote, ok ? v.Hash : Hash32.Zero); // lines 30 / 32
+        }
+        else
+        {
+            return false;
+        }
+
+        Step = Step.Prevote; // lines 27 / 33
+        return true;
+    }
+
+    /// <summary>Lines 36-43: PROPOSAL(h, round, v, *) and 2f+1 PREVOTE(h, round, id(v)), valid(v), step ≥ prevote,
+    /// for the first time: if in prevote, lock v and precommit it; in any case remember v as the valid value.</summary>
+    private bool TryLockOrUpdateValid()
+    {
+        if (Step < Step.Prevote || _line36Done.Contains(Round) || !_log.Proposals.TryGetValue(Round, out var p)) return false;
+        var v = p.Block;
+        if (_log.Votes(Round, VoteType.Prevote).PowerFor(v.Hash) < _validators.QuorumPower || !IsValid(v)) return false;
+        _line36Done.Add(Round);
+        var wasPrevote = Step == Step.Prevote;
+        if (wasPrevote)
+        {
+            _lockedBlock = v;      // line 38
+            _lockedRound = Round;  // line 39
+        }
+
+        _validBlock = v;       // line 42
+        _validRound = Round;   // line 43
+        if (wasPrevote)
+        {
+            CastVote(VoteType.Precommit, v.Hash); // line 40 (persists the new lock with the vote)
+            Step = Step.Precommit;                 // line 41
+        }
+        else
+        {
+            Persist();
+        }
+
+        return true;
+    }
+
+    /// <summary>Lines 44-46: 2f+1 PREVOTE(h, round, nil) while in prevote: precommit nil.</summary>
+    private bool TryPrecommitNil()
+    {
+        if (Step != Step.Prevote || _log.Votes(Round, VoteType.Prevote).PowerFor(Hash32.Zero) < _validators.QuorumPower) return false;
+        CastVote(VoteType.Precommit, Hash32.Zero);
+        Step = Step.Precommit;
+        return true;
+    }
+
+    /// <summary>Lines 34-35 and 47-48: the first time 2f+1 prevotes (in prevote) / precommits of any value are seen.</summary>
+    private void ScheduleVoteTimeouts()
+    {
+        if (Step == Step.Prevote && _log.Votes(Round, VoteType.Prevote).TotalPower >= _validators.QuorumPower
+            && _prevoteTimeoutScheduled.Add(Round))
+        {
+            Schedule(TimeoutKind.Prevote, Round, _options.PrevoteTimeout(Round));
+        }
+
+        if (_log.Votes(Round, VoteType.Precommit).TotalPower >= _validators.QuorumPower && _precommitTimeoutScheduled.Add(Round))
+        {
+            Schedule(TimeoutKind.Precommit, Round, _options.PrecommitTimeout(Round));
+        }
+    }
+
+    private void OnTimeout(ConsensusTimeout t)
+    {
+        if (t.Height != Height) return;
+        switch (t.Kind)
+        {
+            case TimeoutKind.Propose when t.Round == Round && Step == Step.Propose: // lines 57-60
+                CastVote(VoteType.Prevote, Hash32.Zero);
+                Step = Step.Prevote;
+                break;
+            case TimeoutKind.Prevote when t.Round == Round && Step == Step.Prevote: // lines 61-64
+                CastVote(VoteType.Precommit, Hash32.Zero);
+                Step = Step.Precommit;
+                break;
+            case TimeoutKind.Precommit when t.Round == Round: // lines 65-67
+                StartRound(Round + 1);
+                break;
+            case TimeoutKind.ProposeBatch when t.Round == Round && Step == Step.Propose && !_signedProposals.ContainsKey(Round):
+                Propose(Round, _validBlock ?? BuildBlock(Round), _validBlock is null ? -1 : _validRound);
+                break;
+            case TimeoutKind.Rebroadcast:
+                Rebroadcast();
+                Schedule(TimeoutKind.Rebroadcast, 0, _options.RebroadcastInterval);
+                break;
+            case TimeoutKind.CatchUp:
+                _catchUpScheduled = false;
+                _out.Add(new BroadcastAction(ConsensusMessage.EncodeRequest(Height)));
+                break;
+        }
+
+        Evaluate();
+    }
+
+    /// <summary>The paper assumes gossip eventually delivers every message between correct processes; over a
+    /// lossy transport we approximate it by periodically re-sending what we signed at this height.</summary>
+    private void Rebroadcast()
+    {
+        if (_signedProposals.TryGetValue(Round, out var p)) _out.Add(new BroadcastAction(ConsensusMessage.Encode(p)));
+        // All rounds, not just the current one: a re-proposal in round r with validRound vr (line 28) needs
+        // the prevotes of round vr, which a peer may have lost long ago.
+        foreach (var v in _signedVotes.Values)
+        {
+            _out.Add(new BroadcastAction(ConsensusMessage.Encode(v)));
+        }
+    }
+
+    /// <summary>Lines 49-54 outcome: commit through the application (one atomic write there), then the next height.</summary>
+    private void Decide(Block block, CommitCertificate certificate)
+    {
+        _app.Commit(block, certificate);
+        _out.Add(new CommittedAction(block, certificate));
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            _logger.LogDebug("committed height {Height} round {Round} block {Hash} with {Count} txs", Height, certificate.Round, block.Hash, block.Transactions.Count);
+        }
+
+        EnterHeight(Height + 1, resume: null);
+        Persist(); // the new height: whatever was signed at the old one can no longer be re-signed
+    }
+}

@@ -1,0 +1,277 @@
+using Dkms.Core.Blocks;
+using Dkms.Core.Crypto;
+using Dkms.Core.Primitives;
+using Microsoft.Extensions.Logging;
+
+namespace Dkms.Consensus;
+
+/// <summary>
+/// The Tendermint algorithm (Buchman, Kwon, Milosevic 2018, "The latest gossip on BFT consensus",
+/// Algorithm 1) for one validator. Single-threaded and synchronous: <see cref="Handle"/> takes an event
+/// and returns the actions to carry out; the application and the store are called inline, so a driver
+/// can run many validators deterministically on one thread. Line numbers below are the paper's.
+/// </summary>
+public sealed partial class ConsensusStateMachine
+{
+    private readonly ConsensusOptions _options;
+    private readonly ISigner _signer;
+    private readonly IConsensusApplication _app;
+    private readonly IConsensusStore _store;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly List<EquivocationEvidence> _evidence = new();
+    private List<ConsensusAction> _out = new();
+
+    // Per-height state (reset by EnterHeight, lines 2-10 and 54).
+    private HeightLog _log = new();
+    private ValidatorSet _validators = null!;
+    private ChainTip _tip;
+    private Block? _lockedBlock;
+    private int _lockedRound = -1;
+    private Block? _validBlock;
+    private int _validRound = -1;
+    private bool _waitingForTransactions;
+    private readonly Dictionary<Hash32, bool> _validity = new();
+    private readonly Dictionary<(int Round, VoteType Type), Vote> _signedVotes = new();
+    private readonly Dictionary<int, Proposal> _signedProposals = new();
+    private readonly HashSet<int> _prevoteTimeoutScheduled = new();   // line 34 "for the first time"
+    private readonly HashSet<int> _precommitTimeoutScheduled = new(); // line 47 "for the first time"
+    private readonly HashSet<int> _line36Done = new();                // line 36 "for the first time"
+
+    public ConsensusStateMachine(ConsensusOptions options, ISigner signer, IConsensusApplication app, IConsensusStore store,
+        TimeProvider time, ILogger logger)
+    {
+        _options = options;
+        _signer = signer;
+        _app = app;
+        _store = store;
+        _time = time;
+        _logger = logger;
+    }
+
+    public ulong Height { get; private set; }
+    public int Round { get; private set; }
+    public Step Step { get; private set; }
+    public PublicKey Key => _signer.PublicKey;
+    public bool IsWaitingForTransactions => _waitingForTransactions;
+
+    /// <summary>Conflicting vote pairs seen so far (equivocation evidence).</summary>
+    public IReadOnlyList<EquivocationEvidence> Evidence => _evidence;
+
+    /// <summary>Starts (or resumes after a crash) at the height after the application's last committed block.</summary>
+    public IReadOnlyList<ConsensusAction> Start()
+    {
+        var persisted = _store.Load();
+        var next = _app.Tip.Height + 1;
+        if (persisted is not null && persisted.Height == next)
+        {
+            EnterHeight(next, resume: persisted);
+        }
+        else
+        {
+            EnterHeight(next, resume: null);
+        }
+
+        return Flush();
+    }
+
+    public IReadOnlyList<ConsensusAction> Handle(ConsensusEvent e)
+    {
+        switch (e)
+        {
+            case ProposalReceived p: OnProposal(p.From, p.Proposal); break;
+            case VoteReceived v: OnVote(v.From, v.Vote); break;
+            case TimeoutFired t: OnTimeout(t.Timeout); break;
+            case BlockFetched b: OnBlockFetched(b.Block, b.Certificate); break;
+            case BlockRequested r: ServeBlock(r.From, r.Height); break;
+            case TransactionsAvailable: OnTransactionsAvailable(); break;
+        }
+
+        return Flush();
+    }
+
+    private IReadOnlyList<ConsensusAction> Flush()
+    {
+        var o = _out;
+        _out = new List<ConsensusAction>();
+        return o;
+    }
+
+    private bool IsValidator => _validators.Contains(_signer.PublicKey);
+
+    /// <summary>Lines 10 and 54: reset the per-height variables and start round 0, unless an idle chain waits for transactions.</summary>
+    private void EnterHeight(ulong height, PersistedState? resume)
+    {
+        Height = height;
+        _tip = _app.Tip;
+        _validators = _app.ValidatorSetAt(height);
+        _log = new HeightLog();
+        _validity.Clear();
+        _signedVotes.Clear();
+        _signedProposals.Clear();
+        _prevoteTimeoutScheduled.Clear();
+        _precommitTimeoutScheduled.Clear();
+        _line36Done.Clear();
+        _lockedBlock = null;
+        _lockedRound = -1;
+        _validBlock = null;
+        _validRound = -1;
+        _catchUpScheduled = false;
+        _served.Clear();
+
+        if (resume is not null)
+        {
+            // Crash recovery: restore the lock and everything signed, re-enter the round we were in.
+            _lockedBlock = resume.LockedBlock;
+            _lockedRound = resume.LockedRound;
+            _validBlock = resume.ValidBlock;
+            _validRound = resume.ValidRound;
+            foreach (var v in resume.SignedVotes)
+            {
+                _signedVotes[(v.Round, v.Type)] = v;
+                AddVote(v);
+            }
+
+            foreach (var p in resume.SignedProposals)
+            {
+                _signedProposals[p.Round] = p;
+                AcceptProposal(p);
+            }
+
+            _logger.LogInformation("resuming height {Height} round {Round} step {Step}", height, resume.Round, resume.Step);
+            _waitingForTransactions = false;
+            Schedule(TimeoutKind.Rebroadcast, 0, TimeSpan.Zero);
+            StartRound(resume.Round);
+        }
+        else
+        {
+            _waitingForTransactions = !_options.CreateEmptyBlocks && !_app.HasPendingTransactions;
+            if (!_waitingForTransactions) BeginFirstRound();
+        }
+
+        ReplayBuffered();
+        Evaluate();
+    }
+
+    private void BeginFirstRound()
+    {
+        _waitingForTransactions = false;
+        Schedule(TimeoutKind.Rebroadcast, 0, _options.RebroadcastInterval);
+        StartRound(0);
+    }
+
+    private void OnTransactionsAvailable()
+    {
+        if (!_waitingForTransactions) return;
+        BeginFirstRound();
+        Evaluate();
+    }
+
+    /// <summary>StartRound, lines 11-21.</summary>
+    private void StartRound(int round)
+    {
+        Round = round;
+        Step = Step.Propose;
+        if (IsValidator && _validators.Proposer(Height, round) == _signer.PublicKey)
+        {
+            if (_signedProposals.TryGetValue(round, out var signed))
+            {
+                _out.Add(new BroadcastAction(ConsensusMessage.Encode(signed))); // after a restart: the same proposal again
+            }
+            else if (_validBlock is not null)
+            {
+                Propose(round, _validBlock, _validRound); // lines 15-16: re-propose the valid value
+            }
+            else
+            {
+                // Line 18 getValue(), after a short batching window so that transactions arriving together share a block.
+                Schedule(TimeoutKind.ProposeBatch, round, _options.BatchDelay);
+            }
+        }
+        else
+        {
+            Schedule(TimeoutKind.Propose, round, _options.ProposeTimeout(round)); // line 21
+        }
+    }
+
+    private void Propose(int round, Block block, int validRound)
+    {
+        var proposal = Proposal.Create(_signer, _options.ChainId, Height, round, validRound, block);
+        _signedProposals[round] = proposal;
+        Persist(); // before it leaves the node
+        _out.Add(new BroadcastAction(ConsensusMessage.Encode(proposal))); // line 19
+        AcceptProposal(proposal);
+    }
+
+    /// <summary>getValue(): a fresh block from the application's batch.</summary>
+    private Block BuildBlock(int round)
+    {
+        var txs = _app.SelectTransactions(_options.MaxBlockTransactions, _options.MaxBlockBytes);
+        // Monotonic timestamps: never at or before the parent's, whatever the local clock says.
+        var ts = Math.Max(_time.GetUtcNow().ToUnixTimeMilliseconds(), _tip.TimestampMs + 1);
+        var result = _app.Execute(Height, ts, txs);
+        if (!result.Accepted)
+        {
+            _logger.LogWarning("own batch rejected at height {Height} ({Error}); proposing an empty block", Height, result.Error);
+            txs = Array.Empty<byte[]>();
+            result = _app.Execute(Height, ts, txs);
+        }
+
+        var header = new BlockHeader(_options.ChainId, Height, round, _tip.BlockHash, Block.ComputeTransactionRoot(txs),
+            result.StateRoot, _signer.PublicKey, ts);
+        return new Block(header, txs);
+    }
+
+    /// <summary>valid(v): well formed, extends our chain, proposed by the right validator, timestamp monotonic and
+    /// not too far ahead of our clock, and re-execution yields the state root the header claims.</summary>
+    private bool IsValid(Block b)
+    {
+        if (_validity.TryGetValue(b.Hash, out var known)) return known;
+        var ok = CheckValid(b, out var why);
+        if (!ok) _logger.LogInformation("block {Hash} at height {Height} is invalid: {Why}", b.Hash, Height, why);
+        _validity[b.Hash] = ok;
+        return ok;
+    }
+
+    private bool CheckValid(Block b, out string why)
+    {
+        var h = b.Header;
+        why = "";
+        if (h.ChainId != _options.ChainId) why = "wrong chain";
+        else if (h.Height != Height) why = "wrong height";
+        else if (h.PreviousHash != _tip.BlockHash) why = "does not extend our last block";
+        else if (h.Round < 0 || _validators.Proposer(Height, h.Round) != h.Proposer) why = "wrong proposer";
+        else if (h.TimestampMs <= _tip.TimestampMs) why = "timestamp not after the parent's";
+        else if (h.TimestampMs > (_time.GetUtcNow() + _options.MaxClockDrift).ToUnixTimeMilliseconds()) why = "timestamp too far in the future";
+        else if (b.Transactions.Count > _options.MaxBlockTransactions || b.Transactions.Sum(t => (long)t.Length) > _options.MaxBlockBytes) why = "too large";
+        else if (!b.TransactionRootMatches()) why = "transaction root mismatch";
+        if (why.Length > 0) return false;
+
+        var result = _app.Execute(Height, h.TimestampMs, b.Transactions);
+        if (!result.Accepted) why = "rejected: " + result.Error;
+        else if (result.StateRoot != h.StateRoot) why = "state root mismatch";
+        return why.Length == 0;
+    }
+
+    private void Schedule(TimeoutKind kind, int round, TimeSpan delay) =>
+        _out.Add(new ScheduleTimeoutAction(new ConsensusTimeout(kind, Height, round), delay));
+
+    private void Persist() => _store.Save(new PersistedState(Height, Round, Step, _lockedRound, _lockedBlock, _validRound, _validBlock,
+        _signedVotes.Values.ToArray(), _signedProposals.Values.ToArray()));
+
+    /// <summary>Signs and broadcasts a vote — or, if this (round, type) was already signed (before a crash),
+    /// re-sends that same vote: a validator never signs two different votes for one height, round and step.</summary>
+    private void CastVote(VoteType type, Hash32 blockHash)
+    {
+        if (!IsValidator) return;
+        if (!_signedVotes.TryGetValue((Round, type), out var vote))
+        {
+            vote = Vote.Create(_signer, _options.ChainId, type, Height, Round, blockHash);
+            _signedVotes[(Round, type)] = vote;
+            Persist(); // before it leaves the node
+        }
+
+        _out.Add(new BroadcastAction(ConsensusMessage.Encode(vote)));
+        AddVote(vote);
+    }
+}

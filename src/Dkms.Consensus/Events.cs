@@ -1,0 +1,52 @@
+using Dkms.Core.Blocks;
+using Dkms.Core.Primitives;
+
+namespace Dkms.Consensus;
+
+/// <summary>An input of the state machine.</summary>
+public abstract record ConsensusEvent;
+
+public sealed record ProposalReceived(PublicKey From, Proposal Proposal) : ConsensusEvent;
+
+public sealed record VoteReceived(PublicKey From, Vote Vote) : ConsensusEvent;
+
+public sealed record TimeoutFired(ConsensusTimeout Timeout) : ConsensusEvent;
+
+/// <summary>A committed block with its certificate arrived from a peer (catch-up).</summary>
+public sealed record BlockFetched(PublicKey From, Block Block, CommitCertificate Certificate) : ConsensusEvent;
+
+public sealed record BlockRequested(PublicKey From, ulong Height) : ConsensusEvent;
+
+/// <summary>The mempool gained transactions (wakes an idle chain).</summary>
+public sealed record TransactionsAvailable : ConsensusEvent;
+
+public enum TimeoutKind : byte
+{
+    /// <summary>OnTimeoutPropose, lines 57-60.</summary>
+    Propose,
+    /// <summary>OnTimeoutPrevote, lines 61-64.</summary>
+    Prevote,
+    /// <summary>OnTimeoutPrecommit, lines 65-67.</summary>
+    Precommit,
+    /// <summary>The proposer's batching window ended: build the proposal (line 18).</summary>
+    ProposeBatch,
+    Rebroadcast,
+    CatchUp,
+}
+
+public readonly record struct ConsensusTimeout(TimeoutKind Kind, ulong Height, int Round);
+
+/// <summary>An output of the state machine, carried out by a driver.</summary>
+public abstract record ConsensusAction;
+
+public sealed record BroadcastAction(byte[] Message) : ConsensusAction;
+
+public sealed record SendAction(PublicKey Peer, byte[] Message) : ConsensusAction;
+
+public sealed record ScheduleTimeoutAction(ConsensusTimeout Timeout, TimeSpan Delay) : ConsensusAction;
+
+/// <summary>Informational: the block was decided and already committed to the application.</summary>
+public sealed record CommittedAction(Block Block, CommitCertificate Certificate) : ConsensusAction;
+
+/// <summary>Two conflicting signed votes of one validator at the same height, round and type.</summary>
+public sealed record EquivocationEvidence(Vote First, Vote Second);

@@ -1,0 +1,71 @@
+using Dkms.Core.Blocks;
+using Dkms.Core.Encoding;
+using MessagePack;
+
+namespace Dkms.Consensus;
+
+public enum Step : byte
+{
+    Propose = 0,
+    Prevote = 1,
+    Precommit = 2,
+}
+
+/// <summary>
+/// What a validator must remember across a crash to stay safe: its round, step, lock (lines 36-43),
+/// valid value, and every vote and proposal it signed at this height, so it re-sends the same
+/// message instead of signing a different one.
+/// </summary>
+[MessagePackObject]
+public sealed class PersistedState
+{
+    public PersistedState(ulong height, int round, Step step, int lockedRound, Block? lockedBlock, int validRound, Block? validBlock,
+        IReadOnlyList<Vote> signedVotes, IReadOnlyList<Proposal> signedProposals)
+    {
+        Height = height;
+        Round = round;
+        Step = step;
+        LockedRound = lockedRound;
+        LockedBlock = lockedBlock;
+        ValidRound = validRound;
+        ValidBlock = validBlock;
+        SignedVotes = signedVotes;
+        SignedProposals = signedProposals;
+    }
+
+    [Key(0)] public ulong Height { get; }
+    [Key(1)] public int Round { get; }
+    [Key(2)] public Step Step { get; }
+    [Key(3)] public int LockedRound { get; }
+    [Key(4)] public Block? LockedBlock { get; }
+    [Key(5)] public int ValidRound { get; }
+    [Key(6)] public Block? ValidBlock { get; }
+    [Key(7)] public IReadOnlyList<Vote> SignedVotes { get; }
+    [Key(8)] public IReadOnlyList<Proposal> SignedProposals { get; }
+}
+
+/// <summary>Durable consensus state. <see cref="Save"/> returns only once the state is durable: the engine
+/// calls it before anything it signed leaves the node.</summary>
+public interface IConsensusStore
+{
+    void Save(PersistedState state);
+
+    PersistedState? Load();
+}
+
+/// <summary>A store that outlives the engine using it (share one instance to simulate a restart). Keeps the
+/// encoded bytes, like a disk would, so what is restored went through the codec.</summary>
+public sealed class InMemoryConsensusStore : IConsensusStore
+{
+    private byte[]? _bytes;
+
+    public int SaveCount { get; private set; }
+
+    public void Save(PersistedState state)
+    {
+        _bytes = Codec.Encode(state);
+        SaveCount++;
+    }
+
+    public PersistedState? Load() => _bytes is null ? null : Codec.Decode<PersistedState>(_bytes);
+}

@@ -1,0 +1,40 @@
+using Dkms.Consensus.InMemory;
+using Dkms.Core.Blocks;
+using Dkms.Core.Crypto;
+using Dkms.Core.Primitives;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Dkms.Consensus.Tests;
+
+/// <summary>The production driver: one loop task over a bounded channel, real timers.</summary>
+public sealed class EngineLoopTests
+{
+    private sealed class NoPeers : ITransport
+    {
+        public void Send(PublicKey peer, byte[] message) { }
+
+        public void Broadcast(byte[] message) { }
+    }
+
+    [Fact]
+    public async Task A_single_validator_engine_commits_through_its_channel_loop()
+    {
+        using var signer = Ed25519Signer.FromSeed(TestNet.Seed(0));
+        var app = new InMemoryApplication(new ValidatorSet([new Validator(signer.PublicKey, 1)]));
+        app.AddTransactions(Enumerable.Range(0, 30).Select(i => new[] { (byte)i, (byte)7 }));
+        var options = TestNet.DefaultOptions with { BatchDelay = TimeSpan.FromMilliseconds(1), MaxBlockTransactions = 10 };
+        var machine = new ConsensusStateMachine(options, signer, app, new InMemoryConsensusStore(), TimeProvider.System, NullLogger.Instance);
+        using var engine = new ConsensusEngine(machine, new NoPeers(), TimeProvider.System, options.EventQueueCapacity);
+        var third = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        engine.Committed += (b, _) => { if (b.Height == 3) third.TrySetResult(); };
+        using var cts = new CancellationTokenSource();
+        var loop = engine.RunAsync(cts.Token);
+
+        await third.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => loop);
+        Assert.Equal(3UL, app.Tip.Height);
+        Assert.All(app.Blocks, b => Assert.Equal(10, b.Transactions.Count));
+        Assert.True(machine.IsWaitingForTransactions);
+    }
+}
