@@ -1,0 +1,168 @@
+using System.Buffers.Binary;
+using Dkms.Consensus;
+using Dkms.Core.Blocks;
+using Dkms.Core.Encoding;
+using Dkms.Core.Primitives;
+using Dkms.Core.Transactions;
+using Dkms.Ledger;
+using Dkms.Ledger.Execution;
+using Dkms.Storage;
+
+namespace Dkms.Node.Consensus;
+
+/// <summary>
+/// The DKMS ledger behind the consensus engine's application interface. Blocks and their commit
+/// certificates are stored in the ledger's own commit batch, so a block, its certificate and its
+/// state changes land on disk together or not at all. Holds a simple pending pool: transactions
+/// are admitted with the ledger's full check (signatures verified once, cached) and rechecked after
+/// every commit. Called only from the engine's loop thread.
+/// </summary>
+public sealed class LedgerApplication : IConsensusApplication
+{
+    private static readonly byte[] BlockPrefix = [(byte)'b'];
+    private static readonly byte[] CertificatePrefix = [(byte)'c'];
+
+    private readonly DkmsLedger _ledger;
+    private readonly IKeyValueStore _store;
+    private readonly List<Transaction> _pending = [];
+    private readonly HashSet<Hash32> _pendingHashes = [];
+    private ExecutedBlock? _lastExecuted;
+    private Hash32 _lastBlockHash;
+
+    public LedgerApplication(DkmsLedger ledger, IKeyValueStore store)
+    {
+        _ledger = ledger;
+        _store = store;
+        if (ledger.Height > 0 && TryGetCommitted(ledger.Height, out var block, out _)) _lastBlockHash = block.Hash;
+    }
+
+    public DkmsLedger Ledger => _ledger;
+
+    public ChainTip Tip => new(_ledger.Height, _lastBlockHash, (long)_ledger.LastBlockTimeMs);
+
+    public bool HasPendingTransactions => _pending.Count > 0;
+
+    public int PendingCount => _pending.Count;
+
+    /// <summary>Admits a transaction to the pending pool after the ledger's full check against committed state.</summary>
+    public TxResult Submit(Transaction tx)
+    {
+        if (_pendingHashes.Contains(tx.Hash)) return TxResult.Fail(ErrorCode.Duplicate, "already pending");
+        var check = _ledger.CheckTransaction(tx);
+        // A transaction that only waits for its predecessor (sequence ahead) is still worth keeping.
+        if (!check.IsOk && check.Code != ErrorCode.BadSequence) return check;
+        _pending.Add(tx);
+        _pendingHashes.Add(tx.Hash);
+        return TxResult.Success;
+    }
+
+    public IReadOnlyList<byte[]> SelectTransactions(int maxCount, int maxBytes)
+    {
+        var candidates = new List<Transaction>();
+        var bytes = 0;
+        foreach (var tx in _pending)
+        {
+            if (candidates.Count >= maxCount || bytes + tx.Encoded.Length > maxBytes) break;
+            candidates.Add(tx);
+            bytes += tx.Encoded.Length;
+        }
+
+        if (candidates.Count == 0) return [];
+        // Execute on a scratch overlay and propose only what the ledger accepts, in order.
+        var trial = _ledger.Execute(_ledger.Height + 1, _ledger.LastBlockTimeMs, candidates);
+        return [.. trial.Accepted.Select(t => t.Encoded)];
+    }
+
+    public ExecutionResult Execute(ulong height, long timestampMs, IReadOnlyList<byte[]> transactions)
+    {
+        if (height != _ledger.Height + 1) return ExecutionResult.Rejected($"height {height} does not follow {_ledger.Height}");
+        if (timestampMs < 0 || (ulong)timestampMs < _ledger.LastBlockTimeMs) return ExecutionResult.Rejected("timestamp goes backwards");
+        var txs = new List<Transaction>(transactions.Count);
+        foreach (var bytes in transactions)
+        {
+            if (!TransactionCodec.TryDecode(bytes, out var tx, out var error)) return ExecutionResult.Rejected(error.ToString());
+            txs.Add(tx!);
+        }
+
+        var executed = _ledger.Execute(height, (ulong)timestampMs, txs);
+        if (!executed.AllAccepted)
+        {
+            var i = executed.Results.ToList().FindIndex(r => !r.IsOk);
+            return ExecutionResult.Rejected($"transaction {i} is invalid: {executed.Results[i]}");
+        }
+
+        _lastExecuted = executed;
+        return ExecutionResult.Ok(executed.StateRoot);
+    }
+
+    public void Commit(Block block, CommitCertificate certificate)
+    {
+        var executed = _lastExecuted;
+        if (executed is null || executed.Height != block.Height || executed.BlockTimeMs != (ulong)block.Header.TimestampMs
+            || executed.StateRoot != block.Header.StateRoot || !SameTransactions(executed, block))
+        {
+            // Not the block last executed here (e.g. one fetched while catching up): execute it now.
+            var result = Execute(block.Height, block.Header.TimestampMs, block.Transactions);
+            if (!result.Accepted || result.StateRoot != block.Header.StateRoot)
+            {
+                throw new InvalidOperationException($"decided block {block.Height} does not execute to its state root: {result.Error}");
+            }
+
+            executed = _lastExecuted!;
+        }
+
+        var extra = new WriteBatch()
+            .Put(Key(BlockPrefix, block.Height), Codec.Encode(block))
+            .Put(Key(CertificatePrefix, block.Height), Codec.Encode(certificate));
+        _ledger.Commit(executed, extra);
+        _lastBlockHash = block.Hash;
+        _lastExecuted = null;
+        Recheck();
+    }
+
+    public bool TryGetCommitted(ulong height, out Block block, out CommitCertificate certificate)
+    {
+        var b = _store.Get(Key(BlockPrefix, height));
+        var c = _store.Get(Key(CertificatePrefix, height));
+        block = b is null ? null! : Codec.Decode<Block>(b);
+        certificate = c is null ? null! : Codec.Decode<CommitCertificate>(c);
+        return b is not null && c is not null;
+    }
+
+    public ValidatorSet ValidatorSetAt(ulong height)
+    {
+        var entries = _ledger.ValidatorSetAt(height) ?? throw new InvalidOperationException("the ledger has no genesis validator set");
+        return new ValidatorSet(entries.Select(v => new Validator(v.NodeKey, v.Power)));
+    }
+
+    /// <summary>Drops what was committed or became invalid; keeps what still waits for its turn.</summary>
+    private void Recheck()
+    {
+        _pending.RemoveAll(tx =>
+        {
+            var r = _ledger.CheckTransaction(tx);
+            var keep = r.IsOk || (r.Code == ErrorCode.BadSequence && tx.Sequence > (_ledger.GetIdentity(tx.Subject)?.Sequence ?? 0) + 1);
+            if (!keep) _pendingHashes.Remove(tx.Hash);
+            return !keep;
+        });
+    }
+
+    private static bool SameTransactions(ExecutedBlock executed, Block block)
+    {
+        if (executed.Transactions.Count != block.Transactions.Count) return false;
+        for (var i = 0; i < block.Transactions.Count; i++)
+        {
+            if (!executed.Transactions[i].Encoded.AsSpan().SequenceEqual(block.Transactions[i])) return false;
+        }
+
+        return true;
+    }
+
+    private static byte[] Key(byte[] prefix, ulong height)
+    {
+        var k = new byte[prefix.Length + 8];
+        prefix.CopyTo(k, 0);
+        BinaryPrimitives.WriteUInt64BigEndian(k.AsSpan(prefix.Length), height);
+        return k;
+    }
+}
