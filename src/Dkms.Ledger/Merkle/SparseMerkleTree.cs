@@ -44,27 +44,82 @@ public sealed class SparseMerkleTree
         return removed ? new SparseMerkleTree(root, Count - 1) : this;
     }
 
-    /// <summary>Applies updates in order; a null value hash removes the entry.</summary>
+    /// <summary>
+    /// Applies a batch; a null value hash removes the entry; for a key given twice the later update
+    /// wins. The batch is sorted once and applied top-down, so every node on the touched paths is
+    /// created once per batch rather than once per update.
+    /// </summary>
     public SparseMerkleTree Apply(IEnumerable<(Hash32 KeyHash, Hash32? ValueHash)> updates)
     {
-        var root = _root;
-        var count = Count;
-        foreach (var (key, value) in updates)
+        // Last write wins: keep each key's final update, then order by key.
+        var last = new Dictionary<Hash32, Hash32?>();
+        foreach (var (key, value) in updates) last[key] = value;
+        if (last.Count == 0) return this;
+        var sorted = last.Select(kv => (kv.Key, kv.Value)).ToArray();
+        Array.Sort(sorted, (a, b) => a.Key.CompareTo(b.Key));
+        var delta = 0;
+        var root = ApplySorted(_root, 0, sorted, ref delta);
+        return new SparseMerkleTree(root, Count + delta);
+    }
+
+    private static Node? ApplySorted(Node? node, int depth, ReadOnlySpan<(Hash32 Key, Hash32? Value)> updates, ref int delta)
+    {
+        if (updates.Length == 0) return node;
+        if (updates.Length == 1)
         {
             var changed = false;
+            if (updates[0].Value is { } v)
+            {
+                var result = Insert(node, depth, new Leaf(updates[0].Key, v), ref changed);
+                if (changed) delta++;
+                return result;
+            }
+
+            var after = Delete(node, depth, updates[0].Key, ref changed);
+            if (changed) delta--;
+            return after;
+        }
+
+        if (node is Inner inner)
+        {
+            // Updates are sorted, so those going left (bit 0 at this depth) come first.
+            var split = 0;
+            while (split < updates.Length && updates[split].Key.Bit(depth) == 0) split++;
+            var left = ApplySorted(inner.Left, depth + 1, updates[..split], ref delta);
+            var right = ApplySorted(inner.Right, depth + 1, updates[split..], ref delta);
+            // Canonical form: a subtree left with one leaf is that leaf.
+            if (left is null && right is Leaf or null) return right;
+            if (right is null && left is Leaf) return left;
+            return new Inner(left, right);
+        }
+
+        // An empty subtree or a single leaf meets several updates: rebuild this subtree from its final entries.
+        var existing = node as Leaf;
+        var leaves = new List<Leaf>(updates.Length + 1);
+        var existingTouched = false;
+        foreach (var (key, value) in updates)
+        {
+            var isExisting = existing is not null && existing.KeyHash == key;
+            existingTouched |= isExisting;
             if (value is { } v)
             {
-                root = Insert(root, 0, new Leaf(key, v), ref changed);
-                if (changed) count++;
+                leaves.Add(new Leaf(key, v));
+                if (!isExisting) delta++;
             }
-            else
+            else if (isExisting)
             {
-                root = Delete(root, 0, key, ref changed);
-                if (changed) count--;
+                delta--;
             }
         }
 
-        return new SparseMerkleTree(root, count);
+        if (existing is not null && !existingTouched)
+        {
+            var at = leaves.FindIndex(l => l.KeyHash > existing.KeyHash);
+            leaves.Insert(at < 0 ? leaves.Count : at, existing);
+        }
+
+        var array = leaves.ToArray();
+        return BuildSorted(array, 0, array.Length, depth);
     }
 
     /// <summary>Builds a tree from unordered, distinct entries (used to rebuild state at startup).</summary>

@@ -151,3 +151,36 @@ public class SparseMerkleTreeTests
         Assert.Equal(Hashing.Leaf(ka, H(1)), t.Remove(kb).Root);
     }
 }
+
+public class SparseMerkleTreeBatchTests
+{
+    private static Hash32 H(int i) => Hash32.Sha256(BitConverter.GetBytes(i));
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void Batch_apply_equals_one_update_at_a_time(int seed)
+    {
+        var rnd = new Random(seed);
+        var sequential = SparseMerkleTree.Empty;
+        var batched = SparseMerkleTree.Empty;
+        for (var round = 0; round < 30; round++)
+        {
+            // Keys from a small pool so batches mix inserts, overwrites, deletes of present and absent keys, and repeats.
+            var batch = Enumerable.Range(0, rnd.Next(0, 120))
+                .Select(_ => (H(rnd.Next(300)), rnd.Next(4) == 0 ? (Hash32?)null : H(rnd.Next(1_000_000))))
+                .ToArray();
+            foreach (var (k, v) in batch) sequential = v is { } value ? sequential.Set(k, value) : sequential.Remove(k);
+            batched = batched.Apply(batch);
+            Assert.Equal(sequential.Root, batched.Root);
+            Assert.Equal(sequential.Count, batched.Count);
+        }
+
+        var entries = Enumerable.Range(0, 300).Select(H).Where(k => sequential.TryGetValueHash(k, out _))
+            .Select(k => { sequential.TryGetValueHash(k, out var v); return (k, v); }).ToArray();
+        Assert.Equal(sequential.Root, SparseMerkleTree.Build(entries).Root);
+    }
+}
