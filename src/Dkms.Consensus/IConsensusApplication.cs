@@ -47,5 +47,5 @@ public interface IConsensusApplication
 public static class ValidatorSetChange
 {
     /// <summary>A validator-set change committed in block H is in force from height H + 2.</summary>
-    public const ulong Delay = 2;
+    public const ulong Delay = Dkms.Core.Transactions.Governance.ActivationDelay;
 }

@@ -135,6 +135,25 @@ public sealed partial class DkmsLedger
         if (height != head.Height + 1) throw new ArgumentException($"can only execute height {head.Height + 1}, got {height}", nameof(height));
         if (blockTimeMs < head.BlockTimeMs) throw new ArgumentException($"block time {blockTimeMs} is before the last block's {head.BlockTimeMs}", nameof(blockTimeMs));
 
+        var (overlay, results) = ExecuteOnOverlay(height, blockTimeMs, txs);
+        var writes = overlay.AuthenticatedWrites();
+        var tree = head.Tree.Apply(writes.Select(kv => (Hash32.Sha256(kv.Key), (Hash32?)Hash32.Sha256(kv.Value))));
+        _ = tree.Root; // hash the new nodes now, on the executing thread, not lazily inside a query
+        return new ExecutedBlock(height, blockTimeMs, head.Tree.Root, txs, results, overlay, tree, writes);
+    }
+
+    /// <summary>
+    /// The transactions of <paramref name="txs"/> that the next block would accept, in order — what a
+    /// proposer puts in its block. Same checks as <see cref="Execute"/>, without computing a state root.
+    /// </summary>
+    public IReadOnlyList<Transaction> SelectAcceptable(IReadOnlyList<Transaction> txs)
+    {
+        var (_, results) = ExecuteOnOverlay(_head.Height + 1, _head.BlockTimeMs, txs);
+        return [.. txs.Where((_, i) => results[i].IsOk)];
+    }
+
+    private (StateOverlay Overlay, TxResult[] Results) ExecuteOnOverlay(ulong height, ulong blockTimeMs, IReadOnlyList<Transaction> txs)
+    {
         SignatureVerifier.Prefetch(txs, Signatures);
 
         var overlay = new StateOverlay(_store);
@@ -152,10 +171,7 @@ public sealed partial class DkmsLedger
             if (results[i].IsOk) index++;
         }
 
-        var writes = overlay.AuthenticatedWrites();
-        var tree = head.Tree.Apply(writes.Select(kv => (Hash32.Sha256(kv.Key), (Hash32?)Hash32.Sha256(kv.Value))));
-        _ = tree.Root; // hash the new nodes now, on the executing thread, not lazily inside a query
-        return new ExecutedBlock(height, blockTimeMs, head.Tree.Root, txs, results, overlay, tree, writes);
+        return (overlay, results);
     }
 
     /// <summary>

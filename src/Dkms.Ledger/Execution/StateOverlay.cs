@@ -13,6 +13,7 @@ namespace Dkms.Ledger.Execution;
 internal sealed class StateOverlay(IKeyValueReader committed) : IStateReader
 {
     private readonly Dictionary<IdentityId, IdentityState?> _identities = [];
+    private readonly Dictionary<IdentityId, byte[]> _encodedIdentities = [];
     private readonly Dictionary<(IdentityId, string), AgentPolicy?> _policies = [];
     private readonly Dictionary<(IdentityId, PublicKey), RetiredKeyRecord?> _retired = [];
     private readonly Dictionary<Hash32, TxLocation> _newTxs = [];
@@ -84,9 +85,11 @@ internal sealed class StateOverlay(IKeyValueReader committed) : IStateReader
 
     public bool ContainsTransaction(Hash32 hash) => _newTxs.ContainsKey(hash) || committed.Get(StateKeys.Tx(hash)) is not null;
 
-    public void PutIdentity(IdentityState state)
+    /// <summary>Stores the identity's new state with its canonical encoding (already made for the event record).</summary>
+    public void PutIdentity(IdentityState state, byte[] encoded)
     {
         _identities[state.Id] = state;
+        _encodedIdentities[state.Id] = encoded;
         _dirtyIdentities.Add(state.Id);
     }
 
@@ -118,7 +121,7 @@ internal sealed class StateOverlay(IKeyValueReader committed) : IStateReader
     public List<KeyValuePair<byte[], byte[]>> AuthenticatedWrites()
     {
         var writes = new List<KeyValuePair<byte[], byte[]>>(_dirtyIdentities.Count + _dirtyPolicies.Count + _dirtyRetired.Count);
-        foreach (var id in _dirtyIdentities) writes.Add(new(StateKeys.Identity(id), Codec.Encode(_identities[id]!)));
+        foreach (var id in _dirtyIdentities) writes.Add(new(StateKeys.Identity(id), _encodedIdentities[id]));
         foreach (var key in _dirtyPolicies) writes.Add(new(StateKeys.Policy(key.Item1, key.Item2), Codec.Encode(_policies[key]!)));
         foreach (var key in _dirtyRetired) writes.Add(new(StateKeys.RetiredKey(key.Item1, key.Item2), Codec.Encode(_retired[key]!)));
         if (_validatorsDirty) writes.Add(new(StateKeys.Validators, Codec.Encode(_validators!)));

@@ -51,7 +51,7 @@ internal static class TransactionExecutor
         var state = effects.Subject! with { Sequence = tx.Sequence, LastEventDigest = digest, UpdatedAtHeight = height };
         var stateBytes = Codec.Encode(state);
 
-        overlay.PutIdentity(state);
+        overlay.PutIdentity(state, stateBytes);
         if (effects.Policy is not null) overlay.PutPolicy(effects.Policy);
         foreach (var r in effects.RetiredKeys ?? []) overlay.PutRetiredKey(r);
 

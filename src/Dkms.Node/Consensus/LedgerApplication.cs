@@ -68,9 +68,8 @@ public sealed class LedgerApplication : IConsensusApplication
         }
 
         if (candidates.Count == 0) return [];
-        // Execute on a scratch overlay and propose only what the ledger accepts, in order.
-        var trial = _ledger.Execute(_ledger.Height + 1, _ledger.LastBlockTimeMs, candidates);
-        return [.. trial.Accepted.Select(t => t.Encoded)];
+        // Propose only what the ledger accepts, in order; the engine executes the proposal itself.
+        return [.. _ledger.SelectAcceptable(candidates).Select(t => t.Encoded)];
     }
 
     public ExecutionResult Execute(ulong height, long timestampMs, IReadOnlyList<byte[]> transactions)
