@@ -1,0 +1,119 @@
+namespace Dkms.Client.Rpc;
+
+// Parameters and results of the node's JSON-RPC methods (docs/rpc.md). Binary values travel as
+// base64 (transactions, encoded records, proofs, headers, certificates); hashes and keys as lower-case
+// hex; identities as did:dkms:… strings. Property names are camelCase on the wire.
+
+public sealed record SubmitParams(string Tx, string? Mode = null, int? TimeoutMs = null);
+
+public sealed record SubmitBatchParams(string[] Txs, string? Mode = null, int? TimeoutMs = null);
+
+/// <summary>What became of one submitted transaction. <see cref="Status"/> is a <see cref="TxStatuses"/> value.</summary>
+public sealed record SubmitResult(string Hash, string Status, ulong? Height = null, int? Index = null, string? Code = null, string? Message = null);
+
+public sealed record HashParams(string Hash);
+
+public static class TxStatuses
+{
+    public const string Pending = "pending";
+    public const string Committed = "committed";
+    public const string Rejected = "rejected";
+    public const string Unknown = "unknown";
+}
+
+/// <summary>A transaction's status; <c>height</c>/<c>index</c> when committed, <c>code</c>/<c>message</c> when rejected.</summary>
+public sealed record TxStatusResult(string Hash, string Status, ulong? Height = null, int? Index = null, string? Code = null, string? Message = null);
+
+public sealed record ResolveParams(string Id, ulong? Height = null, bool Proof = false);
+
+/// <summary>
+/// An identity's key state at a height. With a proof: <see cref="Proof"/> carries the encoded state
+/// record, its Merkle proof under the state root, and the block header and commit certificate of that
+/// height, so a client holding the validator set verifies the answer without trusting the node.
+/// </summary>
+public sealed record ResolveResult(string Id, ulong Height, IdentityView? Identity, StateProofView? Proof);
+
+public sealed record IdentityView(
+    string Id,
+    string Status,
+    ulong Sequence,
+    string[] SigningKeys,
+    int Threshold,
+    string[] NextKeyDigests,
+    int NextThreshold,
+    KeyAgreementKeyView[] KeyAgreementKeys,
+    RecoveryPolicyView? Recovery,
+    PendingRecoveryView? PendingRecovery,
+    string LastEventDigest,
+    ulong CreatedAtHeight,
+    ulong UpdatedAtHeight);
+
+public sealed record KeyAgreementKeyView(string Id, string Key, string Purpose, ulong AddedAtHeight, ulong? RevokedAtHeight, ulong? CompromisedAtHeight);
+
+public sealed record RecoveryPolicyView(string[] Trustees, int Threshold, ulong DelaySeconds);
+
+public sealed record PendingRecoveryView(string[] ProposedSigningKeys, int ProposedThreshold, ulong StartedAtMs, ulong FinalizeAfterMs, string[] ApprovedBy);
+
+/// <summary>
+/// Everything needed to check a value locally: <see cref="Key"/> and <see cref="Value"/> (absent when
+/// the proof shows non-inclusion) under <see cref="StateRoot"/> by <see cref="MerkleProof"/>; the root is in
+/// <see cref="Header"/> (base64 MessagePack), which <see cref="Certificate"/> (base64 MessagePack) certifies.
+/// </summary>
+public sealed record StateProofView(ulong Height, string StateRoot, string Key, string? Value, string MerkleProof, string Header, string Certificate);
+
+public sealed record EventsParams(string Id, ulong? FromSequence = null, int? Limit = null);
+
+public sealed record EventView(ulong Sequence, ulong Height, int Index, string Type, string TxHash, string Digest, ulong BlockTimeMs, string Transaction);
+
+public sealed record CheckKeyParams(string Id, string Key, ulong Height);
+
+/// <summary><c>validity</c>: Valid, Compromised, NotASigningKey or UnknownIdentity.</summary>
+public sealed record CheckKeyResult(string Id, string Key, ulong Height, string Validity);
+
+public sealed record PolicyParams(string Owner, string PolicyId, ulong? Height = null, bool Proof = false);
+
+public sealed record PolicyResult(string Owner, string PolicyId, ulong Height, PolicyView? Policy, StateProofView? Proof);
+
+public sealed record PolicyView(int AdminThreshold, AgentView[] Agents, ulong UpdatedAtHeight);
+
+/// <summary>Rights as the names of <c>AgentRights</c> flags, comma separated (e.g. "Sign, Encrypt").</summary>
+public sealed record AgentView(string Agent, string Rights);
+
+public sealed record CheckAuthorizationParams(string Owner, string PolicyId, string Agent, string Rights, ulong? Height = null);
+
+public sealed record CheckAuthorizationResult(bool Authorized, string Rights, string Reason, ulong Height);
+
+public sealed record BlockParams(ulong Height);
+
+public sealed record BlockResult(
+    ulong Height,
+    string Hash,
+    int Round,
+    string PreviousHash,
+    string TransactionRoot,
+    string StateRoot,
+    string Proposer,
+    long TimestampMs,
+    string[] TransactionHashes,
+    string Header,
+    string Certificate);
+
+public sealed record NodeStatusResult(
+    string ChainId,
+    string NodeKey,
+    bool IsValidator,
+    ulong Height,
+    int Round,
+    string StateRoot,
+    string LastBlockHash,
+    long LastBlockTimeMs,
+    string[] Peers,
+    int MempoolCount,
+    long MempoolBytes,
+    string Version);
+
+public sealed record ValidatorsParams(ulong? Height = null);
+
+public sealed record ValidatorView(string NodeKey, string Address, long Power);
+
+public sealed record ValidatorsResult(ulong Height, ValidatorView[] Validators);
