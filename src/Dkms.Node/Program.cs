@@ -1,0 +1,1 @@
+namespace Dkms.Node; internal static class Program { public static int Main() => 0; }
