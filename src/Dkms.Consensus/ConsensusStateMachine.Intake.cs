@@ -128,8 +128,9 @@ public sealed partial class ConsensusStateMachine
     }
 
     /// <summary>Catch-up, receiving side: a block of our current height with a certificate that verifies against the
-    /// validator set in force at that height is executed (its state root must match) and committed.</summary>
-    private void OnBlockFetched(Block block, CommitCertificate certificate)
+    /// validator set in force at that height is executed (its state root must match) and committed; then the next
+    /// block is asked of the same peer at once, so a node far behind catches up block after block without waiting.</summary>
+    private void OnBlockFetched(PublicKey from, Block block, CommitCertificate certificate)
     {
         if (block.Height != Height || certificate.Height != Height) return;
         if (!certificate.Verify(_validators, _options.ChainId, block.Hash, out var error))
@@ -146,5 +147,6 @@ public sealed partial class ConsensusStateMachine
         }
 
         Decide(block, certificate);
+        RequestBlock(from);
     }
 }

@@ -82,7 +82,7 @@ public sealed partial class ConsensusStateMachine
             case ProposalReceived p: OnProposal(p.From, p.Proposal); break;
             case VoteReceived v: OnVote(v.From, v.Vote); break;
             case TimeoutFired t: OnTimeout(t.Timeout); break;
-            case BlockFetched b: OnBlockFetched(b.Block, b.Certificate); break;
+            case BlockFetched b: OnBlockFetched(b.From, b.Block, b.Certificate); break;
             case BlockRequested r: ServeBlock(r.From, r.Height); break;
             case TransactionsAvailable: OnTransactionsAvailable(); break;
         }
@@ -146,6 +146,8 @@ public sealed partial class ConsensusStateMachine
         else
         {
             _waitingForTransactions = !_options.CreateEmptyBlocks && !_app.HasPendingTransactions;
+            // Also while idle: the rebroadcast tick is what tells peers this node's height (see Rebroadcast).
+            Schedule(TimeoutKind.Rebroadcast, 0, _options.RebroadcastInterval);
             if (!_waitingForTransactions) BeginFirstRound();
         }
 
@@ -156,7 +158,6 @@ public sealed partial class ConsensusStateMachine
     private void BeginFirstRound()
     {
         _waitingForTransactions = false;
-        Schedule(TimeoutKind.Rebroadcast, 0, _options.RebroadcastInterval);
         StartRound(0);
     }
 

@@ -22,6 +22,9 @@ public sealed class TransactionPool
     private readonly SortedDictionary<long, Transaction> _byArrival = [];
     private readonly Dictionary<Hash32, long> _arrivalOf = [];
     private readonly RejectionHistory _rejections;
+    // Hashes of the last blocks' transactions: an admission checked just before a commit must not add a
+    // transaction the commit just removed (it would be proposed again and dropped, an empty block).
+    private readonly Queue<HashSet<Hash32>> _recentBlocks = new();
     private long _nextArrival;
     private long _bytes;
 
@@ -100,6 +103,7 @@ public sealed class TransactionPool
             lock (_lock)
             {
                 if (_arrivalOf.ContainsKey(tx.Hash)) { outcomes[i] = AdmitOutcome.AlreadyPending; continue; }
+                if (RecentlyCommitted(tx.Hash)) { outcomes[i] = AdmitOutcome.AlreadyCommitted; continue; }
                 if (IsFull(tx.Encoded.Length)) { outcomes[i] = FullOutcome(); continue; }
                 var arrival = _nextArrival++;
                 _byArrival.Add(arrival, tx);
@@ -148,11 +152,16 @@ public sealed class TransactionPool
         var recheck = new List<Transaction>();
         lock (_lock)
         {
+            var hashes = new HashSet<Hash32>(committed.Count);
             foreach (var tx in committed)
             {
                 touched.Add(tx.Subject);
+                hashes.Add(tx.Hash);
                 RemoveLocked(tx.Hash);
             }
+
+            _recentBlocks.Enqueue(hashes);
+            if (_recentBlocks.Count > 4) _recentBlocks.Dequeue();
 
             if (touched.Count == 0) return;
             foreach (var tx in _byArrival.Values)
@@ -183,6 +192,16 @@ public sealed class TransactionPool
     /// <summary>A transaction whose sequence is ahead of the identity's next one waits for its predecessors.</summary>
     private bool WaitsForPredecessor(Transaction tx, TxResult check) =>
         check.Code == ErrorCode.BadSequence && tx.Sequence > (_ledger.GetIdentity(tx.Subject)?.Sequence ?? 0) + 1;
+
+    private bool RecentlyCommitted(Hash32 hash)
+    {
+        foreach (var block in _recentBlocks)
+        {
+            if (block.Contains(hash)) return true;
+        }
+
+        return false;
+    }
 
     private bool RemoveLocked(Hash32 hash)
     {
