@@ -1,6 +1,7 @@
 using Dkms.Consensus.InMemory;
 using Dkms.Core.Blocks;
 using Dkms.Core.Crypto;
+using Dkms.Core.Encoding;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
@@ -31,14 +32,23 @@ public sealed class Cluster
     private readonly FakeTimeProvider _time;
     private readonly IConsensusApplication[] _apps;
     private readonly SynchronousDriver[] _drivers;
+    private readonly CountingStore[] _stores;
     private long _counter;
 
-    public Cluster(AppKind kind, int txsPerBlock)
+    /// <summary>Messages sent (one per recipient) and their bytes, by kind; only with countTraffic.</summary>
+    public Dictionary<MessageKind, (long Count, long Bytes)> Traffic { get; } = new();
+
+    public long PersistCount => _stores.Sum(s => s.SaveCount);
+
+    public long PersistBytes => _stores.Sum(s => s.Bytes);
+
+    public Cluster(AppKind kind, int txsPerBlock, bool countTraffic = false)
     {
         _txsPerBlock = txsPerBlock;
         Kind = kind;
         _time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var network = new SimulatedNetwork(_time, seed: 1) { Faults = new NetworkFaults { MinDelayMs = 1, MaxDelayMs = 1 } };
+        if (countTraffic) network.Tap = (_, bytes) => Count(bytes);
         Signers = Enumerable.Range(0, Validators).Select(i => Ed25519Signer.FromSeed(Enumerable.Repeat((byte)(i + 1), 32).ToArray())).ToArray();
         var set = new ValidatorSet(Signers.Select(s => new Validator(s.PublicKey, 1)));
         _apps = Signers.Select(_ => kind == AppKind.InMemory ? (IConsensusApplication)new InMemoryApplication(set) : new FixedCostApplication(set)).ToArray();
@@ -50,10 +60,11 @@ public sealed class Cluster
             BatchDelay = TimeSpan.FromMilliseconds(1),
         };
         _drivers = new SynchronousDriver[Validators];
+        _stores = Enumerable.Range(0, Validators).Select(_ => new CountingStore()).ToArray();
         for (var i = 0; i < Validators; i++)
         {
             var k = i;
-            var machine = new ConsensusStateMachine(options, Signers[i], _apps[i], new InMemoryConsensusStore(), _time, NullLogger.Instance);
+            var machine = new ConsensusStateMachine(options, Signers[i], _apps[i], _stores[i], _time, NullLogger.Instance);
             var transport = network.Join(Signers[i].PublicKey, (from, bytes) => _drivers[k].Deliver(from, bytes));
             _drivers[i] = new SynchronousDriver(machine, transport, _time);
             _drivers[i].Start();
@@ -65,6 +76,13 @@ public sealed class Cluster
     public Ed25519Signer[] Signers { get; }
 
     public ulong Height => _apps[0].Tip.Height;
+
+    private void Count(byte[] bytes)
+    {
+        if (!Codec.TryDecode<ConsensusMessage>(bytes, out var m, out _) || m is null) return;
+        var (c, b) = Traffic.GetValueOrDefault(m.Kind);
+        Traffic[m.Kind] = (c + 1, b + bytes.Length);
+    }
 
     /// <summary>Commits one height on all four validators; throws unless each committed a block of the full batch.</summary>
     public void OneHeight()
@@ -103,4 +121,24 @@ public sealed class Cluster
             }
         }
     }
+}
+
+/// <summary>Like <see cref="InMemoryConsensusStore"/> (keeps the encoded bytes, as a disk would: one encode per save)
+/// and counts what it encodes.</summary>
+public sealed class CountingStore : IConsensusStore
+{
+    private byte[]? _bytes;
+
+    public long SaveCount { get; private set; }
+
+    public long Bytes { get; private set; }
+
+    public void Save(PersistedState state)
+    {
+        _bytes = Codec.Encode(state);
+        SaveCount++;
+        Bytes += _bytes.Length;
+    }
+
+    public PersistedState? Load() => _bytes is null ? null : Codec.Decode<PersistedState>(_bytes);
 }

@@ -110,3 +110,23 @@ public sealed class SignatureBaseline
         return ok;
     }
 }
+
+/// <summary>`traffic [heights]`: what one height sends and persists, per kind, in the fixed-cost cluster.</summary>
+public static class TrafficRun
+{
+    public static void Run(int heights)
+    {
+        foreach (var kind in new[] { AppKind.FixedCost, AppKind.InMemory })
+        {
+            var c = new Cluster(kind, 1000, countTraffic: true);
+            for (var i = 0; i < heights; i++) c.OneHeight();
+            Console.WriteLine($"{kind}, per height over {heights} heights (messages counted once per recipient):");
+            foreach (var (k, (n, b)) in c.Traffic.OrderBy(x => x.Key))
+            {
+                Console.WriteLine($"  {k,-14} {(double)n / heights,7:F2} messages  {(double)b / heights / 1024,9:F1} KiB");
+            }
+
+            Console.WriteLine($"  persisted      {(double)c.PersistCount / heights,7:F2} saves     {(double)c.PersistBytes / heights / 1024,9:F1} KiB");
+        }
+    }
+}
