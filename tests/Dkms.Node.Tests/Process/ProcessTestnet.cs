@@ -92,6 +92,15 @@ public sealed class ProcessTestnet : IDisposable
         p.WaitForExit(10_000);
     }
 
+    /// <summary>SIGTERM, as run-testnet.sh stop sends it; returns the exit code (null if it did not exit in time).</summary>
+    public int? Terminate(int i, TimeSpan patience)
+    {
+        var p = _processes[i];
+        if (p is null || p.HasExited) return p?.ExitCode;
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
+        return p.WaitForExit(patience) ? p.ExitCode : null;
+    }
+
     public string Log(int i) => File.Exists(LogPath(i)) ? ReadShared(LogPath(i)) : "";
 
     public void Dispose()

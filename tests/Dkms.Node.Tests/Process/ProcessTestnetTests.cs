@@ -11,7 +11,7 @@ public sealed class ProcessTestnetTests
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
     [Fact]
-    public async Task Transactions_submitted_to_one_node_are_committed_on_all_four_with_the_same_state_root()
+    public async Task Transactions_submitted_to_one_node_are_committed_on_all_four_and_a_node_stopped_by_SIGTERM_resumes()
     {
         using var net = new ProcessTestnet(4);
         for (var i = 0; i < 4; i++) net.Start(i);
@@ -31,6 +31,15 @@ public sealed class ProcessTestnetTests
             {
                 foreach (var r in results) Assert.Equal(TxStatuses.Committed, (await c.StatusAsync(Hash32.ParseHex(r.Hash))).Status);
             }
+
+            // A clean stop exits 0 and the node resumes from its data with everything it had committed.
+            Assert.Equal(0, net.Terminate(1, TimeSpan.FromSeconds(30)));
+            Assert.Contains("Node stopped at height", net.Log(1), StringComparison.Ordinal);
+            var more = await clients[0].SubmitAsync(new TestIdentity("while-down", builder).Incept(), SubmitModes.Commit, 30_000);
+            net.Start(1);
+            await WaitForHeightAsync([clients[1]], more.Height!.Value, () => net.Log(1));
+            Assert.Equal(TxStatuses.Committed, (await clients[1].StatusAsync(Hash32.ParseHex(results[0].Hash))).Status);
+            Assert.Equal((await clients[0].BlockAsync(more.Height.Value)).StateRoot, (await clients[1].BlockAsync(more.Height.Value)).StateRoot);
         }
         finally
         {
