@@ -152,11 +152,15 @@ public sealed partial class DkmsLedger
         return [.. txs.Where((_, i) => results[i].IsOk)];
     }
 
+    /// <summary>Blocks of at least this many transactions read their subjects' committed state on all cores first.</summary>
+    private const int PrefetchThreshold = 32;
+
     private (StateOverlay Overlay, TxResult[] Results) ExecuteOnOverlay(ulong height, ulong blockTimeMs, IReadOnlyList<Transaction> txs)
     {
         SignatureVerifier.Prefetch(txs, Signatures);
 
         var overlay = new StateOverlay(_store);
+        if (txs.Count >= PrefetchThreshold && Environment.ProcessorCount > 1) overlay.Prefetch(txs);
         // A validator-set change reaching its activation height becomes the current set.
         if (overlay.GetValidators() is { Pending: not null } vs && height >= vs.PendingFromHeight)
         {
