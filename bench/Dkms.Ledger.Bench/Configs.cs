@@ -36,5 +36,5 @@ public class BlockConfig : ManualConfig
 /// <summary>The node's GC settings (Directory.Build.props), so benchmarks run as the node does.</summary>
 internal static class NodeGc
 {
-    public static Job WithNodeGc(this Job job) => job.WithGcServer(false).WithGcConcurrent(false).WithGcRetainVm(true);
+    public static Job WithNodeGc(this Job job) => job.WithGcServer(false).WithGcConcurrent(true).WithGcRetainVm(true);
 }
