@@ -45,6 +45,7 @@ public sealed record RunResult
     public LatencyMs Latency { get; init; } = new(0, 0, 0, 0, 0, 0);
     public long Lost { get; init; }
     public Dictionary<string, long> LostByStatus { get; init; } = [];
+    public string[] LostSample { get; init; } = [];
     public ulong StartHeight { get; init; }
     public ulong EndHeight { get; init; }
     public double BlocksPerSecond { get; init; }

@@ -135,16 +135,30 @@ public sealed class Runner(Options o)
         // Lost: accepted but never seen committed. Ask the node what it knows of them.
         var lost = run.Where(e => e.State == 1 && e.Commit == 0).ToList();
         var lostByStatus = new Dictionary<string, long>();
+        var lostSample = new List<string>();
         if (lost.Count > 0)
         {
-            try
+            // Each node's view: a rejection after async admission shows only on the node that admitted it.
+            var views = new List<string[]>();
+            foreach (var node in o.Nodes)
             {
-                var statuses = await trackerRpc.StatusManyAsync([.. lost.Select(e => e.Hash)], ct).ConfigureAwait(false);
-                foreach (var s in statuses) lostByStatus[s ?? "?"] = lostByStatus.GetValueOrDefault(s ?? "?") + 1;
+                try
+                {
+                    using var rpc = new RawRpc(node, timeout: TimeSpan.FromSeconds(30));
+                    views.Add(await rpc.StatusManyAsync([.. lost.Select(e => e.Hash)], ct).ConfigureAwait(false));
+                }
+                catch (Exception e) when (e is RpcCallException or HttpRequestException or TaskCanceledException)
+                {
+                    views.Add([.. lost.Select(_ => "status-query-failed")]);
+                }
             }
-            catch (Exception e) when (e is RpcCallException or HttpRequestException)
+
+            for (var k = 0; k < lost.Count; k++)
             {
-                lostByStatus["status-query-failed"] = lost.Count;
+                var combined = string.Join(" ", views.Select(v => v[k] ?? "?"));
+                var key = $"{lost[k].Kind}: {combined}";
+                lostByStatus[key] = lostByStatus.GetValueOrDefault(key) + 1;
+                if (lostSample.Count < 20) lostSample.Add($"{lost[k].Hash} {key}");
             }
         }
 
@@ -204,6 +218,7 @@ public sealed class Runner(Options o)
             Latency = Percentiles(latencies),
             Lost = lost.Count + unanswered,
             LostByStatus = lostByStatus,
+            LostSample = [.. lostSample],
             StartHeight = startHeight,
             EndHeight = tracker.Height,
             BlocksPerSecond = Math.Round(windowBlocks.Count / window, 2),
