@@ -165,7 +165,8 @@ public sealed partial class ConsensusStateMachine
 
     private void OnTransactionsAvailable()
     {
-        if (!_waitingForTransactions) return;
+        // The event may announce transactions that cannot go into a block yet (waiting for a predecessor).
+        if (!_waitingForTransactions || !_app.HasPendingTransactions) return;
         BeginFirstRound();
         Evaluate();
     }

@@ -148,9 +148,14 @@ public sealed partial class DkmsLedger
     /// The transactions of <paramref name="txs"/> that the next block would accept, in order — what a
     /// proposer puts in its block. Same checks as <see cref="Execute"/>, without computing a state root.
     /// </summary>
-    public IReadOnlyList<Transaction> SelectAcceptable(IReadOnlyList<Transaction> txs)
+    public IReadOnlyList<Transaction> SelectAcceptable(IReadOnlyList<Transaction> txs) => SelectAcceptable(txs, 0);
+
+    /// <summary>As <see cref="SelectAcceptable(IReadOnlyList{Transaction})"/>, judging time-dependent rules at
+    /// <paramref name="blockTimeMs"/> (a proposer passes its clock: its block's timestamp is at least that).</summary>
+    public IReadOnlyList<Transaction> SelectAcceptable(IReadOnlyList<Transaction> txs, ulong blockTimeMs)
     {
-        var (_, results) = ExecuteOnOverlay(_head.Height + 1, _head.BlockTimeMs, txs);
+        var head = _head;
+        var (_, results) = ExecuteOnOverlay(head.Height + 1, Math.Max(head.BlockTimeMs, blockTimeMs), txs);
         return [.. txs.Where((_, i) => results[i].IsOk)];
     }
 

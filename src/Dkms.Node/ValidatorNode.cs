@@ -43,8 +43,8 @@ public sealed partial class ValidatorNode : IAsyncDisposable
 
         Ledger = DkmsLedger.Open(store, new LedgerOptions(genesis.ChainId));
         CheckGenesis();
-        Pool = new TransactionPool(Ledger, settings.Mempool);
-        Application = new LedgerApplication(Ledger, store, Pool);
+        Pool = new TransactionPool(Ledger, settings.Mempool, time);
+        Application = new LedgerApplication(Ledger, store, Pool, time);
         var machine = new ConsensusStateMachine(ConsensusOptionsFor(genesis, settings), nodeKey, Application,
             new DurableConsensusStore(store), time, loggers.CreateLogger<ConsensusStateMachine>());
         _engine = new ConsensusEngine(machine, new ChannelTransport(link, NodeChannel.Consensus), time, 10_000);

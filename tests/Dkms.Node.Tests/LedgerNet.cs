@@ -5,6 +5,7 @@ using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
 using Dkms.Ledger;
 using Dkms.Node.Consensus;
+using Dkms.Node.Mempool;
 using Dkms.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -32,7 +33,7 @@ public sealed class LedgerNet : IDisposable
             var store = new MemoryStore();
             var ledger = DkmsLedger.Open(store, new LedgerOptions(ChainId));
             ledger.InitializeGenesis(Genesis);
-            Apps[i] = new LedgerApplication(ledger, store);
+            Apps[i] = new LedgerApplication(ledger, store, new TransactionPool(ledger, new MempoolOptions(), Time), Time);
         }
 
         for (var i = 0; i < n; i++) Start(i);

@@ -28,8 +28,11 @@ public sealed class LedgerApplication : IConsensusApplication
     private ExecutedBlock? _lastExecuted;
     private Hash32 _lastBlockHash;
 
-    public LedgerApplication(DkmsLedger ledger, IKeyValueStore store, TransactionPool? pool = null)
+    private readonly TimeProvider _time;
+
+    public LedgerApplication(DkmsLedger ledger, IKeyValueStore store, TransactionPool? pool = null, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _ledger = ledger;
         _store = store;
         _pool = pool ?? new TransactionPool(ledger, new MempoolOptions());
@@ -45,7 +48,9 @@ public sealed class LedgerApplication : IConsensusApplication
 
     public ChainTip Tip => new(_ledger.Height, _lastBlockHash, (long)_ledger.LastBlockTimeMs);
 
-    public bool HasPendingTransactions => _pool.Count > 0;
+    /// <summary>Only transactions that could go into the next block count: ones waiting for a predecessor must not
+    /// make an idle chain propose (empty) blocks.</summary>
+    public bool HasPendingTransactions => _pool.ReadyCount > 0;
 
     /// <summary>Admits a transaction to the pool (tests and tools; the node admits through its RPC and gossip).</summary>
     public TxResult Submit(Transaction tx) => _pool.Admit(tx).Result;
@@ -55,7 +60,7 @@ public sealed class LedgerApplication : IConsensusApplication
         var candidates = _pool.Reap(maxCount, maxBytes);
         if (candidates.Count == 0) return [];
         // Propose only what the ledger accepts, in order; the engine executes the proposal itself.
-        var accepted = _ledger.SelectAcceptable(candidates);
+        var accepted = _ledger.SelectAcceptable(candidates, (ulong)Math.Max(0, _time.GetUtcNow().ToUnixTimeMilliseconds()));
         if (accepted.Count < candidates.Count)
         {
             var kept = accepted.Select(t => t.Hash).ToHashSet();

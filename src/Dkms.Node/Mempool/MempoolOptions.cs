@@ -12,6 +12,10 @@ public sealed record MempoolOptions
     /// <summary>How many recent rejections are remembered for <c>tx.status</c>.</summary>
     public int RejectedHistory { get; init; } = 100_000;
 
+    /// <summary>How long a transaction may wait for its predecessor (a lower sequence or the identity's inception)
+    /// before it is evicted as rejected, milliseconds.</summary>
+    public int WaitingTimeoutMs { get; init; } = 30_000;
+
     /// <summary>Most transactions in one gossip message to a peer.</summary>
     public int GossipBatchTransactions { get; init; } = 2_000;
 }

@@ -11,7 +11,9 @@ namespace Dkms.Node.Mempool;
 /// batch, into the ledger's signature cache, so the block does not verify them again). The pool is
 /// bounded in count and bytes; proposals reap it in arrival order with each identity's transactions in
 /// sequence order; after each commit it drops what was committed and rechecks what the block touched.
-/// Thread-safe: RPC and gossip admit concurrently while the consensus loop reaps and updates.
+/// Time-dependent rules (a recovery's delay) are judged at the node's clock, as the next block will be: on an
+/// idle chain the last block's time may be long past. Thread-safe: RPC and gossip admit concurrently while
+/// the consensus loop reaps and updates.
 /// </summary>
 public sealed class TransactionPool
 {
@@ -21,19 +23,22 @@ public sealed class TransactionPool
     // Arrival order: a sequence number per entry; removal leaves the dictionary order intact.
     private readonly SortedDictionary<long, Transaction> _byArrival = [];
     private readonly Dictionary<Hash32, long> _arrivalOf = [];
-    // Identities whose inception is pending here: their later transactions wait for it instead of being unknown.
-    private readonly Dictionary<IdentityId, int> _pendingInceptions = [];
     private readonly RejectionHistory _rejections;
     // Hashes of the last blocks' transactions: an admission checked just before a commit must not add a
     // transaction the commit just removed (it would be proposed again and dropped, an empty block).
     private readonly Queue<HashSet<Hash32>> _recentBlocks = new();
+    // Transactions kept while they wait for a predecessor (a lower sequence, or an inception not seen yet),
+    // with when they started waiting (ms): they cannot go into the next block and expire after a while.
+    private readonly Dictionary<Hash32, long> _waitingSince = [];
+    private readonly TimeProvider _time;
     private long _nextArrival;
     private long _bytes;
 
-    public TransactionPool(DkmsLedger ledger, MempoolOptions options)
+    public TransactionPool(DkmsLedger ledger, MempoolOptions options, TimeProvider? time = null)
     {
         _ledger = ledger;
         _options = options;
+        _time = time ?? TimeProvider.System;
         _rejections = new RejectionHistory(options.RejectedHistory);
     }
 
@@ -55,13 +60,23 @@ public sealed class TransactionPool
         get { lock (_lock) return _bytes; }
     }
 
+    /// <summary>Pending transactions that could go into the next block (not waiting for a predecessor). An idle
+    /// chain proposes only when this is positive, so waiting transactions never cause empty blocks.</summary>
+    public int ReadyCount
+    {
+        get { lock (_lock) return _byArrival.Count - _waitingSince.Count; }
+    }
+
     public bool Contains(Hash32 hash)
     {
         lock (_lock) return _arrivalOf.ContainsKey(hash);
     }
 
     /// <summary>The reason a recently rejected or evicted transaction was refused.</summary>
-    public bool TryGetRejection(Hash32 hash, out TxResult result) => _rejections.TryGet(hash, out result);
+    public bool TryGetRejection(Hash32 hash, out TxResult result) => _rejections.TryGet(hash, out result, out _);
+
+    /// <summary>As <see cref="TryGetRejection(Hash32, out TxResult)"/>; <paramref name="mempoolFull"/> when the pool was full.</summary>
+    public bool TryGetRejection(Hash32 hash, out TxResult result, out bool mempoolFull) => _rejections.TryGet(hash, out result, out mempoolFull);
 
     public AdmitOutcome Admit(Transaction tx) => AdmitBatch([tx])[0];
 
@@ -77,7 +92,7 @@ public sealed class TransactionPool
             for (var i = 0; i < txs.Count; i++)
             {
                 if (_arrivalOf.ContainsKey(txs[i].Hash)) outcomes[i] = AdmitOutcome.AlreadyPending;
-                else if (IsFull(txs[i].Encoded.Length)) outcomes[i] = FullOutcome();
+                else if (IsFull(txs[i].Encoded.Length)) RememberFull(txs[i], outcomes[i] = FullOutcome());
                 else
                 {
                     fresh.Add(txs[i]);
@@ -94,8 +109,9 @@ public sealed class TransactionPool
         {
             if (!isFresh[i]) continue;
             var tx = txs[i];
-            var check = _ledger.CheckTransaction(tx);
-            if (!check.IsOk && !WaitsForPredecessor(tx, check))
+            var check = _ledger.CheckTransaction(tx, (ulong)NowMs);
+            var waits = !check.IsOk && WaitsForPredecessor(tx, check);
+            if (!check.IsOk && !waits)
             {
                 outcomes[i] = check.Code == ErrorCode.Duplicate ? AdmitOutcome.AlreadyCommitted : AdmitOutcome.Rejected(check);
                 if (!outcomes[i].IsAccepted) _rejections.Add(tx.Hash, check);
@@ -106,12 +122,12 @@ public sealed class TransactionPool
             {
                 if (_arrivalOf.ContainsKey(tx.Hash)) { outcomes[i] = AdmitOutcome.AlreadyPending; continue; }
                 if (RecentlyCommitted(tx.Hash)) { outcomes[i] = AdmitOutcome.AlreadyCommitted; continue; }
-                if (IsFull(tx.Encoded.Length)) { outcomes[i] = FullOutcome(); continue; }
+                if (IsFull(tx.Encoded.Length)) { RememberFull(tx, outcomes[i] = FullOutcome()); continue; }
+                if (waits) _waitingSince[tx.Hash] = NowMs;
                 var arrival = _nextArrival++;
                 _byArrival.Add(arrival, tx);
                 _arrivalOf.Add(tx.Hash, arrival);
                 _bytes += tx.Encoded.Length;
-                if (tx.Type == TxType.Inception) _pendingInceptions[tx.Subject] = _pendingInceptions.GetValueOrDefault(tx.Subject) + 1;
             }
 
             outcomes[i] = AdmitOutcome.Admitted;
@@ -166,10 +182,10 @@ public sealed class TransactionPool
             _recentBlocks.Enqueue(hashes);
             if (_recentBlocks.Count > 4) _recentBlocks.Dequeue();
 
-            if (touched.Count == 0) return;
+            var expired = NowMs - _options.WaitingTimeoutMs;
             foreach (var tx in _byArrival.Values)
             {
-                if (touched.Contains(tx.Subject)) recheck.Add(tx);
+                if (touched.Contains(tx.Subject) || (_waitingSince.TryGetValue(tx.Hash, out var since) && since < expired)) recheck.Add(tx);
             }
         }
 
@@ -180,10 +196,27 @@ public sealed class TransactionPool
     /// (e.g. ones a proposal check refused).</summary>
     public void Recheck(IReadOnlyList<Transaction> txs)
     {
+        var expired = NowMs - _options.WaitingTimeoutMs;
         foreach (var tx in txs)
         {
-            var check = _ledger.CheckTransaction(tx);
-            if (check.IsOk || WaitsForPredecessor(tx, check)) continue;
+            var check = _ledger.CheckTransaction(tx, (ulong)NowMs);
+            if (check.IsOk)
+            {
+                lock (_lock) _waitingSince.Remove(tx.Hash);
+                continue;
+            }
+
+            if (WaitsForPredecessor(tx, check))
+            {
+                lock (_lock)
+                {
+                    if (!_arrivalOf.ContainsKey(tx.Hash)) continue;
+                    if (!_waitingSince.TryGetValue(tx.Hash, out var since)) _waitingSince[tx.Hash] = NowMs;
+                    else if (since < expired) check = TxResult.Fail(check.Code, $"{check.Message}; waited {_options.WaitingTimeoutMs} ms for its predecessor, which never came");
+                    else continue;
+                }
+            }
+
             bool removed;
             lock (_lock) removed = RemoveLocked(tx.Hash);
             if (!removed) continue;
@@ -193,18 +226,15 @@ public sealed class TransactionPool
     }
 
     /// <summary>A transaction whose sequence is ahead of the identity's next one waits for its predecessors,
-    /// including the inception of an identity that is still pending here (the ledger calls it unknown).</summary>
+    /// including the inception of an identity not committed yet (the ledger calls it unknown). Such transactions
+    /// wait at most <see cref="MempoolOptions.WaitingTimeoutMs"/>.</summary>
     private bool WaitsForPredecessor(Transaction tx, TxResult check) => check.Code switch
     {
         ErrorCode.BadSequence => tx.Sequence > (_ledger.GetIdentity(tx.Subject)?.Sequence ?? 0) + 1,
-        ErrorCode.UnknownIdentity => tx.Sequence > 1 && HasPendingInception(tx.Subject),
+        // The inception may be pending here, or still on its way from another validator's gossip.
+        ErrorCode.UnknownIdentity => tx.Sequence > 1,
         _ => false,
     };
-
-    private bool HasPendingInception(IdentityId id)
-    {
-        lock (_lock) return _pendingInceptions.ContainsKey(id);
-    }
 
     private bool RecentlyCommitted(Hash32 hash)
     {
@@ -219,13 +249,9 @@ public sealed class TransactionPool
     private bool RemoveLocked(Hash32 hash)
     {
         if (!_arrivalOf.Remove(hash, out var arrival)) return false;
+        _waitingSince.Remove(hash);
         if (!_byArrival.Remove(arrival, out var tx)) return true;
         _bytes -= tx.Encoded.Length;
-        if (tx.Type == TxType.Inception && _pendingInceptions.TryGetValue(tx.Subject, out var n))
-        {
-            if (n > 1) _pendingInceptions[tx.Subject] = n - 1;
-            else _pendingInceptions.Remove(tx.Subject);
-        }
 
         return true;
     }
@@ -234,4 +260,10 @@ public sealed class TransactionPool
 
     private AdmitOutcome FullOutcome() =>
         AdmitOutcome.Full($"mempool full ({_byArrival.Count} transactions, {_bytes} bytes; limits {_options.MaxTransactions}, {_options.MaxBytes}); retry later");
+
+    /// <summary>A refusal for a full pool is remembered too, so an asynchronous submitter asking <c>tx.status</c>
+    /// learns it must resubmit instead of seeing "unknown".</summary>
+    private void RememberFull(Transaction tx, AdmitOutcome outcome) => _rejections.Add(tx.Hash, outcome.Result, mempoolFull: true);
+
+    private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 }

@@ -35,7 +35,11 @@ public sealed partial class NodeRpc(ValidatorNode node)
         var hash = ParseHash(p.Hash, "hash");
         if (node.Ledger.GetTransaction(hash) is { } location) return new(p.Hash.ToLowerInvariant(), TxStatuses.Committed, location.Height, location.Index);
         if (node.IsPending(hash)) return new(hash.ToHex(), TxStatuses.Pending);
-        if (node.Pool.TryGetRejection(hash, out var why)) return new(hash.ToHex(), TxStatuses.Rejected, Code: why.Code.ToString(), Message: why.Message);
+        if (node.Pool.TryGetRejection(hash, out var why, out var full))
+        {
+            return new(hash.ToHex(), TxStatuses.Rejected, Code: full ? MempoolFullCode : why.Code.ToString(), Message: why.Message);
+        }
+
         return new(hash.ToHex(), TxStatuses.Unknown);
     }
 

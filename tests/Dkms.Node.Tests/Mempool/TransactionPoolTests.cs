@@ -6,6 +6,7 @@ using Dkms.Ledger;
 using Dkms.Node.Mempool;
 using Dkms.Node.Tests.Support;
 using Dkms.Storage;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Dkms.Node.Tests.Mempool;
 
@@ -278,17 +279,38 @@ public sealed class TransactionPoolTests
     }
 
     [Fact]
-    public void A_later_transaction_of_an_identity_nobody_incepted_is_rejected_as_unknown()
+    public void A_later_transaction_of_an_identity_not_incepted_yet_waits_and_is_rejected_as_unknown_when_its_wait_expires()
     {
-        var pool = NewPool();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var pool = new TransactionPool(_ledger, new MempoolOptions { WaitingTimeoutMs = 30_000 }, time);
         var ghost = Person("ghost");
-        ghost.Incept(); // never submitted
+        ghost.Incept(); // never submitted: its inception may still be on its way from another validator
         var rotation = ghost.Rotate();
 
-        var outcome = pool.Admit(rotation);
+        Assert.Equal(AdmitStatus.Admitted, pool.Admit(rotation).Status);
+        Assert.Equal(0, pool.ReadyCount);
 
-        Assert.Equal(AdmitStatus.Rejected, outcome.Status);
-        Assert.Equal(ErrorCode.UnknownIdentity, outcome.Result.Code);
+        time.Advance(TimeSpan.FromSeconds(31));
+        CommitBlock(pool, Person("someone").Incept());
+
+        Assert.False(pool.Contains(rotation.Hash));
+        Assert.True(pool.TryGetRejection(rotation.Hash, out var why));
+        Assert.Equal(ErrorCode.UnknownIdentity, why.Code);
+    }
+
+    [Fact]
+    public void A_pool_holding_only_waiting_transactions_has_nothing_ready_for_a_block()
+    {
+        var pool = NewPool();
+        var alice = Person("alice");
+        CommitBlock(pool, alice.Incept());
+        alice.Rotate(); // sequence 2, never submitted
+        var third = alice.Rotate();
+
+        Assert.Equal(AdmitStatus.Admitted, pool.Admit(third).Status);
+
+        Assert.Equal(1, pool.Count);
+        Assert.Equal(0, pool.ReadyCount);
     }
 
     [Fact]
