@@ -47,7 +47,7 @@ public class LedgerConsensusTests
             Assert.All(net.Apps, a => Assert.True(a.TryGetCommitted(h, out var other, out _) && other.Hash == block.Hash));
         }
 
-        Assert.Equal(0, first.PendingCount);
+        Assert.Equal(0, first.Pool.Count);
     }
 
     [Fact]
@@ -61,7 +61,7 @@ public class LedgerConsensusTests
         Assert.True(net.RunUntil(() => net.Apps.All(a => a.Ledger.GetIdentity(id) is not null), TimeSpan.FromSeconds(5)));
         Assert.Equal(ErrorCode.ThresholdNotMet, net.Apps[0].Submit(stolen).Code);
         Assert.NotEqual(ErrorCode.Ok, net.Apps[0].Submit(TransactionCodec.Sign(new TxBody("other-chain", id, 2, new DeactivatePayload()), [(thief, null)])).Code);
-        Assert.Equal(0, net.Apps[0].PendingCount);
+        Assert.Equal(0, net.Apps[0].Pool.Count);
     }
 
     [Fact]

@@ -6,6 +6,7 @@ using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
 using Dkms.Ledger;
 using Dkms.Ledger.Execution;
+using Dkms.Node.Mempool;
 using Dkms.Storage;
 
 namespace Dkms.Node.Consensus;
@@ -13,9 +14,8 @@ namespace Dkms.Node.Consensus;
 /// <summary>
 /// The DKMS ledger behind the consensus engine's application interface. Blocks and their commit
 /// certificates are stored in the ledger's own commit batch, so a block, its certificate and its
-/// state changes land on disk together or not at all. Holds a simple pending pool: transactions
-/// are admitted with the ledger's full check (signatures verified once, cached) and rechecked after
-/// every commit. Called only from the engine's loop thread.
+/// state changes land on disk together or not at all. Proposals come from the node's
+/// <see cref="TransactionPool"/>. Called only from the engine's loop thread.
 /// </summary>
 public sealed class LedgerApplication : IConsensusApplication
 {
@@ -24,52 +24,45 @@ public sealed class LedgerApplication : IConsensusApplication
 
     private readonly DkmsLedger _ledger;
     private readonly IKeyValueStore _store;
-    private readonly List<Transaction> _pending = [];
-    private readonly HashSet<Hash32> _pendingHashes = [];
+    private readonly TransactionPool _pool;
     private ExecutedBlock? _lastExecuted;
     private Hash32 _lastBlockHash;
 
-    public LedgerApplication(DkmsLedger ledger, IKeyValueStore store)
+    public LedgerApplication(DkmsLedger ledger, IKeyValueStore store, TransactionPool? pool = null)
     {
         _ledger = ledger;
         _store = store;
+        _pool = pool ?? new TransactionPool(ledger, new MempoolOptions());
         if (ledger.Height > 0 && TryGetCommitted(ledger.Height, out var block, out _)) _lastBlockHash = block.Hash;
     }
 
     public DkmsLedger Ledger => _ledger;
 
+    public TransactionPool Pool => _pool;
+
+    /// <summary>Raised on the loop thread after a block is durably committed, with the transactions it carried.</summary>
+    public event Action<Block, CommitCertificate, IReadOnlyList<Transaction>>? BlockCommitted;
+
     public ChainTip Tip => new(_ledger.Height, _lastBlockHash, (long)_ledger.LastBlockTimeMs);
 
-    public bool HasPendingTransactions => _pending.Count > 0;
+    public bool HasPendingTransactions => _pool.Count > 0;
 
-    public int PendingCount => _pending.Count;
-
-    /// <summary>Admits a transaction to the pending pool after the ledger's full check against committed state.</summary>
-    public TxResult Submit(Transaction tx)
-    {
-        if (_pendingHashes.Contains(tx.Hash)) return TxResult.Fail(ErrorCode.Duplicate, "already pending");
-        var check = _ledger.CheckTransaction(tx);
-        // A transaction that only waits for its predecessor (sequence ahead) is still worth keeping.
-        if (!check.IsOk && check.Code != ErrorCode.BadSequence) return check;
-        _pending.Add(tx);
-        _pendingHashes.Add(tx.Hash);
-        return TxResult.Success;
-    }
+    /// <summary>Admits a transaction to the pool (tests and tools; the node admits through its RPC and gossip).</summary>
+    public TxResult Submit(Transaction tx) => _pool.Admit(tx).Result;
 
     public IReadOnlyList<byte[]> SelectTransactions(int maxCount, int maxBytes)
     {
-        var candidates = new List<Transaction>();
-        var bytes = 0;
-        foreach (var tx in _pending)
-        {
-            if (candidates.Count >= maxCount || bytes + tx.Encoded.Length > maxBytes) break;
-            candidates.Add(tx);
-            bytes += tx.Encoded.Length;
-        }
-
+        var candidates = _pool.Reap(maxCount, maxBytes);
         if (candidates.Count == 0) return [];
         // Propose only what the ledger accepts, in order; the engine executes the proposal itself.
-        return [.. _ledger.SelectAcceptable(candidates).Select(t => t.Encoded)];
+        var accepted = _ledger.SelectAcceptable(candidates);
+        if (accepted.Count < candidates.Count)
+        {
+            var kept = accepted.Select(t => t.Hash).ToHashSet();
+            _pool.Recheck([.. candidates.Where(t => !kept.Contains(t.Hash))]);
+        }
+
+        return [.. accepted.Select(t => t.Encoded)];
     }
 
     public ExecutionResult Execute(ulong height, long timestampMs, IReadOnlyList<byte[]> transactions)
@@ -116,7 +109,8 @@ public sealed class LedgerApplication : IConsensusApplication
         _ledger.Commit(executed, extra);
         _lastBlockHash = block.Hash;
         _lastExecuted = null;
-        Recheck();
+        _pool.Update(executed.Accepted);
+        BlockCommitted?.Invoke(block, certificate, executed.Accepted);
     }
 
     public bool TryGetCommitted(ulong height, out Block block, out CommitCertificate certificate)
@@ -132,18 +126,6 @@ public sealed class LedgerApplication : IConsensusApplication
     {
         var entries = _ledger.ValidatorSetAt(height) ?? throw new InvalidOperationException("the ledger has no genesis validator set");
         return new ValidatorSet(entries.Select(v => new Validator(v.NodeKey, v.Power)));
-    }
-
-    /// <summary>Drops what was committed or became invalid; keeps what still waits for its turn.</summary>
-    private void Recheck()
-    {
-        _pending.RemoveAll(tx =>
-        {
-            var r = _ledger.CheckTransaction(tx);
-            var keep = r.IsOk || (r.Code == ErrorCode.BadSequence && tx.Sequence > (_ledger.GetIdentity(tx.Subject)?.Sequence ?? 0) + 1);
-            if (!keep) _pendingHashes.Remove(tx.Hash);
-            return !keep;
-        });
     }
 
     private static bool SameTransactions(ExecutedBlock executed, Block block)

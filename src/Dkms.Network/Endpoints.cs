@@ -1,0 +1,35 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Dkms.Network;
+
+/// <summary>"host:port" strings of the genesis and the options.</summary>
+internal static class Endpoints
+{
+    /// <summary>Splits "host:port", "1.2.3.4:port" or "[::1]:port".</summary>
+    public static (string Host, int Port) Parse(string address)
+    {
+        var colon = address.LastIndexOf(':');
+        if (colon <= 0 || colon == address.Length - 1
+            || !int.TryParse(address.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port)
+            || port > IPEndPoint.MaxPort)
+        {
+            throw new FormatException($"'{address}' is not host:port");
+        }
+
+        var host = address[..colon];
+        if (host.StartsWith('[') && host.EndsWith(']')) host = host[1..^1];
+        return (host, port);
+    }
+
+    /// <summary>An IP literal as is; a host name through DNS, IPv4 first. Blocks while DNS answers.</summary>
+    public static IPAddress Resolve(string host, bool allowV6)
+    {
+        if (IPAddress.TryParse(host, out var ip)) return ip;
+        var all = Dns.GetHostAddresses(host);
+        return all.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)
+            ?? (allowV6 ? all.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetworkV6) : null)
+            ?? throw new SocketException((int)SocketError.HostNotFound);
+    }
+}

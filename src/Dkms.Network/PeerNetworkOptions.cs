@@ -1,0 +1,32 @@
+using Dkms.Core.Crypto;
+
+namespace Dkms.Network;
+
+/// <summary>Settings of a <see cref="PeerNetwork"/>. Sizes are in bytes.</summary>
+public sealed record PeerNetworkOptions
+{
+    /// <summary>Bound into every handshake signature, so a node of another chain cannot connect.</summary>
+    public required string ChainId { get; init; }
+
+    /// <summary>This node's key; proves possession in the handshake.</summary>
+    public required ISigner NodeSigner { get; init; }
+
+    /// <summary>"host:port" to bind, e.g. "127.0.0.1:26656" or "0.0.0.0:26656"; port 0 picks a free one.</summary>
+    public required string ListenAddress { get; init; }
+
+    /// <summary>The allowed peers; this node's own key may be listed and is skipped.</summary>
+    public required IReadOnlyList<PeerAddress> Validators { get; init; }
+
+    /// <summary>A single application message larger than this is dropped and counted against its sender.</summary>
+    public int MaxMessageBytes { get; init; } = 8 * 1024 * 1024;
+
+    /// <summary>Bound of the outgoing queue of one peer; messages beyond it are dropped and counted.</summary>
+    public int MaxQueuedBytesPerPeer { get; init; } = 64 * 1024 * 1024;
+
+    public TimeSpan ReconnectMinDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    public TimeSpan ReconnectMaxDelay { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>From transport connect to a verified peer signature; slower connections are dropped.</summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(5);
+}

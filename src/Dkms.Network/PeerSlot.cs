@@ -1,0 +1,67 @@
+using System.Collections.Concurrent;
+using System.Net;
+using LiteNetLib;
+
+namespace Dkms.Network;
+
+/// <summary>
+/// Everything the node keeps about one validator: its outgoing queues (filled by any thread, drained by the
+/// network thread), its current authenticated connection and its dial schedule (network thread only).
+/// </summary>
+internal sealed class PeerSlot(PeerAddress address, TimeSpan initialBackoff)
+{
+    public PeerAddress Address { get; } = address;
+
+    /// <summary>One queue per <see cref="PeerChannel"/>, so order is kept per channel and consensus can go first.</summary>
+    public ConcurrentQueue<byte[]>[] Queues { get; } = [new(), new()];
+
+    /// <summary>Payload bytes waiting in <see cref="Queues"/>; bounded by the options.</summary>
+    public long QueuedBytes;
+
+    private volatile Connection? _active;
+
+    /// <summary>The one authenticated connection to this validator, or null.</summary>
+    public Connection? Active
+    {
+        get => _active;
+        set => _active = value;
+    }
+
+    public long NextDialAt { get; set; }
+
+    public TimeSpan Backoff { get; set; } = initialBackoff;
+
+    public IPEndPoint? Endpoint { get; set; }
+}
+
+/// <summary>One LiteNetLib connection and its handshake state; network thread only.</summary>
+internal sealed class Connection(NetPeer peer, long startedAt)
+{
+    public NetPeer Peer { get; } = peer;
+
+    public long StartedAt { get; } = startedAt;
+
+    public byte[] OwnNonce { get; } = Handshake.NewNonce();
+
+    public byte[]? TheirNonce { get; set; }
+
+    /// <summary>Set once the peer's Auth verified and it was found in the validator set.</summary>
+    public PeerSlot? Slot { get; set; }
+
+    public bool Authenticated => Slot is not null;
+
+    public long Malformed { get; set; }
+
+    /// <summary>
+    /// When both sides dialed and two connections authenticated, both keep the one with the smaller key: the
+    /// two nonces in ascending order. Both ends see the same nonces, so they pick the same connection.
+    /// </summary>
+    public static int CompareForKeeping(Connection a, Connection b) => OrderKey(a).AsSpan().SequenceCompareTo(OrderKey(b));
+
+    private static byte[] OrderKey(Connection c)
+    {
+        var theirs = c.TheirNonce ?? [];
+        var first = c.OwnNonce.AsSpan().SequenceCompareTo(theirs) <= 0;
+        return first ? [.. c.OwnNonce, .. theirs] : [.. theirs, .. c.OwnNonce];
+    }
+}

@@ -1,0 +1,83 @@
+using Dkms.Core.Genesis;
+using Dkms.Node.Networking;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace Dkms.Node.Commands;
+
+/// <summary>
+/// <c>dkms-node run</c>: loads settings (file, then DKMS_ environment variables, then the command line),
+/// starts the node and its RPC, and stops cleanly on SIGINT/SIGTERM: RPC first, then the consensus loop,
+/// then the store, so a restart resumes from the last committed block.
+/// </summary>
+internal static class RunCommand
+{
+    private static readonly Dictionary<string, string> Switches = new()
+    {
+        ["--data-dir"] = "Node:DataDir",
+        ["--genesis"] = "Node:GenesisFile",
+        ["--node-key"] = "Node:NodeKeyFile",
+        ["--p2p"] = "Node:P2PListen",
+        ["--rpc"] = "Node:RpcListen",
+        ["--storage"] = "Node:Storage",
+        ["--log-level"] = "Logging:LogLevel:Default",
+    };
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var configuration = Load(args);
+        var settings = configuration.GetSection("Node").Get<NodeSettings>(o => o.ErrorOnUnknownConfiguration = true) ?? new NodeSettings();
+        var genesis = GenesisDocument.Load(settings.GenesisFile);
+        var key = NodeKeyFile.Load(settings.ResolvedNodeKeyFile);
+        Directory.CreateDirectory(settings.DataDir);
+
+        void Logging(ILoggingBuilder l)
+        {
+            l.AddConfiguration(configuration.GetSection("Logging"));
+            if (configuration["Logging:Format"] == "json") l.AddJsonConsole(o => o.TimestampFormat = "O");
+            else l.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff "; });
+        }
+
+        using var loggers = LoggerFactory.Create(Logging);
+        var link = PeerLinks.Create(settings, genesis, key, loggers);
+        await using var host = NodeHost.Create(settings, genesis, key, link, Logging);
+
+        using var stop = new CancellationTokenSource();
+        using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+
+        await host.StartAsync(stop.Token).ConfigureAwait(false);
+        var logger = loggers.CreateLogger("dkms-node");
+        logger.LogInformation("RPC listening on {Endpoint}; P2P on {P2P}", host.RpcEndpoint, settings.P2PListen.Length > 0 ? settings.P2PListen : "the genesis address");
+
+        var stopped = Task.Delay(Timeout.Infinite, stop.Token);
+        var finished = await Task.WhenAny(stopped, host.Node.Loop).ConfigureAwait(false);
+        if (finished == host.Node.Loop && host.Node.Loop.IsFaulted)
+        {
+            logger.LogCritical(host.Node.Loop.Exception, "The consensus loop failed; stopping");
+            return 3;
+        }
+
+        logger.LogInformation("Stopping");
+        return 0;
+    }
+
+    private static IConfigurationRoot Load(string[] args)
+    {
+        // The config file is named on the command line (or DKMS_CONFIG); it is read first so that
+        // environment variables and the rest of the command line override it.
+        var first = new ConfigurationBuilder().AddCommandLine(args, new Dictionary<string, string> { ["--config"] = "Config" }.Concat(Switches).ToDictionary()).Build();
+        var file = first["Config"] ?? Environment.GetEnvironmentVariable("DKMS_CONFIG");
+        var builder = new ConfigurationBuilder();
+        if (file is not null)
+        {
+            if (!File.Exists(file)) throw new NodeConfigurationException($"config file '{file}' does not exist");
+            builder.AddJsonFile(Path.GetFullPath(file), optional: false);
+        }
+
+        return builder
+            .AddEnvironmentVariables("DKMS_")
+            .AddCommandLine(args, new Dictionary<string, string> { ["--config"] = "Config" }.Concat(Switches).ToDictionary())
+            .Build();
+    }
+}

@@ -1,0 +1,148 @@
+using System.Threading.Channels;
+using Dkms.Core.Encoding;
+using Dkms.Core.Primitives;
+using Dkms.Core.Transactions;
+using Dkms.Node.Networking;
+using Microsoft.Extensions.Logging;
+
+namespace Dkms.Node.Mempool;
+
+/// <summary>
+/// Spreads transactions between validators in batches. Transactions admitted from this node's RPC are
+/// sent to every peer (validators are fully connected, so nothing is forwarded twice); batches received
+/// from peers are decoded and admitted in the background, with their signatures verified in parallel.
+/// Both directions use bounded queues: under overload, gossip is dropped (the proposer that holds a
+/// transaction still proposes it), never the node.
+/// </summary>
+public sealed partial class TransactionGossip : IDisposable
+{
+    private const int QueueCapacity = 1_000;
+
+    private readonly IPeerLink _link;
+    private readonly TransactionPool _pool;
+    private readonly int _batchSize;
+    private readonly ILogger _logger;
+    private readonly Channel<IReadOnlyList<Transaction>> _outgoing = Channel.CreateBounded<IReadOnlyList<Transaction>>(
+        new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Channel<(PublicKey From, byte[] Message)> _incoming = Channel.CreateBounded<(PublicKey, byte[])>(
+        new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _sender;
+    private Task? _receiver;
+    private long _malformed;
+
+    public TransactionGossip(IPeerLink link, TransactionPool pool, int batchSize, ILogger<TransactionGossip> logger)
+    {
+        _link = link;
+        _pool = pool;
+        _batchSize = batchSize;
+        _logger = logger;
+    }
+
+    /// <summary>Gossip messages from peers that did not decode.</summary>
+    public long Malformed => Interlocked.Read(ref _malformed);
+
+    public void Start()
+    {
+        _sender = Task.Run(SendLoop);
+        _receiver = Task.Run(ReceiveLoop);
+    }
+
+    public void Enqueue(IReadOnlyList<Transaction> txs) => _outgoing.Writer.TryWrite(txs);
+
+    /// <summary>Called on a transport thread; decoding and admission happen on the gossip task.</summary>
+    public void Receive(PublicKey from, byte[] message) => _incoming.Writer.TryWrite((from, message));
+
+    private async Task SendLoop()
+    {
+        var reader = _outgoing.Reader;
+        var batch = new List<byte[]>(_batchSize);
+        try
+        {
+            while (await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
+            {
+                // Drain whatever is queued right now into batches: no timer, no added latency.
+                while (reader.TryRead(out var txs))
+                {
+                    foreach (var tx in txs)
+                    {
+                        batch.Add(tx.Encoded);
+                        if (batch.Count >= _batchSize) Flush(batch);
+                    }
+                }
+
+                Flush(batch);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void Flush(List<byte[]> batch)
+    {
+        if (batch.Count == 0) return;
+        _link.Broadcast(NodeChannel.Mempool, Codec.Encode(batch.ToArray()));
+        batch.Clear();
+    }
+
+    private async Task ReceiveLoop()
+    {
+        var reader = _incoming.Reader;
+        var txs = new List<Transaction>();
+        try
+        {
+            while (await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
+            {
+                txs.Clear();
+                while (txs.Count < 4 * _batchSize && reader.TryRead(out var item)) Decode(item.From, item.Message, txs);
+                if (txs.Count > 0) _pool.AdmitBatch(txs);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception e)
+        {
+            LogAdmissionFailed(_logger, e);
+        }
+    }
+
+    private void Decode(PublicKey from, byte[] message, List<Transaction> into)
+    {
+        if (!Codec.TryDecode<byte[][]>(message, out var encoded, out _) || encoded is null || encoded.Length > 4 * _batchSize)
+        {
+            Interlocked.Increment(ref _malformed);
+            LogMalformed(_logger, from.ToHex());
+            return;
+        }
+
+        foreach (var bytes in encoded)
+        {
+            if (bytes is not null && TransactionCodec.TryDecode(bytes, out var tx, out _)) into.Add(tx!);
+            else Interlocked.Increment(ref _malformed);
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _outgoing.Writer.TryComplete();
+        _incoming.Writer.TryComplete();
+        try
+        {
+            Task.WaitAll([.. new[] { _sender, _receiver }.OfType<Task>()], TimeSpan.FromSeconds(5));
+        }
+        catch (AggregateException)
+        {
+        }
+
+        _stop.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped a malformed gossip message from peer {Peer}")]
+    private static partial void LogMalformed(ILogger logger, string peer);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Admitting gossiped transactions failed; gossip receiving stops")]
+    private static partial void LogAdmissionFailed(ILogger logger, Exception e);
+}

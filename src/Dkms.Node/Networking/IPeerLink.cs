@@ -1,0 +1,29 @@
+using Dkms.Core.Primitives;
+
+namespace Dkms.Node.Networking;
+
+/// <summary>Independent message streams between validators.</summary>
+public enum NodeChannel : byte
+{
+    Consensus = 0,
+    Mempool = 1,
+}
+
+/// <summary>
+/// The node's connections to the other validators: authenticated peers named by their node key,
+/// best-effort delivery per channel. LiteNetLib in production (LiteNetPeerLink), an
+/// in-memory hub in tests (<see cref="InMemoryPeerHub"/>).
+/// </summary>
+public interface IPeerLink : IDisposable
+{
+    /// <summary>Called on a transport thread for each message from an authenticated peer.</summary>
+    Action<PublicKey, NodeChannel, byte[]>? MessageReceived { get; set; }
+
+    IReadOnlyList<PublicKey> ConnectedPeers { get; }
+
+    void Start();
+
+    void Send(PublicKey peer, NodeChannel channel, byte[] message);
+
+    void Broadcast(NodeChannel channel, byte[] message);
+}

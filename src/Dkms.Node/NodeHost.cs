@@ -1,0 +1,119 @@
+using System.Net;
+using Dkms.Core.Crypto;
+using Dkms.Core.Genesis;
+using Dkms.Node.Networking;
+using Dkms.Node.Rpc;
+using Dkms.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Dkms.Node;
+
+/// <summary>
+/// A validator node with its HTTP server: what <c>dkms-node run</c> starts and what in-process tests
+/// start several of. Start order: node (peers, consensus) then RPC; stop order: RPC then node.
+/// </summary>
+public sealed class NodeHost : IAsyncDisposable
+{
+    private int _disposed;
+
+    private NodeHost(ValidatorNode node, WebApplication web)
+    {
+        Node = node;
+        Web = web;
+    }
+
+    public ValidatorNode Node { get; }
+
+    public WebApplication Web { get; }
+
+    /// <summary>The RPC root URL, known once started (the port may have been chosen by the OS).</summary>
+    public Uri RpcEndpoint { get; private set; } = new("http://127.0.0.1/");
+
+    /// <summary>Builds the node and its web host. <paramref name="configureLogging"/> replaces the default console logging.</summary>
+    public static NodeHost Create(NodeSettings settings, GenesisDocument genesis, ISigner nodeKey, IPeerLink link,
+        Action<ILoggingBuilder>? configureLogging = null, TimeProvider? time = null, IKeyValueStore? store = null)
+    {
+        if (!GenesisDocument.TrySplitAddress(settings.RpcListen, out var rpcHost, out var rpcPort))
+        {
+            throw new NodeConfigurationException($"RpcListen '{settings.RpcListen}' is not host:port");
+        }
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        if (configureLogging is not null) configureLogging(builder.Logging);
+        else builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.WebHost.UseKestrel(k =>
+        {
+            k.Listen(ResolveAddress(rpcHost), rpcPort);
+            k.Limits.MaxRequestBodySize = settings.MaxRequestBytes;
+            k.AddServerHeader = false;
+        });
+
+        var loggers = LoggerFactory.Create(l =>
+        {
+            if (configureLogging is not null) configureLogging(l);
+            else l.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+        });
+        store ??= OpenStore(settings);
+        ValidatorNode node;
+        try
+        {
+            node = new ValidatorNode(genesis, settings, nodeKey, store, link, loggers, time ?? TimeProvider.System);
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+
+        builder.Services.AddSingleton(node);
+        var web = builder.Build();
+        var dispatcher = new JsonRpcDispatcher(web.Services.GetRequiredService<ILoggerFactory>().CreateLogger<JsonRpcDispatcher>());
+        new NodeRpc(node).Register(dispatcher);
+        RpcEndpoints.Map(web, node, dispatcher);
+        return new NodeHost(node, web);
+    }
+
+    public async Task StartAsync(CancellationToken ct = default)
+    {
+        Node.Start();
+        await Web.StartAsync(ct).ConfigureAwait(false);
+        var address = Web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        if (address is not null) RpcEndpoint = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        try
+        {
+            await Web.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            await Web.DisposeAsync().ConfigureAwait(false);
+            await Node.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static IKeyValueStore OpenStore(NodeSettings settings) => settings.Storage.ToLowerInvariant() switch
+    {
+        "rocksdb" => RocksDbStore.Open(Path.Combine(settings.DataDir, "ledger")),
+        "memory" => new MemoryStore(),
+        _ => throw new NodeConfigurationException($"Storage '{settings.Storage}' is not rocksdb or memory"),
+    };
+
+    internal static IPAddress ResolveAddress(string host)
+    {
+        if (host is "localhost") return IPAddress.Loopback;
+        if (IPAddress.TryParse(host, out var ip)) return ip;
+        var addresses = Dns.GetHostAddresses(host);
+        return addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork) ?? addresses.First();
+    }
+}

@@ -1,0 +1,45 @@
+using Dkms.Core.Blocks;
+using Prometheus;
+
+namespace Dkms.Node;
+
+/// <summary>
+/// The node's Prometheus metrics, in a registry of its own (several nodes may share a process in tests).
+/// Gauges that mirror state (height, round, mempool, peers) are read when scraped.
+/// </summary>
+public sealed class NodeMetrics
+{
+    public NodeMetrics()
+    {
+        Registry = Prometheus.Metrics.NewCustomRegistry();
+        var f = Prometheus.Metrics.WithCustomRegistry(Registry);
+        Height = f.CreateGauge("dkms_height", "Height of the last committed block.");
+        Round = f.CreateGauge("dkms_round", "Consensus round at the current height.");
+        MempoolTransactions = f.CreateGauge("dkms_mempool_transactions", "Transactions waiting in the mempool.");
+        MempoolBytes = f.CreateGauge("dkms_mempool_bytes", "Bytes of transactions waiting in the mempool.");
+        Peers = f.CreateGauge("dkms_peers", "Connected, authenticated validator peers.");
+        TransactionsCommitted = f.CreateCounter("dkms_transactions_committed_total", "Transactions in committed blocks.");
+        TransactionsRejected = f.CreateCounter("dkms_transactions_rejected_total", "Transactions refused on admission through this node's RPC.");
+        BlocksCommitted = f.CreateCounter("dkms_blocks_committed_total", "Blocks committed.");
+        CommitLatency = f.CreateHistogram("dkms_commit_latency_seconds", "From the block's timestamp (proposal) to its commit on this node.",
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.005, 2, 12) });
+    }
+
+    public CollectorRegistry Registry { get; }
+    public Gauge Height { get; }
+    public Gauge Round { get; }
+    public Gauge MempoolTransactions { get; }
+    public Gauge MempoolBytes { get; }
+    public Gauge Peers { get; }
+    public Counter TransactionsCommitted { get; }
+    public Counter TransactionsRejected { get; }
+    public Counter BlocksCommitted { get; }
+    public Histogram CommitLatency { get; }
+
+    internal void OnCommit(Block block, int transactions, long nowMs)
+    {
+        BlocksCommitted.Inc();
+        TransactionsCommitted.Inc(transactions);
+        CommitLatency.Observe(Math.Max(0, nowMs - block.Header.TimestampMs) / 1000.0);
+    }
+}

@@ -1,0 +1,162 @@
+using Dkms.Client.Rpc;
+using Dkms.Core.Transactions;
+using Dkms.Node.Mempool;
+
+namespace Dkms.Node.Rpc;
+
+public sealed partial class NodeRpc
+{
+    public const int DefaultCommitTimeoutMs = 30_000;
+
+    /// <summary>One transaction. A rejection or a full mempool is a JSON-RPC error (distinct codes); in mode
+    /// <c>commit</c> the answer comes when the block is committed, or a timeout error.</summary>
+    public async Task<SubmitResult> SubmitAsync(SubmitParams p, CancellationToken ct)
+    {
+        var mode = ParseMode(p.Mode);
+        var tx = DecodeTransaction(p.Tx, out var decodeError);
+        if (tx is null) throw Rejected(null, decodeError);
+        var result = (await SubmitAllAsync([tx], mode, p.TimeoutMs, ct).ConfigureAwait(false))[0];
+        if (result.Status == TxStatuses.Rejected)
+        {
+            if (result.Code == MempoolFullCode) throw new RpcError(RpcErrorCodes.MempoolFull, result.Message ?? "mempool full", new { hash = result.Hash });
+            throw new RpcError(RpcErrorCodes.TransactionRejected, $"transaction rejected: {result.Code}: {result.Message}", new { hash = result.Hash, code = result.Code, message = result.Message });
+        }
+
+        if (mode == SubmitModes.Commit && result.Status != TxStatuses.Committed)
+        {
+            throw new RpcError(RpcErrorCodes.CommitTimeout, "the transaction was not committed within the timeout; it may still be; ask tx.status", new { hash = result.Hash });
+        }
+
+        return result;
+    }
+
+    /// <summary>Many transactions; one result each, in order. Rejections (and a full mempool, code
+    /// <c>MempoolFull</c>) are per transaction; only a malformed request is an error of the whole call.</summary>
+    public async Task<SubmitResult[]> SubmitBatchAsync(SubmitBatchParams p, CancellationToken ct)
+    {
+        var mode = ParseMode(p.Mode);
+        if (p.Txs is null || p.Txs.Length == 0) throw new RpcError(RpcErrorCodes.InvalidParams, "txs must list at least one transaction");
+        if (p.Txs.Length > MaxBatchTransactions) throw new RpcError(RpcErrorCodes.InvalidParams, $"at most {MaxBatchTransactions} transactions per batch");
+        var results = new SubmitResult[p.Txs.Length];
+        var decoded = new List<Transaction>(p.Txs.Length);
+        var positions = new List<int>(p.Txs.Length);
+        for (var i = 0; i < p.Txs.Length; i++)
+        {
+            var tx = DecodeTransaction(p.Txs[i], out var error);
+            if (tx is null)
+            {
+                results[i] = new SubmitResult("", TxStatuses.Rejected, Code: error.Code.ToString(), Message: error.Message);
+                continue;
+            }
+
+            decoded.Add(tx);
+            positions.Add(i);
+        }
+
+        var submitted = await SubmitAllAsync(decoded, mode, p.TimeoutMs, ct).ConfigureAwait(false);
+        for (var j = 0; j < submitted.Length; j++) results[positions[j]] = submitted[j];
+        return results;
+    }
+
+    public const int MaxBatchTransactions = 10_000;
+
+    /// <summary>The code a result carries when the mempool was full (distinct from every ledger code).</summary>
+    public const string MempoolFullCode = "MempoolFull";
+
+    private async Task<SubmitResult[]> SubmitAllAsync(IReadOnlyList<Transaction> txs, string mode, int? timeoutMs, CancellationToken ct)
+    {
+        if (mode == SubmitModes.Async)
+        {
+            var queued = node.AdmitLater(txs);
+            return [.. txs.Select((t, i) => queued[i]
+                ? new SubmitResult(t.Hash.ToHex(), TxStatuses.Pending)
+                : new SubmitResult(t.Hash.ToHex(), TxStatuses.Rejected, Code: MempoolFullCode, Message: "the admission queue is full; retry later"))];
+        }
+
+        var outcomes = node.Admit(txs);
+        var results = new SubmitResult[txs.Count];
+        var waits = new List<(int Index, Task<TxOutcome> Task)>();
+        for (var i = 0; i < txs.Count; i++)
+        {
+            var hash = txs[i].Hash;
+            var o = outcomes[i];
+            results[i] = o.Status switch
+            {
+                AdmitStatus.Full => new SubmitResult(hash.ToHex(), TxStatuses.Rejected, Code: MempoolFullCode, Message: o.Result.Message),
+                AdmitStatus.Rejected => new SubmitResult(hash.ToHex(), TxStatuses.Rejected, Code: o.Result.Code.ToString(), Message: o.Result.Message),
+                _ => CommittedOrPending(hash),
+            };
+            if (mode == SubmitModes.Commit && results[i].Status == TxStatuses.Pending) waits.Add((i, node.Waiters.Wait(hash)));
+        }
+
+        if (waits.Count == 0) return results;
+        // A block may have committed between admission and registering the waiter: look again.
+        for (var w = 0; w < waits.Count; w++) results[waits[w].Index] = CommittedOrPending(txs[waits[w].Index].Hash);
+
+        var timeout = TimeSpan.FromMilliseconds(Math.Clamp(timeoutMs ?? DefaultCommitTimeoutMs, 1, node.Settings.MaxCommitWaitMs));
+        try
+        {
+            await Task.WhenAll(waits.Select(w => w.Task)).WaitAsync(timeout, node.Time, ct).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new RpcError(RpcErrorCodes.Unavailable, "the node is stopping");
+        }
+
+        foreach (var (index, task) in waits)
+        {
+            var hash = txs[index].Hash;
+            if (task.IsCompletedSuccessfully)
+            {
+                var outcome = task.Result;
+                results[index] = outcome.Committed
+                    ? new SubmitResult(hash.ToHex(), TxStatuses.Committed, outcome.Height, outcome.Index)
+                    : new SubmitResult(hash.ToHex(), TxStatuses.Rejected, Code: outcome.Rejection.Code.ToString(), Message: outcome.Rejection.Message);
+            }
+            else
+            {
+                results[index] = CommittedOrPending(hash);
+                node.Waiters.Forget(hash, task);
+            }
+        }
+
+        return results;
+    }
+
+    private SubmitResult CommittedOrPending(Core.Primitives.Hash32 hash) =>
+        node.Ledger.GetTransaction(hash) is { } loc
+            ? new SubmitResult(hash.ToHex(), TxStatuses.Committed, loc.Height, loc.Index)
+            : new SubmitResult(hash.ToHex(), TxStatuses.Pending);
+
+    private static string ParseMode(string? mode) => mode switch
+    {
+        null or "" => SubmitModes.Sync,
+        SubmitModes.Async or SubmitModes.Sync or SubmitModes.Commit => mode,
+        _ => throw new RpcError(RpcErrorCodes.InvalidParams, $"mode '{mode}' is not one of async, sync, commit"),
+    };
+
+    private static Transaction? DecodeTransaction(string? base64, out TxResult error)
+    {
+        if (string.IsNullOrEmpty(base64))
+        {
+            error = TxResult.Fail(ErrorCode.Malformed, "tx is empty");
+            return null;
+        }
+
+        var bytes = new byte[base64.Length * 3 / 4 + 3];
+        if (!Convert.TryFromBase64String(base64, bytes, out var n))
+        {
+            error = TxResult.Fail(ErrorCode.Malformed, "tx is not base64");
+            return null;
+        }
+
+        if (!TransactionCodec.TryDecode(bytes[..n], out var tx, out error)) return null;
+        return tx;
+    }
+
+    private static RpcError Rejected(string? hash, TxResult why) =>
+        new(RpcErrorCodes.TransactionRejected, $"transaction rejected: {why.Code}: {why.Message}", new { hash, code = why.Code.ToString(), message = why.Message });
+}

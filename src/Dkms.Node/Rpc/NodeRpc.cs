@@ -1,0 +1,171 @@
+using Dkms.Client.Rpc;
+using Dkms.Core.Encoding;
+using Dkms.Core.Primitives;
+using Dkms.Core.Transactions;
+using Dkms.Ledger;
+
+namespace Dkms.Node.Rpc;
+
+/// <summary>The JSON-RPC methods of SPEC §6 over one <see cref="ValidatorNode"/> (docs/rpc.md).</summary>
+public sealed partial class NodeRpc(ValidatorNode node)
+{
+    public const int DefaultEventLimit = 100;
+    public const int MaxEventLimit = 1_000;
+
+    public void Register(JsonRpcDispatcher d)
+    {
+        d.Add<SubmitParams, SubmitResult>(RpcMethods.Submit, SubmitAsync);
+        d.Add<SubmitBatchParams, SubmitResult[]>(RpcMethods.SubmitBatch, SubmitBatchAsync);
+        d.Add<HashParams, TxStatusResult>(RpcMethods.Status, (p, _) => Task.FromResult(Status(p)));
+        d.Add<ResolveParams, ResolveResult>(RpcMethods.Resolve, (p, _) => Task.FromResult(Resolve(p)));
+        d.Add<EventsParams, EventView[]>(RpcMethods.Events, (p, _) => Task.FromResult(Events(p)));
+        d.Add<CheckKeyParams, CheckKeyResult>(RpcMethods.CheckKey, (p, _) => Task.FromResult(CheckKey(p)));
+        d.Add<PolicyParams, PolicyResult>(RpcMethods.Policy, (p, _) => Task.FromResult(Policy(p)));
+        d.Add<CheckAuthorizationParams, CheckAuthorizationResult>(RpcMethods.CheckAuthorization, (p, _) => Task.FromResult(CheckAuthorization(p)));
+        d.Add<BlockParams, BlockResult>(RpcMethods.Block, (p, _) => Task.FromResult(Block(p)));
+        d.Add<EmptyParams, NodeStatusResult>(RpcMethods.NodeStatus, (_, _) => Task.FromResult(NodeStatus()), paramsRequired: false);
+        d.Add<ValidatorsParams, ValidatorsResult>(RpcMethods.Validators, (p, _) => Task.FromResult(Validators(p)), paramsRequired: false);
+    }
+
+    /// <summary>Methods without parameters accept an empty object.</summary>
+    public sealed record EmptyParams;
+
+    public TxStatusResult Status(HashParams p)
+    {
+        var hash = ParseHash(p.Hash, "hash");
+        if (node.Ledger.GetTransaction(hash) is { } location) return new(p.Hash.ToLowerInvariant(), TxStatuses.Committed, location.Height, location.Index);
+        if (node.IsPending(hash)) return new(hash.ToHex(), TxStatuses.Pending);
+        if (node.Pool.TryGetRejection(hash, out var why)) return new(hash.ToHex(), TxStatuses.Rejected, Code: why.Code.ToString(), Message: why.Message);
+        return new(hash.ToHex(), TxStatuses.Unknown);
+    }
+
+    public ResolveResult Resolve(ResolveParams p)
+    {
+        var id = ParseIdentity(p.Id, "id");
+        var height = ParseHeight(p.Height);
+        if (!p.Proof)
+        {
+            var state = node.Ledger.GetIdentityAt(id, height);
+            return new(id.ToString(), height, state is null ? null : Views.Identity(state), null);
+        }
+
+        var proven = node.Ledger.ProveIdentity(id, height) ?? throw NoProofAt(height);
+        var view = proven.Value is null ? null : Views.Identity(Codec.Decode<Ledger.State.IdentityState>(proven.Value));
+        return new(id.ToString(), height, view, ProofView(proven));
+    }
+
+    public EventView[] Events(EventsParams p)
+    {
+        var id = ParseIdentity(p.Id, "id");
+        var limit = p.Limit ?? DefaultEventLimit;
+        if (limit is <= 0 or > MaxEventLimit) throw new RpcError(RpcErrorCodes.InvalidParams, $"limit must be 1..{MaxEventLimit}");
+        if (node.Ledger.GetIdentity(id) is null) throw new RpcError(RpcErrorCodes.NotFound, $"identity {id} does not exist");
+        return [.. node.Ledger.GetEvents(id, p.FromSequence ?? 1, limit).Select(Views.Event)];
+    }
+
+    public CheckKeyResult CheckKey(CheckKeyParams p)
+    {
+        var id = ParseIdentity(p.Id, "id");
+        var key = ParseKey(p.Key, "key");
+        var height = ParseHeight(p.Height);
+        return new(id.ToString(), key.ToHex(), height, node.Ledger.CheckSigningKey(id, key, height).ToString());
+    }
+
+    public PolicyResult Policy(PolicyParams p)
+    {
+        var owner = ParseIdentity(p.Owner, "owner");
+        if (string.IsNullOrEmpty(p.PolicyId) || p.PolicyId.Length > Limits.MaxNameLength) throw new RpcError(RpcErrorCodes.InvalidParams, $"policyId must be 1..{Limits.MaxNameLength} characters");
+        var height = ParseHeight(p.Height);
+        if (!p.Proof)
+        {
+            var policy = node.Ledger.GetPolicyAt(owner, p.PolicyId, height);
+            return new(owner.ToString(), p.PolicyId, height, policy is null ? null : Views.Policy(policy), null);
+        }
+
+        var proven = node.Ledger.ProvePolicy(owner, p.PolicyId, height) ?? throw NoProofAt(height);
+        var view = proven.Value is null ? null : Views.Policy(Codec.Decode<Ledger.State.AgentPolicy>(proven.Value));
+        return new(owner.ToString(), p.PolicyId, height, view, ProofView(proven));
+    }
+
+    public CheckAuthorizationResult CheckAuthorization(CheckAuthorizationParams p)
+    {
+        var owner = ParseIdentity(p.Owner, "owner");
+        var agent = ParseKey(p.Agent, "agent");
+        if (!Enum.TryParse<AgentRights>(p.Rights, ignoreCase: true, out var rights) || (rights & ~AgentRights.All) != 0 || rights == AgentRights.None)
+        {
+            throw new RpcError(RpcErrorCodes.InvalidParams, $"rights '{p.Rights}' are not a combination of {string.Join(", ", Enum.GetNames<AgentRights>().Where(n => n is not "None" and not "All"))}");
+        }
+
+        var height = ParseHeight(p.Height);
+        var r = node.Ledger.CheckAuthorization(owner, p.PolicyId, agent, rights, height);
+        return new(r.Authorized, r.Rights.ToString(), r.Reason, height);
+    }
+
+    public BlockResult Block(BlockParams p)
+    {
+        if (p.Height == 0 || p.Height > node.Ledger.Height) throw new RpcError(RpcErrorCodes.NotFound, $"no block at height {p.Height}; the chain is at {node.Ledger.Height}");
+        if (!node.Application.TryGetCommitted(p.Height, out var block, out var cert)) throw new RpcError(RpcErrorCodes.NotFound, $"block {p.Height} is not stored");
+        var h = block.Header;
+        return new(h.Height, block.Hash.ToHex(), h.Round, h.PreviousHash.ToHex(), h.TransactionRoot.ToHex(), h.StateRoot.ToHex(), h.Proposer.ToHex(),
+            h.TimestampMs, [.. block.Transactions.Select(t => Hash32.Sha256(t).ToHex())], Convert.ToBase64String(Codec.Encode(h)), Convert.ToBase64String(Codec.Encode(cert)));
+    }
+
+    public NodeStatusResult NodeStatus()
+    {
+        var tip = node.Application.Tip;
+        return new(node.Genesis.ChainId, node.NodeKey.PublicKey.ToHex(), node.IsValidator, tip.Height, node.Consensus.Round, node.Ledger.StateRoot.ToHex(),
+            tip.BlockHash.ToHex(), tip.TimestampMs, [.. node.Peers.Select(k => k.ToHex())], node.Pool.Count, node.Pool.Bytes,
+            typeof(NodeRpc).Assembly.GetName().Version?.ToString() ?? "0");
+    }
+
+    public ValidatorsResult Validators(ValidatorsParams p)
+    {
+        var height = p.Height ?? node.Ledger.Height + 1;
+        if (height > node.Ledger.Height + 1) throw new RpcError(RpcErrorCodes.HeightUnavailable, $"the validator set is known up to height {node.Ledger.Height + 1}");
+        var set = node.Ledger.ValidatorSetAt(height) ?? [];
+        return new(height, [.. set.Select(v => new ValidatorView(v.NodeKey.ToHex(), v.Address, v.Power))]);
+    }
+
+    private StateProofView ProofView(ProvenValue proven)
+    {
+        if (!node.Application.TryGetCommitted(proven.Height, out var block, out var cert))
+        {
+            throw new RpcError(RpcErrorCodes.HeightUnavailable, $"height {proven.Height} has no certified block to anchor a proof (ask for a height of at least 1)");
+        }
+
+        return new(proven.Height, proven.StateRoot.ToHex(), Convert.ToHexStringLower(proven.Key), proven.Value is null ? null : Convert.ToBase64String(proven.Value),
+            Convert.ToBase64String(Codec.Encode(proven.Proof)), Convert.ToBase64String(Codec.Encode(block.Header)), Convert.ToBase64String(Codec.Encode(cert)));
+    }
+
+    private RpcError NoProofAt(ulong height) =>
+        new(RpcErrorCodes.HeightUnavailable, $"proofs are kept for the last {node.Ledger.Options.ProofHistoryHeights} heights; {height} is not among them");
+
+    private ulong ParseHeight(ulong? height)
+    {
+        var latest = node.Ledger.Height;
+        var h = height ?? latest;
+        if (h > latest) throw new RpcError(RpcErrorCodes.HeightUnavailable, $"height {h} is beyond the chain's height {latest}");
+        return h;
+    }
+
+    internal static IdentityId ParseIdentity(string? text, string name) =>
+        IdentityId.TryParse(text, out var id) ? id : throw new RpcError(RpcErrorCodes.InvalidParams, $"{name} '{text}' is not a did:dkms identifier");
+
+    internal static Hash32 ParseHash(string? text, string name)
+    {
+        if (text is { Length: 64 } && TryHex(text, out var bytes)) return new Hash32(bytes);
+        throw new RpcError(RpcErrorCodes.InvalidParams, $"{name} must be 64 hex characters");
+    }
+
+    internal static PublicKey ParseKey(string? text, string name)
+    {
+        if (text is { Length: 64 } && TryHex(text, out var bytes)) return new PublicKey(bytes);
+        throw new RpcError(RpcErrorCodes.InvalidParams, $"{name} must be a 32-byte public key in 64 hex characters");
+    }
+
+    private static bool TryHex(string text, out byte[] bytes)
+    {
+        bytes = new byte[text.Length / 2];
+        return Convert.FromHexString(text, bytes, out _, out var written) == System.Buffers.OperationStatus.Done && written == bytes.Length;
+    }
+}

@@ -1,0 +1,109 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Dkms.Client.Rpc;
+using Dkms.Core.Primitives;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace Dkms.Node.Rpc;
+
+/// <summary>The node's HTTP surface: JSON-RPC at <c>POST /</c>, health, metrics and DID resolution.</summary>
+public static class RpcEndpoints
+{
+    public static void Map(WebApplication app, ValidatorNode node, JsonRpcDispatcher dispatcher)
+    {
+        var maxBody = node.Settings.MaxRequestBytes;
+        app.MapPost("/", async (HttpContext ctx) =>
+        {
+            var body = await ReadBodyAsync(ctx.Request, maxBody, ctx.RequestAborted).ConfigureAwait(false);
+            if (body is null)
+            {
+                ctx.Response.StatusCode = (int)HttpStatusCode.RequestEntityTooLarge;
+                await WriteJsonAsync(ctx, new JsonObject
+                {
+                    ["jsonrpc"] = "2.0",
+                    ["id"] = null,
+                    ["error"] = new JsonObject { ["code"] = RpcErrorCodes.InvalidRequest, ["message"] = $"request body exceeds {maxBody} bytes" },
+                }.ToJsonString()).ConfigureAwait(false);
+                return;
+            }
+
+            var answer = await dispatcher.HandleAsync(body, ctx.RequestAborted).ConfigureAwait(false);
+            if (answer is null)
+            {
+                ctx.Response.StatusCode = (int)HttpStatusCode.NoContent;
+                return;
+            }
+
+            await WriteJsonAsync(ctx, answer).ConfigureAwait(false);
+        });
+
+        app.MapGet("/health", async (HttpContext ctx) =>
+        {
+            var healthy = !node.Loop.IsCompleted;
+            ctx.Response.StatusCode = healthy ? 200 : 503;
+            await WriteJsonAsync(ctx, new JsonObject
+            {
+                ["status"] = healthy ? "ok" : "failed",
+                ["height"] = node.Ledger.Height,
+                ["peers"] = node.Peers.Count,
+            }.ToJsonString()).ConfigureAwait(false);
+        });
+
+        app.MapGet("/metrics", async (HttpContext ctx) =>
+        {
+            var m = node.Metrics;
+            m.Height.Set(node.Ledger.Height);
+            m.Round.Set(node.Consensus.Round);
+            m.MempoolTransactions.Set(node.Pool.Count);
+            m.MempoolBytes.Set(node.Pool.Bytes);
+            m.Peers.Set(node.Peers.Count);
+            ctx.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+            await m.Registry.CollectAndExportAsTextAsync(ctx.Response.Body, ctx.RequestAborted).ConfigureAwait(false);
+        });
+
+        app.MapGet("/1.0/identifiers/{did}", async (HttpContext ctx, string did) =>
+        {
+            JsonObject result;
+            if (!IdentityId.TryParse(did, out var id))
+            {
+                ctx.Response.StatusCode = 400;
+                result = DidDocuments.Error("invalidDid", $"'{did}' is not a did:dkms identifier");
+            }
+            else if (node.Ledger.GetIdentity(id) is { } state)
+            {
+                result = DidDocuments.Resolution(state);
+            }
+            else
+            {
+                ctx.Response.StatusCode = 404;
+                result = DidDocuments.Error("notFound", $"{did} does not exist on this ledger");
+            }
+
+            ctx.Response.ContentType = "application/ld+json;profile=\"https://w3id.org/did-resolution\"";
+            await ctx.Response.WriteAsync(result.ToJsonString(), ctx.RequestAborted).ConfigureAwait(false);
+        });
+    }
+
+    /// <summary>The request body, or null when it is larger than <paramref name="max"/> bytes.</summary>
+    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, long max, CancellationToken ct)
+    {
+        if (request.ContentLength > max) return null;
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int n;
+        while ((n = await request.Body.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + n > max) return null;
+            buffer.Write(chunk, 0, n);
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static Task WriteJsonAsync(HttpContext ctx, string json)
+    {
+        ctx.Response.ContentType = "application/json";
+        return ctx.Response.WriteAsync(json, ctx.RequestAborted);
+    }
+}

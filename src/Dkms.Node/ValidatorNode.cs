@@ -1,0 +1,204 @@
+using Dkms.Consensus;
+using Dkms.Core.Blocks;
+using Dkms.Core.Crypto;
+using Dkms.Core.Encoding;
+using Dkms.Core.Genesis;
+using Dkms.Core.Transactions;
+using Dkms.Ledger;
+using Dkms.Node.Consensus;
+using Dkms.Node.Mempool;
+using Dkms.Node.Networking;
+using Dkms.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Dkms.Node;
+
+/// <summary>
+/// One validator: the ledger on its store, the mempool, the consensus engine's loop, and the peer link
+/// carrying consensus messages and transaction gossip. Everything the RPC serves goes through here.
+/// </summary>
+public sealed partial class ValidatorNode : IAsyncDisposable
+{
+    private static readonly byte[] ChainIdKey = "x/chain-id"u8.ToArray();
+
+    private readonly ILogger _logger;
+    private readonly IKeyValueStore _store;
+    private readonly IPeerLink _link;
+    private readonly ConsensusEngine _engine;
+    private readonly TransactionGossip _gossip;
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _loop;
+    private int _disposed;
+
+    public ValidatorNode(GenesisDocument genesis, NodeSettings settings, ISigner nodeKey, IKeyValueStore store, IPeerLink link,
+        ILoggerFactory loggers, TimeProvider time)
+    {
+        Genesis = genesis;
+        Settings = settings;
+        NodeKey = nodeKey;
+        Time = time;
+        _store = store;
+        _link = link;
+        _logger = loggers.CreateLogger<ValidatorNode>();
+
+        Ledger = DkmsLedger.Open(store, new LedgerOptions(genesis.ChainId));
+        CheckGenesis();
+        Pool = new TransactionPool(Ledger, settings.Mempool);
+        Application = new LedgerApplication(Ledger, store, Pool);
+        var machine = new ConsensusStateMachine(ConsensusOptionsFor(genesis, settings), nodeKey, Application,
+            new DurableConsensusStore(store), time, loggers.CreateLogger<ConsensusStateMachine>());
+        _engine = new ConsensusEngine(machine, new ChannelTransport(link, NodeChannel.Consensus), time, 10_000);
+        _gossip = new TransactionGossip(link, Pool, settings.Mempool.GossipBatchTransactions, loggers.CreateLogger<TransactionGossip>());
+
+        Pool.Added += _ => _engine.Post(new TransactionsAvailable());
+        Pool.Evicted += (tx, why) => Waiters.Complete(tx.Hash, new TxOutcome(false, 0, 0, why));
+        Application.BlockCommitted += OnCommitted;
+        link.MessageReceived = OnPeerMessage;
+    }
+
+    public GenesisDocument Genesis { get; }
+    public NodeSettings Settings { get; }
+    public ISigner NodeKey { get; }
+    public TimeProvider Time { get; }
+    public DkmsLedger Ledger { get; }
+    public TransactionPool Pool { get; }
+    public LedgerApplication Application { get; }
+    public TxWaiters Waiters { get; } = new();
+    public NodeMetrics Metrics { get; } = new();
+    public ConsensusStateMachine Consensus => _engine.Machine;
+    public IReadOnlyList<Core.Primitives.PublicKey> Peers => _link.ConnectedPeers;
+    public bool IsValidator => Application.ValidatorSetAt(Ledger.Height + 1).Contains(NodeKey.PublicKey);
+
+    /// <summary>Completes when the consensus loop stops; faulted if it failed (e.g. a storage error), which must stop the node.</summary>
+    public Task Loop => _loop ?? Task.CompletedTask;
+
+    public void Start()
+    {
+        if (!IsValidator) LogNotValidator(_logger, NodeKey.PublicKey.ToHex());
+        _link.Start();
+        _gossip.Start();
+        StartAdmission();
+        _loop = Task.Run(() => _engine.RunAsync(_stop.Token));
+        LogStarted(_logger, Genesis.ChainId, NodeKey.PublicKey.ToHex(), Ledger.Height, Ledger.StateRoot.ToHex());
+    }
+
+    /// <summary>Admits transactions received over RPC and gossips the admitted ones to the other validators.</summary>
+    public AdmitOutcome[] Admit(IReadOnlyList<Transaction> txs)
+    {
+        var outcomes = Pool.AdmitBatch(txs);
+        var fresh = new List<Transaction>(txs.Count);
+        for (var i = 0; i < txs.Count; i++)
+        {
+            if (outcomes[i].Status == AdmitStatus.Admitted) fresh.Add(txs[i]);
+            else if (outcomes[i].Status == AdmitStatus.Rejected) Metrics.TransactionsRejected.Inc();
+        }
+
+        if (fresh.Count > 0) _gossip.Enqueue(fresh);
+        return outcomes;
+    }
+
+    private void OnPeerMessage(Core.Primitives.PublicKey from, NodeChannel channel, byte[] message)
+    {
+        switch (channel)
+        {
+            case NodeChannel.Consensus: _engine.Deliver(from, message); break;
+            case NodeChannel.Mempool: _gossip.Receive(from, message); break;
+        }
+    }
+
+    private void OnCommitted(Block block, CommitCertificate certificate, IReadOnlyList<Transaction> txs)
+    {
+        for (var i = 0; i < txs.Count; i++) Waiters.Complete(txs[i].Hash, new TxOutcome(true, block.Height, i, TxResult.Success));
+        Metrics.OnCommit(block, txs.Count, Time.GetUtcNow().ToUnixTimeMilliseconds());
+        LogCommitted(_logger, block.Height, txs.Count, block.Header.StateRoot.ToHex(), certificate.Round);
+    }
+
+    private void CheckGenesis()
+    {
+        var storedChain = _store.Get(ChainIdKey);
+        if (storedChain is not null && System.Text.Encoding.UTF8.GetString(storedChain) != Genesis.ChainId)
+        {
+            throw new NodeConfigurationException($"the data directory belongs to chain '{System.Text.Encoding.UTF8.GetString(storedChain)}', the genesis is for '{Genesis.ChainId}'");
+        }
+
+        var expected = Genesis.ValidatorEntries();
+        var stored = Ledger.ValidatorSetAt(0);
+        if (stored is null)
+        {
+            Ledger.InitializeGenesis(expected);
+            _store.Write(new WriteBatch().Put(ChainIdKey, System.Text.Encoding.UTF8.GetBytes(Genesis.ChainId)), sync: true);
+            return;
+        }
+
+        if (!Codec.Encode(stored).AsSpan().SequenceEqual(Codec.Encode(expected)))
+        {
+            throw new NodeConfigurationException("the data directory was initialised from a different genesis (validators differ)");
+        }
+    }
+
+    internal static ConsensusOptions ConsensusOptionsFor(GenesisDocument genesis, NodeSettings settings)
+    {
+        var p = genesis.Consensus;
+        var o = settings.Consensus;
+        return new ConsensusOptions
+        {
+            ChainId = genesis.ChainId,
+            TimeoutPropose = TimeSpan.FromMilliseconds(o.TimeoutProposeMs ?? p.TimeoutProposeMs),
+            TimeoutProposeIncrement = TimeSpan.FromMilliseconds(p.TimeoutProposeIncrementMs),
+            TimeoutPrevote = TimeSpan.FromMilliseconds(o.TimeoutPrevoteMs ?? p.TimeoutPrevoteMs),
+            TimeoutPrevoteIncrement = TimeSpan.FromMilliseconds(p.TimeoutPrevoteIncrementMs),
+            TimeoutPrecommit = TimeSpan.FromMilliseconds(o.TimeoutPrecommitMs ?? p.TimeoutPrecommitMs),
+            TimeoutPrecommitIncrement = TimeSpan.FromMilliseconds(p.TimeoutPrecommitIncrementMs),
+            BatchDelay = TimeSpan.FromMilliseconds(o.BatchDelayMs ?? p.BatchDelayMs),
+            MaxBlockTransactions = o.MaxBlockTransactions ?? p.MaxBlockTransactions,
+            MaxBlockBytes = p.MaxBlockBytes,
+            CreateEmptyBlocks = o.CreateEmptyBlocks ?? p.CreateEmptyBlocks,
+        };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            try
+            {
+                await _loop.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            catch (Exception e)
+            {
+                LogLoopFailed(_logger, e);
+            }
+        }
+
+        // Stop inputs before the store goes: no message may reach a disposed ledger.
+        _admissionQueue.Writer.TryComplete();
+        if (_admission is not null) await _admission.ConfigureAwait(false);
+        _link.Dispose();
+        _gossip.Dispose();
+        _engine.Dispose();
+        Waiters.CancelAll();
+        _store.Dispose();
+        _stop.Dispose();
+        LogStopped(_logger, Ledger.Height);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node started: chain {ChainId}, node key {NodeKey}, height {Height}, state root {StateRoot}")]
+    private static partial void LogStarted(ILogger logger, string chainId, string nodeKey, ulong height, string stateRoot);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Node key {NodeKey} is not in the validator set: peers will refuse this node and it will not vote")]
+    private static partial void LogNotValidator(ILogger logger, string nodeKey);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Committed block {Height}: {Transactions} transactions, state root {StateRoot}, round {Round}")]
+    private static partial void LogCommitted(ILogger logger, ulong height, int transactions, string stateRoot, int round);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The consensus loop failed; the node stops")]
+    private static partial void LogLoopFailed(ILogger logger, Exception e);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node stopped at height {Height}")]
+    private static partial void LogStopped(ILogger logger, ulong height);
+}

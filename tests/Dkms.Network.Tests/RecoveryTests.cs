@@ -1,0 +1,41 @@
+namespace Dkms.Network.Tests;
+
+public sealed class RecoveryTests
+{
+    [Fact]
+    public void A_restarted_validator_is_reconnected_and_heard_again()
+    {
+        using var net = new TestNet(4).StartAll();
+        net.WaitFullyConnected();
+        var gone = net.Nodes[3];
+
+        gone.Network.Dispose();
+        net.Nodes.Remove(gone);
+        Eventually.True(() => net.Nodes.All(n => !n.Network.ConnectedPeers.Contains(gone.PublicKey)), "the others saw it leave");
+
+        var back = net.Start(3);
+        net.WaitFullyConnected();
+        net.Nodes[0].Network.Broadcast(PeerChannel.Mempool, [5]);
+        back.Network.Broadcast(PeerChannel.Consensus, [6]);
+
+        Eventually.True(() => back.Inbox.Count == 1, "the restarted node hears the others");
+        foreach (var n in net.Nodes.Take(3))
+        {
+            Eventually.True(() => n.Inbox.From(back.PublicKey, PeerChannel.Consensus).Count == 1, "the others hear the restarted node");
+        }
+    }
+
+    [Fact]
+    public void A_validator_started_late_is_dialed_with_backoff_and_connects()
+    {
+        using var net = new TestNet(2);
+        var early = net.Start(0, o => o with { ReconnectMinDelay = TimeSpan.FromMilliseconds(50), ReconnectMaxDelay = TimeSpan.FromMilliseconds(400) });
+        Thread.Sleep(1000); // several failed dials in the meantime
+
+        // This node never dials: only the early one's backoff can bring them together.
+        var late = net.Start(1, o => o with { Validators = [o.Validators[1], o.Validators[0] with { Address = "127.0.0.1:1" }] });
+
+        net.WaitFullyConnected();
+        Assert.Contains(early.PublicKey, late.Network.ConnectedPeers);
+    }
+}
