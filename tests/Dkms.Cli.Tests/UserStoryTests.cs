@@ -175,7 +175,7 @@ public sealed class UserStoryTests(Testnet testnet) : IClassFixture<Testnet>
     }
 
     [Fact]
-    public async Task A_recovery_started_behind_the_owners_back_is_cancelled_with_the_pre_rotated_keys()
+    public async Task A_recovery_started_behind_the_owners_back_is_cancelled_by_the_pre_rotated_keys_or_by_the_trustees()
     {
         var (_, bobId) = await testnet.IdentityAsync("cancel-bob");
         var (_, carolId) = await testnet.IdentityAsync("cancel-carol");
@@ -195,6 +195,20 @@ public sealed class UserStoryTests(Testnet testnet) : IClassFixture<Testnet>
         (await frank.RunAsync("recovery", "cancel")).Ok();
         Assert.Equal("Active", (await frank.JsonAsync("resolve", frankId)).GetProperty("identity").GetProperty("status").GetString());
         (await frank.RunAsync("identity", "rotate")).Ok();
+
+        // The trustees can cancel too, by signing a cancel request the same way they signed the start.
+        (await mallory.RunAsync("recovery", "request", "--subject", frankId, "--out", "frank-recovery-2.json")).Ok();
+        (await new User(testnet.Directory, WalletOf("cancel-bob"), Variables()).RunAsync("recovery", "approve", "frank-recovery-2.json")).Ok();
+        (await new User(testnet.Directory, WalletOf("cancel-carol"), Variables()).RunAsync("recovery", "approve", "frank-recovery-2.json")).Ok();
+        (await mallory.RunAsync("recovery", "start", "frank-recovery-2.json")).Ok();
+        var anyone = testnet.Person("anyone");
+        (await anyone.RunAsync("recovery", "request-cancel", "--subject", frankId, "--out", "frank-cancel.json")).Ok();
+        (await anyone.RunAsync("recovery", "start", "frank-cancel.json")).Fails(ExitCodes.Usage);
+        (await new User(testnet.Directory, WalletOf("cancel-bob"), Variables()).RunAsync("recovery", "approve", "frank-cancel.json")).Ok();
+        (await anyone.RunAsync("recovery", "cancel", "--request", "frank-cancel.json")).Fails(ExitCodes.Rejected); // one trustee is not enough
+        (await new User(testnet.Directory, WalletOf("cancel-carol"), Variables()).RunAsync("recovery", "approve", "frank-cancel.json")).Ok();
+        (await anyone.RunAsync("recovery", "cancel", "--request", "frank-cancel.json")).Ok();
+        Assert.Equal("Active", (await frank.JsonAsync("resolve", frankId)).GetProperty("identity").GetProperty("status").GetString());
     }
 
     private Dictionary<string, string> Variables() => new()

@@ -40,18 +40,26 @@ internal static class RecoveryCommands
 
         var approveFile = new Argument<string>("request") { Description = "The request file (updated in place)" };
         var approveId = IdentityCommands.IdentityOption();
-        var approve = new Command("approve", "As a trustee: sign a recovery request with your identity's keys (after checking with the owner out of band)") { approveFile, approveId };
+        var approve = new Command("approve", "As a trustee: sign a recovery request (or cancel request) with your identity's keys (after checking with the owner out of band)") { approveFile, approveId };
         recovery.Subcommands.Add(app.Bind(approve, (ctx, ct) => ApproveAsync(ctx, ctx.Get(approveFile), ctx.Get(approveId), ct)));
 
         var startFile = new Argument<string>("request") { Description = "The request file, signed by enough trustees" };
         var startSubmit = new SubmitOptions();
         var start = startSubmit.AddTo(new Command("start", "Submit a signed recovery request: the identity becomes 'recovering' until the delay passes") { startFile });
-        recovery.Subcommands.Add(app.Bind(start, (ctx, ct) => StartAsync(ctx, ctx.Get(startFile), startSubmit, ct)));
+        recovery.Subcommands.Add(app.Bind(start, (ctx, ct) => SubmitSignedAsync(ctx, ctx.Get(startFile), cancel: false, startSubmit, ct)));
 
         var cancelId = IdentityCommands.IdentityOption();
+        var cancelRequest = new Option<string?>("--request") { Description = "Submit a cancel signed by the trustees (from 'recovery request-cancel' + 'approve') instead of your next keys" };
         var cancelSubmit = new SubmitOptions();
-        var cancel = cancelSubmit.AddTo(new Command("cancel", "Cancel a recovery of your identity (signed by your pre-rotated next keys)") { cancelId });
-        recovery.Subcommands.Add(app.Bind(cancel, (ctx, ct) => CancelAsync(ctx, ctx.Get(cancelId), cancelSubmit, ct)));
+        var cancel = cancelSubmit.AddTo(new Command("cancel", "Cancel a recovery: signed by your pre-rotated next keys, or by the trustees with --request") { cancelId, cancelRequest });
+        recovery.Subcommands.Add(app.Bind(cancel, (ctx, ct) => ctx.Get(cancelRequest) is { } file
+            ? SubmitSignedAsync(ctx, file, cancel: true, cancelSubmit, ct)
+            : CancelAsync(ctx, ctx.Get(cancelId), cancelSubmit, ct)));
+
+        var rcSubject = new Option<string>("--subject") { Description = "The identity whose recovery the trustees cancel", Required = true };
+        var rcOut = new Option<string>("--out") { Description = "Cancel request file to hand to the trustees", Required = true };
+        var requestCancel = new Command("request-cancel", "Write a cancel of a pending recovery for the trustees to sign ('recovery approve'), then 'recovery cancel --request'") { rcSubject, rcOut };
+        recovery.Subcommands.Add(app.Bind(requestCancel, (ctx, ct) => RequestCancelAsync(ctx, ctx.Get(rcSubject), ctx.Get(rcOut), ct)));
 
         var finSubject = new Option<string?>("--subject") { Description = "The identity (default: the wallet's identity with a recovery pending)" };
         var finSubmit = new SubmitOptions();
@@ -135,19 +143,56 @@ internal static class RecoveryCommands
         var approvers = signatures.Select(s => s.Trustee).Distinct().Count();
         ctx.Emit(new { request = path, trustee = trustee.ToString(), approvals = approvers, needed = subjectView.Recovery.Threshold }, o =>
         {
-            o.WriteLine($"Approved the recovery of {body.Subject} as {trustee} ({approvers} of {subjectView.Recovery.Threshold} trustees).");
-            if (approvers >= subjectView.Recovery.Threshold) o.WriteLine($"Enough trustees: submit it with 'dkms recovery start {file}'.");
+            var what = body.Payload is RecoveryCancelPayload ? "the cancel of the recovery" : "the recovery";
+            o.WriteLine($"Approved {what} of {body.Subject} as {trustee} ({approvers} of {subjectView.Recovery.Threshold} trustees).");
+            if (approvers >= subjectView.Recovery.Threshold)
+            {
+                o.WriteLine(body.Payload is RecoveryCancelPayload ? $"Enough trustees: submit it with 'dkms recovery cancel --request {file}'." : $"Enough trustees: submit it with 'dkms recovery start {file}'.");
+            }
         });
         return ExitCodes.Ok;
     }
 
-    private static async Task<int> StartAsync(CommandContext ctx, string file, SubmitOptions submit, CancellationToken ct)
+    private static async Task<int> RequestCancelAsync(CommandContext ctx, string subjectText, string output, CancellationToken ct)
+    {
+        var subject = WalletSupport.ParseId(subjectText, "subject");
+        var view = await WalletSupport.ResolveAsync(ctx.Client, subject, ct).ConfigureAwait(false);
+        if (view.PendingRecovery is null || view.Recovery is null) throw new CliException(ExitCodes.Rejected, $"{subject} has no recovery in progress", "NotRecovering");
+        var chainId = await ctx.ChainIdAsync(ct).ConfigureAwait(false);
+        var body = new TxBody(chainId, subject, view.Sequence + 1, new RecoveryCancelPayload());
+        var path = ctx.ResolvePath(output);
+        AtomicFile.Write(path, JsonSerializer.SerializeToUtf8Bytes(new RecoveryRequestDocument(chainId, subject.ToString(), body.Sequence, [], Convert.ToBase64String(Codec.Encode(body)), []), FileJson));
+        ctx.Emit(new { request = path, subject = subject.ToString(), trustees = view.Recovery.Trustees, threshold = view.Recovery.Threshold }, o =>
+        {
+            o.WriteLine($"Cancel request for the recovery of {subject} written to {path}.");
+            o.WriteLine($"Ask {view.Recovery.Threshold} trustees to run 'dkms recovery approve {output}', then 'dkms recovery cancel --request {output}'.");
+        });
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>Submits a trustee-signed request file: a recovery start, or (with <paramref name="cancel"/>) a cancel.</summary>
+    private static async Task<int> SubmitSignedAsync(CommandContext ctx, string file, bool cancel, SubmitOptions submit, CancellationToken ct)
     {
         var (_, document, body) = ReadRequest(ctx, file);
+        if ((body.Payload is RecoveryCancelPayload) != cancel)
+        {
+            throw CliException.Usage(cancel ? $"'{file}' is a recovery start: submit it with 'dkms recovery start'" : $"'{file}' is a cancel: submit it with 'dkms recovery cancel --request'");
+        }
+
         var signatures = document.Signatures.Select(s => new TxSignature(PublicKey.ParseHex(s.Key), Convert.FromBase64String(s.Signature), IdentityId.Parse(s.Trustee))).ToArray();
         var encoded = Codec.Encode(new SignedTransactionEnvelope(Convert.FromBase64String(document.Body), signatures));
         if (!TransactionCodec.TryDecode(encoded, out var tx, out var error) || tx is null) throw CliException.Usage($"the request does not make a valid transaction: {error}");
         var result = await ctx.SubmitAsync(tx, submit, ct).ConfigureAwait(false);
+        if (cancel)
+        {
+            ctx.Emit(new { subject = body.Subject.ToString(), cancelled = true, tx = IdentityCommands.Tx(result) }, o =>
+            {
+                o.WriteLine($"The trustees cancelled the recovery of {body.Subject}.");
+                IdentityCommands.WriteTx(o, result);
+            });
+            return ExitCodes.Ok;
+        }
+
         var view = result.Height is not null ? await WalletSupport.ResolveAsync(ctx.Client, body.Subject, ct).ConfigureAwait(false) : null;
         var after = view?.PendingRecovery is { } p ? DateTimeOffset.FromUnixTimeMilliseconds((long)p.FinalizeAfterMs) : (DateTimeOffset?)null;
         ctx.Emit(new { subject = body.Subject.ToString(), finalizeAfter = after, tx = IdentityCommands.Tx(result) }, o =>
@@ -227,9 +272,10 @@ internal static class RecoveryCommands
         }
 
         if (document?.Body is null || document.Signatures is null) throw CliException.Usage($"'{file}' is not a complete recovery request");
-        if (!Codec.TryDecode<TxBody>(Convert.FromBase64String(document.Body), out var body, out var error) || body is null || body.Payload is not RecoveryStartPayload)
+        if (!Codec.TryDecode<TxBody>(Convert.FromBase64String(document.Body), out var body, out var error) || body is null
+            || body.Payload is not (RecoveryStartPayload or RecoveryCancelPayload))
         {
-            throw CliException.Usage($"'{file}' does not hold a recovery start: {error}");
+            throw CliException.Usage($"'{file}' does not hold a recovery start or cancel: {error}");
         }
 
         return (path, document, body);
