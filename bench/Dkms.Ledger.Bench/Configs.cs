@@ -10,7 +10,7 @@ public class ShortConfig : ManualConfig
 {
     public ShortConfig()
     {
-        AddJob(Job.Default.WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(5).WithId("Short"));
+        AddJob(Job.Default.WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(5).WithId("Short").WithNodeGc());
         AddDiagnoser(MemoryDiagnoser.Default);
         AddColumn(StatisticColumn.Median);
     }
@@ -27,8 +27,14 @@ public class BlockConfig : ManualConfig
     public BlockConfig()
     {
         AddJob(Job.Default.WithLaunchCount(1).WithWarmupCount(Warmups).WithIterationCount(Iterations)
-            .WithInvocationCount(1).WithUnrollFactor(1).WithId("Block"));
+            .WithInvocationCount(1).WithUnrollFactor(1).WithId("Block").WithNodeGc());
         AddDiagnoser(MemoryDiagnoser.Default);
         AddColumn(StatisticColumn.Median);
     }
+}
+
+/// <summary>The node's GC settings (Directory.Build.props), so benchmarks run as the node does.</summary>
+internal static class NodeGc
+{
+    public static Job WithNodeGc(this Job job) => job.WithGcServer(false).WithGcConcurrent(true).WithGcRetainVm(true);
 }

@@ -1,18 +1,24 @@
 using System.Diagnostics;
+using Dkms.Core.Crypto;
 using Dkms.Core.Encoding;
 using Dkms.Core.Primitives;
+using Dkms.Core.Transactions;
+using Dkms.Ledger.Execution;
 using Dkms.Ledger.Merkle;
 
 namespace Dkms.Ledger.Bench;
 
 /// <summary>
-/// A plain stopwatch split of the headline block (not BenchmarkDotNet): `profile [memory|rocksdb]`.
-/// Times Execute and Commit of mixed blocks on 100k identities, and, for comparison, the parts that
-/// Execute contains: encoding the touched identity records, hashing them and applying them to a 100k tree.
+/// A plain stopwatch split of the headline block (not BenchmarkDotNet): `profile [memory|rocksdb] [blocks]`.
+/// Prefills 100k identities, then per round verifies 1,000 real signatures (one thread) and executes and
+/// commits one mixed block of 1,000 transactions, measuring wall time, process CPU time (all threads,
+/// GC included) and bytes allocated by the executing thread. Reports medians and the ratios to verification.
+/// Afterwards, for comparison, the parts that Execute contains: encoding the touched identity records,
+/// hashing them and applying them to a 100k tree.
 /// </summary>
 public static class Profile
 {
-    public static void Run(bool rocks)
+    public static void Run(bool rocks, int blocks)
     {
         var (ledger, store, dir) = Fixture.OpenLedger(rocks);
         try
@@ -22,26 +28,37 @@ public static class Profile
             Fixture.Prefill(ledger, w, HeadlineBenchmarks.Identities);
             Console.WriteLine($"prefill 100k identities: {sw.Elapsed.TotalSeconds:F1} s");
 
-            const int blocks = 12;
             var prepared = Enumerable.Range(0, blocks).Select(b => w.MixedBlock(Workload.Trustees + b * 1_000, 1_000)).ToArray();
             foreach (var tx in prepared.SelectMany(b => b)) ledger.Signatures.Add(tx.Hash);
+            var signed = new Workload(Fixture.Chain, realSignatures: true, prefix: "real").MixedBlock(Workload.Trustees, 1_000);
 
-            var exec = new List<double>();
-            var commit = new List<double>();
-            var gcBefore = GC.CollectionCount(0) + GC.CollectionCount(1) + GC.CollectionCount(2);
+            var verify = new Split();
+            var exec = new Split();
+            var commit = new Split();
+            var gcBefore = GC.CollectionCount(0);
+            var gen1Before = GC.CollectionCount(1);
+            var gen2Before = GC.CollectionCount(2);
             foreach (var txs in prepared)
             {
-                sw.Restart();
-                var block = ledger.Execute(ledger.Height + 1, Fixture.NextTime(ledger), txs);
-                exec.Add(sw.Elapsed.TotalMilliseconds);
-                Fixture.Require(block.AllAccepted, Fixture.FirstRejection(block));
-                sw.Restart();
-                ledger.Commit(block);
-                commit.Add(sw.Elapsed.TotalMilliseconds);
+                verify.Measure(() => Fixture.Require(VerifyAll(signed) == signed.Length, "every signature verifies"));
+                ExecutedBlock? block = null;
+                exec.Measure(() => block = ledger.Execute(ledger.Height + 1, Fixture.NextTime(ledger), txs));
+                Fixture.Require(block!.AllAccepted, Fixture.FirstRejection(block));
+                commit.Measure(() => ledger.Commit(block));
             }
 
-            var gcs = GC.CollectionCount(0) + GC.CollectionCount(1) + GC.CollectionCount(2) - gcBefore;
-            Console.WriteLine($"{(rocks ? "rocksdb" : "memory")}: execute median {Median(exec):F1} ms, commit median {Median(commit):F1} ms (of {blocks} blocks; {gcs} GCs, gen2 {GC.CollectionCount(2)})");
+            var gcs = $"{GC.CollectionCount(0) - gcBefore} GCs, {GC.CollectionCount(1) - gen1Before} gen1, {GC.CollectionCount(2) - gen2Before} gen2";
+            var both = exec.Add(commit);
+            Console.WriteLine($"{(rocks ? "rocksdb" : "memory")}, {blocks} blocks, {gcs} (GC: server={System.Runtime.GCSettings.IsServerGC}, latency={System.Runtime.GCSettings.LatencyMode}):");
+            Console.WriteLine($"  verify 1,000 signatures  {verify}");
+            Console.WriteLine($"  execute                  {exec}");
+            Console.WriteLine($"  commit                   {commit}");
+            Console.WriteLine($"  execute+commit           {both}");
+            Console.WriteLine($"  ratio execute+commit / verify (medians): wall {both.WallMedian / verify.WallMedian:F3}, CPU {both.CpuMedian / verify.CpuMedian:F3} (target < 0.25)");
+            Console.WriteLine($"  ratio execute+commit / verify (means, so GC pauses count wherever they fall): wall {both.WallMean / verify.WallMean:F3}, CPU {both.CpuMean / verify.CpuMean:F3}");
+            var full = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+            var ephemeral = GC.GetGCMemoryInfo(GCKind.Ephemeral);
+            Console.WriteLine($"  heap after last GC {full.HeapSizeBytes / 1e6:F0} MB; last blocking gen2 pause {full.PauseDurations[0].TotalMilliseconds:F1} ms (GC #{full.Index}), last ephemeral pause {ephemeral.PauseDurations[0].TotalMilliseconds:F1} ms");
 
             // The parts: 1,000 identity records encoded, key+value hashed, applied to a tree of 100k leaves.
             var states = Enumerable.Range(Workload.Trustees + blocks * 1_000, 1_000).Select(i => ledger.GetIdentity(w.Id(i))!).ToArray();
@@ -71,9 +88,63 @@ public static class Profile
         }
     }
 
-    private static double Median(List<double> xs)
+    private static int VerifyAll(Transaction[] txs)
+    {
+        var ok = 0;
+        foreach (var tx in txs)
+        {
+            var message = tx.SigningMessage();
+            foreach (var s in tx.Signatures)
+            {
+                if (Ed25519.Verify(s.Key, message, s.Signature)) ok++;
+            }
+        }
+
+        return ok;
+    }
+
+    private static double Median(IEnumerable<double> xs)
     {
         var s = xs.Order().ToArray();
-        return s[s.Length / 2];
+        return s.Length == 0 ? 0 : s[s.Length / 2];
+    }
+
+    /// <summary>Wall time, process CPU time and bytes allocated on this thread, per measured run.</summary>
+    private sealed class Split
+    {
+        private readonly List<(double Wall, double Cpu, double Alloc, double Pause)> _runs = [];
+
+        public double WallMedian => Median(_runs.Select(r => r.Wall));
+
+        public double CpuMedian => Median(_runs.Select(r => r.Cpu));
+
+        public double WallMean => _runs.Average(r => r.Wall);
+
+        public double CpuMean => _runs.Average(r => r.Cpu);
+
+        public void Measure(Action action)
+        {
+            var alloc = GC.GetAllocatedBytesForCurrentThread();
+            var pause = GC.GetTotalPauseDuration();
+            var cpu = Environment.CpuUsage.TotalTime;
+            var sw = Stopwatch.StartNew();
+            action();
+            var wall = sw.Elapsed.TotalMilliseconds;
+            _runs.Add((wall, (Environment.CpuUsage.TotalTime - cpu).TotalMilliseconds, (GC.GetAllocatedBytesForCurrentThread() - alloc) / 1e6, (GC.GetTotalPauseDuration() - pause).TotalMilliseconds));
+        }
+
+        public Split Add(Split other)
+        {
+            var sum = new Split();
+            for (var i = 0; i < _runs.Count; i++)
+            {
+                sum._runs.Add((_runs[i].Wall + other._runs[i].Wall, _runs[i].Cpu + other._runs[i].Cpu, _runs[i].Alloc + other._runs[i].Alloc, _runs[i].Pause + other._runs[i].Pause));
+            }
+
+            return sum;
+        }
+
+        public override string ToString() =>
+            $"wall median {WallMedian,6:F1} ms (min {_runs.Min(r => r.Wall),6:F1}, mean {_runs.Average(r => r.Wall),6:F1}), CPU median {CpuMedian,6:F1} ms (mean {_runs.Average(r => r.Cpu),6:F1}), allocated {Median(_runs.Select(r => r.Alloc)),5:F1} MB, GC pause mean {_runs.Average(r => r.Pause),5:F1} ms";
     }
 }

@@ -8,7 +8,7 @@ public static class Program
     {
         if (args.Length > 0 && args[0] == "profile")
         {
-            Profile.Run(rocks: args.Length > 1 && args[1] == "rocksdb");
+            Profile.Run(rocks: args.Length > 1 && args[1] == "rocksdb", blocks: args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 12);
             return;
         }
 

@@ -13,7 +13,7 @@ public abstract class ConsensusDriver : IDisposable
 {
     private readonly TimeProvider _time;
     private readonly ITransport _transport;
-    private readonly HashSet<ITimer> _timers = new();
+    private readonly Dictionary<ITimer, ulong> _timers = new(); // live timers and the height of their timeout
     private readonly Lock _timersLock = new();
     private bool _disposed;
 
@@ -67,7 +67,10 @@ public abstract class ConsensusDriver : IDisposable
                 case BroadcastAction b: _transport.Broadcast(b.Message); break;
                 case SendAction s: _transport.Send(s.Peer, s.Message); break;
                 case ScheduleTimeoutAction t: StartTimer(t.Timeout, t.Delay); break;
-                case CommittedAction c: Committed?.Invoke(c.Block, c.Certificate); break;
+                case CommittedAction c:
+                    CancelTimersUpTo(c.Block.Height); // the machine ignores timeouts of past heights: don't keep them armed
+                    Committed?.Invoke(c.Block, c.Certificate);
+                    break;
             }
         }
     }
@@ -85,8 +88,28 @@ public abstract class ConsensusDriver : IDisposable
             timer!.Dispose();
             Post(new TimeoutFired(timeout));
         }, null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        lock (_timersLock) _timers.Add(timer);
+        lock (_timersLock) _timers.Add(timer, timeout.Height);
         timer.Change(delay, Timeout.InfiniteTimeSpan);
+    }
+
+    private void CancelTimersUpTo(ulong height)
+    {
+        List<ITimer>? stale = null;
+        lock (_timersLock)
+        {
+            foreach (var (timer, h) in _timers)
+            {
+                if (h <= height) (stale ??= new()).Add(timer);
+            }
+
+            if (stale is not null)
+            {
+                foreach (var t in stale) _timers.Remove(t);
+            }
+        }
+
+        if (stale is null) return;
+        foreach (var t in stale) t.Dispose();
     }
 
     public void Dispose()
@@ -95,7 +118,7 @@ public abstract class ConsensusDriver : IDisposable
         lock (_timersLock)
         {
             _disposed = true;
-            timers = _timers.ToArray();
+            timers = _timers.Keys.ToArray();
             _timers.Clear();
         }
 

@@ -10,6 +10,7 @@ public sealed partial class ConsensusStateMachine
     private readonly List<ConsensusEvent> _future = new();
     private readonly Dictionary<PublicKey, (ulong Height, DateTimeOffset At)> _served = new();
     private readonly Dictionary<PublicKey, (ulong Height, DateTimeOffset At)> _requested = new();
+    private readonly Dictionary<PublicKey, (ulong Height, DateTimeOffset At)> _stale = new();
     private readonly HashSet<(PublicKey, ulong, int, VoteType)> _evidenceKeys = new();
     private bool _catchUpScheduled;
 
@@ -74,7 +75,7 @@ public sealed partial class ConsensusStateMachine
         if (height == Height) return true;
         if (height < Height)
         {
-            ServeBlock(from, height);
+            ServeLaggingPeer(from, height);
             return false;
         }
 
@@ -115,6 +116,24 @@ public sealed partial class ConsensusStateMachine
         }
     }
 
+    /// <summary>A message of an older height. Normal traffic produces one per peer and height (the precommit that arrives
+    /// after we decided, sent by a peer that decided at the same moment), so a single stale message is no sign of a
+    /// lagging peer, and answering it would ship a whole block for nothing. A peer still sending messages of that height
+    /// <see cref="ConsensusOptions.CatchUpDelay"/> after its first one is behind (it re-broadcasts while stuck): serve it
+    /// then. A peer that knows it is behind asks with a block request, which is served at once.</summary>
+    private void ServeLaggingPeer(PublicKey peer, ulong height)
+    {
+        var now = _time.GetUtcNow();
+        if (!_stale.TryGetValue(peer, out var first) || first.Height != height)
+        {
+            if (_stale.Count >= _options.MaxBufferedMessages) _stale.Clear(); // senders are not authenticated here: stay bounded
+            _stale[peer] = (height, now);
+            return;
+        }
+
+        if (now - first.At >= _options.CatchUpDelay) ServeBlock(peer, height);
+    }
+
     /// <summary>Catch-up, serving side: a peer behind gets our committed block and certificate (rate-limited per peer).</summary>
     private void ServeBlock(PublicKey peer, ulong height)
     {
@@ -128,8 +147,9 @@ public sealed partial class ConsensusStateMachine
     }
 
     /// <summary>Catch-up, receiving side: a block of our current height with a certificate that verifies against the
-    /// validator set in force at that height is executed (its state root must match) and committed.</summary>
-    private void OnBlockFetched(Block block, CommitCertificate certificate)
+    /// validator set in force at that height is executed (its state root must match) and committed; then the next
+    /// block is asked of the same peer at once, so a node far behind catches up block after block without waiting.</summary>
+    private void OnBlockFetched(PublicKey from, Block block, CommitCertificate certificate)
     {
         if (block.Height != Height || certificate.Height != Height) return;
         if (!certificate.Verify(_validators, _options.ChainId, block.Hash, out var error))
@@ -146,5 +166,6 @@ public sealed partial class ConsensusStateMachine
         }
 
         Decide(block, certificate);
+        RequestBlock(from);
     }
 }

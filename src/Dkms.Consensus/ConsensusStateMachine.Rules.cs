@@ -168,6 +168,11 @@ public sealed partial class ConsensusStateMachine
     /// lossy transport we approximate it by periodically re-sending what we signed at this height.</summary>
     private void Rebroadcast()
     {
+        // With nothing signed at this height (an idle chain, or just restarted) nothing would tell peers where
+        // this node is: a request for the block of this height serves as a beacon. A peer that has committed it
+        // answers with the block (catch-up); one at the same height ignores it.
+        if (_signedVotes.Count == 0 && _signedProposals.Count == 0) _out.Add(new BroadcastAction(ConsensusMessage.EncodeRequest(Height)));
+
         if (_signedProposals.TryGetValue(Round, out var p)) _out.Add(new BroadcastAction(ConsensusMessage.Encode(p)));
         // All rounds, not just the current one: a re-proposal in round r with validRound vr (line 28) needs
         // the prevotes of round vr, which a peer may have lost long ago.

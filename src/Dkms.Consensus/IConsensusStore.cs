@@ -39,6 +39,8 @@ public sealed class PersistedState
     [Key(3)] public int LockedRound { get; }
     [Key(4)] public Block? LockedBlock { get; }
     [Key(5)] public int ValidRound { get; }
+    /// <summary>Null with <see cref="ValidRound"/> = <see cref="LockedRound"/> ≥ 0: the valid block is <see cref="LockedBlock"/>
+    /// (the engine writes that block once).</summary>
     [Key(6)] public Block? ValidBlock { get; }
     [Key(7)] public IReadOnlyList<Vote> SignedVotes { get; }
     [Key(8)] public IReadOnlyList<Proposal> SignedProposals { get; }

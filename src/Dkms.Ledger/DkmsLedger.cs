@@ -137,7 +137,9 @@ public sealed partial class DkmsLedger
 
         var (overlay, results) = ExecuteOnOverlay(height, blockTimeMs, txs);
         var writes = overlay.AuthenticatedWrites();
-        var tree = head.Tree.Apply(writes.Select(kv => (Hash32.Sha256(kv.Key), (Hash32?)Hash32.Sha256(kv.Value))));
+        var leaves = new (Hash32 KeyHash, Hash32? ValueHash)[writes.Count];
+        ForEachIndex(writes.Count, i => leaves[i] = (Hash32.Sha256(writes[i].Key), Hash32.Sha256(writes[i].Value)));
+        var tree = head.Tree.Apply(leaves);
         _ = tree.Root; // hash the new nodes now, on the executing thread, not lazily inside a query
         return new ExecutedBlock(height, blockTimeMs, head.Tree.Root, txs, results, overlay, tree, writes);
     }
@@ -152,11 +154,31 @@ public sealed partial class DkmsLedger
         return [.. txs.Where((_, i) => results[i].IsOk)];
     }
 
+    /// <summary>Runs <paramref name="body"/> for 0 ≤ i &lt; <paramref name="count"/>, on all cores when there is enough work; each i writes only its own result.</summary>
+    private static void ForEachIndex(int count, Action<int> body)
+    {
+        if (count < PrefetchThreshold || Environment.ProcessorCount == 1)
+        {
+            for (var i = 0; i < count; i++) body(i);
+            return;
+        }
+
+        var workers = Environment.ProcessorCount;
+        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
+        {
+            for (var i = w; i < count; i += workers) body(i);
+        });
+    }
+
+    /// <summary>Blocks of at least this many transactions read their subjects' committed state on all cores first.</summary>
+    private const int PrefetchThreshold = 32;
+
     private (StateOverlay Overlay, TxResult[] Results) ExecuteOnOverlay(ulong height, ulong blockTimeMs, IReadOnlyList<Transaction> txs)
     {
         SignatureVerifier.Prefetch(txs, Signatures);
 
         var overlay = new StateOverlay(_store);
+        if (txs.Count >= PrefetchThreshold && Environment.ProcessorCount > 1) overlay.Prefetch(txs);
         // A validator-set change reaching its activation height becomes the current set.
         if (overlay.GetValidators() is { Pending: not null } vs && height >= vs.PendingFromHeight)
         {
@@ -191,7 +213,11 @@ public sealed partial class DkmsLedger
 
             var batch = new WriteBatch();
             foreach (var kv in block.AuthenticatedWrites) batch.Put(kv.Key, kv.Value);
-            foreach (var e in block.Overlay.Events) batch.Put(StateKeys.Event(e.Identity, e.Sequence), Codec.Encode(e));
+            // Encoding is a pure function of each record: spread it over the cores, then add in order.
+            var events = block.Overlay.Events;
+            var encodedEvents = new byte[events.Count][];
+            ForEachIndex(events.Count, i => encodedEvents[i] = Codec.Encode(events[i]));
+            for (var i = 0; i < events.Count; i++) batch.Put(StateKeys.Event(events[i].Identity, events[i].Sequence), encodedEvents[i]);
             foreach (var (hash, loc) in block.Overlay.NewTransactions) batch.Put(StateKeys.Tx(hash), Codec.Encode(loc));
             foreach (var p in block.Overlay.ChangedPolicies()) batch.Put(StateKeys.PolicyHistory(p.Owner, p.PolicyId, block.Height), Codec.Encode(p));
 

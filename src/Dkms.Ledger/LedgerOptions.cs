@@ -3,8 +3,13 @@ namespace Dkms.Ledger;
 /// <summary>Settings of a ledger instance.</summary>
 public sealed record LedgerOptions(string ChainId)
 {
-    /// <summary>How many recent heights keep their state tree in memory, so proofs can be served at them.</summary>
-    public int ProofHistoryHeights { get; init; } = 256;
+    /// <summary>
+    /// How many recent heights keep their state tree in memory, so proofs can be served at them. Each kept
+    /// height holds the ≈ 9,000 tree nodes its block created (1,000 updates on 100k entries), all of which the
+    /// garbage collector has to trace; 64 heights (about a minute of blocks at one per second) keeps that
+    /// small. See docs/performance.md.
+    /// </summary>
+    public int ProofHistoryHeights { get; init; } = 64;
 
     /// <summary>Transactions whose verified signatures are remembered (see <see cref="Execution.SignatureCache"/>).</summary>
     public int SignatureCacheCapacity { get; init; } = 400_000;

@@ -15,6 +15,8 @@ public sealed partial class PeerNetwork
     /// </summary>
     internal const int MaxLiteNetLibQueuedPackets = 8192;
 
+    private static readonly byte[] RefusedReply = "DKMS/refused"u8.ToArray();
+
     private static readonly TimeSpan HousekeepingInterval = TimeSpan.FromMilliseconds(50);
 
     private readonly Dictionary<NetPeer, Connection> _connections = new(ReferenceEqualityComparer.Instance);
@@ -228,13 +230,13 @@ public sealed partial class PeerNetwork
             {
                 Stats.Refused();
                 _logger.LogWarning("refused connection from {Endpoint}: not a DKMS peer", request.RemoteEndPoint?.ToString());
-                request.RejectForce();
+                request.RejectForce(RefusedReply); // one unreliable packet, so the client stops retrying
             }
             else if (Interlocked.Increment(ref _pendingHandshakes) > MaxPendingHandshakes)
             {
                 Stats.Refused();
                 _logger.LogWarning("refused connection from {Endpoint}: too many pending handshakes", request.RemoteEndPoint?.ToString());
-                request.RejectForce();
+                request.RejectForce(RefusedReply);
             }
             else
             {

@@ -169,7 +169,8 @@ public sealed partial class PeerNetwork : IDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _stopping = true;
         Wake();
-        _thread?.Join();
+        // A MessageReceived handler may dispose the network; the loop then ends after the handler returns.
+        if (_thread is not null && _thread != Thread.CurrentThread) _thread.Join();
         // Tells connected peers we left, so they redial at once instead of waiting for a timeout.
         _manager.Stop(sendDisconnectMessages: true);
         _connected = [];

@@ -22,6 +22,7 @@ internal static class Program
                 "init" => InitCommand.Run(rest, Console.Out),
                 "testnet" => TestnetCommand.Run(rest, Console.Out),
                 "show-key" => InitCommand.ShowKey(rest, Console.Out),
+                "probe" => await ProbeCommand.RunAsync(rest, Console.Out).ConfigureAwait(false),
                 "run" => await RunCommand.RunAsync(rest).ConfigureAwait(false),
                 _ => Unknown(verb),
             };

@@ -40,7 +40,12 @@ public sealed class RocksDbStore : IKeyValueStore
         var options = new DbOptions()
             .SetCreateIfMissing(true)
             .SetBlockBasedTableFactory(table)
-            .SetMaxOpenFiles(512);
+            .SetMaxOpenFiles(512)
+            // A Bloom filter over whole keys in the memtable too (the tables already have one), so point
+            // reads of absent keys — the duplicate-transaction check of every executed transaction —
+            // skip the memtable's skip list.
+            .SetMemtablePrefixBloomSizeRatio(0.1);
+        Native.Instance.rocksdb_options_set_memtable_whole_key_filtering(options.Handle, 1);
         try
         {
             return new RocksDbStore(RocksDb.Open(options, path), path);
@@ -53,8 +58,15 @@ public sealed class RocksDbStore : IKeyValueStore
 
     public byte[]? Get(ReadOnlySpan<byte> key)
     {
-        var k = key.ToArray();
-        return Guard(() => _db.Get(k));
+        ThrowIfDisposed();
+        try
+        {
+            return _db.Get(key.ToArray());
+        }
+        catch (RocksDbException e)
+        {
+            throw new StorageException($"read failed: {e.Message}", e);
+        }
     }
 
     public IEnumerable<KeyValuePair<byte[], byte[]>> Scan(byte[] prefix) => Iterate(prefix, null, reverse: false);

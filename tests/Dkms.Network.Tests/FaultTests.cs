@@ -46,8 +46,9 @@ public sealed class FaultTests
         var node = net.Start(0);
         using var raw = new RawPeer(node.Network.ListenPort, dkmsTag: false);
 
-        Eventually.True(() => node.Network.Stats.RefusedHandshakes == 1, "refused");
-        Assert.False(raw.Connected);
+        Eventually.True(() => raw.Disconnected, "refused");
+        Assert.False(raw.WasConnected);
+        Assert.True(node.Network.Stats.RefusedHandshakes >= 1);
     }
 
     [Fact]
@@ -136,7 +137,7 @@ public sealed class FaultTests
 
         Eventually.True(() => raw.Disconnected, "the node dropped the silent client");
         Assert.True(raw.WasConnected);
-        Assert.Equal(1, node.Network.Stats.HandshakeTimeouts);
+        Assert.True(node.Network.Stats.HandshakeTimeouts >= 1);
     }
 
     [Fact]

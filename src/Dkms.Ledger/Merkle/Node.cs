@@ -4,64 +4,30 @@ using Dkms.Core.Primitives;
 namespace Dkms.Ledger.Merkle;
 
 /// <summary>
-/// An immutable tree node. Hashes are computed on first use and cached, so a batch of updates
-/// followed by one root read hashes each new node exactly once. Racing threads compute the same
-/// value, so the cache needs no lock.
+/// An immutable tree node. Its hash is computed once, when the node is built (children are always
+/// built first), so a node is complete and safe to share across threads from construction on, and
+/// independent subtrees can be built on different threads.
 /// </summary>
-internal abstract class Node
+internal abstract class Node(Hash32 hash)
 {
-    public abstract Hash32 Hash { get; }
+    public Hash32 Hash { get; } = hash;
 }
 
-internal sealed class Leaf(Hash32 keyHash, Hash32 valueHash) : Node
+internal sealed class Leaf(Hash32 keyHash, Hash32 valueHash) : Node(Hashing.Leaf(keyHash, valueHash))
 {
-    private Hash32 _hash;
-    private bool _hashed;
-
     public Hash32 KeyHash { get; } = keyHash;
 
     public Hash32 ValueHash { get; } = valueHash;
-
-    public override Hash32 Hash
-    {
-        get
-        {
-            if (!_hashed)
-            {
-                _hash = Hashing.Leaf(KeyHash, ValueHash);
-                _hashed = true;
-            }
-
-            return _hash;
-        }
-    }
 }
 
 /// <summary>An inner node; at least two leaves live below it (canonical form), either child may be empty.</summary>
-internal sealed class Inner(Node? left, Node? right) : Node
+internal sealed class Inner(Node? left, Node? right) : Node(Hashing.Inner(left?.Hash ?? Hash32.Zero, right?.Hash ?? Hash32.Zero))
 {
-    private Hash32 _hash;
-    private bool _hashed;
-
     public Node? Left { get; } = left;
 
     public Node? Right { get; } = right;
 
     public Node? Child(int bit) => bit == 0 ? Left : Right;
-
-    public override Hash32 Hash
-    {
-        get
-        {
-            if (!_hashed)
-            {
-                _hash = Hashing.Inner(Left?.Hash ?? Hash32.Zero, Right?.Hash ?? Hash32.Zero);
-                _hashed = true;
-            }
-
-            return _hash;
-        }
-    }
 }
 
 /// <summary>The two node hash functions, with distinct prefixes so a leaf can never pass for an inner node.</summary>

@@ -58,8 +58,41 @@ public sealed class SparseMerkleTree
         var sorted = last.Select(kv => (kv.Key, kv.Value)).ToArray();
         Array.Sort(sorted, (a, b) => a.Key.CompareTo(b.Key));
         var delta = 0;
-        var root = ApplySorted(_root, 0, sorted, ref delta);
+        Node? root;
+        if (_root is Inner top && sorted.Length >= ParallelThreshold && Environment.ProcessorCount > 1)
+        {
+            // The root's two subtrees are independent: build (and hash) the left one on another core.
+            // Each side is the same pure function of its inputs, so the result does not depend on timing.
+            var split = 0;
+            while (split < sorted.Length && sorted[split].Key.Bit(0) == 0) split++;
+            var leftTask = Task.Run(() =>
+            {
+                var d = 0;
+                var n = ApplySorted(top.Left, 1, sorted.AsSpan(0, split), ref d);
+                return (Node: n, Delta: d);
+            });
+            var right = ApplySorted(top.Right, 1, sorted.AsSpan(split), ref delta);
+            var (left, leftDelta) = leftTask.GetAwaiter().GetResult();
+            delta += leftDelta;
+            root = Join(left, right);
+        }
+        else
+        {
+            root = ApplySorted(_root, 0, sorted, ref delta);
+        }
+
         return new SparseMerkleTree(root, Count + delta);
+    }
+
+    /// <summary>Batches at least this large hash the root's two subtrees in parallel.</summary>
+    private const int ParallelThreshold = 64;
+
+    /// <summary>The node over two rebuilt subtrees, in canonical form: a subtree left with one leaf is that leaf.</summary>
+    private static Node? Join(Node? left, Node? right)
+    {
+        if (left is null && right is Leaf or null) return right;
+        if (right is null && left is Leaf) return left;
+        return new Inner(left, right);
     }
 
     private static Node? ApplySorted(Node? node, int depth, ReadOnlySpan<(Hash32 Key, Hash32? Value)> updates, ref int delta)
@@ -87,10 +120,7 @@ public sealed class SparseMerkleTree
             while (split < updates.Length && updates[split].Key.Bit(depth) == 0) split++;
             var left = ApplySorted(inner.Left, depth + 1, updates[..split], ref delta);
             var right = ApplySorted(inner.Right, depth + 1, updates[split..], ref delta);
-            // Canonical form: a subtree left with one leaf is that leaf.
-            if (left is null && right is Leaf or null) return right;
-            if (right is null && left is Leaf) return left;
-            return new Inner(left, right);
+            return Join(left, right);
         }
 
         // An empty subtree or a single leaf meets several updates: rebuild this subtree from its final entries.
@@ -229,6 +259,13 @@ public sealed class SparseMerkleTree
         // Leaves are sorted, so those with bit 0 at this depth come first.
         var mid = from;
         while (mid < to && leaves[mid].KeyHash.Bit(depth) == 0) mid++;
+        if (depth == 0 && n >= ParallelThreshold && Environment.ProcessorCount > 1)
+        {
+            var left = Task.Run(() => BuildSorted(leaves, from, mid, 1));
+            var right = BuildSorted(leaves, mid, to, 1);
+            return new Inner(left.GetAwaiter().GetResult(), right);
+        }
+
         return new Inner(BuildSorted(leaves, from, mid, depth + 1), BuildSorted(leaves, mid, to, depth + 1));
     }
 }

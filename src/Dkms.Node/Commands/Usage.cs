@@ -29,6 +29,11 @@ internal static class Usage
               "Node"), then environment variables DKMS_NODE__<KEY> (e.g. DKMS_NODE__RPCLISTEN),
               then the command line; later sources win. See docs/node.md for every setting.
             """ + "\n",
+        "probe" => """
+            dkms-node probe [--rpc http://127.0.0.1:26657/] [--genesis genesis/genesis.json] [--timeout-ms 30000]
+              Commits one inception of a throwaway identity through the node and prints the
+              height and latency: a quick check that the chain makes blocks.
+            """ + "\n",
         _ => """
             dkms-node — a DKMS ledger validator
 
@@ -37,6 +42,7 @@ internal static class Usage
               run        run the validator (JSON-RPC, peers, consensus)
               testnet    create keys, configs and a genesis for a local testnet
               show-key   print the node's public key
+              probe      commit one throwaway transaction to check the chain makes blocks
 
             dkms-node COMMAND --help shows a command's options.
             """ + "\n",

@@ -21,7 +21,12 @@ public sealed class TransactionPool
     // Arrival order: a sequence number per entry; removal leaves the dictionary order intact.
     private readonly SortedDictionary<long, Transaction> _byArrival = [];
     private readonly Dictionary<Hash32, long> _arrivalOf = [];
+    // Identities whose inception is pending here: their later transactions wait for it instead of being unknown.
+    private readonly Dictionary<IdentityId, int> _pendingInceptions = [];
     private readonly RejectionHistory _rejections;
+    // Hashes of the last blocks' transactions: an admission checked just before a commit must not add a
+    // transaction the commit just removed (it would be proposed again and dropped, an empty block).
+    private readonly Queue<HashSet<Hash32>> _recentBlocks = new();
     private long _nextArrival;
     private long _bytes;
 
@@ -100,11 +105,13 @@ public sealed class TransactionPool
             lock (_lock)
             {
                 if (_arrivalOf.ContainsKey(tx.Hash)) { outcomes[i] = AdmitOutcome.AlreadyPending; continue; }
+                if (RecentlyCommitted(tx.Hash)) { outcomes[i] = AdmitOutcome.AlreadyCommitted; continue; }
                 if (IsFull(tx.Encoded.Length)) { outcomes[i] = FullOutcome(); continue; }
                 var arrival = _nextArrival++;
                 _byArrival.Add(arrival, tx);
                 _arrivalOf.Add(tx.Hash, arrival);
                 _bytes += tx.Encoded.Length;
+                if (tx.Type == TxType.Inception) _pendingInceptions[tx.Subject] = _pendingInceptions.GetValueOrDefault(tx.Subject) + 1;
             }
 
             outcomes[i] = AdmitOutcome.Admitted;
@@ -148,11 +155,16 @@ public sealed class TransactionPool
         var recheck = new List<Transaction>();
         lock (_lock)
         {
+            var hashes = new HashSet<Hash32>(committed.Count);
             foreach (var tx in committed)
             {
                 touched.Add(tx.Subject);
+                hashes.Add(tx.Hash);
                 RemoveLocked(tx.Hash);
             }
+
+            _recentBlocks.Enqueue(hashes);
+            if (_recentBlocks.Count > 4) _recentBlocks.Dequeue();
 
             if (touched.Count == 0) return;
             foreach (var tx in _byArrival.Values)
@@ -180,14 +192,41 @@ public sealed class TransactionPool
         }
     }
 
-    /// <summary>A transaction whose sequence is ahead of the identity's next one waits for its predecessors.</summary>
-    private bool WaitsForPredecessor(Transaction tx, TxResult check) =>
-        check.Code == ErrorCode.BadSequence && tx.Sequence > (_ledger.GetIdentity(tx.Subject)?.Sequence ?? 0) + 1;
+    /// <summary>A transaction whose sequence is ahead of the identity's next one waits for its predecessors,
+    /// including the inception of an identity that is still pending here (the ledger calls it unknown).</summary>
+    private bool WaitsForPredecessor(Transaction tx, TxResult check) => check.Code switch
+    {
+        ErrorCode.BadSequence => tx.Sequence > (_ledger.GetIdentity(tx.Subject)?.Sequence ?? 0) + 1,
+        ErrorCode.UnknownIdentity => tx.Sequence > 1 && HasPendingInception(tx.Subject),
+        _ => false,
+    };
+
+    private bool HasPendingInception(IdentityId id)
+    {
+        lock (_lock) return _pendingInceptions.ContainsKey(id);
+    }
+
+    private bool RecentlyCommitted(Hash32 hash)
+    {
+        foreach (var block in _recentBlocks)
+        {
+            if (block.Contains(hash)) return true;
+        }
+
+        return false;
+    }
 
     private bool RemoveLocked(Hash32 hash)
     {
         if (!_arrivalOf.Remove(hash, out var arrival)) return false;
-        if (_byArrival.Remove(arrival, out var tx)) _bytes -= tx.Encoded.Length;
+        if (!_byArrival.Remove(arrival, out var tx)) return true;
+        _bytes -= tx.Encoded.Length;
+        if (tx.Type == TxType.Inception && _pendingInceptions.TryGetValue(tx.Subject, out var n))
+        {
+            if (n > 1) _pendingInceptions[tx.Subject] = n - 1;
+            else _pendingInceptions.Remove(tx.Subject);
+        }
+
         return true;
     }
 

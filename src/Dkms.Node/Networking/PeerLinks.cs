@@ -1,5 +1,6 @@
 using Dkms.Core.Crypto;
 using Dkms.Core.Genesis;
+using Dkms.Network;
 using Microsoft.Extensions.Logging;
 
 namespace Dkms.Node.Networking;
@@ -7,9 +8,26 @@ namespace Dkms.Node.Networking;
 /// <summary>Creates the production peer link of a node from its settings and the genesis.</summary>
 public static class PeerLinks
 {
+    /// <summary>A LiteNetLib link dialling every genesis validator. Binds <see cref="NodeSettings.P2PListen"/>, or
+    /// by default all interfaces on the port of this node's genesis address.</summary>
     public static IPeerLink Create(NodeSettings settings, GenesisDocument genesis, ISigner nodeKey, ILoggerFactory loggers)
     {
-        _ = (settings, genesis, nodeKey, loggers);
-        throw new NodeConfigurationException("the peer transport is being integrated");
+        var listen = settings.P2PListen;
+        if (listen.Length == 0)
+        {
+            var own = genesis.Validators.FirstOrDefault(v => v.Key == nodeKey.PublicKey)
+                ?? throw new NodeConfigurationException($"node key {nodeKey.PublicKey} is not in the genesis; set P2PListen to run it anyway");
+            GenesisDocument.TrySplitAddress(own.Address, out _, out var port);
+            listen = $"0.0.0.0:{port}";
+        }
+
+        var options = new PeerNetworkOptions
+        {
+            ChainId = genesis.ChainId,
+            NodeSigner = nodeKey,
+            ListenAddress = listen,
+            Validators = [.. genesis.Validators.Select(v => new PeerAddress(v.Key, v.Address))],
+        };
+        return new LiteNetPeerLink(new PeerNetwork(options, loggers.CreateLogger<PeerNetwork>()));
     }
 }

@@ -14,6 +14,8 @@ public sealed partial class JsonRpcDispatcher
 {
     public const int MaxBatch = 1_000;
 
+    private static readonly JsonDocumentOptions StrictDocument = new() { AllowDuplicateProperties = false };
+
     private readonly Dictionary<string, Func<JsonElement?, CancellationToken, Task<object?>>> _methods = new(StringComparer.Ordinal);
     private readonly ILogger _logger;
 
@@ -55,7 +57,8 @@ public sealed partial class JsonRpcDispatcher
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(body.Span.Length == 0 ? "null"u8 : body.Span);
+            // Duplicate members are refused here: JsonObject would throw on first access, outside any handler.
+            root = JsonNode.Parse(body.Span.Length == 0 ? "null"u8 : body.Span, documentOptions: StrictDocument);
         }
         catch (JsonException e)
         {
@@ -143,8 +146,12 @@ public sealed partial class JsonRpcDispatcher
         var msg = e.Message;
         var cut = msg.IndexOf(" Path:", StringComparison.Ordinal);
         var where = e.Path is { Length: > 0 } path ? $" (at {path})" : "";
-        return (cut > 0 ? msg[..cut] : msg).Replace("Dkms.Client.Rpc.", "", StringComparison.Ordinal) + where;
+        return QualifiedTypeName().Replace(cut > 0 ? msg[..cut] : msg, "") + where;
     }
+
+    /// <summary>The namespace (and enclosing type) of a type name, e.g. <c>Dkms.Node.Rpc.NodeRpc+</c>.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"\bDkms\.[\w.+]*[.+]")]
+    private static partial System.Text.RegularExpressions.Regex QualifiedTypeName();
 
     [LoggerMessage(Level = LogLevel.Error, Message = "RPC method {Method} failed")]
     private static partial void LogHandlerFailed(ILogger logger, string method, Exception e);

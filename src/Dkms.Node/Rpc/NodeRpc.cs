@@ -74,7 +74,7 @@ public sealed partial class NodeRpc(ValidatorNode node)
     public PolicyResult Policy(PolicyParams p)
     {
         var owner = ParseIdentity(p.Owner, "owner");
-        if (string.IsNullOrEmpty(p.PolicyId) || p.PolicyId.Length > Limits.MaxNameLength) throw new RpcError(RpcErrorCodes.InvalidParams, $"policyId must be 1..{Limits.MaxNameLength} characters");
+        CheckPolicyId(p.PolicyId);
         var height = ParseHeight(p.Height);
         if (!p.Proof)
         {
@@ -90,6 +90,7 @@ public sealed partial class NodeRpc(ValidatorNode node)
     public CheckAuthorizationResult CheckAuthorization(CheckAuthorizationParams p)
     {
         var owner = ParseIdentity(p.Owner, "owner");
+        CheckPolicyId(p.PolicyId);
         var agent = ParseKey(p.Agent, "agent");
         if (!Enum.TryParse<AgentRights>(p.Rights, ignoreCase: true, out var rights) || (rights & ~AgentRights.All) != 0 || rights == AgentRights.None)
         {
@@ -146,6 +147,11 @@ public sealed partial class NodeRpc(ValidatorNode node)
         var h = height ?? latest;
         if (h > latest) throw new RpcError(RpcErrorCodes.HeightUnavailable, $"height {h} is beyond the chain's height {latest}");
         return h;
+    }
+
+    private static void CheckPolicyId(string? policyId)
+    {
+        if (string.IsNullOrEmpty(policyId) || policyId.Length > Limits.MaxNameLength) throw new RpcError(RpcErrorCodes.InvalidParams, $"policyId must be 1..{Limits.MaxNameLength} characters");
     }
 
     internal static IdentityId ParseIdentity(string? text, string name) =>

@@ -92,10 +92,18 @@ public static class RpcEndpoints
         using var buffer = new MemoryStream();
         var chunk = new byte[81920];
         int n;
-        while ((n = await request.Body.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
+        try
         {
-            if (buffer.Length + n > max) return null;
-            buffer.Write(chunk, 0, n);
+            while ((n = await request.Body.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
+            {
+                if (buffer.Length + n > max) return null;
+                buffer.Write(chunk, 0, n);
+            }
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // A body without Content-Length (chunked): the server's own limit stops it while reading.
+            return null;
         }
 
         return buffer.ToArray();

@@ -13,6 +13,8 @@ public enum TestnetTransport
 {
     /// <summary>Direct in-memory delivery (fast, no sockets).</summary>
     InMemory,
+    /// <summary>The production LiteNetLib transport on loopback UDP ports chosen at run time.</summary>
+    LiteNetLib,
 }
 
 /// <summary>
@@ -30,6 +32,7 @@ public sealed class InProcessTestnet : IAsyncDisposable
     private readonly bool _ownsDirectory;
     private readonly TestnetTransport _transport;
     private readonly Action<ILoggingBuilder> _logging;
+    private readonly ILoggerFactory _loggers;
 
     private InProcessTestnet(string directory, bool ownsDirectory, GenesisDocument genesis, Ed25519Signer[] keys, TestnetTransport transport, Action<ILoggingBuilder> logging)
     {
@@ -39,6 +42,7 @@ public sealed class InProcessTestnet : IAsyncDisposable
         _keys = keys;
         _transport = transport;
         _logging = logging;
+        _loggers = LoggerFactory.Create(logging);
         _hosts = new NodeHost?[keys.Length];
         GenesisPath = Path.Combine(directory, "genesis.json");
         File.WriteAllText(GenesisPath, genesis.ToJson());
@@ -76,7 +80,7 @@ public sealed class InProcessTestnet : IAsyncDisposable
             {
                 Name = $"node{i}",
                 NodeKey = k.PublicKey.ToHex(),
-                Address = $"127.0.0.1:{26600 + i}",
+                Address = $"127.0.0.1:{(transport == TestnetTransport.LiteNetLib ? FreeUdpPort() : 26600 + i)}",
                 Power = 1,
             })],
             Consensus = consensus ?? new ConsensusParameters
@@ -119,6 +123,7 @@ public sealed class InProcessTestnet : IAsyncDisposable
         };
         var link = _transport switch
         {
+            TestnetTransport.LiteNetLib => PeerLinks.Create(settings, Genesis, _keys[i], _loggers),
             _ => _hub.Join(_keys[i].PublicKey),
         };
         var host = NodeHost.Create(settings, Genesis, _keys[i], link, _logging);
@@ -151,6 +156,7 @@ public sealed class InProcessTestnet : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         for (var i = 0; i < _hosts.Length; i++) await StopNodeAsync(i).ConfigureAwait(false);
+        _loggers.Dispose();
         if (_ownsDirectory)
         {
             try

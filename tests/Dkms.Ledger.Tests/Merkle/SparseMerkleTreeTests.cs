@@ -183,4 +183,31 @@ public class SparseMerkleTreeBatchTests
             .Select(k => { sequential.TryGetValueHash(k, out var v); return (k, v); }).ToArray();
         Assert.Equal(sequential.Root, SparseMerkleTree.Build(entries).Root);
     }
+
+    [Fact]
+    public void Large_batch_hashed_on_two_threads_equals_one_update_at_a_time()
+    {
+        // Large enough that the root's two subtrees are built in parallel; mixes inserts, overwrites and deletes.
+        var rnd = new Random(7);
+        var start = Enumerable.Range(0, 3_000).Select(i => (H(i), H(-i))).ToArray();
+        var sequential = SparseMerkleTree.Build(start);
+        var batched = sequential;
+        for (var round = 0; round < 5; round++)
+        {
+            var batch = Enumerable.Range(0, 1_000)
+                .Select(_ => (H(rnd.Next(4_000)), rnd.Next(5) == 0 ? (Hash32?)null : H(rnd.Next(1_000_000))))
+                .ToArray();
+            foreach (var (k, v) in batch) sequential = v is { } value ? sequential.Set(k, value) : sequential.Remove(k);
+            batched = batched.Apply(batch);
+            Assert.Equal(sequential.Root, batched.Root);
+            Assert.Equal(sequential.Count, batched.Count);
+        }
+
+        // Deleting everything but one entry collapses to that entry's leaf, in parallel as well.
+        var keys = Enumerable.Range(0, 4_000).Select(H).Where(k => batched.TryGetValueHash(k, out _)).ToArray();
+        var left = batched.Apply(keys.Skip(1).Select(k => (k, (Hash32?)null)));
+        batched.TryGetValueHash(keys[0], out var v0);
+        Assert.Equal(Hashing.Leaf(keys[0], v0), left.Root);
+        Assert.Equal(1, left.Count);
+    }
 }

@@ -30,6 +30,43 @@ public class ReplayAndEncodingTests
     }
 
     [Fact]
+    public void Large_block_reads_ahead_and_still_sees_replays_repeats_and_its_own_writes()
+    {
+        // 40+ transactions: the ledger reads the subjects' committed state on all cores before executing.
+        using var h = new LedgerHarness();
+        var actors = Enumerable.Range(0, 12).Select(i => h.Create(new Actor($"a{i}"))).ToArray();
+        var committed = actors[0].Sign(new AddKeyAgreementKeyPayload(Kak("k0")), h.Seq(actors[0]), actors[0].Current);
+        h.Accept(committed);
+
+        var fresh = Enumerable.Range(0, 10).Select(i => new Actor($"new{i}")).ToArray();
+        var txs = new List<Transaction> { committed };                                       // replay of a committed tx
+        txs.AddRange(fresh.Select(a => a.Incept()));                                          // created in this block
+        txs.AddRange(fresh.Select(a => a.Sign(new AddKeyAgreementKeyPayload(Kak("k")), 2, a.Current))); // and used in it
+        var repeated = actors[1].Sign(new AddKeyAgreementKeyPayload(Kak("k1")), 2, actors[1].Current);
+        txs.Add(repeated);
+        txs.Add(repeated);                                                                    // repeat within the block
+        txs.AddRange(actors.Skip(2).Select(a => a.Sign(new AddKeyAgreementKeyPayload(Kak("k2")), 2, a.Current)));
+        txs.AddRange(actors.Skip(2).Select(a => a.Sign(new AddKeyAgreementKeyPayload(Kak("k3")), 2, a.Current))); // stale sequence
+        txs.Add(actors[0].Incept());                                                          // replayed inception
+        var ghost = new Actor("ghost");
+        _ = ghost.Incept(); // never submitted: the identity does not exist
+        txs.Add(ghost.Sign(new AddKeyAgreementKeyPayload(Kak("k")), 2, ghost.Current));
+        Assert.True(txs.Count >= 40);
+
+        var results = h.Block([.. txs]);
+        var i = 0;
+        Assert.Equal(ErrorCode.Duplicate, results[i++].Code);
+        for (var k = 0; k < 20; k++) Assert.True(results[i++].IsOk, results[i - 1].Message);
+        Assert.True(results[i++].IsOk);
+        Assert.Equal(ErrorCode.Duplicate, results[i++].Code);
+        for (var k = 0; k < 10; k++) Assert.True(results[i++].IsOk);
+        for (var k = 0; k < 10; k++) Assert.Equal(ErrorCode.BadSequence, results[i++].Code);
+        Assert.Equal(ErrorCode.Duplicate, results[i++].Code);
+        Assert.Equal(ErrorCode.UnknownIdentity, results[i++].Code);
+        Assert.All(fresh, a => Assert.Equal(2UL, h.Ledger.GetIdentity(a.Id)!.Sequence));
+    }
+
+    [Fact]
     public void Reordered_transactions_fail_on_sequence()
     {
         using var h = new LedgerHarness();

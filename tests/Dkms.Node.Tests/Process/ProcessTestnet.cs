@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using Dkms.Core.Genesis;
+using Dkms.Node.Testing;
+
+namespace Dkms.Node.Tests.Process;
+
+/// <summary>
+/// Validators as separate <c>dkms-node</c> processes, started the way run-testnet.sh starts them:
+/// keys from <c>dkms-node init</c>, a genesis file, one JSON config per node, free ports chosen now.
+/// Dispose kills every process it started and deletes the folder.
+/// </summary>
+public sealed class ProcessTestnet : IDisposable
+{
+    public const string ChainId = "dkms-process-test";
+
+    private readonly System.Diagnostics.Process?[] _processes;
+
+    public ProcessTestnet(int validators, int outsiders = 0)
+    {
+        Directory = Path.Combine(Path.GetTempPath(), "dkms-proc-" + Guid.NewGuid().ToString("N")[..12]);
+        System.IO.Directory.CreateDirectory(Directory);
+        var total = validators + outsiders;
+        _processes = new System.Diagnostics.Process?[total];
+        RpcEndpoints = new Uri[total];
+        var entries = new List<GenesisValidator>();
+        var p2p = new string[total];
+        for (var i = 0; i < total; i++)
+        {
+            var dataDir = Path.Combine(Directory, $"node{i}");
+            var output = RunToEnd("init", "--data-dir", dataDir);
+            var key = output.Split('\n').Single(l => l.StartsWith("public key: ", StringComparison.Ordinal))["public key: ".Length..].Trim();
+            p2p[i] = $"127.0.0.1:{InProcessTestnet.FreeUdpPort()}";
+            RpcEndpoints[i] = new Uri($"http://127.0.0.1:{FreeTcpPort()}/");
+            if (i < validators) entries.Add(new GenesisValidator { Name = $"node{i}", NodeKey = key, Address = p2p[i], Power = 1 });
+        }
+
+        Genesis = new GenesisDocument
+        {
+            ChainId = ChainId,
+            Validators = [.. entries],
+            Consensus = new ConsensusParameters { TimeoutProposeMs = 500, TimeoutPrevoteMs = 250, TimeoutPrecommitMs = 250, BatchDelayMs = 5 },
+        };
+        GenesisPath = Path.Combine(Directory, "genesis.json");
+        File.WriteAllText(GenesisPath, Genesis.ToJson());
+        for (var i = 0; i < total; i++)
+        {
+            var config = new JsonObject
+            {
+                ["Node"] = new JsonObject
+                {
+                    ["DataDir"] = Path.Combine(Directory, $"node{i}"),
+                    ["GenesisFile"] = GenesisPath,
+                    ["P2PListen"] = p2p[i],
+                    ["RpcListen"] = $"127.0.0.1:{RpcEndpoints[i].Port}",
+                },
+            };
+            File.WriteAllText(ConfigPath(i), config.ToJsonString());
+        }
+    }
+
+    public string Directory { get; }
+    public GenesisDocument Genesis { get; }
+    public string GenesisPath { get; }
+    public Uri[] RpcEndpoints { get; }
+
+    public string LogPath(int i) => Path.Combine(Directory, $"node{i}", "node.log");
+
+    public void Start(int i)
+    {
+        if (_processes[i] is { HasExited: false }) throw new InvalidOperationException($"node {i} runs");
+        var info = NodeCommand("run", "--config", ConfigPath(i));
+        var process = System.Diagnostics.Process.Start(info)!;
+        var log = new StreamWriter(LogPath(i), append: true) { AutoFlush = true };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        process.Exited += (_, _) => { lock (log) log.Dispose(); };
+        process.EnableRaisingEvents = true;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _processes[i] = process;
+    }
+
+    /// <summary>kill -9: no chance to flush or close anything.</summary>
+    public void Kill(int i)
+    {
+        var p = _processes[i];
+        if (p is null || p.HasExited) return;
+        p.Kill(entireProcessTree: true);
+        p.WaitForExit(10_000);
+    }
+
+    /// <summary>SIGTERM, as run-testnet.sh stop sends it; returns the exit code (null if it did not exit in time).</summary>
+    public int? Terminate(int i, TimeSpan patience)
+    {
+        var p = _processes[i];
+        if (p is null || p.HasExited) return p?.ExitCode;
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
+        return p.WaitForExit(patience) ? p.ExitCode : null;
+    }
+
+    public string Log(int i) => File.Exists(LogPath(i)) ? ReadShared(LogPath(i)) : "";
+
+    public void Dispose()
+    {
+        for (var i = 0; i < _processes.Length; i++)
+        {
+            Kill(i);
+            _processes[i]?.Dispose();
+        }
+
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private string ConfigPath(int i) => Path.Combine(Directory, $"node{i}", "node.json");
+
+    private static string RunToEnd(params string[] args)
+    {
+        var info = NodeCommand(args);
+        using var p = System.Diagnostics.Process.Start(info)!;
+        var output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
+        p.WaitForExit(30_000);
+        if (p.ExitCode != 0) throw new InvalidOperationException($"dkms-node {string.Join(' ', args)} failed: {output}");
+        return output;
+    }
+
+    private static ProcessStartInfo NodeCommand(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(NodeDll);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        return info;
+    }
+
+    /// <summary>The built node next to this test assembly (the test project references it).</summary>
+    private static string NodeDll
+    {
+        get
+        {
+            var path = Path.Combine(AppContext.BaseDirectory, "dkms-node.dll");
+            return File.Exists(path) ? path : throw new FileNotFoundException("dkms-node.dll is not next to the tests; build the solution first", path);
+        }
+    }
+
+    private static string ReadShared(string path)
+    {
+        using var s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        return new StreamReader(s).ReadToEnd();
+    }
+
+    private static int FreeTcpPort()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        var port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+}
