@@ -16,6 +16,21 @@ public sealed class IdentityEntry
     [Key(5)] public int SigningThreshold { get; set; } = 1;
     [Key(6)] public int KeyAgreementIndex { get; set; }
     [Key(7)] public List<string> Agents { get; set; } = [];
+    // Keys 8.. were added for the dkms CLI; files written before them decode with the defaults.
+    /// <summary>The chain the identity lives on (null before registration).</summary>
+    [Key(8)] public string? ChainId { get; set; }
+    /// <summary>How many keys rotation + 1 has (committed as next-key digests); null means <see cref="SigningKeyCount"/>.</summary>
+    [Key(9)] public int? NextKeyCount { get; set; }
+    /// <summary>The threshold committed for rotation + 1; null means <see cref="SigningThreshold"/>.</summary>
+    [Key(10)] public int? NextThreshold { get; set; }
+    /// <summary>A holder of agent keys only: never registered on the ledger.</summary>
+    [Key(11)] public bool LocalOnly { get; set; }
+    /// <summary>Keys proposed by a social recovery of <see cref="IdentityId"/>, not yet finalized.</summary>
+    [Key(12)] public bool RecoveryPending { get; set; }
+
+    [IgnoreMember] public int NextCount => NextKeyCount ?? SigningKeyCount;
+
+    [IgnoreMember] public int NextKeyThreshold => NextThreshold ?? SigningThreshold;
 }
 
 /// <summary>A key-encrypting key: its name and current version (the key itself is derived from the master secret).</summary>

@@ -1,0 +1,227 @@
+using System.CommandLine;
+using System.Security.Cryptography;
+using Dkms.Cli.Infrastructure;
+using Dkms.Core.Encoding;
+using Dkms.Core.Primitives;
+using Dkms.Wallet;
+using Dkms.Wallet.Keys;
+using Dkms.Wallet.Recovery;
+using Dkms.Wallet.Shamir;
+using Dkms.Wallet.Slip39;
+using Dkms.Wallet.Storage;
+
+namespace Dkms.Cli.Commands;
+
+/// <summary><c>dkms shares …</c>: the master secret as SLIP-0039 mnemonics, or as shares sealed to trustees.</summary>
+internal static class ShareCommands
+{
+    public static Command Build(AppCommands app)
+    {
+        var shares = new Command("shares", "Back up the master secret: SLIP-0039 mnemonics, or Shamir shares sealed to trustees");
+
+        var threshold = new Option<int>("--threshold") { Description = "Shares needed to restore", Required = true };
+        var count = new Option<int>("--count") { Description = "Shares to make (1..16)", Required = true };
+        var outDir = new Option<string?>("--out-dir") { Description = "Also write each mnemonic to its own file here" };
+        var split = new Command("split", "Print the master secret as SLIP-0039 mnemonic shares (m of n) — this exports the secret") { threshold, count, outDir };
+        shares.Subcommands.Add(app.Bind(split, (ctx, _) => SplitAsync(ctx, ctx.Get(threshold), ctx.Get(count), ctx.Get(outDir))));
+
+        var mnemonic = new Option<string[]>("--mnemonic") { Description = "A SLIP-0039 mnemonic (repeat)" };
+        var mnemonicFile = new Option<string[]>("--mnemonic-file") { Description = "A file holding one mnemonic (repeat)" };
+        var sealedFiles = new Option<string[]>("--sealed") { Description = "A share re-sealed to this wallet's request key (repeat)" };
+        var owner = new Option<string?>("--owner") { Description = "With --sealed: the identity whose shares these are" };
+        var restoreTo = new Option<string?>("--restore-to") { Description = "With --sealed: the new wallet file to create (default --wallet for mnemonics)" };
+        var combine = new Command("combine", "Restore the master secret into a new wallet from mnemonics, or from sealed shares") { mnemonic, mnemonicFile, sealedFiles, owner, restoreTo };
+        shares.Subcommands.Add(app.Bind(combine, (ctx, _) => CombineAsync(ctx, ctx.Parse.GetValue(mnemonic) ?? [], ctx.Parse.GetValue(mnemonicFile) ?? [],
+            ctx.Parse.GetValue(sealedFiles) ?? [], ctx.Get(owner), ctx.Get(restoreTo))));
+
+        var sealId = IdentityCommands.IdentityOption();
+        var trustees = new Option<string[]>("--trustee") { Description = "Trustee identity whose key-agreement key receives one share (repeat)", Required = true };
+        var sealThreshold = new Option<int>("--threshold") { Description = "Shares needed to restore", Required = true };
+        var sealOut = new Option<string>("--out-dir") { Description = "Directory for the sealed share files", Required = true };
+        var seal = new Command("seal", "Split the master secret m of n and seal each share to a trustee's key-agreement key on the ledger") { sealId, trustees, sealThreshold, sealOut };
+        shares.Subcommands.Add(app.Bind(seal, (ctx, ct) => SealAsync(ctx, ctx.Get(sealId), ctx.Get(trustees), ctx.Get(sealThreshold), ctx.Get(sealOut), ct)));
+
+        var unsealFile = new Argument<string>("share") { Description = "A sealed share this wallet holds" };
+        var to = new Option<string>("--to") { Description = "The requester's key (hex, from 'dkms shares request-key' on their new wallet)", Required = true };
+        var unsealOut = new Option<string>("--out") { Description = "The re-sealed share to give the requester", Required = true };
+        var unseal = new Command("unseal", "As a trustee: open a share sealed to you and re-seal it to the requester's key (check their identity out of band first)") { unsealFile, to, unsealOut };
+        shares.Subcommands.Add(app.Bind(unseal, (ctx, _) => UnsealAsync(ctx, ctx.Get(unsealFile), ctx.Get(to), ctx.Get(unsealOut))));
+
+        shares.Subcommands.Add(app.Bind(new Command("request-key", "Print this wallet's key for receiving re-sealed shares"), (ctx, _) => RequestKeyAsync(ctx)));
+        return shares;
+    }
+
+    private static async Task<int> SplitAsync(CommandContext ctx, int threshold, int count, string? outDir)
+    {
+        if (threshold < 1 || threshold > count || count > 16) throw CliException.Usage("need 1 <= --threshold <= --count <= 16");
+        if (threshold == 1 && count > 1) throw CliException.Usage("SLIP-0039 needs --threshold >= 2 for more than one share");
+        using var wallet = await ctx.OpenWalletAsync().ConfigureAwait(false);
+        var secret = wallet.Master.Export();
+        IReadOnlyList<string> mnemonics;
+        try
+        {
+            mnemonics = Slip39Shares.Split(secret, 1, [new Slip39Group(threshold, count)], random: ctx.Env.Random)[0];
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(secret);
+        }
+
+        if (outDir is not null)
+        {
+            var dir = ctx.ResolvePath(outDir);
+            Directory.CreateDirectory(dir);
+            for (var i = 0; i < mnemonics.Count; i++) AtomicFile.Write(Path.Combine(dir, $"share-{i + 1}.txt"), System.Text.Encoding.UTF8.GetBytes(mnemonics[i] + "\n"));
+        }
+
+        ctx.Note($"These {count} mnemonics ARE your master secret: any {threshold} restore every key. Store them apart, offline.");
+        ctx.Emit(new { threshold, count, mnemonics }, o =>
+        {
+            for (var i = 0; i < mnemonics.Count; i++) o.WriteLine($"share {i + 1}: {mnemonics[i]}");
+        });
+        return ExitCodes.Ok;
+    }
+
+    private static async Task<int> CombineAsync(CommandContext ctx, string[] mnemonics, string[] mnemonicFiles, string[] sealedFiles, string? ownerText, string? restoreTo)
+    {
+        var words = mnemonics.Concat(mnemonicFiles.Select(f => ctx.ReadText(f).Trim())).ToList();
+        if ((words.Count > 0) == (sealedFiles.Length > 0)) throw CliException.Usage("give mnemonics (--mnemonic/--mnemonic-file) or sealed shares (--sealed), not both or neither");
+        byte[] secret;
+        string target;
+        if (words.Count > 0)
+        {
+            secret = Slip39Shares.Combine(words);
+            target = restoreTo is null ? ctx.WalletPath : ctx.ResolvePath(restoreTo);
+        }
+        else
+        {
+            if (ownerText is null || restoreTo is null) throw CliException.Usage("with --sealed give --owner and --restore-to (the new wallet; --wallet is the one holding the request key)");
+            var owner = WalletSupport.ParseId(ownerText, "owner").ToString();
+            target = ctx.ResolvePath(restoreTo);
+            using var wallet = await ctx.OpenWalletAsync().ConfigureAwait(false);
+            using var key = wallet.Master.KeyAgreement(WalletSupport.RecoveryRequestPath);
+            var parts = sealedFiles.Select(f => ShareSealing.Unseal(ReadSealed(ctx, f), key, owner)).ToList();
+            try
+            {
+                secret = SecretSharing.Combine(parts);
+            }
+            finally
+            {
+                foreach (var p in parts) CryptographicOperations.ZeroMemory(p.Value);
+            }
+        }
+
+        try
+        {
+            if (secret.Length != MasterSecret.Size) throw new ShareException(ShareError.Inconsistent, $"the shares hold {secret.Length} bytes, not a {MasterSecret.Size}-byte master secret");
+            using var master = MasterSecret.FromBytes(secret);
+            // With sealed shares --wallet (unlocked by DKMS_PASSPHRASE) is the one holding the request key, so the new wallet's passphrase is the "new" one.
+            var passphrase = sealedFiles.Length > 0 ? ctx.NewPassphrase(null, "DKMS_NEW_PASSPHRASE") : ctx.NewPassphrase(ctx.PassphraseFile, "DKMS_PASSPHRASE");
+            using var restored = await ctx.CreateWalletAsync(target, passphrase, master).ConfigureAwait(false);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(secret);
+        }
+
+        ctx.Emit(new { wallet = target, restored = true }, o =>
+        {
+            o.WriteLine($"Restored the master secret into {target}.");
+            o.WriteLine("Bring each identity back with 'dkms identity import <did>' (using this wallet).");
+        });
+        return ExitCodes.Ok;
+    }
+
+    private static async Task<int> SealAsync(CommandContext ctx, string? selector, string[] trustees, int threshold, string outDir, CancellationToken ct)
+    {
+        if (trustees.Length < 2 || threshold < 2 || threshold > trustees.Length) throw CliException.Usage("need 2 <= --threshold <= number of --trustee");
+        var ids = trustees.Select(t => WalletSupport.ParseId(t, "trustee")).ToArray();
+        using var wallet = await ctx.OpenWalletAsync().ConfigureAwait(false);
+        var owner = WalletSupport.RequireId(WalletSupport.Select(wallet.Content, selector)).ToString();
+        var holders = new List<PublicKey>();
+        foreach (var id in ids)
+        {
+            var view = await WalletSupport.ResolveAsync(ctx.Client, id, ct).ConfigureAwait(false);
+            var key = view.KeyAgreementKeys.LastOrDefault(k => k.RevokedAtHeight is null)
+                ?? throw CliException.Usage($"trustee {id} has no active key-agreement key to seal to");
+            holders.Add(PublicKey.ParseHex(key.Key));
+        }
+
+        var dir = ctx.ResolvePath(outDir);
+        Directory.CreateDirectory(dir);
+        var secret = wallet.Master.Export();
+        var files = new List<string>();
+        try
+        {
+            var parts = SecretSharing.Split(secret, threshold, ids.Length, ctx.Env.Random);
+            for (var i = 0; i < parts.Count; i++)
+            {
+                var sealedShare = ShareSealing.Seal(parts[i], owner, holders[i], ctx.Env.Random);
+                CryptographicOperations.ZeroMemory(parts[i].Value);
+                var file = Path.Combine(dir, $"share-{i + 1}-{ids[i].ToString()[IdentityId.Prefix.Length..]}.sealed");
+                AtomicFile.Write(file, Codec.Encode(sealedShare));
+                files.Add(file);
+            }
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(secret);
+        }
+
+        ctx.Emit(new { owner, threshold, shares = files.Select((f, i) => new { trustee = ids[i].ToString(), file = f }) }, o =>
+        {
+            o.WriteLine($"Sealed {ids.Length} shares of the master secret (any {threshold} restore it):");
+            for (var i = 0; i < files.Count; i++) o.WriteLine($"  {files[i]} -> {ids[i]}");
+            o.WriteLine("Hand each file to its trustee; only that trustee's key-agreement key opens it.");
+        });
+        return ExitCodes.Ok;
+    }
+
+    private static async Task<int> UnsealAsync(CommandContext ctx, string file, string toHex, string output)
+    {
+        if (toHex.Length != 64 || !toHex.All(Uri.IsHexDigit)) throw CliException.Usage("--to is a public key (64 hex digits)");
+        var requester = PublicKey.ParseHex(toHex);
+        var sealedShare = ReadSealed(ctx, file);
+        using var wallet = await ctx.OpenWalletAsync().ConfigureAwait(false);
+        using var holder = FindHolder(wallet, sealedShare.Holder)
+            ?? throw new CliException(ExitCodes.VerificationFailed, $"this wallet holds no key-agreement key {sealedShare.Holder}: the share is sealed to someone else", "ForeignShare");
+        var resealed = ShareSealing.Reseal(sealedShare, holder, requester, ctx.Env.Random);
+        var path = ctx.ResolvePath(output);
+        AtomicFile.Write(path, Codec.Encode(resealed));
+        ctx.Emit(new { owner = resealed.Owner, share = resealed.ShareIndex + 1, to = toHex, file = path }, o =>
+            o.WriteLine($"Re-sealed share {resealed.ShareIndex + 1} of {resealed.Owner} to {toHex}: {path}"));
+        return ExitCodes.Ok;
+    }
+
+    private static async Task<int> RequestKeyAsync(CommandContext ctx)
+    {
+        using var wallet = await ctx.OpenWalletAsync().ConfigureAwait(false);
+        using var key = wallet.Master.KeyAgreement(WalletSupport.RecoveryRequestPath);
+        ctx.Emit(new { requestKey = key.PublicKey.ToHex() }, o => o.WriteLine(key.PublicKey.ToHex()));
+        return ExitCodes.Ok;
+    }
+
+    private static X25519KeyPair? FindHolder(WalletFile wallet, PublicKey holder)
+    {
+        foreach (var entry in wallet.Content.Identities)
+        {
+            for (var i = 0; i <= entry.KeyAgreementIndex; i++)
+            {
+                var pair = wallet.Master.KeyAgreementKey(entry.Number, i);
+                if (pair.PublicKey == holder) return pair;
+                pair.Dispose();
+            }
+        }
+
+        return null;
+    }
+
+    private static SealedShare ReadSealed(CommandContext ctx, string file)
+    {
+        var path = ctx.ResolvePath(file);
+        if (!File.Exists(path)) throw CliException.Usage($"file '{file}' does not exist");
+        return Codec.TryDecode<SealedShare>(File.ReadAllBytes(path), out var share, out var error) && share is not null
+            ? share
+            : throw CliException.Usage($"'{file}' is not a sealed share: {error}");
+    }
+}

@@ -1,0 +1,81 @@
+using System.CommandLine;
+using Dkms.Cli.Infrastructure;
+using Dkms.Client;
+using Dkms.Client.Rpc;
+using Dkms.Core.Primitives;
+
+namespace Dkms.Cli.Commands;
+
+/// <summary><c>dkms tx status</c> and <c>dkms resolve</c>: reading the ledger.</summary>
+internal static class TxCommands
+{
+    public static Command Build(AppCommands app)
+    {
+        var tx = new Command("tx", "Transactions");
+        var hash = new Argument<string>("hash") { Description = "Transaction hash (64 hex digits)" };
+        var status = new Command("status", "Show whether a transaction is pending, committed or rejected") { hash };
+        tx.Subcommands.Add(app.Bind(status, (ctx, ct) => StatusAsync(ctx, ctx.Get(hash), ct)));
+        return tx;
+    }
+
+    public static Command BuildResolve(AppCommands app)
+    {
+        var did = new Argument<string>("did") { Description = "The identity to resolve (did:dkms:…)" };
+        var height = new Option<ulong?>("--height") { Description = "Resolve at this committed height (default: latest)" };
+        var verify = new Option<bool>("--verify") { Description = "Ask for a state proof and check it locally against the genesis validator set" };
+        var events = new Option<bool>("--events") { Description = "Also list the identity's event history" };
+        var resolve = new Command("resolve", "Show an identity's key state on the ledger") { did, height, verify, events };
+        return app.Bind(resolve, (ctx, ct) => ResolveAsync(ctx, ctx.Get(did), ctx.Get(height), ctx.Get(verify), ctx.Get(events), ct));
+    }
+
+    private static async Task<int> StatusAsync(CommandContext ctx, string hash, CancellationToken ct)
+    {
+        if (hash.Length != 64 || !hash.All(Uri.IsHexDigit)) throw CliException.Usage($"'{hash}' is not a transaction hash (64 hex digits)");
+        var result = await ctx.Client.StatusAsync(new Hash32(Convert.FromHexString(hash)), ct).ConfigureAwait(false);
+        ctx.Emit(result, o => o.WriteLine(result.Status switch
+        {
+            TxStatuses.Committed => $"{result.Hash}: committed at height {result.Height}, index {result.Index}",
+            TxStatuses.Rejected => $"{result.Hash}: rejected: {result.Code}: {result.Message}",
+            TxStatuses.Pending => $"{result.Hash}: pending (in the mempool)",
+            _ => $"{result.Hash}: unknown to this node",
+        }));
+        return result.Status switch
+        {
+            TxStatuses.Rejected => ExitCodes.Rejected,
+            TxStatuses.Unknown => ExitCodes.NotFound,
+            _ => ExitCodes.Ok,
+        };
+    }
+
+    private static async Task<int> ResolveAsync(CommandContext ctx, string did, ulong? height, bool verify, bool events, CancellationToken ct)
+    {
+        var id = WalletSupport.ParseId(did);
+        var genesis = verify ? ctx.Genesis : null;
+        var result = await ctx.Client.ResolveAsync(id, height, verify, ct).ConfigureAwait(false);
+        string? failure = null;
+        if (genesis is not null)
+        {
+            var check = ProofVerifier.VerifyIdentity(result, genesis.ChainId, genesis.ValidatorSet());
+            if (!check.IsValid) failure = check.Error;
+        }
+
+        var history = events && result.Identity is not null ? await ctx.Client.EventsAsync(id, null, null, ct).ConfigureAwait(false) : null;
+        if (failure is not null)
+        {
+            throw new CliException(ExitCodes.VerificationFailed, $"the node's answer for {id} at height {result.Height} does not verify: {failure}", "ProofInvalid");
+        }
+
+        var verified = genesis is not null;
+        ctx.Emit(new { id = result.Id, height = result.Height, identity = result.Identity, verified, events = history }, o =>
+        {
+            o.WriteLine($"{id}{(verified ? $" — verified against the {genesis!.Validators.Length} genesis validators" : "")}");
+            if (result.Identity is null) o.WriteLine($"  does not exist at height {result.Height}");
+            else IdentityCommands.WriteView(o, result.Identity, result.Height);
+            foreach (var e in history ?? [])
+            {
+                o.WriteLine($"  #{e.Sequence} {e.Type} at height {e.Height} ({DateTimeOffset.FromUnixTimeMilliseconds((long)e.BlockTimeMs):u}) tx {e.TxHash}");
+            }
+        });
+        return result.Identity is null ? ExitCodes.NotFound : ExitCodes.Ok;
+    }
+}

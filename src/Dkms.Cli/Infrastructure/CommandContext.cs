@@ -1,0 +1,220 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Dkms.Client;
+using Dkms.Client.Rpc;
+using Dkms.Core.Genesis;
+using Dkms.Core.Transactions;
+using Dkms.Wallet.Keys;
+using Dkms.Wallet.Storage;
+using Spectre.Console;
+
+namespace Dkms.Cli.Infrastructure;
+
+/// <summary>
+/// One invocation of a command: its parsed global options resolved against the environment, and the
+/// services handlers share — passphrases, the wallet, the node client, submission, output and progress.
+/// </summary>
+internal sealed class CommandContext(CliEnvironment env, GlobalOptions globals, ParseResult parse) : IDisposable
+{
+    private static readonly JsonSerializerOptions JsonOut = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private DkmsRpcClient? _client;
+    private GenesisDocument? _genesis;
+
+    public CliEnvironment Env { get; } = env;
+
+    public ParseResult Parse { get; } = parse;
+
+    public bool Json => Parse.GetValue(globals.Json);
+
+    public TextWriter Out => Env.Out;
+
+    public string WalletPath => ResolvePath(Parse.GetValue(globals.Wallet)!);
+
+    public string? PassphraseFile => Parse.GetValue(globals.PassphraseFile);
+
+    public string GenesisPath => ResolvePath(Parse.GetValue(globals.Genesis)!);
+
+    public T Get<T>(Option<T> option) => Parse.GetValue(option)!;
+
+    public T Get<T>(Argument<T> argument) => Parse.GetValue(argument)!;
+
+    public Uri NodeUri
+    {
+        get
+        {
+            var text = Parse.GetValue(globals.Node)!;
+            if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                throw CliException.Usage($"--node '{text}' is not an http(s) URL");
+            }
+
+            return uri;
+        }
+    }
+
+    /// <summary>An absolute path: <c>~</c> is the home directory, relative paths start at the current directory.</summary>
+    public string ResolvePath(string path)
+    {
+        if (path == "~" || path.StartsWith("~/", StringComparison.Ordinal)) path = Path.Combine(Env.HomeDirectory, path.Length > 2 ? path[2..] : "");
+        return Path.GetFullPath(Path.Combine(Env.CurrentDirectory, path));
+    }
+
+    public string ReadText(string path)
+    {
+        var full = ResolvePath(path);
+        if (!File.Exists(full)) throw CliException.Usage($"file '{path}' does not exist");
+        return File.ReadAllText(full);
+    }
+
+    // ---- passphrases -------------------------------------------------------------------------
+
+    /// <summary>The wallet passphrase: --passphrase-file, else DKMS_PASSPHRASE, else a prompt.</summary>
+    public string UnlockPassphrase() =>
+        FromFile(PassphraseFile) ?? NonEmpty(Env.GetVariable("DKMS_PASSPHRASE"))
+        ?? Ask("Wallet passphrase: ", confirm: false)
+        ?? throw CliException.Usage("no passphrase: give --passphrase-file or set DKMS_PASSPHRASE (no terminal to ask on)");
+
+    /// <summary>A new passphrase: the file or variable named, else a prompt asked twice.</summary>
+    public string NewPassphrase(string? file, string variable)
+    {
+        var passphrase = FromFile(file) ?? NonEmpty(Env.GetVariable(variable)) ?? Ask("New wallet passphrase: ", confirm: true)
+            ?? throw CliException.Usage($"no new passphrase: give a passphrase file or set {variable} (no terminal to ask on)");
+        if (passphrase.Length < 8) throw CliException.Usage("a wallet passphrase has at least 8 characters");
+        return passphrase;
+    }
+
+    private string? FromFile(string? file)
+    {
+        if (file is null) return null;
+        var text = ReadText(file);
+        var line = text.Split('\n')[0].TrimEnd('\r');
+        return line.Length > 0 ? line : throw CliException.Usage($"passphrase file '{file}' is empty");
+    }
+
+    private static string? NonEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
+
+    private string? Ask(string prompt, bool confirm)
+    {
+        var first = Env.Passphrases.Read(prompt);
+        if (first is null || !confirm) return first;
+        var second = Env.Passphrases.Read("Repeat the passphrase: ");
+        return first == second ? first : throw CliException.Usage("the two passphrases differ");
+    }
+
+    // ---- wallet ------------------------------------------------------------------------------
+
+    public async Task<WalletFile> OpenWalletAsync()
+    {
+        var path = WalletPath;
+        if (!File.Exists(path))
+        {
+            throw new CliException(ExitCodes.WalletLocked, $"no wallet at {path}: create one with 'dkms wallet create' (or give --wallet)", "NoWallet");
+        }
+
+        var passphrase = UnlockPassphrase();
+        return await ProgressAsync("Unlocking the wallet (Argon2id)", () => Task.Run(() => WalletFile.Open(path, passphrase, Env.Random))).ConfigureAwait(false);
+    }
+
+    public async Task<WalletFile> CreateWalletAsync(string path, string passphrase, MasterSecret? master = null)
+    {
+        if (File.Exists(path)) throw CliException.Usage($"{path} already exists; give another --wallet path");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        return await ProgressAsync("Creating the wallet (Argon2id)", () => Task.Run(() => WalletFile.Create(path, passphrase, Env.WalletKdf, master, Env.Random))).ConfigureAwait(false);
+    }
+
+    // ---- node --------------------------------------------------------------------------------
+
+    public DkmsRpcClient Client => _client ??= Env.ClientFactory?.Invoke(NodeUri) ?? new DkmsRpcClient(NodeUri, TimeSpan.FromSeconds(120));
+
+    public bool HasGenesis => File.Exists(GenesisPath);
+
+    public GenesisDocument Genesis
+    {
+        get
+        {
+            if (_genesis is not null) return _genesis;
+            if (!HasGenesis) throw CliException.Usage($"no genesis file at {GenesisPath}: give --genesis or set DKMS_GENESIS");
+            try
+            {
+                return _genesis = GenesisDocument.Load(GenesisPath);
+            }
+            catch (GenesisException e)
+            {
+                throw CliException.Usage($"genesis file {GenesisPath}: {e.Message}");
+            }
+        }
+    }
+
+    /// <summary>The chain to sign for: the genesis file's when present, else the node's own.</summary>
+    public async Task<string> ChainIdAsync(CancellationToken ct)
+    {
+        if (HasGenesis) return Genesis.ChainId;
+        var status = await Client.NodeStatusAsync(ct).ConfigureAwait(false);
+        return status.ChainId;
+    }
+
+    /// <summary>Submits <paramref name="tx"/>: waits for the block unless --no-wait; a rejection throws (exit code 2).</summary>
+    public async Task<SubmitResult> SubmitAsync(Transaction tx, SubmitOptions options, CancellationToken ct)
+    {
+        var noWait = Get(options.NoWait);
+        var timeout = Get(options.Timeout);
+        if (timeout is < 1 or > 3600) throw CliException.Usage("--timeout is 1..3600 seconds");
+        SubmitResult result;
+        try
+        {
+            result = noWait
+                ? await Client.SubmitAsync(tx, SubmitModes.Sync, null, ct).ConfigureAwait(false)
+                : await ProgressAsync($"Waiting for {tx.Type} to be committed", () => Client.SubmitAsync(tx, SubmitModes.Commit, timeout * 1000, ct)).ConfigureAwait(false);
+        }
+        catch (RpcException e) when (e.Code == RpcErrorCodes.CommitTimeout)
+        {
+            throw new CliException(ExitCodes.NodeUnavailable,
+                $"transaction {tx.Hash.ToHex()} was not committed within {timeout} s; it may still commit: check 'dkms tx status {tx.Hash.ToHex()}'", "CommitTimeout");
+        }
+
+        if (result.Status == TxStatuses.Rejected)
+        {
+            throw new CliException(ExitCodes.Rejected, $"rejected by the ledger: {result.Code}: {result.Message}", result.Code);
+        }
+
+        return result;
+    }
+
+    // ---- output ------------------------------------------------------------------------------
+
+    /// <summary>Writes the command's result: <paramref name="model"/> as JSON with --json, else the human form.</summary>
+    public void Emit(object model, Action<TextWriter> human)
+    {
+        if (Json) Out.WriteLine(JsonSerializer.Serialize(model, model.GetType(), JsonOut));
+        else human(Out);
+    }
+
+    /// <summary>A remark for people on stderr (warnings, hints); never part of the result.</summary>
+    public void Note(string line) => Env.Error.WriteLine(line);
+
+    /// <summary>Runs a slow step with a spinner on a terminal, or a start and an end line on stderr otherwise.</summary>
+    public async Task<T> ProgressAsync<T>(string label, Func<Task<T>> work)
+    {
+        if (Env.Interactive)
+        {
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Env.Error) });
+            return await console.Status().StartAsync(Markup.Escape(label) + "…", _ => work()).ConfigureAwait(false);
+        }
+
+        var watch = Stopwatch.StartNew();
+        Env.Error.WriteLine($"{label}…");
+        var result = await work().ConfigureAwait(false);
+        Env.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label}: done in {watch.Elapsed.TotalSeconds:0.0} s"));
+        return result;
+    }
+
+    public void Dispose() => _client?.Dispose();
+}

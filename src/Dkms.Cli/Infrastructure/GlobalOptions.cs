@@ -1,0 +1,75 @@
+using System.CommandLine;
+
+namespace Dkms.Cli.Infrastructure;
+
+/// <summary>The options every command accepts (recursive on the root). Defaults come from the environment.</summary>
+internal sealed class GlobalOptions
+{
+    public const string DefaultNode = "http://127.0.0.1:26657";
+
+    public GlobalOptions(CliEnvironment env)
+    {
+        Node = new Option<string>("--node")
+        {
+            Description = "Node RPC URL [env DKMS_NODE]",
+            Recursive = true,
+            DefaultValueFactory = _ => env.GetVariable("DKMS_NODE") ?? DefaultNode,
+        };
+        Wallet = new Option<string>("--wallet")
+        {
+            Description = "Wallet file [env DKMS_WALLET]",
+            Recursive = true,
+            DefaultValueFactory = _ => env.GetVariable("DKMS_WALLET") ?? "~/.dkms/wallet.dkms",
+        };
+        Genesis = new Option<string>("--genesis")
+        {
+            Description = "Genesis file: chain id and validator set [env DKMS_GENESIS]",
+            Recursive = true,
+            DefaultValueFactory = _ => env.GetVariable("DKMS_GENESIS") ?? "genesis/genesis.json",
+        };
+        Json = new Option<bool>("--json") { Description = "Machine-readable JSON output on stdout", Recursive = true };
+        PassphraseFile = new Option<string?>("--passphrase-file")
+        {
+            Description = "Read the wallet passphrase from this file (first line) [else env DKMS_PASSPHRASE, else prompt]",
+            Recursive = true,
+        };
+    }
+
+    public Option<string> Node { get; }
+
+    public Option<string> Wallet { get; }
+
+    public Option<string> Genesis { get; }
+
+    public Option<bool> Json { get; }
+
+    public Option<string?> PassphraseFile { get; }
+
+    public void AddTo(Command root)
+    {
+        root.Options.Add(Node);
+        root.Options.Add(Wallet);
+        root.Options.Add(Genesis);
+        root.Options.Add(Json);
+        root.Options.Add(PassphraseFile);
+    }
+}
+
+/// <summary>Options of commands that submit a transaction.</summary>
+internal sealed class SubmitOptions
+{
+    public Option<bool> NoWait { get; } = new("--no-wait") { Description = "Return once the node has validated the transaction; do not wait for the block" };
+
+    public Option<int> Timeout { get; } = new("--timeout")
+    {
+        Description = "Seconds to wait for the block (default 30)",
+        DefaultValueFactory = _ => 30,
+    };
+
+    public Command AddTo(Command command)
+    {
+        command.Options.Add(NoWait);
+        command.Options.Add(Timeout);
+        return command;
+    }
+}

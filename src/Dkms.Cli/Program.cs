@@ -1,0 +1,3 @@
+using Dkms.Cli;
+
+return await CliApp.RunAsync(args, CliEnvironment.FromProcess()).ConfigureAwait(false);
