@@ -64,7 +64,8 @@ public sealed class LedgerApplication : IConsensusApplication
         if (accepted.Count < candidates.Count)
         {
             var kept = accepted.Select(t => t.Hash).ToHashSet();
-            _pool.Recheck([.. candidates.Where(t => !kept.Contains(t.Hash))]);
+            // Waiting ones were expected to fail; recheck only what looked ready (it may have become invalid).
+            _pool.Recheck([.. candidates.Where(t => !kept.Contains(t.Hash) && !_pool.IsWaiting(t.Hash))]);
         }
 
         return [.. accepted.Select(t => t.Encoded)];

@@ -67,6 +67,14 @@ public sealed class TransactionPool
         get { lock (_lock) return _byArrival.Count - _waitingSince.Count; }
     }
 
+    /// <summary>True when <paramref name="hash"/> is pending and waiting for a predecessor.</summary>
+    public bool IsWaiting(Hash32 hash) => IsWaiting(hash, out _);
+
+    private bool IsWaiting(Hash32 hash, out long since)
+    {
+        lock (_lock) return _waitingSince.TryGetValue(hash, out since);
+    }
+
     public bool Contains(Hash32 hash)
     {
         lock (_lock) return _arrivalOf.ContainsKey(hash);
@@ -146,22 +154,43 @@ public sealed class TransactionPool
     public List<Transaction> Reap(int maxCount, int maxBytes)
     {
         List<Transaction> taken;
+        var firstArrival = new Dictionary<IdentityId, long>();
         lock (_lock)
         {
             taken = new List<Transaction>(Math.Min(maxCount, _byArrival.Count));
+            var subjects = new HashSet<IdentityId>();
             var bytes = 0;
+            // Ready transactions first; then waiting ones only behind a ready one of their identity (their
+            // predecessor may be in this block) — alone they would take block space and be dropped.
             foreach (var tx in _byArrival.Values)
             {
-                if (taken.Count >= maxCount || bytes + tx.Encoded.Length > maxBytes) break;
+                if (taken.Count >= maxCount) break;
+                if (_waitingSince.ContainsKey(tx.Hash) || bytes + tx.Encoded.Length > maxBytes) continue;
+                subjects.Add(tx.Subject);
                 taken.Add(tx);
                 bytes += tx.Encoded.Length;
             }
+
+            if (_waitingSince.Count > 0)
+            {
+                foreach (var tx in _byArrival.Values)
+                {
+                    if (taken.Count >= maxCount) break;
+                    if (!_waitingSince.ContainsKey(tx.Hash) || !subjects.Contains(tx.Subject) || bytes + tx.Encoded.Length > maxBytes) continue;
+                    taken.Add(tx);
+                    bytes += tx.Encoded.Length;
+                }
+            }
+
+            // Group by subject in order of the subject's first arrival; sequences ascending within a subject.
+            foreach (var tx in taken)
+            {
+                var arrival = _arrivalOf[tx.Hash];
+                if (!firstArrival.TryGetValue(tx.Subject, out var first) || arrival < first) firstArrival[tx.Subject] = arrival;
+            }
         }
 
-        // Group by subject in order of first appearance; sequences ascending within a subject.
-        var firstSeen = new Dictionary<IdentityId, int>();
-        for (var i = 0; i < taken.Count; i++) firstSeen.TryAdd(taken[i].Subject, i);
-        return [.. taken.Select((t, i) => (t, i)).OrderBy(x => firstSeen[x.t.Subject]).ThenBy(x => x.t.Sequence).ThenBy(x => x.i).Select(x => x.t)];
+        return [.. taken.Select((t, i) => (t, i)).OrderBy(x => firstArrival[x.t.Subject]).ThenBy(x => x.t.Sequence).ThenBy(x => x.i).Select(x => x.t)];
     }
 
     /// <summary>After a commit: drops the committed transactions and rechecks pending ones of the identities the block touched.</summary>
@@ -199,6 +228,14 @@ public sealed class TransactionPool
         var expired = NowMs - _options.WaitingTimeoutMs;
         foreach (var tx in txs)
         {
+            // Still far ahead of the identity's sequence: no need for the full check (the common case for a
+            // chain of one identity's transactions submitted together).
+            if (IsWaiting(tx.Hash, out var waitingSince) && waitingSince >= expired
+                && _ledger.GetIdentity(tx.Subject) is { } current && tx.Sequence > current.Sequence + 1)
+            {
+                continue;
+            }
+
             var check = _ledger.CheckTransaction(tx, (ulong)NowMs);
             if (check.IsOk)
             {
