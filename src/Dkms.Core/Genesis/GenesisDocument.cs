@@ -130,7 +130,7 @@ public sealed record ConsensusParameters
     /// <summary>How long a proposer gathers transactions after its round starts.</summary>
     public int BatchDelayMs { get; init; } = 10;
 
-    public int MaxBlockTransactions { get; init; } = 5000;
+    public int MaxBlockTransactions { get; init; } = 2000;
     public int MaxBlockBytes { get; init; } = 8 * 1024 * 1024;
 
     /// <summary>False: an idle chain waits for transactions instead of committing empty blocks.</summary>
