@@ -17,6 +17,7 @@ public sealed class ProcessTestnet : IDisposable
     public const string ChainId = "dkms-process-test";
 
     private readonly System.Diagnostics.Process?[] _processes;
+    private readonly List<StreamWriter> _logs = [];
 
     public ProcessTestnet(int validators, int outsiders = 0)
     {
@@ -76,8 +77,7 @@ public sealed class ProcessTestnet : IDisposable
         var log = new StreamWriter(LogPath(i), append: true) { AutoFlush = true };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
-        process.Exited += (_, _) => { lock (log) log.Dispose(); };
-        process.EnableRaisingEvents = true;
+        _logs.Add(log);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _processes[i] = process;
@@ -98,7 +98,9 @@ public sealed class ProcessTestnet : IDisposable
         var p = _processes[i];
         if (p is null || p.HasExited) return p?.ExitCode;
         using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
-        return p.WaitForExit(patience) ? p.ExitCode : null;
+        if (!p.WaitForExit(patience)) return null;
+        p.WaitForExit(); // after exit, also waits until the redirected output has reached the log
+        return p.ExitCode;
     }
 
     public string Log(int i) => File.Exists(LogPath(i)) ? ReadShared(LogPath(i)) : "";
@@ -108,7 +110,13 @@ public sealed class ProcessTestnet : IDisposable
         for (var i = 0; i < _processes.Length; i++)
         {
             Kill(i);
+            _processes[i]?.WaitForExit();
             _processes[i]?.Dispose();
+        }
+
+        foreach (var log in _logs)
+        {
+            lock (log) log.Dispose();
         }
 
         try
