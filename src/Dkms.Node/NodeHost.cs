@@ -21,10 +21,13 @@ public sealed class NodeHost : IAsyncDisposable
 {
     private int _disposed;
 
-    private NodeHost(ValidatorNode node, WebApplication web)
+    private readonly ILoggerFactory _loggers;
+
+    private NodeHost(ValidatorNode node, WebApplication web, ILoggerFactory loggers)
     {
         Node = node;
         Web = web;
+        _loggers = loggers;
     }
 
     public ValidatorNode Node { get; }
@@ -69,6 +72,7 @@ public sealed class NodeHost : IAsyncDisposable
         catch
         {
             store.Dispose();
+            loggers.Dispose();
             throw;
         }
 
@@ -77,7 +81,7 @@ public sealed class NodeHost : IAsyncDisposable
         var dispatcher = new JsonRpcDispatcher(web.Services.GetRequiredService<ILoggerFactory>().CreateLogger<JsonRpcDispatcher>());
         new NodeRpc(node).Register(dispatcher);
         RpcEndpoints.Map(web, node, dispatcher);
-        return new NodeHost(node, web);
+        return new NodeHost(node, web, loggers);
     }
 
     public async Task StartAsync(CancellationToken ct = default)
@@ -99,6 +103,7 @@ public sealed class NodeHost : IAsyncDisposable
         {
             await Web.DisposeAsync().ConfigureAwait(false);
             await Node.DisposeAsync().ConfigureAwait(false);
+            _loggers.Dispose(); // flushes the node's last log lines
         }
     }
 

@@ -54,57 +54,64 @@ public sealed partial class JsonRpcDispatcher
     /// <summary>Answers a request body: the JSON text to send back, or null when nothing is to be sent (only notifications).</summary>
     public async Task<string?> HandleAsync(ReadOnlyMemory<byte> body, CancellationToken ct)
     {
-        JsonNode? root;
+        // Parsed once; params deserialize straight from this document (a batch of 10,000 transactions is
+        // not copied into a node tree and back).
+        JsonDocument document;
         try
         {
-            // Duplicate members are refused here: JsonObject would throw on first access, outside any handler.
-            root = JsonNode.Parse(body.Span.Length == 0 ? "null"u8 : body.Span, documentOptions: StrictDocument);
+            // Duplicate members are refused here, as a parse error.
+            document = JsonDocument.Parse(body.Length == 0 ? "null"u8.ToArray() : body, StrictDocument);
         }
         catch (JsonException e)
         {
             return Serialize(Error(null, RpcErrorCodes.ParseError, $"parse error: {Explain(e)}"));
         }
 
-        if (root is JsonArray batch)
+        using (document)
         {
-            if (batch.Count == 0) return Serialize(Error(null, RpcErrorCodes.InvalidRequest, "empty batch"));
-            if (batch.Count > MaxBatch) return Serialize(Error(null, RpcErrorCodes.InvalidRequest, $"batch of {batch.Count} requests; at most {MaxBatch}"));
-            var answers = new JsonArray();
-            foreach (var item in batch)
+            var root = document.RootElement;
+            if (root.ValueKind == JsonValueKind.Array)
             {
-                if (await HandleOneAsync(item, ct).ConfigureAwait(false) is { } answer) answers.Add(answer);
+                var count = root.GetArrayLength();
+                if (count == 0) return Serialize(Error(null, RpcErrorCodes.InvalidRequest, "empty batch"));
+                if (count > MaxBatch) return Serialize(Error(null, RpcErrorCodes.InvalidRequest, $"batch of {count} requests; at most {MaxBatch}"));
+                var answers = new JsonArray();
+                foreach (var item in root.EnumerateArray())
+                {
+                    if (await HandleOneAsync(item, ct).ConfigureAwait(false) is { } answer) answers.Add(answer);
+                }
+
+                return answers.Count == 0 ? null : Serialize(answers);
             }
 
-            return answers.Count == 0 ? null : Serialize(answers);
+            return await HandleOneAsync(root, ct).ConfigureAwait(false) is { } single ? Serialize(single) : null;
         }
-
-        return await HandleOneAsync(root, ct).ConfigureAwait(false) is { } single ? Serialize(single) : null;
     }
 
-    private async Task<JsonObject?> HandleOneAsync(JsonNode? node, CancellationToken ct)
+    private async Task<JsonObject?> HandleOneAsync(JsonElement request, CancellationToken ct)
     {
-        if (node is not JsonObject request) return Error(null, RpcErrorCodes.InvalidRequest, "a request must be a JSON object");
-        var hasId = request.TryGetPropertyValue("id", out var idNode);
-        var id = idNode?.DeepClone();
-        if (id is not null && id.GetValueKind() is not (JsonValueKind.String or JsonValueKind.Number))
+        if (request.ValueKind != JsonValueKind.Object) return Error(null, RpcErrorCodes.InvalidRequest, "a request must be a JSON object");
+        var hasId = request.TryGetProperty("id", out var idElement);
+        if (hasId && idElement.ValueKind is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.Null))
         {
             return Error(null, RpcErrorCodes.InvalidRequest, "id must be a string, a number or null");
         }
 
-        if (request["jsonrpc"]?.GetValueKind() != JsonValueKind.String || (string?)request["jsonrpc"] != "2.0")
+        var id = hasId && idElement.ValueKind != JsonValueKind.Null ? JsonSerializer.SerializeToNode(idElement) : null;
+        if (!request.TryGetProperty("jsonrpc", out var version) || version.ValueKind != JsonValueKind.String || version.GetString() != "2.0")
         {
             return Error(id, RpcErrorCodes.InvalidRequest, "jsonrpc must be \"2.0\"");
         }
 
-        if (request["method"] is not JsonValue m || m.GetValueKind() != JsonValueKind.String)
+        if (!request.TryGetProperty("method", out var m) || m.ValueKind != JsonValueKind.String)
         {
             return Error(id, RpcErrorCodes.InvalidRequest, "method must be a string");
         }
 
-        var method = (string)m!;
+        var method = m.GetString()!;
         if (!_methods.TryGetValue(method, out var handler)) return hasId ? Error(id, RpcErrorCodes.MethodNotFound, $"method '{method}' does not exist") : null;
 
-        JsonElement? parameters = request["params"] is { } p ? JsonSerializer.SerializeToElement(p) : null;
+        JsonElement? parameters = request.TryGetProperty("params", out var p) ? p : null;
         try
         {
             var result = await handler(parameters, ct).ConfigureAwait(false);

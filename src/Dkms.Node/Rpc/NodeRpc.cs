@@ -33,7 +33,7 @@ public sealed partial class NodeRpc(ValidatorNode node)
     public TxStatusResult Status(HashParams p)
     {
         var hash = ParseHash(p.Hash, "hash");
-        if (node.Ledger.GetTransaction(hash) is { } location) return new(p.Hash.ToLowerInvariant(), TxStatuses.Committed, location.Height, location.Index);
+        if (node.Ledger.GetTransaction(hash) is { } location) return new(hash.ToHex(), TxStatuses.Committed, location.Height, location.Index);
         if (node.IsPending(hash)) return new(hash.ToHex(), TxStatuses.Pending);
         if (node.Pool.TryGetRejection(hash, out var why, out var full))
         {
