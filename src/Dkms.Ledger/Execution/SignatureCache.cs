@@ -7,7 +7,9 @@ namespace Dkms.Ledger.Execution;
 /// Hashes of transactions whose every signature has been verified. A transaction hash covers the
 /// whole signed encoding, so a hit means these exact signatures were checked; the mempool fills it on
 /// admission and block execution reads it, so a signature is verified once per node.
-/// Bounded by keeping two generations: when the young one fills, the old one is dropped.
+/// Bounded by keeping two generations: when the young one fills, the old one is dropped. The young
+/// generation's size is counted here: <see cref="ConcurrentDictionary{TKey,TValue}.Count"/> takes every
+/// lock of the dictionary, and the admission threads that fill the cache would queue on it.
 /// </summary>
 public sealed class SignatureCache(int capacity = 400_000)
 {
@@ -16,6 +18,7 @@ public sealed class SignatureCache(int capacity = 400_000)
     private ConcurrentDictionary<Hash32, byte> _old = new();
 
     private long _verifications;
+    private int _youngCount;
 
     public int Capacity { get; } = capacity;
 
@@ -28,13 +31,14 @@ public sealed class SignatureCache(int capacity = 400_000)
 
     public void Add(Hash32 txHash)
     {
-        _young.TryAdd(txHash, 0);
-        if (_young.Count < Capacity / 2) return;
+        if (!_young.TryAdd(txHash, 0)) return;
+        if (Interlocked.Increment(ref _youngCount) < Capacity / 2) return;
         lock (_rotateLock)
         {
-            if (_young.Count < Capacity / 2) return;
+            if (Volatile.Read(ref _youngCount) < Capacity / 2) return;
             _old = _young;
             _young = new ConcurrentDictionary<Hash32, byte>();
+            Volatile.Write(ref _youngCount, 0);
         }
     }
 }
