@@ -8,10 +8,9 @@ namespace Dkms.Node;
 
 public sealed partial class ValidatorNode
 {
-    private const int AdmissionQueueCapacity = 100_000;
-
-    private readonly Channel<Transaction> _admissionQueue = Channel.CreateBounded<Transaction>(
-        new BoundedChannelOptions(AdmissionQueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+    // FullMode.Wait makes TryWrite refuse when full (DropWrite would report success and drop the transaction,
+    // leaving it "pending" forever); a refused submission is answered as mempool-full, to be retried.
+    private readonly Channel<Transaction> _admissionQueue;
     private readonly ConcurrentDictionary<Hash32, byte> _queued = new();
     private Task? _admission;
 
@@ -32,6 +31,9 @@ public sealed partial class ValidatorNode
 
         return queued;
     }
+
+    private static Channel<Transaction> CreateAdmissionQueue(int capacity) => Channel.CreateBounded<Transaction>(
+        new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
     private void StartAdmission() => _admission = Task.Run(AdmissionLoop);
 

@@ -16,6 +16,10 @@ public sealed record MempoolOptions
     /// before it is evicted as rejected, milliseconds.</summary>
     public int WaitingTimeoutMs { get; init; } = 30_000;
 
+    /// <summary>Most transactions queued for background admission (submit mode <c>async</c>); beyond it
+    /// submissions get "mempool full" and are to be retried.</summary>
+    public int AdmissionQueueTransactions { get; init; } = 100_000;
+
     /// <summary>Most transactions in one gossip message to a peer.</summary>
     public int GossipBatchTransactions { get; init; } = 2_000;
 }

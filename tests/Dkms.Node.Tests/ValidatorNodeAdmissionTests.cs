@@ -1,0 +1,65 @@
+using Dkms.Client;
+using Dkms.Core.Crypto;
+using Dkms.Core.Genesis;
+using Dkms.Core.Primitives;
+using Dkms.Node.Mempool;
+using Dkms.Node.Networking;
+using Dkms.Node.Tests.Support;
+using Dkms.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Dkms.Node.Tests;
+
+/// <summary>Background admission (submit mode <c>async</c>): the queue in front of the mempool.</summary>
+public sealed class ValidatorNodeAdmissionTests
+{
+    private const string ChainId = "dkms-admission-tests";
+
+    private static ValidatorNode NewNode(int queueCapacity)
+    {
+        var key = Ed25519Signer.FromSeed(Hash32.Sha256("admission-tests-validator"u8).ToArray());
+        var genesis = new GenesisDocument
+        {
+            ChainId = ChainId,
+            Validators = [new GenesisValidator { Name = "v0", NodeKey = key.PublicKey.ToHex(), Address = "127.0.0.1:26800", Power = 1 }],
+        };
+        var settings = new NodeSettings { Storage = "memory", Mempool = new MempoolOptions { AdmissionQueueTransactions = queueCapacity } };
+        return new ValidatorNode(genesis, settings, key, new MemoryStore(), new InMemoryPeerHub().Join(key.PublicKey),
+            NullLoggerFactory.Instance, TimeProvider.System);
+    }
+
+    [Fact]
+    public async Task A_full_admission_queue_refuses_a_transaction_instead_of_dropping_it()
+    {
+        // Not started: nothing drains the queue, so the third transaction finds it full.
+        await using var node = NewNode(queueCapacity: 2);
+        var builder = new TransactionBuilder(ChainId);
+        var txs = Enumerable.Range(0, 3).Select(i => new TestIdentity($"queued/{i}", builder).Incept()).ToArray();
+
+        var queued = node.AdmitLater(txs);
+
+        Assert.Equal([true, true, false], queued);
+        Assert.True(node.IsPending(txs[0].Hash));
+        Assert.True(node.IsPending(txs[1].Hash));
+        Assert.False(node.IsPending(txs[2].Hash));
+    }
+
+    [Fact]
+    public async Task Queued_transactions_are_admitted_into_the_mempool_once_the_node_runs()
+    {
+        await using var node = NewNode(queueCapacity: 10);
+        var builder = new TransactionBuilder(ChainId);
+        var txs = Enumerable.Range(0, 3).Select(i => new TestIdentity($"queued/{i}", builder).Incept()).ToArray();
+        Assert.All(node.AdmitLater(txs), Assert.True);
+
+        node.Start();
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (txs.Any(t => !node.Pool.Contains(t.Hash) && node.Ledger.GetTransaction(t.Hash) is null) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.All(txs, t => Assert.True(node.Pool.Contains(t.Hash) || node.Ledger.GetTransaction(t.Hash) is not null));
+    }
+}
