@@ -28,6 +28,7 @@ public sealed partial class ValidatorNode : IAsyncDisposable
     private readonly TransactionGossip _gossip;
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
+    private ITimer? _expiry;
     private int _disposed;
 
     public ValidatorNode(GenesisDocument genesis, NodeSettings settings, ISigner nodeKey, IKeyValueStore store, IPeerLink link,
@@ -44,6 +45,7 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         Ledger = DkmsLedger.Open(store, new LedgerOptions(genesis.ChainId));
         CheckGenesis();
         Pool = new TransactionPool(Ledger, settings.Mempool, time);
+        _admissionQueue = CreateAdmissionQueue(settings.Mempool.AdmissionQueueTransactions);
         Application = new LedgerApplication(Ledger, store, Pool, time);
         var machine = new ConsensusStateMachine(ConsensusOptionsFor(genesis, settings), nodeKey, Application,
             new DurableConsensusStore(store), time, loggers.CreateLogger<ConsensusStateMachine>());
@@ -79,7 +81,23 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         _gossip.Start();
         StartAdmission();
         _loop = Task.Run(() => _engine.RunAsync(_stop.Token));
+        // Transactions waiting for a predecessor expire after a commit; on an idle chain this timer expires them.
+        _expiry = Time.CreateTimer(_ => ExpireWaiting(), null, ExpiryInterval, ExpiryInterval);
         LogStarted(_logger, Genesis.ChainId, NodeKey.PublicKey.ToHex(), Ledger.Height, Ledger.StateRoot.ToHex());
+    }
+
+    private static readonly TimeSpan ExpiryInterval = TimeSpan.FromSeconds(1);
+
+    private void ExpireWaiting()
+    {
+        try
+        {
+            Pool.ExpireWaiting();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The store closed while the node stopped.
+        }
     }
 
     /// <summary>Admits transactions received over RPC and gossips the admitted ones to the other validators.</summary>
@@ -160,6 +178,7 @@ public sealed partial class ValidatorNode : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await _stop.CancelAsync().ConfigureAwait(false);
+        if (_expiry is not null) await _expiry.DisposeAsync().ConfigureAwait(false);
         if (_loop is not null)
         {
             try

@@ -221,6 +221,21 @@ public sealed class TransactionPool
         Recheck(recheck);
     }
 
+    /// <summary>Evicts transactions that waited longer than <see cref="MempoolOptions.WaitingTimeoutMs"/> for a
+    /// predecessor. Commits do this too; the node also calls it on a timer, so an idle chain expires them.</summary>
+    public void ExpireWaiting()
+    {
+        var expired = NowMs - _options.WaitingTimeoutMs;
+        List<Transaction> due;
+        lock (_lock)
+        {
+            if (_waitingSince.Count == 0) return;
+            due = [.. _waitingSince.Where(w => w.Value < expired).Select(w => _byArrival[_arrivalOf[w.Key]])];
+        }
+
+        if (due.Count > 0) Recheck(due);
+    }
+
     /// <summary>Rechecks <paramref name="txs"/> against committed state and evicts those no longer valid
     /// (e.g. ones a proposal check refused).</summary>
     public void Recheck(IReadOnlyList<Transaction> txs)

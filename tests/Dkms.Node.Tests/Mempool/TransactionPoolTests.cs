@@ -299,6 +299,28 @@ public sealed class TransactionPoolTests
     }
 
     [Fact]
+    public void On_an_idle_chain_a_waiting_transaction_expires_when_its_wait_is_over_and_not_before()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var pool = new TransactionPool(_ledger, new MempoolOptions { WaitingTimeoutMs = 30_000 }, time);
+        var alice = Person("alice");
+        CommitBlock(pool, alice.Incept());
+        alice.Rotate(); // sequence 2, never submitted
+        var third = alice.Rotate();
+        Assert.Equal(AdmitStatus.Admitted, pool.Admit(third).Status);
+
+        time.Advance(TimeSpan.FromSeconds(29));
+        pool.ExpireWaiting();
+        Assert.True(pool.Contains(third.Hash));
+
+        time.Advance(TimeSpan.FromSeconds(2));
+        pool.ExpireWaiting();
+        Assert.False(pool.Contains(third.Hash));
+        Assert.True(pool.TryGetRejection(third.Hash, out var why));
+        Assert.Equal(ErrorCode.BadSequence, why.Code);
+    }
+
+    [Fact]
     public void A_pool_holding_only_waiting_transactions_has_nothing_ready_for_a_block()
     {
         var pool = NewPool();
