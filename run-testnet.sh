@@ -76,8 +76,11 @@ wait_for_peers() {
   for _ in $(seq 1 300); do
     local ok=1
     for i in $(seq 0 $((N - 1))); do
-      local peers
-      peers=$(rpc "$i" node.status | grep -o '"peers":\[[^]]*\]' | grep -o '"[0-9a-f]\{64\}"' | wc -l)
+      local status peers
+      status=$(rpc "$i" node.status)
+      # A node counts as ready once its RPC answers and it sees every other validator.
+      [ -n "$status" ] || { ok=0; continue; }
+      peers=$(echo "$status" | grep -o '"peers":\[[^]]*\]' | grep -o '"[0-9a-f]\{64\}"' | wc -l)
       [ "${peers:-0}" -ge $((N - 1)) ] || ok=0
     done
     if [ $ok -eq 1 ]; then echo " ready"; return 0; fi
