@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
+using Dkms.Node.Mempool;
 using Microsoft.Extensions.Logging;
 
 namespace Dkms.Node;
@@ -37,19 +38,56 @@ public sealed partial class ValidatorNode
 
     private void StartAdmission() => _admission = Task.Run(AdmissionLoop);
 
-    /// <summary>Admits queued transactions in batches, so signatures of a batch are verified on all cores.</summary>
+    /// <summary>Admits queued transactions in batches, so signatures of a batch are verified on all cores. A
+    /// transaction accepted into the queue is never refused for a full pool: the loop takes only what the pool
+    /// has room for and waits for commits to make room, so the queue fills and new submissions are refused
+    /// (to be retried) instead.</summary>
     private async Task AdmissionLoop()
     {
         var reader = _admissionQueue.Reader;
-        var batch = new List<Transaction>(1024);
+        var batch = new List<Transaction>(AdmissionBatch);
+        var refused = new List<Transaction>();
         try
         {
-            while (await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
+            while (refused.Count > 0 || await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
             {
+                var (roomCount, roomBytes) = Pool.Room;
+                if (roomCount <= 0 || roomBytes <= 0)
+                {
+                    await Task.Delay(RoomPollInterval, Time, _stop.Token).ConfigureAwait(false);
+                    continue;
+                }
+
                 batch.Clear();
-                while (batch.Count < 4096 && reader.TryRead(out var tx)) batch.Add(tx);
-                Admit(batch);
-                foreach (var tx in batch) _queued.TryRemove(tx.Hash, out _);
+                var take = Math.Min(AdmissionBatch, roomCount);
+                foreach (var tx in refused)
+                {
+                    if (batch.Count >= take || tx.Encoded.Length > roomBytes) break;
+                    batch.Add(tx);
+                    roomBytes -= tx.Encoded.Length;
+                }
+
+                refused.RemoveRange(0, batch.Count);
+                while (refused.Count == 0 && batch.Count < take && reader.TryPeek(out var next) && next.Encoded.Length <= roomBytes
+                       && reader.TryRead(out var tx))
+                {
+                    batch.Add(tx);
+                    roomBytes -= tx.Encoded.Length;
+                }
+
+                if (batch.Count == 0)
+                {
+                    await Task.Delay(RoomPollInterval, Time, _stop.Token).ConfigureAwait(false);
+                    continue;
+                }
+
+                var outcomes = Admit(batch);
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    // Transactions gossiped in meanwhile may have taken the room: try again later.
+                    if (outcomes[i].Status == AdmitStatus.Full) refused.Add(batch[i]);
+                    else _queued.TryRemove(batch[i].Hash, out _);
+                }
             }
         }
         catch (OperationCanceledException)
@@ -60,6 +98,10 @@ public sealed partial class ValidatorNode
             LogAdmissionFailed(_logger, e);
         }
     }
+
+    private const int AdmissionBatch = 4096;
+
+    private static readonly TimeSpan RoomPollInterval = TimeSpan.FromMilliseconds(10);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Background admission failed; async submissions are no longer admitted")]
     private static partial void LogAdmissionFailed(ILogger logger, Exception e);

@@ -15,7 +15,7 @@ public sealed class ValidatorNodeAdmissionTests
 {
     private const string ChainId = "dkms-admission-tests";
 
-    private static ValidatorNode NewNode(int queueCapacity)
+    private static ValidatorNode NewNode(int queueCapacity, int poolCapacity = 100_000)
     {
         var key = Ed25519Signer.FromSeed(Hash32.Sha256("admission-tests-validator"u8).ToArray());
         var genesis = new GenesisDocument
@@ -23,7 +23,7 @@ public sealed class ValidatorNodeAdmissionTests
             ChainId = ChainId,
             Validators = [new GenesisValidator { Name = "v0", NodeKey = key.PublicKey.ToHex(), Address = "127.0.0.1:26800", Power = 1 }],
         };
-        var settings = new NodeSettings { Storage = "memory", Mempool = new MempoolOptions { AdmissionQueueTransactions = queueCapacity } };
+        var settings = new NodeSettings { Storage = "memory", Mempool = new MempoolOptions { AdmissionQueueTransactions = queueCapacity, MaxTransactions = poolCapacity } };
         return new ValidatorNode(genesis, settings, key, new MemoryStore(), new InMemoryPeerHub().Join(key.PublicKey),
             NullLoggerFactory.Instance, TimeProvider.System);
     }
@@ -61,5 +61,23 @@ public sealed class ValidatorNodeAdmissionTests
         }
 
         Assert.All(txs, t => Assert.True(node.Pool.Contains(t.Hash) || node.Ledger.GetTransaction(t.Hash) is not null));
+    }
+
+    [Fact]
+    public async Task A_queued_transaction_waits_for_room_in_a_full_mempool_instead_of_being_refused()
+    {
+        // The pool holds two; the queue holds five. All five are committed, none is refused as "mempool full".
+        await using var node = NewNode(queueCapacity: 10, poolCapacity: 2);
+        var builder = new TransactionBuilder(ChainId);
+        var txs = Enumerable.Range(0, 5).Select(i => new TestIdentity($"waiting/{i}", builder).Incept()).ToArray();
+        Assert.All(node.AdmitLater(txs), Assert.True);
+
+        node.Start();
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (txs.Any(t => node.Ledger.GetTransaction(t.Hash) is null) && DateTime.UtcNow < deadline) await Task.Delay(10);
+
+        Assert.All(txs, t => Assert.NotNull(node.Ledger.GetTransaction(t.Hash)));
+        Assert.All(txs, t => Assert.False(node.Pool.TryGetRejection(t.Hash, out _)));
     }
 }

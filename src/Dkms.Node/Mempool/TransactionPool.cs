@@ -60,6 +60,15 @@ public sealed class TransactionPool
         get { lock (_lock) return _bytes; }
     }
 
+    /// <summary>How many more transactions, and bytes, the pool accepts now.</summary>
+    public (int Count, long Bytes) Room
+    {
+        get
+        {
+            lock (_lock) return (_options.MaxTransactions - _byArrival.Count, _options.MaxBytes - _bytes);
+        }
+    }
+
     /// <summary>Pending transactions that could go into the next block (not waiting for a predecessor). An idle
     /// chain proposes only when this is positive, so waiting transactions never cause empty blocks.</summary>
     public int ReadyCount
