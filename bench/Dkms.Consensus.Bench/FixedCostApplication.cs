@@ -24,7 +24,7 @@ public sealed class FixedCostApplication(ValidatorSet validators) : IConsensusAp
 
     public void AddTransactions(byte[][] batch) => _pending.Enqueue(batch);
 
-    public IReadOnlyList<byte[]> SelectTransactions(int maxCount, int maxBytes) =>
+    public IReadOnlyList<byte[]> SelectTransactions(ulong height, long timestampMs, int maxCount, int maxBytes) =>
         _pending.TryPeek(out var batch) && batch.Length <= maxCount ? batch : Array.Empty<byte[]>();
 
     public ExecutionResult Execute(ulong height, long timestampMs, IReadOnlyList<byte[]> transactions) =>

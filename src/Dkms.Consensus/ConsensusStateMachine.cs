@@ -210,9 +210,9 @@ public sealed partial class ConsensusStateMachine
     /// <summary>getValue(): a fresh block from the application's batch.</summary>
     private Block BuildBlock(int round)
     {
-        var txs = _app.SelectTransactions(_options.MaxBlockTransactions, _options.MaxBlockBytes);
         // Monotonic timestamps: never at or before the parent's, whatever the local clock says.
         var ts = Math.Max(_time.GetUtcNow().ToUnixTimeMilliseconds(), _tip.TimestampMs + 1);
+        var txs = _app.SelectTransactions(Height, ts, _options.MaxBlockTransactions, _options.MaxBlockBytes);
         var result = _app.Execute(Height, ts, txs);
         if (!result.Accepted)
         {

@@ -24,8 +24,11 @@ public interface IConsensusApplication
     bool HasPendingTransactions { get; }
 
     /// <summary>getValue() of Algorithm 1 line 18: a batch of at most <paramref name="maxCount"/> transactions
-    /// and <paramref name="maxBytes"/> bytes, in proposal order.</summary>
-    IReadOnlyList<byte[]> SelectTransactions(int maxCount, int maxBytes);
+    /// and <paramref name="maxBytes"/> bytes, in proposal order, for a block at <paramref name="height"/> with
+    /// timestamp <paramref name="timestampMs"/>. The engine then calls <see cref="Execute"/> with exactly this
+    /// batch, height and timestamp, so an application that executed the batch while choosing it may answer
+    /// that call from what it kept.</summary>
+    IReadOnlyList<byte[]> SelectTransactions(ulong height, long timestampMs, int maxCount, int maxBytes);
 
     /// <summary>Executes <paramref name="transactions"/> at <paramref name="height"/> on a scratch copy of the committed
     /// state and returns the resulting state root, or a rejection (an invalid transaction). Must not change committed state.</summary>

@@ -145,6 +145,14 @@ public sealed partial class DkmsLedger
     }
 
     /// <summary>
+    /// What a proposer does: executes <paramref name="candidates"/> as block <paramref name="height"/> and leaves
+    /// the rejected ones out. The result holds only accepted transactions; its state root is the proposal's, and
+    /// it can be committed as is.
+    /// </summary>
+    public ExecutedBlock ExecuteAcceptable(ulong height, ulong blockTimeMs, IReadOnlyList<Transaction> candidates) =>
+        Execute(height, blockTimeMs, candidates).WithoutRejected();
+
+    /// <summary>
     /// The transactions of <paramref name="txs"/> that the next block would accept, in order — what a
     /// proposer puts in its block. Same checks as <see cref="Execute"/>, without computing a state root.
     /// </summary>

@@ -46,7 +46,7 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         CheckGenesis();
         Pool = new TransactionPool(Ledger, settings.Mempool, time);
         _admissionQueue = CreateAdmissionQueue(settings.Mempool.AdmissionQueueTransactions);
-        Application = new LedgerApplication(Ledger, store, Pool, time);
+        Application = new LedgerApplication(Ledger, store, Pool);
         var machine = new ConsensusStateMachine(ConsensusOptionsFor(genesis, settings), nodeKey, Application,
             new DurableConsensusStore(store), time, loggers.CreateLogger<ConsensusStateMachine>());
         _engine = new ConsensusEngine(machine, new ChannelTransport(link, NodeChannel.Consensus), time, 10_000);

@@ -68,7 +68,7 @@ public sealed class ByzantineTests
             var app = _net.Apps[0];
             if (app.Tip.Height + 1 != h) return null;
             var ts = _net.Time.GetUtcNow().ToUnixTimeMilliseconds() + salt;
-            var txs = app.SelectTransactions(10, 1 << 20);
+            var txs = app.SelectTransactions(h, ts, 10, 1 << 20);
             var root = app.Execute(h, ts, txs).StateRoot;
             return new Block(new BlockHeader(TestNet.ChainId, h, r, app.Tip.BlockHash, Dkms.Core.Blocks.Block.ComputeTransactionRoot(txs), root, _key.PublicKey, ts), txs);
         }

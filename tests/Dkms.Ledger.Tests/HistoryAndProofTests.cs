@@ -121,4 +121,26 @@ public class HistoryAndProofTests
         Assert.Equal(before + 1, store.BatchesWritten);
         Assert.Equal([1, 2, 3], store.Get("block/1"u8));
     }
+
+    [Fact]
+    public void A_proposers_execution_leaves_rejected_transactions_out_and_has_the_root_of_the_accepted_ones_alone()
+    {
+        using var h = new LedgerHarness();
+        var alice = new Actor("alice");
+        var bob = new Actor("bob");
+        var aliceInception = alice.Incept();
+        var replay = aliceInception; // the same transaction twice: the second is a duplicate
+        var bobInception = bob.Incept(chain: "another-chain");
+        var carol = new Actor("carol").Incept();
+
+        var proposed = h.Ledger.ExecuteAcceptable(1, h.TimeMs, [aliceInception, replay, bobInception, carol]);
+        var acceptedOnly = h.Ledger.Execute(1, h.TimeMs, [aliceInception, carol]);
+
+        Assert.Equal([aliceInception.Hash, carol.Hash], proposed.Transactions.Select(t => t.Hash));
+        Assert.True(proposed.AllAccepted);
+        Assert.Equal(acceptedOnly.StateRoot, proposed.StateRoot);
+        h.Ledger.Commit(proposed);
+        Assert.Equal(acceptedOnly.StateRoot, h.Ledger.StateRoot);
+        Assert.Equal(1, h.Ledger.GetTransaction(carol.Hash)!.Index);
+    }
 }

@@ -33,7 +33,7 @@ public sealed class LedgerNet : IDisposable
             var store = new MemoryStore();
             var ledger = DkmsLedger.Open(store, new LedgerOptions(ChainId));
             ledger.InitializeGenesis(Genesis);
-            Apps[i] = new LedgerApplication(ledger, store, new TransactionPool(ledger, new MempoolOptions(), Time), Time);
+            Apps[i] = new LedgerApplication(ledger, store, new TransactionPool(ledger, new MempoolOptions(), Time));
         }
 
         for (var i = 0; i < n; i++) Start(i);

@@ -48,7 +48,7 @@ public sealed class InMemoryApplication : IConsensusApplication
         }
     }
 
-    public IReadOnlyList<byte[]> SelectTransactions(int maxCount, int maxBytes)
+    public IReadOnlyList<byte[]> SelectTransactions(ulong height, long timestampMs, int maxCount, int maxBytes)
     {
         var selected = new List<byte[]>();
         var bytes = 0;

@@ -25,6 +25,12 @@ public sealed class ExecutedBlock
         Accepted = [.. txs.Where((_, i) => results[i].IsOk)];
     }
 
+    /// <summary>This block with its rejected transactions left out. Rejected transactions changed nothing and took
+    /// no index, so the state, its root and the pending writes are the same.</summary>
+    internal ExecutedBlock WithoutRejected() => AllAccepted
+        ? this
+        : new ExecutedBlock(Height, BlockTimeMs, ParentStateRoot, Accepted, [.. Results.Where(r => r.IsOk)], Overlay, Tree, AuthenticatedWrites);
+
     public ulong Height { get; }
 
     public ulong BlockTimeMs { get; }

@@ -28,11 +28,8 @@ public sealed class LedgerApplication : IConsensusApplication
     private ExecutedBlock? _lastExecuted;
     private Hash32 _lastBlockHash;
 
-    private readonly TimeProvider _time;
-
-    public LedgerApplication(DkmsLedger ledger, IKeyValueStore store, TransactionPool? pool = null, TimeProvider? time = null)
+    public LedgerApplication(DkmsLedger ledger, IKeyValueStore store, TransactionPool? pool = null)
     {
-        _time = time ?? TimeProvider.System;
         _ledger = ledger;
         _store = store;
         _pool = pool ?? new TransactionPool(ledger, new MempoolOptions());
@@ -55,26 +52,28 @@ public sealed class LedgerApplication : IConsensusApplication
     /// <summary>Admits a transaction to the pool (tests and tools; the node admits through its RPC and gossip).</summary>
     public TxResult Submit(Transaction tx) => _pool.Admit(tx).Result;
 
-    public IReadOnlyList<byte[]> SelectTransactions(int maxCount, int maxBytes)
+    public IReadOnlyList<byte[]> SelectTransactions(ulong height, long timestampMs, int maxCount, int maxBytes)
     {
         var candidates = _pool.Reap(maxCount, maxBytes);
-        if (candidates.Count == 0) return [];
-        // Propose only what the ledger accepts, in order; the engine executes the proposal itself.
-        var accepted = _ledger.SelectAcceptable(candidates, (ulong)Math.Max(0, _time.GetUtcNow().ToUnixTimeMilliseconds()));
-        if (accepted.Count < candidates.Count)
+        if (candidates.Count == 0 || !CanExecute(height, timestampMs, out _)) return [];
+        // Propose only what the ledger accepts, in order. The execution is kept: the engine's Execute of this
+        // very batch is answered from it, so the proposer executes its block once.
+        var executed = _ledger.ExecuteAcceptable(height, (ulong)timestampMs, candidates);
+        if (executed.Transactions.Count < candidates.Count)
         {
-            var kept = accepted.Select(t => t.Hash).ToHashSet();
+            var kept = executed.Transactions.Select(t => t.Hash).ToHashSet();
             // Waiting ones were expected to fail; recheck only what looked ready (it may have become invalid).
             _pool.Recheck([.. candidates.Where(t => !kept.Contains(t.Hash) && !_pool.IsWaiting(t.Hash))]);
         }
 
-        return [.. accepted.Select(t => t.Encoded)];
+        _lastExecuted = executed;
+        return [.. executed.Transactions.Select(t => t.Encoded)];
     }
 
     public ExecutionResult Execute(ulong height, long timestampMs, IReadOnlyList<byte[]> transactions)
     {
-        if (height != _ledger.Height + 1) return ExecutionResult.Rejected($"height {height} does not follow {_ledger.Height}");
-        if (timestampMs < 0 || (ulong)timestampMs < _ledger.LastBlockTimeMs) return ExecutionResult.Rejected("timestamp goes backwards");
+        if (!CanExecute(height, timestampMs, out var why)) return ExecutionResult.Rejected(why);
+        if (_lastExecuted is { } kept && IsExecutionOf(kept, height, timestampMs, transactions)) return ExecutionResult.Ok(kept.StateRoot);
         var txs = new List<Transaction>(transactions.Count);
         foreach (var bytes in transactions)
         {
@@ -96,8 +95,8 @@ public sealed class LedgerApplication : IConsensusApplication
     public void Commit(Block block, CommitCertificate certificate)
     {
         var executed = _lastExecuted;
-        if (executed is null || executed.Height != block.Height || executed.BlockTimeMs != (ulong)block.Header.TimestampMs
-            || executed.StateRoot != block.Header.StateRoot || !SameTransactions(executed, block))
+        if (executed is null || executed.StateRoot != block.Header.StateRoot
+            || !IsExecutionOf(executed, block.Height, block.Header.TimestampMs, block.Transactions))
         {
             // Not the block last executed here (e.g. one fetched while catching up): execute it now.
             var result = Execute(block.Height, block.Header.TimestampMs, block.Transactions);
@@ -134,12 +133,22 @@ public sealed class LedgerApplication : IConsensusApplication
         return new ValidatorSet(entries.Select(v => new Validator(v.NodeKey, v.Power)));
     }
 
-    private static bool SameTransactions(ExecutedBlock executed, Block block)
+    private bool CanExecute(ulong height, long timestampMs, out string why)
     {
-        if (executed.Transactions.Count != block.Transactions.Count) return false;
-        for (var i = 0; i < block.Transactions.Count; i++)
+        why = height != _ledger.Height + 1 ? $"height {height} does not follow {_ledger.Height}"
+            : timestampMs < 0 || (ulong)timestampMs < _ledger.LastBlockTimeMs ? "timestamp goes backwards"
+            : "";
+        return why.Length == 0;
+    }
+
+    /// <summary>True when <paramref name="executed"/> is the execution of exactly these transactions at this height and time.</summary>
+    private static bool IsExecutionOf(ExecutedBlock executed, ulong height, long timestampMs, IReadOnlyList<byte[]> transactions)
+    {
+        if (executed.Height != height || executed.BlockTimeMs != (ulong)timestampMs || executed.Transactions.Count != transactions.Count) return false;
+        for (var i = 0; i < transactions.Count; i++)
         {
-            if (!executed.Transactions[i].Encoded.AsSpan().SequenceEqual(block.Transactions[i])) return false;
+            var mine = executed.Transactions[i].Encoded;
+            if (!ReferenceEquals(mine, transactions[i]) && !mine.AsSpan().SequenceEqual(transactions[i])) return false;
         }
 
         return true;
