@@ -10,7 +10,9 @@ namespace Dkms.Node.Mempool;
 /// against committed state with the ledger's full check (signatures verified once, in parallel for a
 /// batch, into the ledger's signature cache, so the block does not verify them again). The pool is
 /// bounded in count and bytes; proposals reap it in arrival order with each identity's transactions in
-/// sequence order; after each commit it drops what was committed and rechecks what the block touched.
+/// sequence order; after each commit it drops what was committed and fully rechecks, for each identity the
+/// block touched, only the transaction next in sequence (the ones behind it wait for it and are checked when
+/// their turn comes), so a commit costs per identity touched, not per transaction pending.
 /// Time-dependent rules (a recovery's delay) are judged at the node's clock, as the next block will be: on an
 /// idle chain the last block's time may be long past. Thread-safe: RPC and gossip admit concurrently while
 /// the consensus loop reaps and updates.
@@ -23,6 +25,8 @@ public sealed class TransactionPool
     // Arrival order: a sequence number per entry; removal leaves the dictionary order intact.
     private readonly SortedDictionary<long, Transaction> _byArrival = [];
     private readonly Dictionary<Hash32, long> _arrivalOf = [];
+    // Each identity's pending transactions: a commit looks at those of the identities it touched only.
+    private readonly Dictionary<IdentityId, List<Transaction>> _bySubject = [];
     private readonly RejectionHistory _rejections;
     // Hashes of the last blocks' transactions: an admission checked just before a commit must not add a
     // transaction the commit just removed (it would be proposed again and dropped, an empty block).
@@ -144,6 +148,8 @@ public sealed class TransactionPool
                 var arrival = _nextArrival++;
                 _byArrival.Add(arrival, tx);
                 _arrivalOf.Add(tx.Hash, arrival);
+                if (!_bySubject.TryGetValue(tx.Subject, out var ofSubject)) _bySubject[tx.Subject] = ofSubject = [];
+                ofSubject.Add(tx);
                 _bytes += tx.Encoded.Length;
             }
 
@@ -202,32 +208,56 @@ public sealed class TransactionPool
         return [.. taken.Select((t, i) => (t, i)).OrderBy(x => firstArrival[x.t.Subject]).ThenBy(x => x.t.Sequence).ThenBy(x => x.i).Select(x => x.t)];
     }
 
-    /// <summary>After a commit: drops the committed transactions and rechecks pending ones of the identities the block touched.</summary>
+    /// <summary>After a commit: drops the committed transactions and, for each identity the block touched, rechecks
+    /// the pending transaction next in sequence; later ones wait for it, earlier ones are stale and are evicted.</summary>
     public void Update(IReadOnlyList<Transaction> committed)
     {
-        var touched = new HashSet<IdentityId>();
-        var recheck = new List<Transaction>();
+        var touched = new List<(IdentityId Subject, Transaction[] Pending)>();
         lock (_lock)
         {
             var hashes = new HashSet<Hash32>(committed.Count);
+            var subjects = new HashSet<IdentityId>();
             foreach (var tx in committed)
             {
-                touched.Add(tx.Subject);
+                subjects.Add(tx.Subject);
                 hashes.Add(tx.Hash);
                 RemoveLocked(tx.Hash);
             }
 
             _recentBlocks.Enqueue(hashes);
             if (_recentBlocks.Count > 4) _recentBlocks.Dequeue();
-
-            var expired = NowMs - _options.WaitingTimeoutMs;
-            foreach (var tx in _byArrival.Values)
+            foreach (var subject in subjects)
             {
-                if (touched.Contains(tx.Subject) || (_waitingSince.TryGetValue(tx.Hash, out var since) && since < expired)) recheck.Add(tx);
+                if (_bySubject.TryGetValue(subject, out var pending)) touched.Add((subject, [.. pending]));
+            }
+        }
+
+        var recheck = new List<Transaction>();
+        var nowWaiting = new List<Transaction>();
+        foreach (var (subject, pending) in touched)
+        {
+            var sequence = _ledger.GetIdentity(subject)?.Sequence ?? 0;
+            foreach (var tx in pending)
+            {
+                if (tx.Sequence > sequence + 1) nowWaiting.Add(tx);
+                else recheck.Add(tx); // next in line, or stale (its sequence was taken): the full check decides
+            }
+        }
+
+        if (nowWaiting.Count > 0)
+        {
+            var now = NowMs;
+            lock (_lock)
+            {
+                foreach (var tx in nowWaiting)
+                {
+                    if (_arrivalOf.ContainsKey(tx.Hash)) _waitingSince.TryAdd(tx.Hash, now);
+                }
             }
         }
 
         Recheck(recheck);
+        ExpireWaiting();
     }
 
     /// <summary>Evicts transactions that waited longer than <see cref="MempoolOptions.WaitingTimeoutMs"/> for a
@@ -313,6 +343,7 @@ public sealed class TransactionPool
         _waitingSince.Remove(hash);
         if (!_byArrival.Remove(arrival, out var tx)) return true;
         _bytes -= tx.Encoded.Length;
+        if (_bySubject.TryGetValue(tx.Subject, out var ofSubject) && ofSubject.Remove(tx) && ofSubject.Count == 0) _bySubject.Remove(tx.Subject);
 
         return true;
     }

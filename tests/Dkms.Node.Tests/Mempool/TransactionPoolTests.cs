@@ -336,6 +336,27 @@ public sealed class TransactionPoolTests
     }
 
     [Fact]
+    public void After_each_commit_the_next_transaction_of_an_identity_becomes_ready_and_the_later_ones_keep_waiting()
+    {
+        var pool = NewPool();
+        var alice = Person("alice");
+        CommitBlock(pool, alice.Incept());
+        var chain = Enumerable.Range(0, 4).Select(_ => alice.Rotate()).ToArray(); // sequences 2..5
+        Assert.All(pool.AdmitBatch(chain), o => Assert.Equal(AdmitStatus.Admitted, o.Status));
+        Assert.Equal(1, pool.ReadyCount);
+
+        for (var i = 0; i < chain.Length; i++)
+        {
+            Assert.False(pool.IsWaiting(chain[i].Hash));
+            Assert.All(chain[(i + 1)..], t => Assert.True(pool.IsWaiting(t.Hash)));
+            Assert.Equal(1, pool.ReadyCount);
+            CommitBlock(pool, chain[i]);
+        }
+
+        Assert.Equal(0, pool.Count);
+    }
+
+    [Fact]
     public void Update_after_a_commit_removes_the_committed_and_evicts_what_became_invalid()
     {
         var pool = NewPool();
