@@ -17,6 +17,9 @@ public sealed class NodeMetrics
         Round = f.CreateGauge("dkms_round", "Consensus round at the current height.");
         MempoolTransactions = f.CreateGauge("dkms_mempool_transactions", "Transactions waiting in the mempool.");
         MempoolBytes = f.CreateGauge("dkms_mempool_bytes", "Bytes of transactions waiting in the mempool.");
+        AdmissionQueue = f.CreateGauge("dkms_admission_queue_transactions", "Transactions submitted in async mode and not yet admitted.");
+        SignatureChecks = f.CreateCounter("dkms_signature_checks_total",
+            "Transactions whose signatures this node verified (once per transaction unless the signature cache evicted it).");
         Peers = f.CreateGauge("dkms_peers", "Connected, authenticated validator peers.");
         TransactionsCommitted = f.CreateCounter("dkms_transactions_committed_total", "Transactions in committed blocks.");
         TransactionsRejected = f.CreateCounter("dkms_transactions_rejected_total", "Transactions refused on admission through this node's RPC.");
@@ -30,6 +33,8 @@ public sealed class NodeMetrics
     public Gauge Round { get; }
     public Gauge MempoolTransactions { get; }
     public Gauge MempoolBytes { get; }
+    public Gauge AdmissionQueue { get; }
+    public Counter SignatureChecks { get; }
     public Gauge Peers { get; }
     public Counter TransactionsCommitted { get; }
     public Counter TransactionsRejected { get; }

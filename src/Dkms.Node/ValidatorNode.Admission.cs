@@ -15,6 +15,9 @@ public sealed partial class ValidatorNode
     private readonly ConcurrentDictionary<Hash32, byte> _queued = new();
     private Task? _admission;
 
+    /// <summary>Transactions queued for background admission.</summary>
+    public int AdmissionQueueLength => _queued.Count;
+
     /// <summary>Pending: in the mempool or queued for admission.</summary>
     public bool IsPending(Hash32 hash) => _queued.ContainsKey(hash) || Pool.Contains(hash);
 

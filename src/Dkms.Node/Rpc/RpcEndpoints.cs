@@ -57,6 +57,8 @@ public static class RpcEndpoints
             m.Round.Set(node.Consensus.Round);
             m.MempoolTransactions.Set(node.Pool.Count);
             m.MempoolBytes.Set(node.Pool.Bytes);
+            m.AdmissionQueue.Set(node.AdmissionQueueLength);
+            m.SignatureChecks.IncTo(node.Ledger.Signatures.Verifications);
             m.Peers.Set(node.Peers.Count);
             ctx.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
             await m.Registry.CollectAndExportAsTextAsync(ctx.Response.Body, ctx.RequestAborted).ConfigureAwait(false);
