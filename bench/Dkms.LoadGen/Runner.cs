@@ -83,7 +83,7 @@ public sealed class Runner(Options o)
         // The timed run.
         var pids = o.Pids ?? [.. Enumerable.Range(0, o.Nodes.Length).Select(i => ReadPid(Path.Combine(o.TestnetDir, $"node{i}", "node.pid")))];
         var startHeight = tracker.Height;
-        var state = new RunState(run);
+        var state = new RunState(run, rpcs.Length);
         var t0 = Stopwatch.GetTimestamp();
         double[]? cpuA = null, cpuB = null;
         double selfA = 0, selfB = 0;
@@ -100,7 +100,7 @@ public sealed class Runner(Options o)
             machB = Cpu.Machine();
         }, ct);
 
-        var workers = rpcs.Select((rpc, c) => Task.Run(() => WorkerAsync(rpc, state, t0, ct), ct)).ToArray();
+        var workers = rpcs.Select((rpc, c) => Task.Run(() => WorkerAsync(rpc, state, c, t0, ct), ct)).ToArray();
         var all = Task.WhenAll(workers);
         long lastCommitted = 0;
         while (!all.IsCompleted)
@@ -242,16 +242,15 @@ public sealed class Runner(Options o)
     private static int ReadPid(string file) =>
         File.Exists(file) && int.TryParse(File.ReadAllText(file).Trim(), out var pid) ? pid : -1;
 
-    private sealed class RunState(Entry[] run)
+    private sealed class RunState(Entry[] run, int connections)
     {
-        public readonly Entry[] Run = run;
-        public int Next;
+        /// <summary>Per connection, its transactions in workload order: an identity's all go through one connection.</summary>
+        public readonly Entry[][] Lanes = [.. Enumerable.Range(0, connections).Select(c => run.Where(e => e.Lane % connections == c).ToArray())];
         public long Submitted;
         public long Accepted;
         public long Rejected;
         public long Retries;
         public long CallErrors;
-        public volatile bool Exhausted;
     }
 
     /// <summary>
@@ -259,9 +258,12 @@ public sealed class Runner(Options o)
     /// of the offered rate (or, at <c>max</c>, batches of <see cref="Options.MaxBatch"/> back to back).
     /// Transactions refused with MempoolFull are resent on this connection after a backoff.
     /// </summary>
-    private async Task WorkerAsync(RawRpc rpc, RunState s, long t0, CancellationToken ct)
+    private async Task WorkerAsync(RawRpc rpc, RunState s, int connection, long t0, CancellationToken ct)
     {
         var share = o.Rate / o.Connections;
+        var lane = s.Lanes[connection];
+        var next = 0;
+        var exhausted = false;
         long mine = 0;
         var retry = new Queue<(Entry E, long NotBefore)>();
         var batch = new List<Entry>(o.MaxBatch);
@@ -270,7 +272,7 @@ public sealed class Runner(Options o)
         while (true)
         {
             var t = Now(t0);
-            var fresh = t < o.Duration && !s.Exhausted;
+            var fresh = t < o.Duration && !exhausted;
             if (!fresh && (retry.Count == 0 || t >= retryDeadline)) break;
             var want = 0;
             if (fresh) want = share is { } sh ? (int)Math.Min((long)(t * sh) - mine, o.MaxBatch) : o.MaxBatch;
@@ -281,14 +283,13 @@ public sealed class Runner(Options o)
             var added = 0;
             while (added < want && batch.Count < o.MaxBatch)
             {
-                var idx = Interlocked.Increment(ref s.Next) - 1;
-                if (idx >= s.Run.Length)
+                if (next >= lane.Length)
                 {
-                    s.Exhausted = true;
+                    exhausted = true;
                     break;
                 }
 
-                batch.Add(s.Run[idx]);
+                batch.Add(lane[next++]);
                 added++;
             }
 

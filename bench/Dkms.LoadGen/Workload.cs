@@ -45,8 +45,12 @@ public sealed record Mix(int Rotation, int Kak, int Policy, int Inception)
 }
 
 /// <summary>One transaction of the run: pre-encoded for the wire, with what happened to it.</summary>
-public sealed class Entry(string base64, string hash, Kind kind, bool setup)
+public sealed class Entry(string base64, string hash, Kind kind, bool setup, int lane = 0)
 {
+    /// <summary>Which submitter sends it: an identity's transactions all have its lane, so they reach one node in
+    /// sequence order, as one wallet's would.</summary>
+    public int Lane { get; } = lane;
+
     public string Base64 { get; } = base64;
     public string Hash { get; } = hash;
     public Kind Kind { get; } = kind;
@@ -185,7 +189,7 @@ public sealed class Workload
                         break;
                 }
 
-                run[j] = new Entry(Convert.ToBase64String(tx.Encoded), tx.Hash.ToHex(), kinds[j], setup: false);
+                run[j] = new Entry(Convert.ToBase64String(tx.Encoded), tx.Hash.ToHex(), kinds[j], setup: false, lane: i);
             }
 
             current.Dispose();
@@ -198,7 +202,7 @@ public sealed class Workload
             using var k0 = KeyAt(label, 0);
             using var k1 = KeyAt(label, 1);
             var (tx, _) = _builder.Inception(Config(k0.PublicKey, k1.PublicKey), [k0]);
-            run[j] = new Entry(Convert.ToBase64String(tx.Encoded), tx.Hash.ToHex(), Kind.Inception, setup: false);
+            run[j] = new Entry(Convert.ToBase64String(tx.Encoded), tx.Hash.ToHex(), Kind.Inception, setup: false, lane: j);
         });
 
         return (setup, run);
