@@ -347,7 +347,7 @@ public sealed class Runner(Options o)
 
             if (full)
             {
-                backoffMs = backoffMs == 0 ? 50 : Math.Min(backoffMs * 2, 1000);
+                backoffMs = backoffMs == 0 ? 20 : Math.Min(backoffMs * 2, 200);
                 var notBefore = Stopwatch.GetTimestamp() + backoffMs * Stopwatch.Frequency / 1000;
                 // Everything queued for retry waits for the backoff (queue order is kept).
                 var n = retry.Count;

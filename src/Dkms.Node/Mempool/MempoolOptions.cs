@@ -4,7 +4,7 @@ namespace Dkms.Node.Mempool;
 public sealed record MempoolOptions
 {
     /// <summary>Most transactions held; beyond it submissions get "mempool full".</summary>
-    public int MaxTransactions { get; init; } = 100_000;
+    public int MaxTransactions { get; init; } = 20_000;
 
     /// <summary>Most bytes of encoded transactions held.</summary>
     public long MaxBytes { get; init; } = 256L * 1024 * 1024;
@@ -18,7 +18,7 @@ public sealed record MempoolOptions
 
     /// <summary>Most transactions queued for background admission (submit mode <c>async</c>); beyond it
     /// submissions get "mempool full" and are to be retried.</summary>
-    public int AdmissionQueueTransactions { get; init; } = 100_000;
+    public int AdmissionQueueTransactions { get; init; } = 10_000;
 
     /// <summary>Most transactions in one gossip message to a peer.</summary>
     public int GossipBatchTransactions { get; init; } = 2_000;
