@@ -281,7 +281,10 @@ public sealed class Runner(Options o)
             var nowTicks = Stopwatch.GetTimestamp();
             while (batch.Count < o.MaxBatch && retry.Count > 0 && retry.Peek().NotBefore <= nowTicks) batch.Add(retry.Dequeue().E);
             var added = 0;
-            while (added < want && batch.Count < o.MaxBatch)
+            var heldBack = retry.Count > 0; // fresh ones due now are sent after the retries (schedule kept)
+            // Fresh transactions only behind every retry: an identity's later transaction must not overtake a
+            // refused earlier one (it would wait in the pool for a predecessor that is not there).
+            while (retry.Count == 0 && added < want && batch.Count < o.MaxBatch)
             {
                 if (next >= lane.Length)
                 {
@@ -293,7 +296,7 @@ public sealed class Runner(Options o)
                 added++;
             }
 
-            mine += Math.Max(want, 0);
+            if (!heldBack) mine += Math.Max(want, 0);
             if (batch.Count == 0)
             {
                 await Task.Delay(o.IntervalMs, ct).ConfigureAwait(false);

@@ -22,7 +22,10 @@ public sealed partial class ValidatorNode
     public bool IsPending(Hash32 hash) => _queued.ContainsKey(hash) || Pool.Contains(hash);
 
     /// <summary>Queues transactions for admission in the background (submit mode <c>async</c>): the
-    /// caller does not wait for signature checks. False for each one the full queue refused.</summary>
+    /// caller does not wait for signature checks. False for each one the full queue refused. Once one is
+    /// refused so are all after it, even if the queue has room again by then: a client resubmits the refused
+    /// ones in order, so a later transaction of an identity never gets in ahead of its refused predecessor
+    /// (it would wait in the pool for a predecessor kept out).</summary>
     public bool[] AdmitLater(IReadOnlyList<Transaction> txs)
     {
         var queued = new bool[txs.Count];
@@ -30,7 +33,9 @@ public sealed partial class ValidatorNode
         {
             if (!_queued.TryAdd(txs[i].Hash, 0)) { queued[i] = true; continue; }
             queued[i] = _admissionQueue.Writer.TryWrite(txs[i]);
-            if (!queued[i]) _queued.TryRemove(txs[i].Hash, out _);
+            if (queued[i]) continue;
+            _queued.TryRemove(txs[i].Hash, out _);
+            break;
         }
 
         return queued;

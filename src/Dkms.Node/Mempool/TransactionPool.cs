@@ -36,6 +36,8 @@ public sealed class TransactionPool
     private readonly Dictionary<Hash32, long> _waitingSince = [];
     private readonly TimeProvider _time;
     private long _nextArrival;
+    // Counts commits seen by Update: admission compares it before its check and at insertion (see AdmitBatch).
+    private long _commits;
     private long _bytes;
 
     public TransactionPool(DkmsLedger ledger, MempoolOptions options, TimeProvider? time = null)
@@ -102,18 +104,26 @@ public sealed class TransactionPool
     public AdmitOutcome Admit(Transaction tx) => AdmitBatch([tx])[0];
 
     /// <summary>Admits a batch: signatures of the whole batch are verified on all cores first, then each
-    /// transaction is checked in order. One outcome per transaction.</summary>
+    /// transaction is checked in order. One outcome per transaction. Once one is refused for a full pool, so are
+    /// all after it, even if a commit makes room meanwhile: a later transaction of an identity must not get in
+    /// ahead of its refused predecessor, or a pool full of such transactions would keep their predecessors out
+    /// until they expire.</summary>
     public AdmitOutcome[] AdmitBatch(IReadOnlyList<Transaction> txs)
     {
         var outcomes = new AdmitOutcome[txs.Count];
         var fresh = new List<Transaction>(txs.Count);
         var isFresh = new bool[txs.Count];
+        var full = false;
         lock (_lock)
         {
             for (var i = 0; i < txs.Count; i++)
             {
                 if (_arrivalOf.ContainsKey(txs[i].Hash)) outcomes[i] = AdmitOutcome.AlreadyPending;
-                else if (IsFull(txs[i].Encoded.Length)) RememberFull(txs[i], outcomes[i] = FullOutcome());
+                else if (full || IsFull(txs[i].Encoded.Length))
+                {
+                    full = true;
+                    RememberFull(txs[i], outcomes[i] = FullOutcome());
+                }
                 else
                 {
                     fresh.Add(txs[i]);
@@ -123,7 +133,13 @@ public sealed class TransactionPool
         }
 
         if (fresh.Count == 0) return outcomes;
+        long commitsBefore;
+        lock (_lock) commitsBefore = _commits;
         SignatureVerifier.Prefetch(fresh, _ledger.Signatures);
+        // A transaction judged "waiting" before a commit that included its predecessor and inserted after that
+        // commit's Update would wait for a predecessor already committed: nothing would recheck it until it expired.
+        List<Transaction>? recheck = null;
+        var refuseRest = false; // the first pass refused only transactions after every fresh one
 
         var added = new List<Transaction>(fresh.Count);
         for (var i = 0; i < txs.Count; i++)
@@ -143,8 +159,19 @@ public sealed class TransactionPool
             {
                 if (_arrivalOf.ContainsKey(tx.Hash)) { outcomes[i] = AdmitOutcome.AlreadyPending; continue; }
                 if (RecentlyCommitted(tx.Hash)) { outcomes[i] = AdmitOutcome.AlreadyCommitted; continue; }
-                if (IsFull(tx.Encoded.Length)) { RememberFull(tx, outcomes[i] = FullOutcome()); continue; }
-                if (waits) _waitingSince[tx.Hash] = NowMs;
+                if (refuseRest || IsFull(tx.Encoded.Length))
+                {
+                    refuseRest = true;
+                    RememberFull(tx, outcomes[i] = FullOutcome());
+                    continue;
+                }
+
+                if (waits)
+                {
+                    _waitingSince[tx.Hash] = NowMs;
+                    if (_commits != commitsBefore) (recheck ??= []).Add(tx);
+                }
+
                 var arrival = _nextArrival++;
                 _byArrival.Add(arrival, tx);
                 _arrivalOf.Add(tx.Hash, arrival);
@@ -157,6 +184,7 @@ public sealed class TransactionPool
             added.Add(tx);
         }
 
+        if (recheck is not null) Recheck(recheck);
         if (added.Count > 0) Added?.Invoke(added);
         return outcomes;
     }
@@ -224,6 +252,7 @@ public sealed class TransactionPool
                 RemoveLocked(tx.Hash);
             }
 
+            _commits++;
             _recentBlocks.Enqueue(hashes);
             if (_recentBlocks.Count > 4) _recentBlocks.Dequeue();
             foreach (var subject in subjects)
