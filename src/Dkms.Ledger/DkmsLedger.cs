@@ -29,7 +29,13 @@ public sealed partial class DkmsLedger
         _head = head;
         _trees[head.Height] = head.Tree;
         Signatures = new SignatureCache(options.SignatureCacheCapacity);
+        _identities = options.IdentityCacheCapacity > 0 ? new CommittedIdentityCache(options.IdentityCacheCapacity, head.Height) : null;
     }
+
+    private readonly CommittedIdentityCache? _identities;
+
+    /// <summary>An overlay on committed state reading identities through the shared cache.</summary>
+    private StateOverlay NewOverlay() => new(_store, _identities);
 
     public LedgerOptions Options { get; }
 
@@ -119,7 +125,7 @@ public sealed partial class DkmsLedger
     public TxResult CheckTransaction(Transaction tx, ulong? atTimeMs = null)
     {
         var head = _head;
-        var overlay = new StateOverlay(_store);
+        var overlay = NewOverlay();
         var time = Math.Max(head.BlockTimeMs, atTimeMs ?? 0);
         return TransactionExecutor.Check(overlay, tx, ChainId, head.Height + 1, time, Signatures).Result;
     }
@@ -190,7 +196,7 @@ public sealed partial class DkmsLedger
     {
         SignatureVerifier.Prefetch(txs, Signatures);
 
-        var overlay = new StateOverlay(_store);
+        var overlay = NewOverlay();
         if (txs.Count >= PrefetchThreshold && Environment.ProcessorCount > 1) overlay.Prefetch(txs);
         // A validator-set change reaching its activation height becomes the current set.
         if (overlay.GetValidators() is { Pending: not null } vs && height >= vs.PendingFromHeight)
@@ -252,6 +258,7 @@ public sealed partial class DkmsLedger
             }
 
             _store.Write(batch, Options.SyncCommits);
+            _identities?.Committed(block.Height, block.Overlay.ChangedIdentities());
 
             _trees[block.Height] = block.Tree;
             _head = new Head(block.Height, block.BlockTimeMs, block.Tree);

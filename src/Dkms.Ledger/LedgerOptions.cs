@@ -14,6 +14,10 @@ public sealed record LedgerOptions(string ChainId)
     /// <summary>Transactions whose verified signatures are remembered (see <see cref="Execution.SignatureCache"/>).</summary>
     public int SignatureCacheCapacity { get; init; } = 400_000;
 
+    /// <summary>Identities whose decoded committed state is kept in memory for admission checks, block execution
+    /// and rechecks (see <see cref="Execution.CommittedIdentityCache"/>); 0 turns the cache off.</summary>
+    public int IdentityCacheCapacity { get; init; } = 100_000;
+
     /// <summary>Fsync every commit. Only benchmarks of the in-memory path turn this off.</summary>
     public bool SyncCommits { get; init; } = true;
 }

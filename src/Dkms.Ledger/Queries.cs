@@ -34,7 +34,10 @@ public sealed record AuthorizationResult(bool Authorized, AgentRights Rights, st
 public sealed partial class DkmsLedger
 {
     /// <summary>Current key state, or null.</summary>
-    public IdentityState? GetIdentity(IdentityId id) => Decode<IdentityState>(_store.Get(StateKeys.Identity(id)));
+    public IdentityState? GetIdentity(IdentityId id) =>
+        _identities is null ? ReadIdentity(id) : _identities.GetOrRead(id, _identities.Height, ReadIdentity);
+
+    private IdentityState? ReadIdentity(IdentityId id) => Decode<IdentityState>(_store.Get(StateKeys.Identity(id)));
 
     /// <summary>Key state as of <paramref name="height"/> (after that block), or null if the identity did not exist then.</summary>
     public IdentityState? GetIdentityAt(IdentityId id, ulong height)

@@ -11,8 +11,11 @@ namespace Dkms.Ledger.Execution;
 /// stay here until the block is committed (one atomic batch) or dropped (nothing to undo).
 /// Decoded records are cached so a block that touches an identity many times decodes it once.
 /// </summary>
-internal sealed class StateOverlay(IKeyValueReader committed) : IStateReader
+internal sealed class StateOverlay(IKeyValueReader committed, CommittedIdentityCache? identityCache = null) : IStateReader
 {
+    // The committed height this overlay started at: what it reads from the store is offered to the cache as of it.
+    private readonly ulong _readAtHeight = identityCache?.Height ?? 0;
+
     private readonly Dictionary<IdentityId, IdentityState?> _identities = [];
     private readonly Dictionary<IdentityId, byte[]> _encodedIdentities = [];
     private readonly Dictionary<(IdentityId, string), AgentPolicy?> _policies = [];
@@ -35,7 +38,7 @@ internal sealed class StateOverlay(IKeyValueReader committed) : IStateReader
     {
         if (!_identities.TryGetValue(id, out var s))
         {
-            s = Load<IdentityState>(StateKeys.Identity(id));
+            s = LoadIdentity(id);
             _identities[id] = s;
         }
 
@@ -115,7 +118,7 @@ internal sealed class StateOverlay(IKeyValueReader committed) : IStateReader
             {
                 for (var i = worker; i < work; i += workers)
                 {
-                    if (i < subjects.Count) identities[i] = Load<IdentityState>(StateKeys.Identity(subjects[i]));
+                    if (i < subjects.Count) identities[i] = LoadIdentity(subjects[i]);
                     else committedTx[i - subjects.Count] = committed.Get(StateKeys.Tx(txs[i - subjects.Count].Hash)) is not null;
                 }
             });
@@ -174,7 +177,17 @@ internal sealed class StateOverlay(IKeyValueReader committed) : IStateReader
         return writes;
     }
 
+    /// <summary>The identity states this block wrote.</summary>
+    public IEnumerable<IdentityState> ChangedIdentities() => _dirtyIdentities.Select(id => _identities[id]!);
+
     public IEnumerable<AgentPolicy> ChangedPolicies() => _dirtyPolicies.Select(k => _policies[k]!);
+
+    /// <summary>Committed state of an identity: from the shared cache, else read and decoded (and offered to the cache).
+    /// Safe to call from several threads (the prefetch does).</summary>
+    private IdentityState? LoadIdentity(IdentityId id) =>
+        identityCache is null ? ReadIdentity(id) : identityCache.GetOrRead(id, _readAtHeight, ReadIdentity);
+
+    private IdentityState? ReadIdentity(IdentityId id) => Load<IdentityState>(StateKeys.Identity(id));
 
     private T? Load<T>(byte[] key) where T : class
     {
