@@ -332,8 +332,14 @@ public sealed class TransactionPool
                 {
                     if (!_arrivalOf.ContainsKey(tx.Hash)) continue;
                     if (!_waitingSince.TryGetValue(tx.Hash, out var since)) _waitingSince[tx.Hash] = NowMs;
-                    else if (since < expired) check = TxResult.Fail(check.Code, $"{check.Message}; waited {_options.WaitingTimeoutMs} ms for its predecessor, which never came");
-                    else continue;
+                    else if (since >= expired) continue;
+                    else if (HasPendingPredecessorLocked(tx))
+                    {
+                        // Its predecessor did come and is waiting for a block (a backlog, not a gap): wait another period.
+                        _waitingSince[tx.Hash] = NowMs;
+                        continue;
+                    }
+                    else check = TxResult.Fail(check.Code, $"{check.Message}; waited {_options.WaitingTimeoutMs} ms for its predecessor, which never came");
                 }
             }
 
@@ -355,6 +361,9 @@ public sealed class TransactionPool
         ErrorCode.UnknownIdentity => tx.Sequence > 1,
         _ => false,
     };
+
+    private bool HasPendingPredecessorLocked(Transaction tx) =>
+        _bySubject.TryGetValue(tx.Subject, out var pending) && pending.Exists(t => t.Sequence == tx.Sequence - 1);
 
     private bool RecentlyCommitted(Hash32 hash)
     {

@@ -321,6 +321,25 @@ public sealed class TransactionPoolTests
     }
 
     [Fact]
+    public void A_waiting_transaction_whose_predecessor_is_pending_does_not_expire_behind_a_backlog()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var pool = new TransactionPool(_ledger, new MempoolOptions { WaitingTimeoutMs = 30_000 }, time);
+        var alice = Person("alice");
+        CommitBlock(pool, alice.Incept());
+        var second = alice.Rotate();
+        var third = alice.Rotate();
+        Assert.All(pool.AdmitBatch([second, third]), o => Assert.Equal(AdmitStatus.Admitted, o.Status));
+
+        time.Advance(TimeSpan.FromSeconds(31)); // no block in all that time
+        pool.ExpireWaiting();
+
+        Assert.True(pool.Contains(third.Hash));
+        CommitBlock(pool, second, third);
+        Assert.Equal(0, pool.Count);
+    }
+
+    [Fact]
     public void A_pool_holding_only_waiting_transactions_has_nothing_ready_for_a_block()
     {
         var pool = NewPool();
