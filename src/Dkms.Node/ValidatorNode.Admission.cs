@@ -18,6 +18,9 @@ public sealed partial class ValidatorNode
     /// <summary>Transactions queued for background admission.</summary>
     public int AdmissionQueueLength => _queued.Count;
 
+    /// <summary>True when <see cref="AdmitLater"/> would refuse every transaction now.</summary>
+    public bool AdmissionQueueIsFull => _admissionQueue.Reader.Count >= Settings.Mempool.AdmissionQueueTransactions;
+
     /// <summary>Pending: in the mempool or queued for admission.</summary>
     public bool IsPending(Hash32 hash) => _queued.ContainsKey(hash) || Pool.Contains(hash);
 

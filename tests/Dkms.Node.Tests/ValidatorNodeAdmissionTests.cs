@@ -1,4 +1,5 @@
 using Dkms.Client;
+using Dkms.Client.Rpc;
 using Dkms.Core.Crypto;
 using Dkms.Core.Genesis;
 using Dkms.Core.Primitives;
@@ -79,5 +80,26 @@ public sealed class ValidatorNodeAdmissionTests
 
         Assert.All(txs, t => Assert.NotNull(node.Ledger.GetTransaction(t.Hash)));
         Assert.All(txs, t => Assert.False(node.Pool.TryGetRejection(t.Hash, out _)));
+    }
+
+    [Fact]
+    public async Task A_batch_meeting_a_full_queue_is_refused_item_by_item_with_each_hash()
+    {
+        // Not started: nothing drains the queue.
+        await using var node = NewNode(queueCapacity: 1);
+        var builder = new TransactionBuilder(ChainId);
+        var txs = Enumerable.Range(0, 3).Select(i => new TestIdentity($"refused/{i}", builder).Incept()).ToArray();
+        Assert.Equal([true], node.AdmitLater([txs[0]]));
+        Assert.True(node.AdmissionQueueIsFull);
+        var rpc = new Dkms.Node.Rpc.NodeRpc(node);
+
+        var results = await rpc.SubmitBatchAsync(
+            new SubmitBatchParams([Convert.ToBase64String(txs[1].Encoded), "not base64!", Convert.ToBase64String(txs[2].Encoded)], SubmitModes.Async),
+            CancellationToken.None);
+
+        Assert.Equal([txs[1].Hash.ToHex(), "", txs[2].Hash.ToHex()], results.Select(r => r.Hash));
+        Assert.All(results, r => Assert.Equal(TxStatuses.Rejected, r.Status));
+        Assert.Equal([Dkms.Node.Rpc.NodeRpc.MempoolFullCode, "Malformed", Dkms.Node.Rpc.NodeRpc.MempoolFullCode], results.Select(r => r.Code));
+        Assert.False(node.IsPending(txs[1].Hash));
     }
 }

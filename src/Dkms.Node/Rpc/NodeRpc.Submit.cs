@@ -1,4 +1,5 @@
 using Dkms.Client.Rpc;
+using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
 using Dkms.Node.Mempool;
 
@@ -37,6 +38,9 @@ public sealed partial class NodeRpc
         var mode = ParseMode(p.Mode);
         if (p.Txs is null || p.Txs.Length == 0) throw new RpcError(RpcErrorCodes.InvalidParams, "txs must list at least one transaction");
         if (p.Txs.Length > MaxBatchTransactions) throw new RpcError(RpcErrorCodes.InvalidParams, $"at most {MaxBatchTransactions} transactions per batch");
+        // Under overload most batches meet a full queue: answer them without decoding (only the hash is needed).
+        if (mode == SubmitModes.Async && node.AdmissionQueueIsFull) return [.. p.Txs.Select(RefuseUndecoded)];
+
         var results = new SubmitResult[p.Txs.Length];
         var decoded = new List<Transaction>(p.Txs.Length);
         var positions = new List<int>(p.Txs.Length);
@@ -70,7 +74,7 @@ public sealed partial class NodeRpc
             var queued = node.AdmitLater(txs);
             return [.. txs.Select((t, i) => queued[i]
                 ? new SubmitResult(t.Hash.ToHex(), TxStatuses.Pending)
-                : new SubmitResult(t.Hash.ToHex(), TxStatuses.Rejected, Code: MempoolFullCode, Message: "the admission queue is full; retry later"))];
+                : new SubmitResult(t.Hash.ToHex(), TxStatuses.Rejected, Code: MempoolFullCode, Message: QueueFullMessage))];
         }
 
         var outcomes = node.Admit(txs);
@@ -140,6 +144,15 @@ public sealed partial class NodeRpc
 
     private static Transaction? DecodeTransaction(string? base64, out TxResult error)
     {
+        var bytes = DecodeBase64(base64, out error);
+        if (bytes is null) return null;
+        if (!TransactionCodec.TryDecode(bytes, out var tx, out error)) return null;
+        return tx;
+    }
+
+    private static byte[]? DecodeBase64(string? base64, out TxResult error)
+    {
+        error = TxResult.Success;
         if (string.IsNullOrEmpty(base64))
         {
             error = TxResult.Fail(ErrorCode.Malformed, "tx is empty");
@@ -153,9 +166,19 @@ public sealed partial class NodeRpc
             return null;
         }
 
-        if (!TransactionCodec.TryDecode(bytes[..n], out var tx, out error)) return null;
-        return tx;
+        return bytes[..n];
     }
+
+    /// <summary>"Mempool full" for one item of a batch, naming its hash (SHA-256 of the signed bytes) without decoding it.</summary>
+    private static SubmitResult RefuseUndecoded(string? base64)
+    {
+        var bytes = DecodeBase64(base64, out var error);
+        return bytes is null
+            ? new SubmitResult("", TxStatuses.Rejected, Code: error.Code.ToString(), Message: error.Message)
+            : new SubmitResult(Hash32.Sha256(bytes).ToHex(), TxStatuses.Rejected, Code: MempoolFullCode, Message: QueueFullMessage);
+    }
+
+    private const string QueueFullMessage = "the admission queue is full; retry later";
 
     private static RpcError Rejected(string? hash, TxResult why) =>
         new(RpcErrorCodes.TransactionRejected, $"transaction rejected: {why.Code}: {why.Message}", new { hash, code = why.Code.ToString(), message = why.Message });
