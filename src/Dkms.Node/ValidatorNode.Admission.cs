@@ -93,12 +93,16 @@ public sealed partial class ValidatorNode
                 }
 
                 var outcomes = Admit(batch);
+                var refusedNow = new List<Transaction>();
                 for (var i = 0; i < batch.Count; i++)
                 {
                     // Transactions gossiped in meanwhile may have taken the room: try again later.
-                    if (outcomes[i].Status == AdmitStatus.Full) refused.Add(batch[i]);
+                    if (outcomes[i].Status == AdmitStatus.Full) refusedNow.Add(batch[i]);
                     else _queued.TryRemove(batch[i].Hash, out _);
                 }
+
+                // They came before whatever is still waiting in the list: keep the submission order.
+                refused.InsertRange(0, refusedNow);
             }
         }
         catch (OperationCanceledException)

@@ -98,7 +98,15 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         {
             // The store closed while the node stopped.
         }
+        catch (Exception e)
+        {
+            // On a timer thread an exception would end the process; the next tick (or commit) tries again.
+            LogExpiryFailed(_logger, e);
+        }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Expiring waiting transactions failed; retrying on the next tick")]
+    private static partial void LogExpiryFailed(ILogger logger, Exception e);
 
     /// <summary>Admits transactions received over RPC and gossips the admitted ones to the other validators.</summary>
     public AdmitOutcome[] Admit(IReadOnlyList<Transaction> txs)

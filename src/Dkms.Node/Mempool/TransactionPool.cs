@@ -148,6 +148,14 @@ public sealed class TransactionPool
             var tx = txs[i];
             var check = _ledger.CheckTransaction(tx, (ulong)NowMs);
             var waits = !check.IsOk && WaitsForPredecessor(tx, check);
+            if (!check.IsOk && !waits && CommitsSince(commitsBefore))
+            {
+                // The check may have seen the state before a commit and WaitsForPredecessor the state after it
+                // (a "bad sequence" that is in fact the next one now): judge it again on one state.
+                check = _ledger.CheckTransaction(tx, (ulong)NowMs);
+                waits = !check.IsOk && WaitsForPredecessor(tx, check);
+            }
+
             if (!check.IsOk && !waits)
             {
                 outcomes[i] = check.Code == ErrorCode.Duplicate ? AdmitOutcome.AlreadyCommitted : AdmitOutcome.Rejected(check);
@@ -311,6 +319,8 @@ public sealed class TransactionPool
         var expired = NowMs - _options.WaitingTimeoutMs;
         foreach (var tx in txs)
         {
+            long commitsBefore;
+            lock (_lock) commitsBefore = _commits;
             // Still far ahead of the identity's sequence: no need for the full check (the common case for a
             // chain of one identity's transactions submitted together).
             if (IsWaiting(tx.Hash, out var waitingSince) && waitingSince >= expired
@@ -330,7 +340,9 @@ public sealed class TransactionPool
             {
                 lock (_lock)
                 {
-                    if (!_arrivalOf.ContainsKey(tx.Hash)) continue;
+                    // A verdict from before a commit (made off the consensus thread: the expiry timer, admission) is
+                    // stale; the commit's own Update rechecked what it touched.
+                    if (!_arrivalOf.ContainsKey(tx.Hash) || _commits != commitsBefore) continue;
                     if (!_waitingSince.TryGetValue(tx.Hash, out var since)) _waitingSince[tx.Hash] = NowMs;
                     else if (since >= expired) continue;
                     else if (HasPendingPredecessorLocked(tx))
@@ -344,7 +356,12 @@ public sealed class TransactionPool
             }
 
             bool removed;
-            lock (_lock) removed = RemoveLocked(tx.Hash);
+            lock (_lock)
+            {
+                if (_commits != commitsBefore) continue;
+                removed = RemoveLocked(tx.Hash);
+            }
+
             if (!removed) continue;
             if (check.Code != ErrorCode.Duplicate) _rejections.Add(tx.Hash, check);
             Evicted?.Invoke(tx, check);
@@ -362,8 +379,25 @@ public sealed class TransactionPool
         _ => false,
     };
 
-    private bool HasPendingPredecessorLocked(Transaction tx) =>
-        _bySubject.TryGetValue(tx.Subject, out var pending) && pending.Exists(t => t.Sequence == tx.Sequence - 1);
+    private bool CommitsSince(long commits)
+    {
+        lock (_lock) return _commits != commits;
+    }
+
+    /// <summary>True when the transactions before <paramref name="tx"/> are pending without a gap, down to one that
+    /// is ready (next in line): a backlog. A run that ends in a waiting one is stuck behind a missing transaction.</summary>
+    private bool HasPendingPredecessorLocked(Transaction tx)
+    {
+        if (!_bySubject.TryGetValue(tx.Subject, out var pending)) return false;
+        for (var sequence = tx.Sequence - 1; sequence > 0; sequence--)
+        {
+            var predecessor = pending.Find(t => t.Sequence == sequence);
+            if (predecessor is null) return false;
+            if (!_waitingSince.ContainsKey(predecessor.Hash)) return true;
+        }
+
+        return false;
+    }
 
     private bool RecentlyCommitted(Hash32 hash)
     {

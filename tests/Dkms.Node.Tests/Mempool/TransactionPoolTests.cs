@@ -340,6 +340,25 @@ public sealed class TransactionPoolTests
     }
 
     [Fact]
+    public void A_waiting_run_behind_a_missing_transaction_expires_together()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var pool = new TransactionPool(_ledger, new MempoolOptions { WaitingTimeoutMs = 30_000 }, time);
+        var alice = Person("alice");
+        CommitBlock(pool, alice.Incept());
+        alice.Rotate(); // sequence 2, never submitted
+        var third = alice.Rotate();
+        var fourth = alice.Rotate();
+        Assert.All(pool.AdmitBatch([third, fourth]), o => Assert.Equal(AdmitStatus.Admitted, o.Status));
+
+        time.Advance(TimeSpan.FromSeconds(31));
+        pool.ExpireWaiting();
+
+        Assert.False(pool.Contains(third.Hash));
+        Assert.False(pool.Contains(fourth.Hash));
+    }
+
+    [Fact]
     public void A_pool_holding_only_waiting_transactions_has_nothing_ready_for_a_block()
     {
         var pool = NewPool();
