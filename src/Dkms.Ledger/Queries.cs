@@ -37,6 +37,12 @@ public sealed partial class DkmsLedger
     public IdentityState? GetIdentity(IdentityId id) =>
         _identities is null ? ReadIdentity(id) : _identities.GetOrRead(id, _identities.Height, ReadIdentity);
 
+    /// <summary>The last committed sequence of <paramref name="subject"/>: an identity's, or for
+    /// <see cref="Governance.Subject"/> the validator set's (0 when nothing was committed).</summary>
+    public ulong CommittedSequence(IdentityId subject) => subject == Governance.Subject
+        ? Decode<ValidatorSetState>(_store.Get(StateKeys.Validators))?.Sequence ?? 0
+        : GetIdentity(subject)?.Sequence ?? 0;
+
     private IdentityState? ReadIdentity(IdentityId id) => Decode<IdentityState>(_store.Get(StateKeys.Identity(id)));
 
     /// <summary>Key state as of <paramref name="height"/> (after that block), or null if the identity did not exist then.</summary>

@@ -273,7 +273,7 @@ public sealed class TransactionPool
         var nowWaiting = new List<Transaction>();
         foreach (var (subject, pending) in touched)
         {
-            var sequence = _ledger.GetIdentity(subject)?.Sequence ?? 0;
+            var sequence = _ledger.CommittedSequence(subject);
             foreach (var tx in pending)
             {
                 if (tx.Sequence > sequence + 1) nowWaiting.Add(tx);
@@ -324,7 +324,7 @@ public sealed class TransactionPool
             // Still far ahead of the identity's sequence: no need for the full check (the common case for a
             // chain of one identity's transactions submitted together).
             if (IsWaiting(tx.Hash, out var waitingSince) && waitingSince >= expired
-                && _ledger.GetIdentity(tx.Subject) is { } current && tx.Sequence > current.Sequence + 1)
+                && tx.Sequence > _ledger.CommittedSequence(tx.Subject) + 1)
             {
                 continue;
             }
@@ -373,7 +373,7 @@ public sealed class TransactionPool
     /// wait at most <see cref="MempoolOptions.WaitingTimeoutMs"/>.</summary>
     private bool WaitsForPredecessor(Transaction tx, TxResult check) => check.Code switch
     {
-        ErrorCode.BadSequence => tx.Sequence > (_ledger.GetIdentity(tx.Subject)?.Sequence ?? 0) + 1,
+        ErrorCode.BadSequence => tx.Sequence > _ledger.CommittedSequence(tx.Subject) + 1,
         // The inception may be pending here, or still on its way from another validator's gossip.
         ErrorCode.UnknownIdentity => tx.Sequence > 1,
         _ => false,

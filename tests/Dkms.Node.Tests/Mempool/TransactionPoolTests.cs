@@ -359,6 +359,28 @@ public sealed class TransactionPoolTests
     }
 
     [Fact]
+    public void A_governance_transaction_is_rechecked_by_the_validator_sets_sequence_after_a_commit()
+    {
+        var pool = NewPool();
+        var validator = Ed25519Signer.FromSeed(Hash32.Sha256("pool-tests-validator"u8).ToArray());
+        Transaction Change(ulong sequence, string address) => TransactionCodec.Sign(
+            new TxBody(ChainId, Governance.Subject, sequence, new SetValidatorsPayload([new ValidatorEntry(validator.PublicKey, address, 1)])),
+            [(validator, (IdentityId?)null)]);
+        var first = Change(1, "127.0.0.1:26001");
+        var second = Change(2, "127.0.0.1:26002");
+        Assert.All(pool.AdmitBatch([first, second]), o => Assert.Equal(AdmitStatus.Admitted, o.Status));
+        Assert.True(pool.IsWaiting(second.Hash));
+
+        CommitBlock(pool, first);
+
+        // Next in line now, and judged at once: a second change while the first waits for its height is refused
+        // (kept "waiting" it would have sat in the pool until its timeout).
+        Assert.False(pool.Contains(second.Hash));
+        Assert.True(pool.TryGetRejection(second.Hash, out var why));
+        Assert.Equal(ErrorCode.InvalidParameters, why.Code);
+    }
+
+    [Fact]
     public void A_pool_holding_only_waiting_transactions_has_nothing_ready_for_a_block()
     {
         var pool = NewPool();
