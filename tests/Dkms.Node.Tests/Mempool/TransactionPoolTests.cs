@@ -28,6 +28,13 @@ public sealed class TransactionPoolTests
 
     private TransactionPool NewPool(MempoolOptions? options = null) => new(_ledger, options ?? new MempoolOptions());
 
+    /// <summary>A pool on a fake clock, transactions waiting for a predecessor expiring after 30 s.</summary>
+    private (TransactionPool Pool, FakeTimeProvider Time) PoolWithClock()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        return (new TransactionPool(_ledger, new MempoolOptions { WaitingTimeoutMs = 30_000 }, time), time);
+    }
+
     private TestIdentity Person(string name) => new(name, _builder);
 
     /// <summary>Executes and commits <paramref name="txs"/> as the next block, then tells the pool, as the node does.</summary>
@@ -281,8 +288,7 @@ public sealed class TransactionPoolTests
     [Fact]
     public void A_later_transaction_of_an_identity_not_incepted_yet_waits_and_is_rejected_as_unknown_when_its_wait_expires()
     {
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        var pool = new TransactionPool(_ledger, new MempoolOptions { WaitingTimeoutMs = 30_000 }, time);
+        var (pool, time) = PoolWithClock();
         var ghost = Person("ghost");
         ghost.Incept(); // never submitted: its inception may still be on its way from another validator
         var rotation = ghost.Rotate();
@@ -301,8 +307,7 @@ public sealed class TransactionPoolTests
     [Fact]
     public void On_an_idle_chain_a_waiting_transaction_expires_when_its_wait_is_over_and_not_before()
     {
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        var pool = new TransactionPool(_ledger, new MempoolOptions { WaitingTimeoutMs = 30_000 }, time);
+        var (pool, time) = PoolWithClock();
         var alice = Person("alice");
         CommitBlock(pool, alice.Incept());
         alice.Rotate(); // sequence 2, never submitted
@@ -323,8 +328,7 @@ public sealed class TransactionPoolTests
     [Fact]
     public void A_waiting_transaction_whose_predecessor_is_pending_does_not_expire_behind_a_backlog()
     {
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        var pool = new TransactionPool(_ledger, new MempoolOptions { WaitingTimeoutMs = 30_000 }, time);
+        var (pool, time) = PoolWithClock();
         var alice = Person("alice");
         CommitBlock(pool, alice.Incept());
         var second = alice.Rotate();
@@ -342,8 +346,7 @@ public sealed class TransactionPoolTests
     [Fact]
     public void A_waiting_run_behind_a_missing_transaction_expires_together()
     {
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        var pool = new TransactionPool(_ledger, new MempoolOptions { WaitingTimeoutMs = 30_000 }, time);
+        var (pool, time) = PoolWithClock();
         var alice = Person("alice");
         CommitBlock(pool, alice.Incept());
         alice.Rotate(); // sequence 2, never submitted
