@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Dkms.Core.Primitives;
 
 namespace Dkms.Core.Crypto;
@@ -38,7 +37,7 @@ public static class MerkleList
                 buf[0] = 1;
                 level[i].CopyTo(buf[1..]);
                 level[i + 1].CopyTo(buf[(1 + Hash32.Size)..]);
-                SHA256.HashData(buf, h);
+                Sha256.HashData(buf, h);
                 level[next++] = new Hash32(h);
             }
 

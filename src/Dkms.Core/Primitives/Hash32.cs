@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 
 namespace Dkms.Core.Primitives;
 
@@ -31,7 +30,7 @@ public readonly struct Hash32 : IEquatable<Hash32>, IComparable<Hash32>
     public static Hash32 Sha256(ReadOnlySpan<byte> data)
     {
         Span<byte> h = stackalloc byte[Size];
-        SHA256.HashData(data, h);
+        Crypto.Sha256.HashData(data, h);
         return new Hash32(h);
     }
 

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Dkms.Core.Primitives;
 
 namespace Dkms.Ledger.Merkle;
@@ -48,8 +47,6 @@ public static class Hashing
         b[0] = 1;
         left.CopyTo(b[1..]);
         right.CopyTo(b[(1 + Hash32.Size)..]);
-        Span<byte> h = stackalloc byte[Hash32.Size];
-        SHA256.HashData(b, h);
-        return new Hash32(h);
+        return Hash32.Sha256(b);
     }
 }
