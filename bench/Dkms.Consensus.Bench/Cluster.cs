@@ -2,6 +2,7 @@ using Dkms.Consensus.InMemory;
 using Dkms.Core.Blocks;
 using Dkms.Core.Crypto;
 using Dkms.Core.Encoding;
+using Dkms.Core.Primitives;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
@@ -123,11 +124,13 @@ public sealed class Cluster
     }
 }
 
-/// <summary>Like <see cref="InMemoryConsensusStore"/> (keeps the encoded bytes, as a disk would: one encode per save)
-/// and counts what it encodes.</summary>
+/// <summary>Like <see cref="InMemoryConsensusStore"/> (keeps the encoded bytes in the layout a disk store writes:
+/// the record at every save, each block once) and counts the bytes each save writes.</summary>
 public sealed class CountingStore : IConsensusStore
 {
-    private byte[]? _bytes;
+    private readonly PersistedStateLayout _layout = new();
+    private readonly Dictionary<Hash32, byte[]> _blocks = [];
+    private byte[]? _record;
 
     public long SaveCount { get; private set; }
 
@@ -135,10 +138,20 @@ public sealed class CountingStore : IConsensusStore
 
     public void Save(PersistedState state)
     {
-        _bytes = Codec.Encode(state);
+        var changes = _layout.Plan(state);
+        foreach (var (hash, bytes) in changes.NewBlocks)
+        {
+            _blocks[hash] = bytes;
+            Bytes += bytes.Length;
+        }
+
+        foreach (var hash in changes.DroppedBlocks) _blocks.Remove(hash);
+        _record = changes.Record;
+        Bytes += _record.Length;
+        _layout.Written(changes);
         SaveCount++;
-        Bytes += _bytes.Length;
     }
 
-    public PersistedState? Load() => _bytes is null ? null : Codec.Decode<PersistedState>(_bytes);
+    public PersistedState? Load() =>
+        _record is null ? null : _layout.TryRestore(_record, h => _blocks.GetValueOrDefault(h), out var s, out var why) ? s : throw new InvalidOperationException(why);
 }

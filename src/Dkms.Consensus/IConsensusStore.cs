@@ -1,5 +1,5 @@
 using Dkms.Core.Blocks;
-using Dkms.Core.Encoding;
+using Dkms.Core.Primitives;
 using MessagePack;
 
 namespace Dkms.Consensus;
@@ -56,18 +56,34 @@ public interface IConsensusStore
 }
 
 /// <summary>A store that outlives the engine using it (share one instance to simulate a restart). Keeps the
-/// encoded bytes, like a disk would, so what is restored went through the codec.</summary>
+/// encoded bytes in the layout a disk store uses (<see cref="PersistedStateLayout"/>), so what is restored went
+/// through the same codec.</summary>
 public sealed class InMemoryConsensusStore : IConsensusStore
 {
-    private byte[]? _bytes;
+    private readonly PersistedStateLayout _layout = new();
+    private readonly Dictionary<Hash32, byte[]> _blocks = [];
+    private byte[]? _record;
 
     public int SaveCount { get; private set; }
 
+    /// <summary>Blocks held now (each stored once however many saves refer to it).</summary>
+    public int StoredBlocks => _blocks.Count;
+
     public void Save(PersistedState state)
     {
-        _bytes = Codec.Encode(state);
+        var changes = _layout.Plan(state);
+        foreach (var (hash, bytes) in changes.NewBlocks) _blocks[hash] = bytes;
+        foreach (var hash in changes.DroppedBlocks) _blocks.Remove(hash);
+        _record = changes.Record;
+        _layout.Written(changes);
         SaveCount++;
     }
 
-    public PersistedState? Load() => _bytes is null ? null : Codec.Decode<PersistedState>(_bytes);
+    public PersistedState? Load()
+    {
+        if (_record is null) return null;
+        return _layout.TryRestore(_record, h => _blocks.GetValueOrDefault(h), out var state, out var why)
+            ? state
+            : throw new InvalidOperationException($"the stored consensus state does not restore: {why}");
+    }
 }
