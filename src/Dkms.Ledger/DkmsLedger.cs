@@ -30,7 +30,16 @@ public sealed partial class DkmsLedger
         _trees[head.Height] = head.Tree;
         Signatures = new SignatureCache(options.SignatureCacheCapacity);
         _identities = options.IdentityCacheCapacity > 0 ? new CommittedIdentityCache(options.IdentityCacheCapacity, head.Height) : null;
+        _validatorHistory = ReadValidatorHistory();
     }
+
+    /// <summary>Every validator set with the height it takes effect from, latest first: a handful of entries, read on
+    /// every status request and height, so kept in memory and replaced (under the commit lock) whenever a commit adds one.</summary>
+    private volatile (ulong From, ValidatorEntry[] Set)[] _validatorHistory;
+
+    private (ulong From, ValidatorEntry[] Set)[] ReadValidatorHistory() =>
+        [.. _store.ScanReverse(StateKeys.ValidatorHistoryAll)
+            .Select(kv => (System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(kv.Key.AsSpan(1)), Codec.Decode<ValidatorEntry[]>(kv.Value)))];
 
     private readonly CommittedIdentityCache? _identities;
 
@@ -100,6 +109,7 @@ public sealed partial class DkmsLedger
                 .Put(StateKeys.HeightRoot(0), record)
                 .Put(StateKeys.LastCommitted, record);
             _store.Write(batch, Options.SyncCommits);
+            _validatorHistory = ReadValidatorHistory();
             _trees[0] = tree;
             _head = head with { Tree = tree };
         }
@@ -108,10 +118,9 @@ public sealed partial class DkmsLedger
     /// <summary>The validators in force at <paramref name="height"/> (known up to two heights past the last commit), or null before genesis.</summary>
     public ValidatorEntry[]? ValidatorSetAt(ulong height)
     {
-        foreach (var kv in _store.ScanReverse(StateKeys.ValidatorHistoryAll))
+        foreach (var (from, set) in _validatorHistory)
         {
-            var from = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(kv.Key.AsSpan(1));
-            if (from <= height) return Codec.Decode<ValidatorEntry[]>(kv.Value);
+            if (from <= height) return [.. set];
         }
 
         return null;
@@ -240,8 +249,10 @@ public sealed partial class DkmsLedger
             foreach (var (hash, loc) in block.Overlay.NewTransactions) batch.Put(StateKeys.Tx(hash), Codec.Encode(loc));
             foreach (var p in block.Overlay.ChangedPolicies()) batch.Put(StateKeys.PolicyHistory(p.Owner, p.PolicyId, block.Height), Codec.Encode(p));
 
+            var validatorsChanged = false;
             if (block.Overlay.ChangedValidators is { Pending: not null } vs && vs.PendingFromHeight == block.Height + Governance.ActivationDelay)
             {
+                validatorsChanged = true;
                 batch.Put(StateKeys.ValidatorHistory(vs.PendingFromHeight), Codec.Encode(vs.Pending));
             }
 
@@ -259,6 +270,7 @@ public sealed partial class DkmsLedger
 
             _store.Write(batch, Options.SyncCommits);
             _identities?.Committed(block.Height, block.Overlay.ChangedIdentities());
+            if (validatorsChanged) _validatorHistory = ReadValidatorHistory();
 
             _trees[block.Height] = block.Tree;
             _head = new Head(block.Height, block.BlockTimeMs, block.Tree);

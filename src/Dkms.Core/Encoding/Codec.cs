@@ -1,6 +1,4 @@
 using MessagePack;
-using MessagePack.Formatters;
-using MessagePack.Resolvers;
 
 namespace Dkms.Core.Encoding;
 
@@ -15,9 +13,7 @@ public static class Codec
     public const int MaxDepth = 16;
 
     public static readonly MessagePackSerializerOptions Options = MessagePackSerializerOptions.Standard
-        .WithResolver(CompositeResolver.Create(
-            new IMessagePackFormatter[] { new Hash32Formatter(), new PublicKeyFormatter(), new IdentityIdFormatter() },
-            new IFormatterResolver[] { StandardResolver.Instance }))
+        .WithResolver(CodecResolver.Instance)
         .WithSecurity(MessagePackSecurity.UntrustedData.WithMaximumObjectGraphDepth(MaxDepth))
         .WithCompression(MessagePackCompression.None);
 

@@ -36,6 +36,20 @@ public class GovernanceTests
         Assert.Equal(4, w.H.Ledger.ValidatorSetAt(committedAt + 1)!.Length);
         Assert.Equal(5, w.H.Ledger.ValidatorSetAt(committedAt + Governance.ActivationDelay)!.Length);
         Assert.Equal(4, w.H.Ledger.ValidatorSetAt(0)!.Length);
+
+        w.H.Reopen();
+        Assert.Equal(4, w.H.Ledger.ValidatorSetAt(committedAt + 1)!.Length);
+        Assert.Equal(5, w.H.Ledger.ValidatorSetAt(committedAt + Governance.ActivationDelay)!.Length);
+    }
+
+    [Fact]
+    public void A_caller_changing_the_returned_validator_set_does_not_change_the_ledgers()
+    {
+        using var w = new World();
+        var set = w.H.Ledger.ValidatorSetAt(1)!;
+        var first = set[0];
+        set[0] = set[1];
+        Assert.Equal(first, w.H.Ledger.ValidatorSetAt(1)![0]);
     }
 
     [Fact]
