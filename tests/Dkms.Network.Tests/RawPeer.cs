@@ -23,7 +23,11 @@ internal sealed class RawPeer : IDisposable
             _peer = p;
             WasConnected = true;
         };
-        listener.PeerDisconnectedEvent += (_, _) => _disconnected = true;
+        listener.PeerDisconnectedEvent += (_, info) =>
+        {
+            DisconnectReason = info.Reason.ToString();
+            _disconnected = true;
+        };
         listener.NetworkReceiveEvent += (_, reader, _, _) => Received.Enqueue(reader.PeekRemainingBytes());
         _manager = new NetManager(listener) { UnsyncedEvents = true, AutoRecycle = true, UpdateTime = 1 };
         _manager.Start(IPAddress.Loopback, IPAddress.IPv6Any, 0);
@@ -37,6 +41,9 @@ internal sealed class RawPeer : IDisposable
     public bool Disconnected => _disconnected;
 
     public bool WasConnected { get; private set; }
+
+    /// <summary>LiteNetLib's reason for the disconnect, for failure messages.</summary>
+    public string? DisconnectReason { get; private set; }
 
     public void Send(byte[] packet)
     {
