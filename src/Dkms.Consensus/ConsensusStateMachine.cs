@@ -31,6 +31,7 @@ public sealed partial class ConsensusStateMachine
     private Block? _validBlock;
     private int _validRound = -1;
     private bool _waitingForTransactions;
+    private bool _batchWindow;
     private Block? _built; // the block this validator built at this height: its root and execution are already known
     private readonly Dictionary<Hash32, bool> _validity = new();
     private readonly Dictionary<(int Round, VoteType Type), Vote> _signedVotes = new();
@@ -150,16 +151,22 @@ public sealed partial class ConsensusStateMachine
             _waitingForTransactions = !_options.CreateEmptyBlocks && !_app.HasPendingTransactions;
             // Also while idle: the rebroadcast tick is what tells peers this node's height (see Rebroadcast).
             Schedule(TimeoutKind.Rebroadcast, 0, _options.RebroadcastInterval);
-            if (!_waitingForTransactions) BeginFirstRound();
+            // Empty blocks by configuration keep the window: it is what paces an idle chain.
+            if (!_waitingForTransactions) BeginFirstRound(afterIdle: !_app.HasPendingTransactions);
         }
 
         ReplayBuffered();
         Evaluate();
     }
 
-    private void BeginFirstRound()
+    /// <summary>Starts round 0. <paramref name="afterIdle"/>: the height waited for transactions, so the proposer
+    /// opens a batching window (transactions arriving together share a block); a height entered with transactions
+    /// already pending (a busy chain: they gathered during the previous height) is proposed at once, because
+    /// waiting would only add to every transaction's latency.</summary>
+    private void BeginFirstRound(bool afterIdle = true)
     {
         _waitingForTransactions = false;
+        _batchWindow = afterIdle;
         StartRound(0);
     }
 
@@ -188,8 +195,10 @@ public sealed partial class ConsensusStateMachine
             }
             else
             {
-                // Line 18 getValue(), after a short batching window so that transactions arriving together share a block.
-                Schedule(TimeoutKind.ProposeBatch, round, _options.BatchDelay);
+                // Line 18 getValue(): on a chain that was idle, after a short batching window so that transactions
+                // arriving together share a block; otherwise now.
+                if (round == 0 && _batchWindow && _options.BatchDelay > TimeSpan.Zero) Schedule(TimeoutKind.ProposeBatch, round, _options.BatchDelay);
+                else Propose(round, BuildBlock(round), -1);
             }
         }
         else

@@ -45,6 +45,26 @@ public sealed class NormalFlowTests
         Assert.Single(net.Apps[0].Blocks[0].Transactions);
     }
 
+    [Fact]
+    public void A_height_entered_with_transactions_pending_is_proposed_without_the_batching_window()
+    {
+        // A long window makes the difference plain: an idle chain waits for it once, a busy one not again.
+        // One transaction per block, two submitted: the second is pending when height 2 begins.
+        using var net = new TestNet(4, seed: 5, o => o with { BatchDelay = TimeSpan.FromMilliseconds(200), MaxBlockTransactions = 1 });
+        net.Run(TimeSpan.FromSeconds(1));
+        var start = net.Time.GetUtcNow();
+        net.Submit(2);
+
+        Assert.True(net.RunUntilHeight(1, TimeSpan.FromSeconds(1), feedEveryMs: 0));
+        var first = net.Time.GetUtcNow() - start;
+        Assert.True(net.RunUntilHeight(2, TimeSpan.FromSeconds(1), feedEveryMs: 0));
+        var second = net.Time.GetUtcNow() - start - first;
+
+        Assert.True(first >= TimeSpan.FromMilliseconds(200), $"height 1 after {first}: the idle chain's batching window was skipped");
+        Assert.True(second < TimeSpan.FromMilliseconds(100), $"height 2 took {second} after height 1: it waited for a batching window");
+        Assert.All(net.Apps, a => Assert.Equal(2UL, a.Tip.Height));
+    }
+
     [Theory]
     [InlineData(10, 1_000_000)]
     [InlineData(1000, 200)]
