@@ -2,7 +2,6 @@ using Dkms.Consensus.InMemory;
 using Dkms.Core.Blocks;
 using Dkms.Core.Crypto;
 using Dkms.Core.Encoding;
-using Dkms.Core.Primitives;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
@@ -33,7 +32,7 @@ public sealed class Cluster
     private readonly FakeTimeProvider _time;
     private readonly IConsensusApplication[] _apps;
     private readonly SynchronousDriver[] _drivers;
-    private readonly CountingStore[] _stores;
+    private readonly InMemoryConsensusStore[] _stores;
     private long _counter;
 
     /// <summary>Messages sent (one per recipient) and their bytes, by kind; only with countTraffic.</summary>
@@ -41,7 +40,7 @@ public sealed class Cluster
 
     public long PersistCount => _stores.Sum(s => s.SaveCount);
 
-    public long PersistBytes => _stores.Sum(s => s.Bytes);
+    public long PersistBytes => _stores.Sum(s => s.BytesWritten);
 
     public Cluster(AppKind kind, int txsPerBlock, bool countTraffic = false)
     {
@@ -61,7 +60,7 @@ public sealed class Cluster
             BatchDelay = TimeSpan.FromMilliseconds(1),
         };
         _drivers = new SynchronousDriver[Validators];
-        _stores = Enumerable.Range(0, Validators).Select(_ => new CountingStore()).ToArray();
+        _stores = Enumerable.Range(0, Validators).Select(_ => new InMemoryConsensusStore()).ToArray();
         for (var i = 0; i < Validators; i++)
         {
             var k = i;
@@ -122,36 +121,4 @@ public sealed class Cluster
             }
         }
     }
-}
-
-/// <summary>Like <see cref="InMemoryConsensusStore"/> (keeps the encoded bytes in the layout a disk store writes:
-/// the record at every save, each block once) and counts the bytes each save writes.</summary>
-public sealed class CountingStore : IConsensusStore
-{
-    private readonly PersistedStateLayout _layout = new();
-    private readonly Dictionary<Hash32, byte[]> _blocks = [];
-    private byte[]? _record;
-
-    public long SaveCount { get; private set; }
-
-    public long Bytes { get; private set; }
-
-    public void Save(PersistedState state)
-    {
-        var changes = _layout.Plan(state);
-        foreach (var (hash, bytes) in changes.NewBlocks)
-        {
-            _blocks[hash] = bytes;
-            Bytes += bytes.Length;
-        }
-
-        foreach (var hash in changes.DroppedBlocks) _blocks.Remove(hash);
-        _record = changes.Record;
-        Bytes += _record.Length;
-        _layout.Written(changes);
-        SaveCount++;
-    }
-
-    public PersistedState? Load() =>
-        _record is null ? null : _layout.TryRestore(_record, h => _blocks.GetValueOrDefault(h), out var s, out var why) ? s : throw new InvalidOperationException(why);
 }

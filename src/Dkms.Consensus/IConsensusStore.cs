@@ -66,15 +66,24 @@ public sealed class InMemoryConsensusStore : IConsensusStore
 
     public int SaveCount { get; private set; }
 
+    /// <summary>Bytes written by all saves so far: each save's record, and each block once.</summary>
+    public long BytesWritten { get; private set; }
+
     /// <summary>Blocks held now (each stored once however many saves refer to it).</summary>
     public int StoredBlocks => _blocks.Count;
 
     public void Save(PersistedState state)
     {
         var changes = _layout.Plan(state);
-        foreach (var (hash, bytes) in changes.NewBlocks) _blocks[hash] = bytes;
+        foreach (var (hash, bytes) in changes.NewBlocks)
+        {
+            _blocks[hash] = bytes;
+            BytesWritten += bytes.Length;
+        }
+
         foreach (var hash in changes.DroppedBlocks) _blocks.Remove(hash);
         _record = changes.Record;
+        BytesWritten += _record.Length;
         _layout.Written(changes);
         SaveCount++;
     }

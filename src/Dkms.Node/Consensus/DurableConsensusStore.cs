@@ -17,10 +17,11 @@ public sealed class DurableConsensusStore(IKeyValueStore store) : IConsensusStor
     private static readonly byte[] RecordKey = "x/consensus-record"u8.ToArray();
     private static readonly byte[] BlockPrefix = "x/consensus-block/"u8.ToArray();
 
-    /// <summary>The whole state in one value, as written by earlier versions; read once if no record exists, deleted by the next save.</summary>
+    /// <summary>The whole state in one value, as written by earlier versions; read if no record exists, deleted by the save after that read.</summary>
     private static readonly byte[] LegacyStateKey = "x/consensus-state"u8.ToArray();
 
     private readonly PersistedStateLayout _layout = new();
+    private bool _legacyLoaded;
 
     public void Save(PersistedState state)
     {
@@ -28,9 +29,11 @@ public sealed class DurableConsensusStore(IKeyValueStore store) : IConsensusStor
         var batch = new WriteBatch();
         foreach (var (hash, bytes) in changes.NewBlocks) batch.Put(BlockKey(hash), bytes);
         foreach (var hash in changes.DroppedBlocks) batch.Delete(BlockKey(hash));
-        batch.Put(RecordKey, changes.Record).Delete(LegacyStateKey);
+        batch.Put(RecordKey, changes.Record);
+        if (_legacyLoaded) batch.Delete(LegacyStateKey);
         store.Write(batch, sync: true);
         _layout.Written(changes);
+        _legacyLoaded = false;
     }
 
     public PersistedState? Load()
@@ -47,6 +50,7 @@ public sealed class DurableConsensusStore(IKeyValueStore store) : IConsensusStor
 
         var legacy = store.Get(LegacyStateKey);
         if (legacy is null) return null;
+        _legacyLoaded = true;
         return Codec.TryDecode<PersistedState>(legacy, out var old, out var error)
             ? old
             : throw new StorageException($"the persisted consensus state does not decode ({error}); refusing to start without it");

@@ -114,8 +114,10 @@ public sealed class TransactionPool
         var fresh = new List<Transaction>(txs.Count);
         var isFresh = new bool[txs.Count];
         var full = false;
+        long commitsBefore;
         lock (_lock)
         {
+            commitsBefore = _commits;
             for (var i = 0; i < txs.Count; i++)
             {
                 if (_arrivalOf.ContainsKey(txs[i].Hash)) outcomes[i] = AdmitOutcome.AlreadyPending;
@@ -133,8 +135,6 @@ public sealed class TransactionPool
         }
 
         if (fresh.Count == 0) return outcomes;
-        long commitsBefore;
-        lock (_lock) commitsBefore = _commits;
         SignatureVerifier.Prefetch(fresh, _ledger.Signatures);
         // A transaction judged "waiting" before a commit that included its predecessor and inserted after that
         // commit's Update would wait for a predecessor already committed: nothing would recheck it until it expired.
