@@ -58,7 +58,7 @@ public static class Profile
             Console.WriteLine($"  ratio execute+commit / verify (means, so GC pauses count wherever they fall): wall {both.WallMean / verify.WallMean:F3}, CPU {both.CpuMean / verify.CpuMean:F3}");
             var full = GC.GetGCMemoryInfo(GCKind.FullBlocking);
             var ephemeral = GC.GetGCMemoryInfo(GCKind.Ephemeral);
-            Console.WriteLine($"  heap after last GC {full.HeapSizeBytes / 1e6:F0} MB; last blocking gen2 pause {full.PauseDurations[0].TotalMilliseconds:F1} ms (GC #{full.Index}), last ephemeral pause {ephemeral.PauseDurations[0].TotalMilliseconds:F1} ms");
+            Console.WriteLine($"  heap after last GC {full.HeapSizeBytes / 1e6:F0} MB; last blocking gen2 pause {full.PauseDurations[0].TotalMilliseconds:F1} ms (GC #{full.Index}), last ephemeral pause {ephemeral.PauseDurations[0].TotalMilliseconds:F1} ms (gen {ephemeral.Generation}, {ephemeral.PromotedBytes / 1e6:F1} MB promoted: what survives is what a pause costs)");
 
             // The parts: 1,000 identity records encoded, key+value hashed, applied to a tree of 100k leaves.
             var states = Enumerable.Range(Workload.Trustees + blocks * 1_000, 1_000).Select(i => ledger.GetIdentity(w.Id(i))!).ToArray();

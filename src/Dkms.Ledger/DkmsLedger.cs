@@ -44,7 +44,7 @@ public sealed partial class DkmsLedger
     private readonly CommittedIdentityCache? _identities;
 
     /// <summary>An overlay on committed state reading identities through the shared cache.</summary>
-    private StateOverlay NewOverlay() => new(_store, _identities);
+    private StateOverlay NewOverlay(int expectedTransactions = 0) => new(_store, _identities, expectedTransactions);
 
     public LedgerOptions Options { get; }
 
@@ -205,7 +205,7 @@ public sealed partial class DkmsLedger
     {
         SignatureVerifier.Prefetch(txs, Signatures);
 
-        var overlay = NewOverlay();
+        var overlay = NewOverlay(txs.Count);
         if (txs.Count >= PrefetchThreshold && Environment.ProcessorCount > 1) overlay.Prefetch(txs);
         // A validator-set change reaching its activation height becomes the current set.
         if (overlay.GetValidators() is { Pending: not null } vs && height >= vs.PendingFromHeight)
@@ -239,7 +239,7 @@ public sealed partial class DkmsLedger
                 throw new InvalidOperationException($"block {block.Height} was not executed on the current head (height {head.Height})");
             }
 
-            var batch = new WriteBatch();
+            var batch = new WriteBatch(block.AuthenticatedWrites.Count + 2 * block.Overlay.Events.Count + 4 + (extra?.Count ?? 0));
             foreach (var kv in block.AuthenticatedWrites) batch.Put(kv.Key, kv.Value);
             // Encoding is a pure function of each record: spread it over the cores, then add in order.
             var events = block.Overlay.Events;

@@ -3,7 +3,15 @@ namespace Dkms.Storage;
 /// <summary>An ordered list of puts and deletes to apply atomically. Later operations on a key win.</summary>
 public sealed class WriteBatch
 {
-    private readonly List<(byte[] Key, byte[]? Value)> _ops = [];
+    private readonly List<(byte[] Key, byte[]? Value)> _ops;
+
+    public WriteBatch()
+        : this(0)
+    {
+    }
+
+    /// <summary>A batch with room for <paramref name="capacity"/> operations before its list grows.</summary>
+    public WriteBatch(int capacity) => _ops = new(capacity);
 
     public int Count => _ops.Count;
 

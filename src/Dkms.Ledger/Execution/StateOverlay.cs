@@ -11,21 +11,25 @@ namespace Dkms.Ledger.Execution;
 /// stay here until the block is committed (one atomic batch) or dropped (nothing to undo).
 /// Decoded records are cached so a block that touches an identity many times decodes it once.
 /// </summary>
-internal sealed class StateOverlay(IKeyValueReader committed, CommittedIdentityCache? identityCache = null) : IStateReader
+/// <param name="committed">The committed state it reads through to.</param>
+/// <param name="identityCache">Decoded committed identities shared across blocks, if any.</param>
+/// <param name="expectedTransactions">How many transactions the block has: the per-transaction tables are sized
+/// for them up front instead of growing (and reallocating) as execution goes.</param>
+internal sealed class StateOverlay(IKeyValueReader committed, CommittedIdentityCache? identityCache = null, int expectedTransactions = 0) : IStateReader
 {
     // The committed height this overlay started at: what it reads from the store is offered to the cache as of it.
     private readonly ulong _readAtHeight = identityCache?.Height ?? 0;
 
-    private readonly Dictionary<IdentityId, IdentityState?> _identities = [];
-    private readonly Dictionary<IdentityId, byte[]> _encodedIdentities = [];
+    private readonly Dictionary<IdentityId, IdentityState?> _identities = new(expectedTransactions);
+    private readonly Dictionary<IdentityId, byte[]> _encodedIdentities = new(expectedTransactions);
     private readonly Dictionary<(IdentityId, string), AgentPolicy?> _policies = [];
     private readonly Dictionary<(IdentityId, PublicKey), RetiredKeyRecord?> _retired = [];
-    private readonly Dictionary<Hash32, TxLocation> _newTxs = [];
+    private readonly Dictionary<Hash32, TxLocation> _newTxs = new(expectedTransactions);
     private readonly Dictionary<Hash32, bool> _committedTxs = [];
-    private readonly HashSet<IdentityId> _dirtyIdentities = [];
+    private readonly HashSet<IdentityId> _dirtyIdentities = new(expectedTransactions);
     private readonly HashSet<(IdentityId, string)> _dirtyPolicies = [];
     private readonly HashSet<(IdentityId, PublicKey)> _dirtyRetired = [];
-    private readonly List<EventRecord> _events = [];
+    private readonly List<EventRecord> _events = new(expectedTransactions);
     private ValidatorSetState? _validators;
     private bool _validatorsLoaded;
     private bool _validatorsDirty;
@@ -88,12 +92,26 @@ internal sealed class StateOverlay(IKeyValueReader committed, CommittedIdentityC
     /// <summary>The validator set written by this block, if any.</summary>
     public ValidatorSetState? ChangedValidators => _validatorsDirty ? _validators : null;
 
-    public bool ContainsTransaction(Hash32 hash) =>
-        _newTxs.ContainsKey(hash) || (_committedTxs.TryGetValue(hash, out var known) ? known : committed.Get(StateKeys.Tx(hash)) is not null);
+    public bool ContainsTransaction(Hash32 hash) => ContainsNewTransaction(hash) || IsCommittedTransaction(hash);
+
+    /// <summary>True when this block has already applied the transaction.</summary>
+    public bool ContainsNewTransaction(Hash32 hash) => _newTxs.ContainsKey(hash);
+
+    /// <summary>True when the transaction is in committed state (read once per overlay).</summary>
+    public bool IsCommittedTransaction(Hash32 hash)
+    {
+        if (!_committedTxs.TryGetValue(hash, out var known))
+        {
+            known = committed.Get(StateKeys.Tx(hash)) is not null;
+            _committedTxs[hash] = known;
+        }
+
+        return known;
+    }
 
     /// <summary>
     /// Reads, before execution starts, what the block's transactions will certainly read from committed
-    /// state: each subject's identity (decoded) and whether each transaction is already committed. The
+    /// state: each subject's identity (decoded). The
     /// reads are spread over the cores; the results land in the same caches the sequential reads fill,
     /// in transaction order, so execution sees exactly what it would have read itself (committed state
     /// does not change during execution: the one writer commits only after executing).
@@ -109,18 +127,12 @@ internal sealed class StateOverlay(IKeyValueReader committed, CommittedIdentityC
         }
 
         var identities = new IdentityState?[subjects.Count];
-        var committedTx = new bool[txs.Count];
-        var work = subjects.Count + txs.Count;
         var workers = Environment.ProcessorCount;
         try
         {
             Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, worker =>
             {
-                for (var i = worker; i < work; i += workers)
-                {
-                    if (i < subjects.Count) identities[i] = LoadIdentity(subjects[i]);
-                    else committedTx[i - subjects.Count] = committed.Get(StateKeys.Tx(txs[i - subjects.Count].Hash)) is not null;
-                }
+                for (var i = worker; i < subjects.Count; i += workers) identities[i] = LoadIdentity(subjects[i]);
             });
         }
         catch (AggregateException e) when (e.InnerExceptions.Count == 1)
@@ -130,7 +142,6 @@ internal sealed class StateOverlay(IKeyValueReader committed, CommittedIdentityC
         }
 
         for (var i = 0; i < subjects.Count; i++) _identities[subjects[i]] = identities[i];
-        for (var i = 0; i < txs.Count; i++) _committedTxs[txs[i].Hash] = committedTx[i];
     }
 
     /// <summary>Stores the identity's new state with its canonical encoding (already made for the event record).</summary>

@@ -19,13 +19,21 @@ internal static class TransactionExecutor
             return Verdict.Reject(ErrorCode.WrongChain, $"transaction is for chain '{tx.Body.ChainId}', this is '{chainId}'");
         }
 
-        if (overlay.ContainsTransaction(tx.Hash)) return Verdict.Reject(ErrorCode.Duplicate, $"transaction {tx.Hash} is already committed");
+        if (overlay.ContainsNewTransaction(tx.Hash)) return Duplicate(tx);
 
         var sig = SignatureVerifier.Verify(tx, cache);
-        if (!sig.IsOk) return sig;
-
-        return RuleEngine.Decide(new RuleContext(tx, overlay, height, blockTimeMs));
+        var verdict = sig.IsOk ? RuleEngine.Decide(new RuleContext(tx, overlay, height, blockTimeMs)) : sig;
+        // The store's transaction index is consulted only for a transaction the rules refuse. A committed
+        // transaction can never pass them again: every accepted transaction sets its subject's sequence
+        // (an identity's, or the validator set's) to its own, sequences never go back, and a repeated
+        // inception finds its identity already there. So a transaction that passes is not a replay, and
+        // one that fails is reported as Duplicate when it is one — the code it always got — without a
+        // store read for every transaction of every block.
+        if (!verdict.Result.IsOk && overlay.IsCommittedTransaction(tx.Hash)) return Duplicate(tx);
+        return verdict;
     }
+
+    private static Verdict Duplicate(Transaction tx) => Verdict.Reject(ErrorCode.Duplicate, $"transaction {tx.Hash} is already committed");
 
     /// <summary>Checks and, when accepted, applies <paramref name="tx"/> as the block's transaction number <paramref name="index"/>.</summary>
     public static TxResult Execute(StateOverlay overlay, Transaction tx, string chainId, ulong height, ulong blockTimeMs, int index, SignatureCache cache)

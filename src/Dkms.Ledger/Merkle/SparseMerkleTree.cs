@@ -51,12 +51,8 @@ public sealed class SparseMerkleTree
     /// </summary>
     public SparseMerkleTree Apply(IEnumerable<(Hash32 KeyHash, Hash32? ValueHash)> updates)
     {
-        // Last write wins: keep each key's final update, then order by key.
-        var last = new Dictionary<Hash32, Hash32?>();
-        foreach (var (key, value) in updates) last[key] = value;
-        if (last.Count == 0) return this;
-        var sorted = last.Select(kv => (kv.Key, kv.Value)).ToArray();
-        Array.Sort(sorted, (a, b) => a.Key.CompareTo(b.Key));
+        var sorted = SortedLastWins(updates);
+        if (sorted.Length == 0) return this;
         var delta = 0;
         Node? root;
         if (_root is Inner top && sorted.Length >= ParallelThreshold && Environment.ProcessorCount > 1)
@@ -82,6 +78,28 @@ public sealed class SparseMerkleTree
         }
 
         return new SparseMerkleTree(root, Count + delta);
+    }
+
+    /// <summary>The updates ordered by key, keeping only the last update of a key given more than once.</summary>
+    private static (Hash32 Key, Hash32? Value)[] SortedLastWins(IEnumerable<(Hash32 KeyHash, Hash32? ValueHash)> updates)
+    {
+        // Sorting by (key, position) keeps a key's updates in the order given; the last of each run wins.
+        var numbered = updates.Select((u, i) => (u.KeyHash, u.ValueHash, Position: i)).ToArray();
+        Array.Sort(numbered, static (a, b) => a.KeyHash != b.KeyHash ? a.KeyHash.CompareTo(b.KeyHash) : a.Position.CompareTo(b.Position));
+        var distinct = 0;
+        for (var i = 0; i < numbered.Length; i++)
+        {
+            if (i + 1 == numbered.Length || numbered[i + 1].KeyHash != numbered[i].KeyHash) distinct++;
+        }
+
+        var sorted = new (Hash32 Key, Hash32? Value)[distinct];
+        var next = 0;
+        for (var i = 0; i < numbered.Length; i++)
+        {
+            if (i + 1 == numbered.Length || numbered[i + 1].KeyHash != numbered[i].KeyHash) sorted[next++] = (numbered[i].KeyHash, numbered[i].ValueHash);
+        }
+
+        return sorted;
     }
 
     /// <summary>Batches at least this large hash the root's two subtrees in parallel.</summary>
@@ -144,8 +162,10 @@ public sealed class SparseMerkleTree
 
         if (existing is not null && !existingTouched)
         {
-            var at = leaves.FindIndex(l => l.KeyHash > existing.KeyHash);
-            leaves.Insert(at < 0 ? leaves.Count : at, existing);
+            // A plain loop, not FindIndex with a lambda: capturing `existing` would allocate a closure on every call of this method.
+            var at = 0;
+            while (at < leaves.Count && leaves[at].KeyHash < existing.KeyHash) at++;
+            leaves.Insert(at, existing);
         }
 
         var array = leaves.ToArray();

@@ -13,25 +13,43 @@ internal static class Signers
     /// <summary>Distinct keys from <paramref name="allowed"/> that signed on the subject's own behalf.</summary>
     public static int CountOwnKeys(Transaction tx, PublicKey[] allowed)
     {
-        var seen = new HashSet<PublicKey>();
-        foreach (var s in tx.Signatures)
+        var count = 0;
+        var sigs = tx.Signatures;
+        for (var i = 0; i < sigs.Count; i++)
         {
-            if (IsOwn(tx, s) && Array.IndexOf(allowed, s.Key) >= 0) seen.Add(s.Key);
+            if (IsOwn(tx, sigs[i]) && Array.IndexOf(allowed, sigs[i].Key) >= 0 && !OwnKeyBefore(tx, i)) count++;
         }
 
-        return seen.Count;
+        return count;
     }
 
     /// <summary>Distinct own-behalf signing keys whose SHA-256 digest is one of <paramref name="digests"/> (revealed pre-rotated keys).</summary>
     public static int CountRevealedNextKeys(Transaction tx, Hash32[] digests)
     {
-        var seen = new HashSet<PublicKey>();
-        foreach (var s in tx.Signatures)
+        var count = 0;
+        var sigs = tx.Signatures;
+        for (var i = 0; i < sigs.Count; i++)
         {
-            if (IsOwn(tx, s) && Array.IndexOf(digests, s.Key.Digest()) >= 0) seen.Add(s.Key);
+            if (IsOwn(tx, sigs[i]) && Array.IndexOf(digests, sigs[i].Key.Digest()) >= 0 && !OwnKeyBefore(tx, i)) count++;
         }
 
-        return seen.Count;
+        return count;
+    }
+
+    /// <summary>
+    /// True when an earlier own-behalf signature carries the same key as signature <paramref name="index"/>, which
+    /// then does not count again. A pairwise look back rather than a set: a transaction has at most
+    /// <see cref="Limits.MaxSignatures"/> signatures, and this runs for every transaction of every block.
+    /// </summary>
+    private static bool OwnKeyBefore(Transaction tx, int index)
+    {
+        var sigs = tx.Signatures;
+        for (var j = 0; j < index; j++)
+        {
+            if (sigs[j].Key == sigs[index].Key && IsOwn(tx, sigs[j])) return true;
+        }
+
+        return false;
     }
 
     /// <summary>True when the subject's current signing keys meet its current threshold.</summary>

@@ -19,6 +19,39 @@ public class ReplayAndEncodingTests
     }
 
     [Fact]
+    public void Every_kind_of_committed_transaction_submitted_again_is_rejected_as_a_duplicate()
+    {
+        // The transaction index is read only for transactions the rules refuse; this pins that every
+        // committed type is refused again (by sequence or existence) and so still reported as Duplicate.
+        using var h = new LedgerHarness();
+        var bob = h.Create(new Actor("bob"));
+        var carol = h.Create(new Actor("carol"));
+        var erin = h.Create(new Actor("erin"));
+        var alice = new Actor("alice");
+        var committed = new List<Transaction> { alice.Incept(new RecoveryPolicy([bob.Id, carol.Id], 2, 60)) };
+        h.Accept(committed[^1]);
+        committed.Add(alice.Sign(new AddKeyAgreementKeyPayload(Kak("k1")), h.Seq(alice), alice.Current));
+        h.Accept(committed[^1]);
+        committed.Add(alice.Sign(new RevokeKeyPayload("k1", null, null), h.Seq(alice), alice.Current));
+        h.Accept(committed[^1]);
+        committed.Add(alice.Sign(new SetAgentPolicyPayload("p", [new AgentChange(alice.Agent("phone").PublicKey, AgentRights.Prove)], null), h.Seq(alice), alice.Current));
+        h.Accept(committed[^1]);
+        committed.Add(alice.Sign(new RotationPayload(alice.ConfigAt(1)), h.Seq(alice), alice.Next));
+        h.Accept(committed[^1]);
+        alice.Rotation = 1;
+        committed.Add(alice.SignWith(new RecoveryStartPayload(new Actor("alice-new").ConfigAt(0)), h.Seq(alice), bob.AsTrustee().Concat(carol.AsTrustee())));
+        h.Accept(committed[^1]);
+        h.TimeMs += 60_000;
+        committed.Add(alice.Sign(new RecoveryFinalizePayload(), h.Seq(alice), []));
+        h.Accept(committed[^1]);
+        committed.Add(erin.Sign(new DeactivatePayload(), h.Seq(erin), erin.Next));
+        h.Accept(committed[^1]);
+
+        Assert.All(h.Block([.. committed]), r => Assert.Equal(ErrorCode.Duplicate, r.Code));
+        foreach (var tx in committed) h.Reject(tx, ErrorCode.Duplicate);
+    }
+
+    [Fact]
     public void Duplicate_within_one_block_is_rejected()
     {
         using var h = new LedgerHarness();
