@@ -83,7 +83,7 @@ public sealed class RocksDbStore : IKeyValueStore
     {
         ThrowIfDisposed();
         using var native = new RocksDbSharp.WriteBatch();
-        foreach (var (key, value) in InsertionOrder(batch))
+        foreach (var (key, value) in batch.Operations)
         {
             if (value is null) native.Delete(key);
             else native.Put(key, value);
@@ -97,31 +97,6 @@ public sealed class RocksDbStore : IKeyValueStore
         {
             throw new StorageException($"write of {batch.Count} entries failed: {e.Message}", e);
         }
-    }
-
-    /// <summary>Batches at least this large are handed to RocksDB in key order.</summary>
-    private const int SortedInsertThreshold = 64;
-
-    /// <summary>
-    /// The batch's operations in key order (stable: a key's operations keep their order, so the last still wins).
-    /// RocksDB inserts a batch into its memtable's skip list one entry at a time, starting each search from where
-    /// the previous insert ended; in key order those searches are short. A block's commit (thousands of entries
-    /// with hash-like keys) spends most of its time in those searches. Small batches go as they are.
-    /// </summary>
-    private static IReadOnlyList<(byte[] Key, byte[]? Value)> InsertionOrder(WriteBatch batch)
-    {
-        var ops = batch.Operations;
-        if (ops.Count < SortedInsertThreshold) return ops;
-        var order = new int[ops.Count];
-        for (var i = 0; i < order.Length; i++) order[i] = i;
-        Array.Sort(order, (a, b) =>
-        {
-            var c = ops[a].Key.AsSpan().SequenceCompareTo(ops[b].Key);
-            return c != 0 ? c : a.CompareTo(b);
-        });
-        var sorted = new (byte[] Key, byte[]? Value)[order.Length];
-        for (var i = 0; i < order.Length; i++) sorted[i] = ops[order[i]];
-        return sorted;
     }
 
     public void Dispose()
