@@ -86,19 +86,14 @@ public sealed class SparseMerkleTree
         // Sorting by (key, position) keeps a key's updates in the order given; the last of each run wins.
         var numbered = updates.Select((u, i) => (u.KeyHash, u.ValueHash, Position: i)).ToArray();
         Array.Sort(numbered, static (a, b) => a.KeyHash != b.KeyHash ? a.KeyHash.CompareTo(b.KeyHash) : a.Position.CompareTo(b.Position));
+        var sorted = new (Hash32 Key, Hash32? Value)[numbered.Length];
         var distinct = 0;
         for (var i = 0; i < numbered.Length; i++)
         {
-            if (i + 1 == numbered.Length || numbered[i + 1].KeyHash != numbered[i].KeyHash) distinct++;
+            if (i + 1 == numbered.Length || numbered[i + 1].KeyHash != numbered[i].KeyHash) sorted[distinct++] = (numbered[i].KeyHash, numbered[i].ValueHash);
         }
 
-        var sorted = new (Hash32 Key, Hash32? Value)[distinct];
-        var next = 0;
-        for (var i = 0; i < numbered.Length; i++)
-        {
-            if (i + 1 == numbered.Length || numbered[i + 1].KeyHash != numbered[i].KeyHash) sorted[next++] = (numbered[i].KeyHash, numbered[i].ValueHash);
-        }
-
+        if (distinct < sorted.Length) Array.Resize(ref sorted, distinct); // only when a key was given twice
         return sorted;
     }
 
