@@ -5,9 +5,9 @@ public sealed record LedgerOptions(string ChainId)
 {
     /// <summary>
     /// How many recent heights keep their state tree in memory, so proofs can be served at them. Each kept
-    /// height holds the ≈ 9,000 tree nodes its block created (1,000 updates on 100k entries), all of which the
-    /// garbage collector has to trace; 64 heights (about a minute of blocks at one per second) keeps that
-    /// small. See docs/performance.md.
+    /// height holds the ≈ 9,000 tree nodes its block created (1,000 updates on 100k entries) — outside the
+    /// garbage-collected heap, but in memory until the height leaves the window, and a kept height keeps a
+    /// compacted-away node store alive. See docs/state-tree.md.
     /// </summary>
     public int ProofHistoryHeights { get; init; } = 64;
 

@@ -3,30 +3,51 @@ using Dkms.Core.Primitives;
 namespace Dkms.Ledger.Merkle;
 
 /// <summary>
-/// An immutable tree node. Its hash is computed once, when the node is built (children are always
-/// built first), so a node is complete and safe to share across threads from construction on, and
-/// independent subtrees can be built on different threads.
+/// A node of a tree in a <see cref="NodeStore"/>: zero is the empty subtree, a positive value an inner
+/// node, a negative one a leaf. A plain number rather than an object, so a tree of 100k entries is not
+/// 200k objects for the garbage collector to trace and copy.
 /// </summary>
-internal abstract class Node(Hash32 hash)
+internal readonly record struct NodeRef
 {
-    public Hash32 Hash { get; } = hash;
+    private readonly int _value;
+
+    private NodeRef(int value) => _value = value;
+
+    public static readonly NodeRef Empty;
+
+    public static NodeRef ForInner(int index) => new(index + 1);
+
+    public static NodeRef ForLeaf(int index) => new(-(index + 1));
+
+    public bool IsEmpty => _value == 0;
+
+    public bool IsLeaf => _value < 0;
+
+    public bool IsInner => _value > 0;
+
+    /// <summary>Position in the store's inner-node or leaf table.</summary>
+    public int Index => _value > 0 ? _value - 1 : -_value - 1;
 }
 
-internal sealed class Leaf(Hash32 keyHash, Hash32 valueHash) : Node(Hashing.Leaf(keyHash, valueHash))
+/// <summary>
+/// An inner node; at least two leaves live below it (canonical form), either child may be empty. Its
+/// hash is computed once, when it is built (children are always built first), so a stored node is
+/// complete and immutable from then on.
+/// </summary>
+internal readonly struct InnerNode(Hash32 hash, NodeRef left, NodeRef right)
 {
-    public Hash32 KeyHash { get; } = keyHash;
+    public readonly Hash32 Hash = hash;
+    public readonly NodeRef Left = left;
+    public readonly NodeRef Right = right;
 
-    public Hash32 ValueHash { get; } = valueHash;
+    public NodeRef Child(int bit) => bit == 0 ? Left : Right;
 }
 
-/// <summary>An inner node; at least two leaves live below it (canonical form), either child may be empty.</summary>
-internal sealed class Inner(Node? left, Node? right) : Node(Hashing.Inner(left?.Hash ?? Hash32.Zero, right?.Hash ?? Hash32.Zero))
+internal readonly struct LeafNode(Hash32 hash, Hash32 keyHash, Hash32 valueHash)
 {
-    public Node? Left { get; } = left;
-
-    public Node? Right { get; } = right;
-
-    public Node? Child(int bit) => bit == 0 ? Left : Right;
+    public readonly Hash32 Hash = hash;
+    public readonly Hash32 KeyHash = keyHash;
+    public readonly Hash32 ValueHash = valueHash;
 }
 
 /// <summary>The two node hash functions, with distinct prefixes so a leaf can never pass for an inner node.</summary>
