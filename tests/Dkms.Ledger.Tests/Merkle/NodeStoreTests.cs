@@ -49,6 +49,36 @@ public class NodeStoreTests
     }
 }
 
+public class ChunkedTableTests
+{
+    [Fact]
+    public void Entries_read_back_as_written_through_the_doubling_chunks_and_the_fixed_size_ones_after()
+    {
+        // 256 + 512 + … + 65,536 = 130,816 entries in the doubling chunks, then chunks of 65,536.
+        var table = new ChunkedTable<long>();
+        for (var i = 0; i < 400_000; i++) Assert.Equal(i, table.Add(i * 7L));
+
+        Assert.Equal(400_000, table.Count);
+        foreach (var i in new[] { 0, 255, 256, 767, 768, 130_815, 130_816, 130_817, 196_351, 196_352, 399_999 }) Assert.Equal(i * 7L, table[i]);
+        for (var i = 0; i < 400_000; i++) Assert.Equal(i * 7L, table[i]);
+    }
+
+    [Fact]
+    public void Two_threads_appending_past_many_chunk_boundaries_lose_nothing()
+    {
+        var table = new ChunkedTable<long>();
+        var indexes = new int[2][];
+        Parallel.For(0, 2, side => indexes[side] = [.. Enumerable.Range(0, 150_000).Select(i => table.Add(side * 1_000_000L + i))]);
+
+        Assert.Equal(300_000, table.Count);
+        Assert.Equal(300_000, indexes.SelectMany(x => x).Distinct().Count());
+        for (var side = 0; side < 2; side++)
+        {
+            for (var i = 0; i < 150_000; i++) Assert.Equal(side * 1_000_000L + i, table[indexes[side][i]]);
+        }
+    }
+}
+
 public class SparseMerkleTreeCompactionTests
 {
     private static Hash32 H(int i) => Hash32.Sha256(BitConverter.GetBytes(i));
