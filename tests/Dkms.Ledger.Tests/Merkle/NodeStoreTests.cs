@@ -116,6 +116,47 @@ public class SparseMerkleTreeCompactionTests
         Assert.True(MerkleProofVerifier.VerifyInclusion(first.Root, H(7), H(-7), first.Prove(H(7))));
     }
 
+    [Fact]
+    public async Task Proofs_of_an_old_version_stay_valid_while_another_thread_rewrites_and_compacts_the_tree()
+    {
+        var old = SparseMerkleTree.Build(Enumerable.Range(0, 2_000).Select(i => (H(i), H(-i))));
+        var failures = 0;
+        var proofs = 0;
+        using var stop = new CancellationTokenSource();
+        var reading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reader = Task.Factory.StartNew(
+            () =>
+            {
+                var i = 0;
+                while (!stop.IsCancellationRequested)
+                {
+                    var k = i++ % 2_000;
+                    if (!MerkleProofVerifier.VerifyInclusion(old.Root, H(k), H(-k), old.Prove(H(k)))) Interlocked.Increment(ref failures);
+                    proofs++;
+                    reading.TrySetResult();
+                }
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
+        await reading.Task;
+
+        // The writer appends to the store the old version lives in until a compaction moves it elsewhere.
+        var rnd = new Random(5);
+        var tree = old;
+        for (var round = 0; round < 150; round++)
+        {
+            tree = tree.Apply(Enumerable.Range(0, 1_000).Select(_ => (H(rnd.Next(2_500)), (Hash32?)H(rnd.Next()))).ToArray());
+        }
+
+        stop.Cancel();
+        await reader;
+        Assert.Equal(0, failures);
+        Assert.True(proofs > 0);
+        // ≈ 600,000 nodes were written; the policy (6 × entries + 65,536, plus one batch) keeps far fewer.
+        Assert.True(tree.StoredNodes < 6 * 2_500 + 65_536 + 5_000, $"store of {tree.StoredNodes} nodes: never compacted");
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
