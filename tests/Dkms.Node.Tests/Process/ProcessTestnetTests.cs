@@ -18,7 +18,7 @@ public sealed class ProcessTestnetTests
         var clients = net.RpcEndpoints.Select(u => new DkmsRpcClient(u)).ToArray();
         try
         {
-            await WaitForPeersAsync(clients, 3);
+            await WaitForPeersAsync(clients, 3, net);
             var builder = new TransactionBuilder(ProcessTestnet.ChainId);
             var results = new List<SubmitResult>();
             for (var k = 0; k < 5; k++) results.Add(await clients[0].SubmitAsync(new TestIdentity($"p{k}", builder).Incept(), SubmitModes.Commit, 30_000));
@@ -55,7 +55,7 @@ public sealed class ProcessTestnetTests
         var clients = net.RpcEndpoints.Select(u => new DkmsRpcClient(u)).ToArray();
         try
         {
-            await WaitForPeersAsync(clients, 3);
+            await WaitForPeersAsync(clients, 3, net);
             var builder = new TransactionBuilder(ProcessTestnet.ChainId);
             var committed = new List<SubmitResult>();
             async Task SubmitRound(int round, int[] via)
@@ -99,7 +99,7 @@ public sealed class ProcessTestnetTests
         var clients = net.RpcEndpoints.Select(u => new DkmsRpcClient(u)).ToArray();
         try
         {
-            await WaitForPeersAsync(clients[..4], 3);
+            await WaitForPeersAsync(clients[..4], 3, net);
             var outsider = await WaitForStatusAsync(clients[4]);
             Assert.False(outsider.IsValidator);
 
@@ -136,14 +136,16 @@ public sealed class ProcessTestnetTests
 
     private static string Tail(string? log) => log is null ? "" : string.Join('\n', log.Split('\n').TakeLast(40));
 
-    private static async Task WaitForPeersAsync(DkmsRpcClient[] clients, int peers)
+    private static async Task WaitForPeersAsync(DkmsRpcClient[] clients, int peers, ProcessTestnet net)
     {
         var deadline = DateTime.UtcNow + Patience;
-        foreach (var c in clients)
+        for (var i = 0; i < clients.Length; i++)
         {
-            while ((await WaitForStatusAsync(c)).Peers.Length < peers)
+            while ((await WaitForStatusAsync(clients[i])).Peers.Length < peers)
             {
-                Assert.True(DateTime.UtcNow < deadline, $"{c.Endpoint} did not connect to {peers} peers");
+                // Every node's log: a peer that never connects is usually explained by the other side's log.
+                Assert.True(DateTime.UtcNow < deadline, $"{clients[i].Endpoint} did not connect to {peers} peers; the nodes' logs end:\n"
+                    + string.Join('\n', Enumerable.Range(0, clients.Length).Select(n => $"--- node{n}\n{Tail(net.Log(n))}")));
                 await Task.Delay(100);
             }
         }
