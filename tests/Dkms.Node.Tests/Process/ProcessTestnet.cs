@@ -1,9 +1,7 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Dkms.Core.Genesis;
-using Dkms.Node.Testing;
 
 namespace Dkms.Node.Tests.Process;
 
@@ -28,14 +26,19 @@ public sealed class ProcessTestnet : IDisposable
         RpcEndpoints = new Uri[total];
         var entries = new List<GenesisValidator>();
         var p2p = new string[total];
+        var keys = new string[total];
         for (var i = 0; i < total; i++)
         {
-            var dataDir = Path.Combine(Directory, $"node{i}");
-            var output = RunToEnd("init", "--data-dir", dataDir);
-            var key = output.Split('\n').Single(l => l.StartsWith("public key: ", StringComparison.Ordinal))["public key: ".Length..].Trim();
-            p2p[i] = $"127.0.0.1:{InProcessTestnet.FreeUdpPort()}";
-            RpcEndpoints[i] = new Uri($"http://127.0.0.1:{FreeTcpPort()}/");
-            if (i < validators) entries.Add(new GenesisValidator { Name = $"node{i}", NodeKey = key, Address = p2p[i], Power = 1 });
+            var output = RunToEnd("init", "--data-dir", Path.Combine(Directory, $"node{i}"));
+            keys[i] = output.Split('\n').Single(l => l.StartsWith("public key: ", StringComparison.Ordinal))["public key: ".Length..].Trim();
+        }
+
+        // Ports last, once the slow `init` runs are done: a port is only known free until someone else binds it.
+        for (var i = 0; i < total; i++)
+        {
+            p2p[i] = $"127.0.0.1:{TestPorts.Next(ProtocolType.Udp)}";
+            RpcEndpoints[i] = new Uri($"http://127.0.0.1:{TestPorts.Next(ProtocolType.Tcp)}/");
+            if (i < validators) entries.Add(new GenesisValidator { Name = $"node{i}", NodeKey = keys[i], Address = p2p[i], Power = 1 });
         }
 
         Genesis = new GenesisDocument
@@ -164,12 +167,4 @@ public sealed class ProcessTestnet : IDisposable
         return new StreamReader(s).ReadToEnd();
     }
 
-    private static int FreeTcpPort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
 }
