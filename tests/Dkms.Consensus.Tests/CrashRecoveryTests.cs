@@ -37,6 +37,29 @@ public sealed class CrashRecoveryTests
     }
 
     [Fact]
+    public void A_validator_restarted_between_a_decide_and_its_next_signature_begins_the_next_height_fresh()
+    {
+        using var net = new TestNet(4, seed: 41);
+        Assert.True(net.RunUntilHeight(5, TimeSpan.FromMinutes(1)));
+
+        // A decide does not save: until node 1 signs at the next height its record still names the decided one.
+        var steps = 0;
+        while (net.Stores[1].Load()!.Height != net.Apps[1].Tip.Height)
+        {
+            Assert.True(++steps < 10_000, "node 1's record always named a height it had not decided");
+            net.Run(TimeSpan.FromMilliseconds(1), feedEveryMs: 1);
+        }
+
+        var decided = net.Apps[1].Tip.Height;
+        net.Crash(1);
+        net.Start(1);
+        var all = Enumerable.Range(0, 4).ToArray();
+        Assert.True(net.RunUntilHeight(decided + 10, TimeSpan.FromMinutes(1), all), $"stuck at {net.MinHeight(all)}");
+        net.AssertNoFork();
+        net.AssertNoDoubleSigning(all);
+    }
+
+    [Fact]
     public void Repeated_crashes_at_every_step_never_make_a_validator_sign_twice()
     {
         using var net = new TestNet(4, seed: 21);
