@@ -92,8 +92,6 @@ internal sealed class StateOverlay(IKeyValueReader committed, CommittedIdentityC
     /// <summary>The validator set written by this block, if any.</summary>
     public ValidatorSetState? ChangedValidators => _validatorsDirty ? _validators : null;
 
-    public bool ContainsTransaction(Hash32 hash) => ContainsNewTransaction(hash) || IsCommittedTransaction(hash);
-
     /// <summary>True when this block has already applied the transaction.</summary>
     public bool ContainsNewTransaction(Hash32 hash) => _newTxs.ContainsKey(hash);
 
@@ -111,8 +109,8 @@ internal sealed class StateOverlay(IKeyValueReader committed, CommittedIdentityC
 
     /// <summary>
     /// Reads, before execution starts, what the block's transactions will certainly read from committed
-    /// state: each subject's identity (decoded). The
-    /// reads are spread over the cores; the results land in the same caches the sequential reads fill,
+    /// state: each subject's identity (decoded). The reads are spread over the cores; the results land
+    /// in the same caches the sequential reads fill,
     /// in transaction order, so execution sees exactly what it would have read itself (committed state
     /// does not change during execution: the one writer commits only after executing).
     /// </summary>

@@ -13,7 +13,4 @@ public interface IStateReader
 
     /// <summary>The validator set record, or null before genesis wrote one.</summary>
     ValidatorSetState? GetValidators();
-
-    /// <summary>True when a transaction with this hash is already committed (or accepted earlier in this block).</summary>
-    bool ContainsTransaction(Hash32 hash);
 }
