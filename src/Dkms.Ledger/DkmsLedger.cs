@@ -69,6 +69,7 @@ public sealed partial class DkmsLedger
     /// </summary>
     public static DkmsLedger Open(IKeyValueStore store, LedgerOptions options)
     {
+        CheckLayout(store);
         var leaves = store.Scan(StateKeys.Authenticated).Select(kv => (Hash32.Sha256(kv.Key), Hash32.Sha256(kv.Value)));
         var tree = SparseMerkleTree.Build(leaves);
         var last = store.Get(StateKeys.LastCommitted);
@@ -85,6 +86,23 @@ public sealed partial class DkmsLedger
         }
 
         return new DkmsLedger(store, options, new Head(record.Height, record.BlockTimeMs, tree));
+    }
+
+    /// <summary>Marks an empty store with this version's key layout; refuses a store written in another one.</summary>
+    private static void CheckLayout(IKeyValueStore store)
+    {
+        var layout = store.Get(StateKeys.Layout);
+        if (layout is [StateKeys.LayoutVersion]) return;
+        if (layout is null && store.Get(StateKeys.LastCommitted) is null && !store.Scan(StateKeys.Authenticated).Any())
+        {
+            store.Write(new WriteBatch().Put(StateKeys.Layout, [StateKeys.LayoutVersion]), sync: true);
+            return;
+        }
+
+        var found = layout is null ? "1 (no layout record)" : string.Join(",", layout);
+        throw new StorageException(
+            $"the store was written with key layout {found}; this version reads layout {StateKeys.LayoutVersion} only. " +
+            "Start from a fresh data directory (a testnet: ./run-testnet.sh clean) or run the version that wrote it.");
     }
 
     /// <summary>
@@ -245,9 +263,12 @@ public sealed partial class DkmsLedger
             var events = block.Overlay.Events;
             var encodedEvents = new byte[events.Count][];
             ForEachIndex(events.Count, i => encodedEvents[i] = Codec.Encode(events[i]));
-            for (var i = 0; i < events.Count; i++) batch.Put(StateKeys.Event(events[i].Identity, events[i].Sequence), encodedEvents[i]);
+            for (var i = 0; i < events.Count; i++) batch.Put(StateKeys.Event(events[i].Height, events[i].Identity, events[i].Sequence), encodedEvents[i]);
             foreach (var (hash, loc) in block.Overlay.NewTransactions) batch.Put(StateKeys.Tx(hash), Codec.Encode(loc));
-            foreach (var p in block.Overlay.ChangedPolicies()) batch.Put(StateKeys.PolicyHistory(p.Owner, p.PolicyId, block.Height), Codec.Encode(p));
+            foreach (var (p, previousHeight) in block.Overlay.ChangedPolicies())
+            {
+                batch.Put(StateKeys.PolicyHistory(block.Height, p.Owner, p.PolicyId), Codec.Encode(new PolicyVersion(previousHeight, Codec.Encode(p))));
+            }
 
             var validatorsChanged = false;
             if (block.Overlay.ChangedValidators is { Pending: not null } vs && vs.PendingFromHeight == block.Height + Governance.ActivationDelay)

@@ -1,9 +1,9 @@
-using System.Buffers.Binary;
 using Dkms.Core.Encoding;
 using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
 using Dkms.Ledger.Merkle;
 using Dkms.Ledger.State;
+using Dkms.Storage;
 
 namespace Dkms.Ledger;
 
@@ -48,22 +48,57 @@ public sealed partial class DkmsLedger
     /// <summary>Key state as of <paramref name="height"/> (after that block), or null if the identity did not exist then.</summary>
     public IdentityState? GetIdentityAt(IdentityId id, ulong height)
     {
-        var bytes = IdentityBytesAt(id, height);
-        return bytes is null ? null : Codec.Decode<IdentityState>(bytes);
+        // Identities are never removed: one unknown now never existed, and one unchanged since the height is as it is now.
+        var current = GetIdentity(id);
+        if (current is null) return null;
+        if (current.UpdatedAtHeight <= height) return current;
+        var e = NewestEventAtOrBelow(current, height);
+        return e is null ? null : Codec.Decode<IdentityState>(e.StateAfter);
     }
 
     /// <summary>The identity's events in order, from sequence <paramref name="fromSequence"/>, at most <paramref name="limit"/>.</summary>
     public IReadOnlyList<EventRecord> GetEvents(IdentityId id, ulong fromSequence = 1, int limit = int.MaxValue)
     {
-        var list = new List<EventRecord>();
-        foreach (var kv in _store.Scan(StateKeys.EventsOf(id)))
+        var current = GetIdentity(id);
+        if (current is null || limit <= 0 || fromSequence > current.Sequence) return [];
+        var newestFirst = new List<EventRecord>();
+        foreach (var e in EventsNewestFirst(current))
         {
-            if (list.Count >= limit) break;
-            var e = Codec.Decode<EventRecord>(kv.Value);
-            if (e.Sequence >= fromSequence) list.Add(e);
+            if (e.Sequence < fromSequence) break;
+            newestFirst.Add(e);
         }
 
-        return list;
+        newestFirst.Reverse();
+        return newestFirst.Count <= limit ? newestFirst : newestFirst[..limit];
+    }
+
+    /// <summary>The newest event of the identity at or below <paramref name="height"/>, or null if its inception came later.</summary>
+    private EventRecord? NewestEventAtOrBelow(IdentityState current, ulong height)
+    {
+        foreach (var e in EventsNewestFirst(current))
+        {
+            if (e.Height <= height) return e;
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// An identity's events from the newest (which its state locates: height and sequence) back to its inception,
+    /// each found from the one after it. Events are immutable once committed, so a walk that starts from a state
+    /// read before a concurrent commit still sees a consistent chain.
+    /// </summary>
+    private IEnumerable<EventRecord> EventsNewestFirst(IdentityState current)
+    {
+        var height = current.UpdatedAtHeight;
+        for (var sequence = current.Sequence; sequence >= 1; sequence--)
+        {
+            var bytes = _store.Get(StateKeys.Event(height, current.Id, sequence))
+                ?? throw new StorageException($"event {sequence} of {current.Id} at height {height} is missing: the store is damaged");
+            var e = Codec.Decode<EventRecord>(bytes);
+            yield return e;
+            height = e.PreviousHeight;
+        }
     }
 
     public AgentPolicy? GetPolicy(IdentityId owner, string policyId) => Decode<AgentPolicy>(_store.Get(StateKeys.Policy(owner, policyId)));
@@ -132,24 +167,25 @@ public sealed partial class DkmsLedger
         return new ProvenValue(height, root, key, value, tree.Prove(Hash32.Sha256(key)));
     }
 
+    /// <summary>The exact stored bytes of the identity's state as of the height (what its leaf hashes): the newest event's copy.</summary>
     private byte[]? IdentityBytesAt(IdentityId id, ulong height)
     {
-        // Events are keyed by sequence, which grows with height: the newest event at or below the height wins.
-        foreach (var kv in _store.ScanReverse(StateKeys.EventsOf(id)))
-        {
-            var e = Codec.Decode<EventRecord>(kv.Value);
-            if (e.Height <= height) return e.StateAfter;
-        }
-
-        return null;
+        var current = GetIdentity(id);
+        return current is null ? null : NewestEventAtOrBelow(current, height)?.StateAfter;
     }
 
+    /// <summary>The exact stored bytes of the policy as of the height: its versions walked back from the current one.</summary>
     private byte[]? PolicyBytesAt(IdentityId owner, string policyId, ulong height)
     {
-        foreach (var kv in _store.ScanReverse(StateKeys.PolicyHistoryOf(owner, policyId)))
+        // Policies are never removed: one absent now never existed.
+        var versionHeight = GetPolicy(owner, policyId)?.UpdatedAtHeight ?? 0;
+        while (versionHeight != 0)
         {
-            var h = BinaryPrimitives.ReadUInt64BigEndian(kv.Key.AsSpan(kv.Key.Length - 8));
-            if (h <= height) return kv.Value;
+            var bytes = _store.Get(StateKeys.PolicyHistory(versionHeight, owner, policyId))
+                ?? throw new StorageException($"version of policy '{policyId}' of {owner} at height {versionHeight} is missing: the store is damaged");
+            var version = Codec.Decode<PolicyVersion>(bytes);
+            if (versionHeight <= height) return version.Policy;
+            versionHeight = version.PreviousHeight;
         }
 
         return null;

@@ -1,3 +1,4 @@
+using Dkms.Core.Crypto;
 using Dkms.Core.Encoding;
 using Dkms.Core.Transactions;
 using Dkms.Ledger.State;
@@ -42,6 +43,127 @@ public class HistoryAndProofTests
         Assert.Equal(2, h.Ledger.GetEvents(alice.Id, fromSequence: 3).Count);
         var loc = h.Ledger.GetTransaction(events[1].TxHash)!;
         Assert.Equal(events[1].Height, loc.Height);
+    }
+
+    [Fact]
+    public void History_with_two_events_in_one_block_and_quiet_blocks_between_is_answered_at_every_height_also_after_reopening()
+    {
+        using var h = new LedgerHarness();
+        var alice = h.Create(new Actor("alice"));
+        var bob = h.Create(new Actor("bob")); // another identity's events in between
+        h.Block();
+        h.Accept(alice.Sign(new RotationPayload(alice.ConfigAt(1)), 2, alice.KeysAt(1)));
+        h.Block();
+        var both = h.Block(
+            alice.Sign(new RotationPayload(alice.ConfigAt(2)), 3, alice.KeysAt(2)),
+            bob.Sign(new RotationPayload(bob.ConfigAt(1)), 2, bob.KeysAt(1)),
+            alice.Sign(new RotationPayload(alice.ConfigAt(3)), 4, alice.KeysAt(3)));
+        Assert.All(both, r => Assert.True(r.IsOk, r.ToString()));
+        h.Block();
+
+        void Check()
+        {
+            var events = h.Ledger.GetEvents(alice.Id);
+            Assert.Equal([1UL, 2, 3, 4], events.Select(e => e.Sequence));
+            Assert.Equal(0UL, events[0].PreviousHeight);
+            for (var i = 1; i < events.Count; i++) Assert.Equal(events[i - 1].Height, events[i].PreviousHeight);
+            Assert.Equal(events[2].Height, events[3].Height);
+            Assert.Equal([3UL, 4], h.Ledger.GetEvents(alice.Id, fromSequence: 3).Select(e => e.Sequence));
+            Assert.Equal([2UL, 3], h.Ledger.GetEvents(alice.Id, fromSequence: 2, limit: 2).Select(e => e.Sequence));
+            Assert.Empty(h.Ledger.GetEvents(alice.Id, fromSequence: 5));
+            Assert.Equal([1UL, 2], h.Ledger.GetEvents(bob.Id).Select(e => e.Sequence));
+
+            // At every height the state is the one after the newest event at or below it, and its proof verifies
+            // against that height's root with exactly those bytes.
+            for (var height = 0UL; height <= h.Ledger.Height + 1; height++)
+            {
+                var expected = events.LastOrDefault(e => e.Height <= height);
+                var state = h.Ledger.GetIdentityAt(alice.Id, height);
+                Assert.Equal(expected?.Sequence, state?.Sequence);
+                if (expected is not null) Assert.Equal(expected.StateAfter, Codec.Encode(state!));
+                if (height >= 1 && height <= h.Ledger.Height && h.Ledger.ProveIdentity(alice.Id, height) is { } proven)
+                {
+                    Assert.Equal(expected?.StateAfter, proven.Value);
+                    Assert.True(proven.Verify(h.Ledger.GetHeight(height)!.StateRoot));
+                }
+            }
+        }
+
+        Check();
+        h.Reopen();
+        Check();
+    }
+
+    [Fact]
+    public void A_policys_versions_including_two_changes_in_one_block_are_answered_at_every_height_also_after_reopening()
+    {
+        using var h = new LedgerHarness();
+        var alice = h.Create(new Actor("alice"));
+        var phone = alice.Agent("phone");
+        var laptop = alice.Agent("laptop");
+        SetAgentPolicyPayload Grant(Ed25519Signer agent, AgentRights rights) => new("devices", [new AgentChange(agent.PublicKey, rights)], null);
+
+        h.Block();
+        h.Accept(alice.Sign(Grant(phone, AgentRights.Prove), h.Seq(alice), alice.Current));
+        var created = h.Ledger.Height;
+        h.Block();
+        var seq = h.Seq(alice);
+        Assert.All(
+            h.Block(alice.Sign(Grant(laptop, AgentRights.Prove), seq, alice.Current), alice.Sign(Grant(phone, AgentRights.None), seq + 1, alice.Current)),
+            r => Assert.True(r.IsOk, r.ToString()));
+        var both = h.Ledger.Height;
+        h.Block();
+        h.Accept(alice.Sign(Grant(laptop, AgentRights.None), h.Seq(alice), alice.Current));
+        var last = h.Ledger.Height;
+        h.Block();
+
+        (AgentRights Phone, AgentRights Laptop)? Expected(ulong height) =>
+            height < created ? null
+            : height < both ? (AgentRights.Prove, AgentRights.None)
+            : height < last ? (AgentRights.None, AgentRights.Prove)
+            : (AgentRights.None, AgentRights.None);
+
+        void Check()
+        {
+            for (var height = 0UL; height <= h.Ledger.Height + 1; height++)
+            {
+                var policy = h.Ledger.GetPolicyAt(alice.Id, "devices", height);
+                Assert.Equal(Expected(height), policy is null ? null : (policy.RightsOf(phone.PublicKey), policy.RightsOf(laptop.PublicKey)));
+                if (height >= 1 && height <= h.Ledger.Height && h.Ledger.ProvePolicy(alice.Id, "devices", height) is { } proven)
+                {
+                    Assert.True(proven.Verify(h.Ledger.GetHeight(height)!.StateRoot));
+                    Assert.Equal(policy is null ? null : Codec.Encode(policy), proven.Value);
+                }
+            }
+
+            Assert.Null(h.Ledger.GetPolicyAt(alice.Id, "device", h.Ledger.Height)); // a prefix of the id is another policy
+        }
+
+        Check();
+        h.Reopen();
+        Check();
+    }
+
+    [Fact]
+    public void A_fresh_store_is_marked_with_the_key_layout_and_one_written_without_that_mark_is_refused()
+    {
+        var store = new Dkms.Storage.MemoryStore();
+        using (var h = new LedgerHarness(store))
+        {
+            Assert.Equal([StateKeys.LayoutVersion], store.Get(StateKeys.Layout)!);
+            var alice = h.Create(new Actor("alice"));
+            h.Reopen();
+            Assert.NotNull(h.Ledger.GetIdentity(alice.Id));
+
+            // A store written before the layout was recorded (events keyed by identity) has state but no mark.
+            store.Write(new Dkms.Storage.WriteBatch().Delete(StateKeys.Layout), sync: true);
+            var e = Assert.Throws<Dkms.Storage.StorageException>(() => DkmsLedger.Open(store, new LedgerOptions(LedgerHarness.Chain)));
+            Assert.Contains("layout 1", e.Message);
+            Assert.Contains("fresh data directory", e.Message);
+
+            store.Write(new Dkms.Storage.WriteBatch().Put(StateKeys.Layout, [StateKeys.LayoutVersion + 1]), sync: true);
+            Assert.Throws<Dkms.Storage.StorageException>(() => DkmsLedger.Open(store, new LedgerOptions(LedgerHarness.Chain)));
+        }
     }
 
     [Fact]

@@ -28,6 +28,7 @@ internal sealed class StateOverlay(IKeyValueReader committed, CommittedIdentityC
     private readonly Dictionary<Hash32, bool> _committedTxs = [];
     private readonly HashSet<IdentityId> _dirtyIdentities = new(expectedTransactions);
     private readonly HashSet<(IdentityId, string)> _dirtyPolicies = [];
+    private readonly Dictionary<(IdentityId, string), ulong> _policyPreviousHeights = [];
     private readonly HashSet<(IdentityId, PublicKey)> _dirtyRetired = [];
     private readonly List<EventRecord> _events = new(expectedTransactions);
     private ValidatorSetState? _validators;
@@ -152,8 +153,11 @@ internal sealed class StateOverlay(IKeyValueReader committed, CommittedIdentityC
 
     public void PutPolicy(AgentPolicy policy)
     {
-        _policies[(policy.Owner, policy.PolicyId)] = policy;
-        _dirtyPolicies.Add((policy.Owner, policy.PolicyId));
+        var key = (policy.Owner, policy.PolicyId);
+        // The first change in this block remembers the committed version's height: the history links to it.
+        if (!_dirtyPolicies.Contains(key)) _policyPreviousHeights[key] = GetPolicy(policy.Owner, policy.PolicyId)?.UpdatedAtHeight ?? 0;
+        _policies[key] = policy;
+        _dirtyPolicies.Add(key);
     }
 
     public void PutRetiredKey(RetiredKeyRecord record)
@@ -189,7 +193,8 @@ internal sealed class StateOverlay(IKeyValueReader committed, CommittedIdentityC
     /// <summary>The identity states this block wrote.</summary>
     public IEnumerable<IdentityState> ChangedIdentities() => _dirtyIdentities.Select(id => _identities[id]!);
 
-    public IEnumerable<AgentPolicy> ChangedPolicies() => _dirtyPolicies.Select(k => _policies[k]!);
+    /// <summary>The policies this block wrote, each with the height of its committed version (0: created in this block).</summary>
+    public IEnumerable<(AgentPolicy Policy, ulong PreviousHeight)> ChangedPolicies() => _dirtyPolicies.Select(k => (_policies[k]!, _policyPreviousHeights[k]));
 
     /// <summary>Committed state of an identity: from the shared cache, else read and decoded (and offered to the cache).
     /// Safe to call from several threads (the prefetch does).</summary>

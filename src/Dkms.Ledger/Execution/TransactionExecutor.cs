@@ -54,7 +54,8 @@ internal static class TransactionExecutor
             return;
         }
 
-        var previous = overlay.GetIdentity(tx.Subject)?.LastEventDigest ?? Hash32.Zero;
+        var before = overlay.GetIdentity(tx.Subject);
+        var previous = before?.LastEventDigest ?? Hash32.Zero;
         var digest = EventDigest(previous, tx.Hash);
         var state = effects.Subject! with { Sequence = tx.Sequence, LastEventDigest = digest, UpdatedAtHeight = height };
         var stateBytes = Codec.Encode(state);
@@ -63,7 +64,7 @@ internal static class TransactionExecutor
         if (effects.Policy is not null) overlay.PutPolicy(effects.Policy);
         foreach (var r in effects.RetiredKeys ?? []) overlay.PutRetiredKey(r);
 
-        var e = new EventRecord(tx.Subject, tx.Sequence, height, index, tx.Type, tx.Hash, previous, digest, blockTimeMs, tx.Encoded, stateBytes);
+        var e = new EventRecord(tx.Subject, tx.Sequence, height, index, tx.Type, tx.Hash, previous, digest, blockTimeMs, tx.Encoded, stateBytes, before?.UpdatedAtHeight ?? 0);
         overlay.AddEvent(e, new TxLocation(height, index, tx.Subject, tx.Sequence));
     }
 

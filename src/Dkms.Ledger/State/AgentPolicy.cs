@@ -32,3 +32,10 @@ public sealed record AgentPolicy(
 public sealed record AgentEntry(
     [property: Key(0)] PublicKey Agent,
     [property: Key(1)] AgentRights Rights);
+
+/// <summary>One version of a policy in its history: the encoded <see cref="AgentPolicy"/> (the exact bytes its state
+/// leaf hashed) and the height of the version before it (0: none, the policy was created here).</summary>
+[MessagePackObject]
+public sealed record PolicyVersion(
+    [property: Key(0)] ulong PreviousHeight,
+    [property: Key(1)] byte[] Policy);

@@ -8,7 +8,9 @@ namespace Dkms.Ledger.State;
 /// One accepted event of an identity. <see cref="Digest"/> = SHA-256(prefix || previous digest || tx hash),
 /// so the events form a hash chain whose head is the identity's <c>LastEventDigest</c>, which the
 /// state root authenticates. <see cref="StateAfter"/> holds the exact encoded identity state after
-/// this event: key state as of any height is the newest event at or below it.
+/// this event: key state as of any height is the newest event at or below it. <see cref="PreviousHeight"/> is
+/// the height of the identity's previous event (0 for its inception), so its events can be walked newest
+/// first from its state without an index per identity.
 /// </summary>
 [MessagePackObject]
 public sealed record EventRecord(
@@ -22,7 +24,8 @@ public sealed record EventRecord(
     [property: Key(7)] Hash32 Digest,
     [property: Key(8)] ulong BlockTimeMs,
     [property: Key(9)] byte[] Transaction,
-    [property: Key(10)] byte[] StateAfter);
+    [property: Key(10)] byte[] StateAfter,
+    [property: Key(11)] ulong PreviousHeight);
 
 /// <summary>Where a committed transaction is: block height and position in the block.</summary>
 [MessagePackObject]
