@@ -200,6 +200,13 @@ public sealed partial class DkmsLedger
         return [.. txs.Where((_, i) => results[i].IsOk)];
     }
 
+    /// <summary>Adds the entries to the batch sorted by key (the keys are distinct).</summary>
+    private static void PutInKeyOrder(WriteBatch batch, byte[][] keys, byte[][] values)
+    {
+        Array.Sort(keys, values, ByteKeyComparer.Instance);
+        for (var i = 0; i < keys.Length; i++) batch.Put(keys[i], values[i]);
+    }
+
     /// <summary>Runs <paramref name="body"/> for 0 ≤ i &lt; <paramref name="count"/>, on all cores when there is enough work; each i writes only its own result.</summary>
     private static void ForEachIndex(int count, Action<int> body)
     {
@@ -257,18 +264,20 @@ public sealed partial class DkmsLedger
                 throw new InvalidOperationException($"block {block.Height} was not executed on the current head (height {head.Height})");
             }
 
+            // RocksDB inserts a batch into its in-memory table in the order given, each search starting where the last
+            // insert ended: keys in ascending order cost much less than the same keys at random (≈ 1.5 ms for a block
+            // of 1,000). So the entries go in key order: e (events), g, h (policy versions), m, r, s (state), t (index).
             var batch = new WriteBatch(block.AuthenticatedWrites.Count + 2 * block.Overlay.Events.Count + 4 + (extra?.Count ?? 0));
-            foreach (var kv in block.AuthenticatedWrites) batch.Put(kv.Key, kv.Value);
-            // Encoding is a pure function of each record: spread it over the cores, then add in order.
+            // Encoding is a pure function of each record: spread it over the cores.
             var events = block.Overlay.Events;
+            var eventKeys = new byte[events.Count][];
             var encodedEvents = new byte[events.Count][];
-            ForEachIndex(events.Count, i => encodedEvents[i] = Codec.Encode(events[i]));
-            for (var i = 0; i < events.Count; i++) batch.Put(StateKeys.Event(events[i].Height, events[i].Identity, events[i].Sequence), encodedEvents[i]);
-            foreach (var (hash, loc) in block.Overlay.NewTransactions) batch.Put(StateKeys.Tx(hash), Codec.Encode(loc));
-            foreach (var (p, previousHeight) in block.Overlay.ChangedPolicies())
+            ForEachIndex(events.Count, i =>
             {
-                batch.Put(StateKeys.PolicyHistory(block.Height, p.Owner, p.PolicyId), Codec.Encode(new PolicyVersion(previousHeight, Codec.Encode(p))));
-            }
+                eventKeys[i] = StateKeys.Event(events[i].Height, events[i].Identity, events[i].Sequence);
+                encodedEvents[i] = Codec.Encode(events[i]);
+            });
+            PutInKeyOrder(batch, eventKeys, encodedEvents);
 
             var validatorsChanged = false;
             if (block.Overlay.ChangedValidators is { Pending: not null } vs && vs.PendingFromHeight == block.Height + Governance.ActivationDelay)
@@ -277,9 +286,18 @@ public sealed partial class DkmsLedger
                 batch.Put(StateKeys.ValidatorHistory(vs.PendingFromHeight), Codec.Encode(vs.Pending));
             }
 
+            var policies = block.Overlay.ChangedPolicies().ToArray();
+            PutInKeyOrder(
+                batch,
+                [.. policies.Select(p => StateKeys.PolicyHistory(block.Height, p.Policy.Owner, p.Policy.PolicyId))],
+                [.. policies.Select(p => Codec.Encode(new PolicyVersion(p.PreviousHeight, Codec.Encode(p.Policy))))]);
+
             var record = Codec.Encode(new HeightRecord(block.Height, block.StateRoot, block.BlockTimeMs, block.Accepted.Count));
-            batch.Put(StateKeys.HeightRoot(block.Height), record);
             batch.Put(StateKeys.LastCommitted, record);
+            batch.Put(StateKeys.HeightRoot(block.Height), record);
+            foreach (var kv in block.AuthenticatedWrites) batch.Put(kv.Key, kv.Value); // sorted when made
+            var txs = block.Overlay.NewTransactions;
+            PutInKeyOrder(batch, [.. txs.Keys.Select(StateKeys.Tx)], [.. txs.Values.Select(loc => Codec.Encode(loc))]);
             if (extra is not null)
             {
                 foreach (var (key, value) in extra.Operations)

@@ -245,6 +245,52 @@ public class HistoryAndProofTests
     }
 
     [Fact]
+    public void A_commit_writes_the_ledgers_entries_in_ascending_key_order()
+    {
+        // RocksDB inserts a batch fastest in key order; the order must hold for every kind of entry a block writes.
+        var store = new BatchRecordingStore();
+        using var h = new LedgerHarness(store);
+        var alice = h.Create(new Actor("alice"));
+        var bob = h.Create(new Actor("bob"));
+        var phone = alice.Agent("phone");
+        var results = h.Block(
+            alice.Sign(new RotationPayload(alice.ConfigAt(1)), 2, alice.KeysAt(1)),
+            bob.Sign(new SetAgentPolicyPayload("devices", [new AgentChange(phone.PublicKey, AgentRights.Prove)], null), 2, bob.Current),
+            bob.Sign(new SetAgentPolicyPayload("keys", [new AgentChange(phone.PublicKey, AgentRights.Prove)], null), 3, bob.Current),
+            new Actor("carol").Incept(),
+            new Actor("dave").Incept());
+        Assert.All(results, r => Assert.True(r.IsOk, r.ToString()));
+
+        var keys = store.LastBatch!.Operations.Select(o => o.Key).ToArray();
+        Assert.Equal(keys.Order(Dkms.Storage.ByteKeyComparer.Instance), keys);
+        Assert.Equal(["e", "h", "m", "r", "s", "t"], keys.Select(k => ((char)k[0]).ToString()).Distinct());
+    }
+
+    /// <summary>A memory store that keeps the last batch written.</summary>
+    private sealed class BatchRecordingStore : Dkms.Storage.IKeyValueStore
+    {
+        private readonly Dkms.Storage.MemoryStore _inner = new();
+
+        public Dkms.Storage.WriteBatch? LastBatch { get; private set; }
+
+        public byte[]? Get(ReadOnlySpan<byte> key) => _inner.Get(key);
+
+        public IEnumerable<KeyValuePair<byte[], byte[]>> Scan(byte[] prefix) => _inner.Scan(prefix);
+
+        public IEnumerable<KeyValuePair<byte[], byte[]>> ScanReverse(byte[] prefix) => _inner.ScanReverse(prefix);
+
+        public Dkms.Storage.IKeyValueSnapshot Snapshot() => _inner.Snapshot();
+
+        public void Write(Dkms.Storage.WriteBatch batch, bool sync)
+        {
+            LastBatch = batch;
+            _inner.Write(batch, sync);
+        }
+
+        public void Dispose() => _inner.Dispose();
+    }
+
+    [Fact]
     public void A_proposers_execution_leaves_rejected_transactions_out_and_has_the_root_of_the_accepted_ones_alone()
     {
         using var h = new LedgerHarness();
