@@ -8,7 +8,8 @@ public static class Program
     {
         if (args.Length > 0 && args[0] == "profile")
         {
-            Profile.Run(rocks: args.Length > 1 && args[1] == "rocksdb", blocks: args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 12);
+            int Arg(int i, int otherwise) => args.Length > i ? int.Parse(args[i], System.Globalization.CultureInfo.InvariantCulture) : otherwise;
+            Profile.Run(rocks: args.Length > 1 && args[1] == "rocksdb", blocks: Arg(2, 12), warmUpBlocks: Arg(3, Profile.DefaultWarmUpBlocks));
             return;
         }
 
