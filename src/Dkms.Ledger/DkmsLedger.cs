@@ -265,7 +265,7 @@ public sealed partial class DkmsLedger
             }
 
             // RocksDB inserts a batch into its in-memory table in the order given, each search starting where the last
-            // insert ended: keys in ascending order cost much less than the same keys at random (≈ 1.5 ms for a block
+            // insert ended: keys in ascending order cost much less than the same keys at random (≈ 1 ms less for a block
             // of 1,000). So the entries go in key order: e (events), g, h (policy versions), m, r, s (state), t (index).
             var batch = new WriteBatch(block.AuthenticatedWrites.Count + 2 * block.Overlay.Events.Count + 4 + (extra?.Count ?? 0));
             // Encoding is a pure function of each record: spread it over the cores.

@@ -85,9 +85,8 @@ public static class StateKeys
 
     /// <summary>
     /// The key layout a store is written in. 2: events and policy versions keyed by height (<see cref="Event"/>,
-    /// <see cref="PolicyHistory"/>); version 1 (no
-    /// record) keyed them by identity, and a ledger refuses to open such a store rather than answer history
-    /// queries from keys it no longer reads.
+    /// <see cref="PolicyHistory"/>). Version 1, which has no record, keyed them by identity; a ledger refuses to
+    /// open such a store rather than answer history queries from keys it no longer reads.
     /// </summary>
     public const byte LayoutVersion = 2;
 
