@@ -15,6 +15,9 @@ public sealed class MemoryStore : IKeyValueStore
     /// <summary>Number of batches written; tests use it to see that a commit is one write.</summary>
     public int BatchesWritten { get; private set; }
 
+    /// <summary>The last batch written, as given; tests use it to see what a commit writes and in which order.</summary>
+    public WriteBatch? LastBatch { get; private set; }
+
     public byte[]? Get(ReadOnlySpan<byte> key) => View.Get(_data, key);
 
     public IEnumerable<KeyValuePair<byte[], byte[]>> Scan(byte[] prefix) => View.Scan(_data, prefix);
@@ -46,6 +49,7 @@ public sealed class MemoryStore : IKeyValueStore
 
             _data = new Data(values.ToImmutable(), keys.ToImmutable());
             BatchesWritten++;
+            LastBatch = batch;
         }
     }
 

@@ -248,7 +248,7 @@ public class HistoryAndProofTests
     public void A_commit_writes_the_ledgers_entries_in_ascending_key_order()
     {
         // RocksDB inserts a batch fastest in key order; the order must hold for every kind of entry a block writes.
-        var store = new BatchRecordingStore();
+        var store = new Dkms.Storage.MemoryStore();
         using var h = new LedgerHarness(store);
         var alice = h.Create(new Actor("alice"));
         var bob = h.Create(new Actor("bob"));
@@ -264,30 +264,6 @@ public class HistoryAndProofTests
         var keys = store.LastBatch!.Operations.Select(o => o.Key).ToArray();
         Assert.Equal(keys.Order(Dkms.Storage.ByteKeyComparer.Instance), keys);
         Assert.Equal(["e", "h", "m", "r", "s", "t"], keys.Select(k => ((char)k[0]).ToString()).Distinct());
-    }
-
-    /// <summary>A memory store that keeps the last batch written.</summary>
-    private sealed class BatchRecordingStore : Dkms.Storage.IKeyValueStore
-    {
-        private readonly Dkms.Storage.MemoryStore _inner = new();
-
-        public Dkms.Storage.WriteBatch? LastBatch { get; private set; }
-
-        public byte[]? Get(ReadOnlySpan<byte> key) => _inner.Get(key);
-
-        public IEnumerable<KeyValuePair<byte[], byte[]>> Scan(byte[] prefix) => _inner.Scan(prefix);
-
-        public IEnumerable<KeyValuePair<byte[], byte[]>> ScanReverse(byte[] prefix) => _inner.ScanReverse(prefix);
-
-        public Dkms.Storage.IKeyValueSnapshot Snapshot() => _inner.Snapshot();
-
-        public void Write(Dkms.Storage.WriteBatch batch, bool sync)
-        {
-            LastBatch = batch;
-            _inner.Write(batch, sync);
-        }
-
-        public void Dispose() => _inner.Dispose();
     }
 
     [Fact]

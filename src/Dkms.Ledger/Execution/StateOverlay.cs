@@ -155,9 +155,8 @@ internal sealed class StateOverlay(IKeyValueReader committed, CommittedIdentityC
     {
         var key = (policy.Owner, policy.PolicyId);
         // The first change in this block remembers the committed version's height: the history links to it.
-        if (!_dirtyPolicies.Contains(key)) _policyPreviousHeights[key] = GetPolicy(policy.Owner, policy.PolicyId)?.UpdatedAtHeight ?? 0;
+        if (_dirtyPolicies.Add(key)) _policyPreviousHeights[key] = GetPolicy(policy.Owner, policy.PolicyId)?.UpdatedAtHeight ?? 0;
         _policies[key] = policy;
-        _dirtyPolicies.Add(key);
     }
 
     public void PutRetiredKey(RetiredKeyRecord record)
