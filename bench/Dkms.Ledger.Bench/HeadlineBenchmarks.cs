@@ -96,7 +96,7 @@ public class HeadlineBenchmarks
         Fixture.Require(_ledger.Height == Identities / 1_000 + 1, "prefill committed every block");
 
         _blocks = [.. Enumerable.Range(0, Blocks).Select(b => w.MixedBlock(Workload.Trustees + b * BlockSize, BlockSize))];
-        foreach (var tx in _blocks.SelectMany(b => b)) _ledger.Signatures.Add(tx.Hash);
+        foreach (var tx in _blocks.SelectMany(b => b)) _ledger.Signatures.Add(tx.EnvelopeHash);
 
         // Check: the first block is fully accepted, commits, and its root is provable; the run uses the rest.
         var first = _ledger.Execute(_ledger.Height + 1, Fixture.NextTime(_ledger), _blocks[0]);

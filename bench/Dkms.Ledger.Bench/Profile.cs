@@ -37,7 +37,7 @@ public static class Profile
             Console.WriteLine($"prefill 100k identities: {sw.Elapsed.TotalSeconds:F1} s");
 
             var all = Enumerable.Range(0, warmUpBlocks + blocks).Select(b => w.MixedBlock(Workload.Trustees + b * 1_000, 1_000)).ToArray();
-            foreach (var tx in all.SelectMany(b => b)) ledger.Signatures.Add(tx.Hash);
+            foreach (var tx in all.SelectMany(b => b)) ledger.Signatures.Add(tx.EnvelopeHash);
             var signed = new Workload(Fixture.Chain, realSignatures: true, prefix: "real").MixedBlock(Workload.Trustees, 1_000);
             foreach (var txs in all.Take(warmUpBlocks))
             {

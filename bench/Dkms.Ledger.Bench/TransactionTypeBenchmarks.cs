@@ -33,7 +33,7 @@ public class TransactionTypeBenchmarks
 
         var first = Type == Kind.Inception ? Identities + Workload.Trustees : Workload.Trustees;
         _block = [.. Enumerable.Range(first, BlockSize).Select(i => w.Make(Type, i))];
-        foreach (var tx in _block) _ledger.Signatures.Add(tx.Hash);
+        foreach (var tx in _block) _ledger.Signatures.Add(tx.EnvelopeHash);
 
         var executed = Execute();
         Fixture.Require(executed.AllAccepted, Fixture.FirstRejection(executed));

@@ -124,7 +124,7 @@ public static class Fixture
 
     public static ExecutedBlock CommitAll(DkmsLedger ledger, Transaction[] txs)
     {
-        foreach (var tx in txs) ledger.Signatures.Add(tx.Hash);
+        foreach (var tx in txs) ledger.Signatures.Add(tx.EnvelopeHash);
         var block = ledger.Execute(ledger.Height + 1, NextTime(ledger), txs);
         Require(block.AllAccepted, $"prefill block {ledger.Height + 1}: {FirstRejection(block)}");
         ledger.Commit(block);

@@ -21,9 +21,10 @@ public sealed class TransactionBuilder(string chainId)
         return (Build(id, 1, payload, Own(signingKeys)), id);
     }
 
-    /// <summary>Rotation to <paramref name="newKeys"/>, signed by the revealed pre-rotated keys (the current "next" keys).</summary>
-    public Transaction Rotation(IdentityId id, ulong sequence, KeyConfig newKeys, IEnumerable<ISigner> revealedNextKeys) =>
-        Build(id, sequence, new RotationPayload(newKeys), Own(revealedNextKeys));
+    /// <summary>Rotation to <paramref name="newKeys"/>, signed by the revealed pre-rotated keys (the current "next" keys);
+    /// <paramref name="recovery"/>, when given, becomes the recovery policy at once.</summary>
+    public Transaction Rotation(IdentityId id, ulong sequence, KeyConfig newKeys, IEnumerable<ISigner> revealedNextKeys, RecoveryPolicy? recovery = null) =>
+        Build(id, sequence, new RotationPayload(newKeys, recovery), Own(revealedNextKeys));
 
     public Transaction AddKeyAgreementKey(IdentityId id, ulong sequence, KeyAgreementKeyEntry key, IEnumerable<ISigner> signingKeys) =>
         Build(id, sequence, new AddKeyAgreementKeyPayload(key), Own(signingKeys));
@@ -32,6 +33,8 @@ public sealed class TransactionBuilder(string chainId)
     public Transaction RevokeKey(IdentityId id, ulong sequence, string? keyAgreementKeyId, PublicKey? signingKey, ulong? compromisedAtHeight, IEnumerable<ISigner> signingKeys) =>
         Build(id, sequence, new RevokeKeyPayload(keyAgreementKeyId, signingKey, compromisedAtHeight), Own(signingKeys));
 
+    /// <summary>A new recovery policy. Signed by the current keys it waits out the present policy's delay (the chain's
+    /// minimum when there is none) before it governs recovery; signed by the pre-rotated next keys it is immediate.</summary>
     public Transaction SetRecoveryPolicy(IdentityId id, ulong sequence, RecoveryPolicy policy, IEnumerable<ISigner> signingKeys) =>
         Build(id, sequence, new SetRecoveryPolicyPayload(policy), Own(signingKeys));
 
@@ -43,8 +46,10 @@ public sealed class TransactionBuilder(string chainId)
     public Transaction RecoveryCancel(IdentityId id, ulong sequence, IEnumerable<(ISigner Key, IdentityId? OnBehalfOf)> signers) =>
         Build(id, sequence, new RecoveryCancelPayload(), signers);
 
-    public Transaction RecoveryFinalize(IdentityId id, ulong sequence, IEnumerable<(ISigner Key, IdentityId? OnBehalfOf)> signers) =>
-        Build(id, sequence, new RecoveryFinalizePayload(), signers);
+    /// <summary>Makes the proposed keys current once the delay has passed. Anyone may submit it; it carries exactly
+    /// one signature, by whoever submits it (any key: it authorizes nothing).</summary>
+    public Transaction RecoveryFinalize(IdentityId id, ulong sequence, ISigner submitter) =>
+        Build(id, sequence, new RecoveryFinalizePayload(), [(submitter, null)]);
 
     /// <summary>Deactivation, signed by the pre-rotated next keys.</summary>
     public Transaction Deactivate(IdentityId id, ulong sequence, IEnumerable<ISigner> nextKeys) =>

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Dkms.Core.Encoding;
+using Dkms.Core.Genesis;
 using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
 using Dkms.Ledger.Execution;
@@ -31,7 +32,17 @@ public sealed partial class DkmsLedger
         Signatures = new SignatureCache(options.SignatureCacheCapacity);
         _identities = options.IdentityCacheCapacity > 0 ? new CommittedIdentityCache(options.IdentityCacheCapacity, head.Height) : null;
         _validatorHistory = ReadValidatorHistory();
+        _chain = new ChainRules(options.ChainId, ReadParameters(store), Signatures);
     }
+
+    /// <summary>Chain id, parameters and signature cache every transaction is judged with; replaced once, at genesis.</summary>
+    private volatile ChainRules _chain;
+
+    /// <summary>The chain's parameters (genesis); <see cref="LedgerParameters.Default"/> for a ledger that never had a genesis.</summary>
+    public LedgerParameters Parameters => _chain.Parameters;
+
+    private static LedgerParameters ReadParameters(IKeyValueStore store) =>
+        store.Get(StateKeys.Parameters) is { } bytes ? Codec.Decode<LedgerParameters>(bytes) : LedgerParameters.Default;
 
     /// <summary>Every validator set with the height it takes effect from, latest first: a handful of entries, read on
     /// every status request and height, so kept in memory and replaced (under the commit lock) whenever a commit adds one.</summary>
@@ -106,11 +117,13 @@ public sealed partial class DkmsLedger
     }
 
     /// <summary>
-    /// Writes the genesis validator set into an empty ledger (height 0). It becomes part of the
-    /// authenticated state, so the genesis state root commits to it.
+    /// Writes the genesis validator set and the chain's parameters into an empty ledger (height 0). They become
+    /// part of the authenticated state, so the genesis state root commits to them.
     /// </summary>
-    public void InitializeGenesis(IReadOnlyList<ValidatorEntry> validators)
+    public void InitializeGenesis(IReadOnlyList<ValidatorEntry> validators, LedgerParameters? parameters = null)
     {
+        parameters ??= LedgerParameters.Default;
+        parameters.Validate();
         lock (_commitLock)
         {
             var head = _head;
@@ -119,15 +132,20 @@ public sealed partial class DkmsLedger
             if (!check.IsOk) throw new ArgumentException(check.Message, nameof(validators));
 
             var state = Codec.Encode(new ValidatorSetState([.. validators], null, 0, 0));
-            var tree = head.Tree.Set(Hash32.Sha256(StateKeys.Validators), Hash32.Sha256(state));
+            var parameterBytes = Codec.Encode(parameters);
+            var tree = head.Tree
+                .Set(Hash32.Sha256(StateKeys.Validators), Hash32.Sha256(state))
+                .Set(Hash32.Sha256(StateKeys.Parameters), Hash32.Sha256(parameterBytes));
             var record = Codec.Encode(new HeightRecord(0, tree.Root, head.BlockTimeMs, 0));
             var batch = new WriteBatch()
                 .Put(StateKeys.Validators, state)
+                .Put(StateKeys.Parameters, parameterBytes)
                 .Put(StateKeys.ValidatorHistory(0), Codec.Encode(validators.ToArray()))
                 .Put(StateKeys.HeightRoot(0), record)
                 .Put(StateKeys.LastCommitted, record);
             _store.Write(batch, Options.SyncCommits);
             _validatorHistory = ReadValidatorHistory();
+            _chain = _chain with { Parameters = parameters };
             _trees[0] = tree;
             _head = head with { Tree = tree };
         }
@@ -154,7 +172,7 @@ public sealed partial class DkmsLedger
         var head = _head;
         var overlay = NewOverlay();
         var time = Math.Max(head.BlockTimeMs, atTimeMs ?? 0);
-        return TransactionExecutor.Check(overlay, tx, ChainId, head.Height + 1, time, Signatures).Result;
+        return TransactionExecutor.Check(overlay, tx, _chain, head.Height + 1, time).Result;
     }
 
     /// <summary>
@@ -242,7 +260,7 @@ public sealed partial class DkmsLedger
         var index = 0;
         for (var i = 0; i < txs.Count; i++)
         {
-            results[i] = TransactionExecutor.Execute(overlay, txs[i], ChainId, height, blockTimeMs, index, Signatures);
+            results[i] = TransactionExecutor.Execute(overlay, txs[i], _chain, height, blockTimeMs, index);
             if (results[i].IsOk) index++;
         }
 

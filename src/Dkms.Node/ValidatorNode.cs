@@ -151,7 +151,7 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         var stored = Ledger.ValidatorSetAt(0);
         if (stored is null)
         {
-            Ledger.InitializeGenesis(expected);
+            Ledger.InitializeGenesis(expected, Genesis.Ledger);
             _store.Write(new WriteBatch().Put(ChainIdKey, System.Text.Encoding.UTF8.GetBytes(Genesis.ChainId)), sync: true);
             return;
         }
@@ -159,6 +159,11 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         if (!Codec.Encode(stored).AsSpan().SequenceEqual(Codec.Encode(expected)))
         {
             throw new NodeConfigurationException("the data directory was initialised from a different genesis (validators differ)");
+        }
+
+        if (Ledger.Parameters != Genesis.Ledger)
+        {
+            throw new NodeConfigurationException($"the data directory was initialised from a different genesis (ledger parameters differ: stored {Ledger.Parameters}, genesis {Genesis.Ledger})");
         }
     }
 

@@ -120,7 +120,7 @@ public sealed class UserStoryTests(Testnet testnet) : IClassFixture<Testnet>
         var bob = Trustee("trustee-bob");
         var carol = Trustee("trustee-carol");
         var (dana, danaId) = await testnet.IdentityAsync("dana");
-        (await dana.RunAsync("recovery", "set-policy", "--trustee", bobId, "--trustee", carolId, "--threshold", "2", "--delay", "1")).Ok();
+        (await dana.RunAsync("recovery", "set-policy", "--trustee", bobId, "--trustee", carolId, "--threshold", "2", "--delay", "1", "--now")).Ok();
         File.Delete(dana.Wallet); // and no backup
 
         var fresh = testnet.Person("dana-new", node: 1);
@@ -180,7 +180,7 @@ public sealed class UserStoryTests(Testnet testnet) : IClassFixture<Testnet>
         var (_, bobId) = await testnet.IdentityAsync("cancel-bob");
         var (_, carolId) = await testnet.IdentityAsync("cancel-carol");
         var (frank, frankId) = await testnet.IdentityAsync("frank");
-        (await frank.RunAsync("recovery", "set-policy", "--trustee", bobId, "--trustee", carolId, "--delay", "3600")).Ok();
+        (await frank.RunAsync("recovery", "set-policy", "--trustee", bobId, "--trustee", carolId, "--delay", "3600", "--now")).Ok();
 
         var mallory = testnet.Person("mallory");
         (await mallory.RunAsync("wallet", "create")).Ok();

@@ -31,7 +31,9 @@ public class TransactionEncodingTests
     [MemberData(nameof(EveryPayload))]
     public void Every_transaction_type_round_trips_through_its_signed_encoding(TxPayload payload)
     {
-        var tx = TransactionCodec.Sign(new TxBody("chain", Id, 7, payload), [(Key, null)]);
+        // Trustees sign a recovery start (their signatures name them); everything else carries own-behalf signatures.
+        var signer = payload is RecoveryStartPayload ? IdentityId.Derive("trustee"u8) : (IdentityId?)null;
+        var tx = TransactionCodec.Sign(new TxBody("chain", Id, 7, payload), [(Key, signer)]);
         Assert.True(TransactionCodec.TryDecode(tx.Encoded, out var decoded, out var error), error.Message);
         Assert.Equal(tx.Hash, decoded!.Hash);
         Assert.Equal(payload.Type, decoded.Type);
@@ -42,15 +44,18 @@ public class TransactionEncodingTests
     }
 
     [Fact]
-    public void Signing_message_is_domain_separated_and_hash_covers_signatures()
+    public void Signing_message_is_domain_separated_the_identifier_covers_the_body_and_the_envelope_hash_the_signatures()
     {
         var body = new TxBody("chain", Id, 1, new DeactivatePayload());
+        var other = Ed25519Signer.FromSeed(Enumerable.Repeat((byte)1, 32).ToArray());
         var a = TransactionCodec.Sign(body, [(Key, null)]);
-        var b = TransactionCodec.Sign(body, [(Key, null), (Key, null)]);
+        var b = TransactionCodec.Sign(body, [(Key, null), (other, null)]);
         Assert.StartsWith("DKMS/tx/v1", System.Text.Encoding.ASCII.GetString(a.SigningMessage()));
         Assert.Equal(a.BodyBytes, b.BodyBytes);
-        Assert.NotEqual(a.Hash, b.Hash);
-        Assert.Equal(Hash32.Sha256(a.Encoded), a.Hash);
+        Assert.Equal(a.Hash, b.Hash);
+        Assert.Equal(Hash32.Sha256(a.BodyBytes), a.Hash);
+        Assert.NotEqual(a.EnvelopeHash, b.EnvelopeHash);
+        Assert.Equal(Hash32.Sha256(a.Encoded), a.EnvelopeHash);
     }
 
     [Fact]
@@ -75,7 +80,9 @@ public class TransactionEncodingTests
     [Fact]
     public void Too_many_signatures_are_malformed()
     {
-        var tx = TransactionCodec.Sign(new TxBody("chain", Id, 1, new DeactivatePayload()), Enumerable.Repeat(((ISigner)Key, (IdentityId?)null), Limits.MaxSignatures + 1));
+        var keys = Enumerable.Range(0, Limits.MaxSignatures + 1).Select(i => ((ISigner)Ed25519Signer.FromSeed(Hash32.Sha256([(byte)i]).ToArray()), (IdentityId?)null));
+        var tx = TransactionCodec.Sign(new TxBody("chain", Id, 1, new DeactivatePayload()), keys);
+        Assert.Equal(Limits.MaxSignatures + 1, tx.Signatures.Count);
         Assert.False(TransactionCodec.TryDecode(tx.Encoded, out _, out var error));
         Assert.Equal(ErrorCode.Malformed, error.Code);
     }

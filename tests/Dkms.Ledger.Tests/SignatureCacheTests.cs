@@ -39,7 +39,7 @@ public class SignatureCacheTests
             Signatures = [envelope.Signatures[0] with { Key = alice.Current[0].PublicKey }],
         }));
         Assert.Equal(ErrorCode.BadSignature, SignatureVerifier.Verify(forged, cache).Code);
-        Assert.False(cache.Contains(forged.Hash));
+        Assert.False(cache.Contains(forged.EnvelopeHash));
         Assert.Equal(ErrorCode.BadSignature, SignatureVerifier.Verify(forged, cache).Code);
         Assert.Equal(2, cache.Verifications);
     }

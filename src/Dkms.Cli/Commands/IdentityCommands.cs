@@ -297,6 +297,13 @@ internal static class IdentityCommands
         }
 
         if (v.Recovery is { } rec) o.WriteLine($"  recovery: {rec.Threshold} of [{string.Join(", ", rec.Trustees)}], delay {rec.DelaySeconds} s");
+        if (v.PendingRecoveryPolicy is { } change)
+        {
+            var pol = change.Policy;
+            o.WriteLine($"  RECOVERY POLICY CHANGE PENDING: {pol.Threshold} of [{string.Join(", ", pol.Trustees)}], delay {pol.DelaySeconds} s; governs recovery after {DateTimeOffset.FromUnixTimeMilliseconds((long)change.EffectiveAfterMs):u}");
+            o.WriteLine("    if this is not you, your current keys are stolen: 'dkms identity rotate' drops the change");
+        }
+
         if (v.PendingRecovery is { } p)
         {
             o.WriteLine($"  RECOVERY IN PROGRESS: approved by {string.Join(", ", p.ApprovedBy)}; can be finalized after {DateTimeOffset.FromUnixTimeMilliseconds((long)p.FinalizeAfterMs):u}");

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Dkms.Cli.Infrastructure;
 using Dkms.Client;
+using Dkms.Client.Rpc;
 using Dkms.Core.Crypto;
 using Dkms.Core.Encoding;
 using Dkms.Core.Primitives;
@@ -28,9 +29,14 @@ internal static class RecoveryCommands
         var trustees = new Option<string[]>("--trustee") { Description = "Trustee identity (repeat; at least 2)", Required = true };
         var threshold = new Option<int>("--threshold") { Description = "Trustees needed to start a recovery", DefaultValueFactory = _ => 2 };
         var delay = new Option<ulong>("--delay") { Description = "Seconds between start and earliest finalize (the owner's window to cancel)", DefaultValueFactory = _ => 86400 };
+        var now = new Option<bool>("--now")
+        {
+            Description = "Sign with your pre-rotated next keys so the policy takes effect at once (their public keys become known, as when cancelling a recovery); "
+                + "without it the current keys sign and the policy waits out the present policy's delay (or the chain's minimum)",
+        };
         var spSubmit = new SubmitOptions();
-        var setPolicy = spSubmit.AddTo(new Command("set-policy", "Name the trustees, how many must agree, and the delay") { spId, trustees, threshold, delay });
-        recovery.Subcommands.Add(app.Bind(setPolicy, (ctx, ct) => SetPolicyAsync(ctx, ctx.Get(spId), ctx.Get(trustees), ctx.Get(threshold), ctx.Get(delay), spSubmit, ct)));
+        var setPolicy = spSubmit.AddTo(new Command("set-policy", "Name the trustees, how many must agree, and the delay") { spId, trustees, threshold, delay, now });
+        recovery.Subcommands.Add(app.Bind(setPolicy, (ctx, ct) => SetPolicyAsync(ctx, ctx.Get(spId), ctx.Get(trustees), ctx.Get(threshold), ctx.Get(delay), ctx.Get(now), spSubmit, ct)));
 
         var subject = new Option<string>("--subject") { Description = "The identity to recover", Required = true };
         var reqOut = new Option<string>("--out") { Description = "Request file to hand to the trustees", Required = true };
@@ -68,7 +74,7 @@ internal static class RecoveryCommands
         return recovery;
     }
 
-    private static async Task<int> SetPolicyAsync(CommandContext ctx, string? selector, string[] trustees, int threshold, ulong delay, SubmitOptions submit, CancellationToken ct)
+    private static async Task<int> SetPolicyAsync(CommandContext ctx, string? selector, string[] trustees, int threshold, ulong delay, bool now, SubmitOptions submit, CancellationToken ct)
     {
         var policy = new RecoveryPolicy([.. trustees.Select(t => WalletSupport.ParseId(t, "trustee"))], threshold, delay);
         using var wallet = await ctx.OpenWalletAsync().ConfigureAwait(false);
@@ -76,12 +82,18 @@ internal static class RecoveryCommands
         var id = WalletSupport.RequireId(entry);
         var view = await WalletSupport.ResolveAsync(ctx.Client, id, ct).ConfigureAwait(false);
         WalletSupport.CheckInSync(wallet.Master, entry, view);
-        using var signers = WalletSupport.Current(wallet.Master, entry);
+        if (now && view.NextKeyDigests.Length == 0) throw CliException.Usage($"{id} committed to no next keys: --now is not possible; the change waits out the present policy's delay");
+        using var signers = now ? WalletSupport.Next(wallet.Master, entry) : WalletSupport.Current(wallet.Master, entry);
         var chainId = entry.ChainId ?? await ctx.ChainIdAsync(ct).ConfigureAwait(false);
         var result = await ctx.SubmitAsync(new TransactionBuilder(chainId).SetRecoveryPolicy(id, view.Sequence + 1, policy, signers), submit, ct).ConfigureAwait(false);
-        ctx.Emit(new { id = id.ToString(), trustees, threshold, delaySeconds = delay, tx = IdentityCommands.Tx(result) }, o =>
+        var after = result.Height is not null ? (await WalletSupport.ResolveAsync(ctx.Client, id, ct).ConfigureAwait(false)).PendingRecoveryPolicy : null;
+        var effectiveAfter = after is null ? (DateTimeOffset?)null : DateTimeOffset.FromUnixTimeMilliseconds((long)after.EffectiveAfterMs);
+        ctx.Emit(new { id = id.ToString(), trustees, threshold, delaySeconds = delay, immediate = now, effectiveAfter, tx = IdentityCommands.Tx(result) }, o =>
         {
             o.WriteLine($"Recovery policy of {id}: {threshold} of {trustees.Length} trustees, delay {delay} s.");
+            if (now) o.WriteLine("  in effect now (signed by your pre-rotated next keys).");
+            else if (effectiveAfter is { } t) o.WriteLine($"  pending: it governs recovery after {t:u} (block time); until then the present policy does, and a rotation drops it.");
+            else o.WriteLine("  signed by your current keys: it governs recovery only after the present policy's delay (or the chain's minimum) — see 'dkms identity show'.");
             IdentityCommands.WriteTx(o, result);
         });
         return ExitCodes.Ok;
@@ -93,7 +105,8 @@ internal static class RecoveryCommands
         var path = ctx.ResolvePath(output);
         using var wallet = await ctx.OpenWalletAsync().ConfigureAwait(false);
         var view = await WalletSupport.ResolveAsync(ctx.Client, subject, ct).ConfigureAwait(false);
-        if (view.Recovery is null) throw new CliException(ExitCodes.Rejected, $"{subject} has no recovery policy: it cannot be recovered by trustees", "NoRecoveryPolicy");
+        var policy = EffectivePolicy(view)
+            ?? throw new CliException(ExitCodes.Rejected, $"{subject} has no recovery policy in effect: it cannot be recovered by trustees", "NoRecoveryPolicy");
         var chainId = await ctx.ChainIdAsync(ct).ConfigureAwait(false);
         var entry = wallet.Content.Identities.FirstOrDefault(i => i.IdentityId == subject.ToString() && i.RecoveryPending);
         if (entry is null)
@@ -112,11 +125,11 @@ internal static class RecoveryCommands
             Convert.ToBase64String(Codec.Encode(body)), []);
         wallet.Save();
         AtomicFile.Write(path, JsonSerializer.SerializeToUtf8Bytes(document, FileJson));
-        ctx.Emit(new { request = path, subject = subject.ToString(), proposedKeys = document.ProposedKeys, trustees = view.Recovery.Trustees, threshold = view.Recovery.Threshold }, o =>
+        ctx.Emit(new { request = path, subject = subject.ToString(), proposedKeys = document.ProposedKeys, trustees = policy.Trustees, threshold = policy.Threshold }, o =>
         {
             o.WriteLine($"Recovery request for {subject} written to {path}.");
             o.WriteLine($"Proposed signing key: {string.Join(", ", document.ProposedKeys)}");
-            o.WriteLine($"Ask {view.Recovery.Threshold} of these trustees to run 'dkms recovery approve {output}': {string.Join(", ", view.Recovery.Trustees)}");
+            o.WriteLine($"Ask {policy.Threshold} of these trustees to run 'dkms recovery approve {output}': {string.Join(", ", policy.Trustees)}");
         });
         return ExitCodes.Ok;
     }
@@ -130,9 +143,10 @@ internal static class RecoveryCommands
         var view = await WalletSupport.ResolveAsync(ctx.Client, trustee, ct).ConfigureAwait(false);
         WalletSupport.CheckInSync(wallet.Master, entry, view);
         var subjectView = await WalletSupport.ResolveAsync(ctx.Client, body.Subject, ct).ConfigureAwait(false);
-        if (subjectView.Recovery is null || !subjectView.Recovery.Trustees.Contains(trustee.ToString()))
+        var policy = EffectivePolicy(subjectView);
+        if (policy is null || !policy.Trustees.Contains(trustee.ToString()))
         {
-            throw CliException.Usage($"{trustee} is not a trustee of {body.Subject}");
+            throw CliException.Usage($"{trustee} is not a trustee of {body.Subject} under the recovery policy in effect");
         }
 
         var message = Transaction.SigningMessageFor(Convert.FromBase64String(document.Body));
@@ -141,17 +155,21 @@ internal static class RecoveryCommands
         var signatures = document.Signatures.Where(s => s.Trustee != trustee.ToString()).Concat(added).ToArray();
         AtomicFile.Write(path, JsonSerializer.SerializeToUtf8Bytes(document with { Signatures = signatures }, FileJson));
         var approvers = signatures.Select(s => s.Trustee).Distinct().Count();
-        ctx.Emit(new { request = path, trustee = trustee.ToString(), approvals = approvers, needed = subjectView.Recovery.Threshold }, o =>
+        ctx.Emit(new { request = path, trustee = trustee.ToString(), approvals = approvers, needed = policy.Threshold }, o =>
         {
             var what = body.Payload is RecoveryCancelPayload ? "the cancel of the recovery" : "the recovery";
-            o.WriteLine($"Approved {what} of {body.Subject} as {trustee} ({approvers} of {subjectView.Recovery.Threshold} trustees).");
-            if (approvers >= subjectView.Recovery.Threshold)
+            o.WriteLine($"Approved {what} of {body.Subject} as {trustee} ({approvers} of {policy.Threshold} trustees).");
+            if (approvers >= policy.Threshold)
             {
                 o.WriteLine(body.Payload is RecoveryCancelPayload ? $"Enough trustees: submit it with 'dkms recovery cancel --request {file}'." : $"Enough trustees: submit it with 'dkms recovery start {file}'.");
             }
         });
         return ExitCodes.Ok;
     }
+
+    /// <summary>The policy that governs a recovery started now: a pending change counts once its time (by this machine's clock) has passed.</summary>
+    private static RecoveryPolicyView? EffectivePolicy(IdentityView view) =>
+        Views.EffectiveRecovery(view, (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
 
     private static async Task<int> RequestCancelAsync(CommandContext ctx, string subjectText, string output, CancellationToken ct)
     {
@@ -180,8 +198,7 @@ internal static class RecoveryCommands
         }
 
         var signatures = document.Signatures.Select(s => new TxSignature(PublicKey.ParseHex(s.Key), Convert.FromBase64String(s.Signature), IdentityId.Parse(s.Trustee))).ToArray();
-        var encoded = Codec.Encode(new SignedTransactionEnvelope(Convert.FromBase64String(document.Body), signatures));
-        if (!TransactionCodec.TryDecode(encoded, out var tx, out var error) || tx is null) throw CliException.Usage($"the request does not make a valid transaction: {error}");
+        if (!TransactionCodec.TryAssemble(Convert.FromBase64String(document.Body), signatures, out var tx, out var error) || tx is null) throw CliException.Usage($"the request does not make a valid transaction: {error}");
         var result = await ctx.SubmitAsync(tx, submit, ct).ConfigureAwait(false);
         if (cancel)
         {
@@ -234,8 +251,10 @@ internal static class RecoveryCommands
         var view = await WalletSupport.ResolveAsync(ctx.Client, id, ct).ConfigureAwait(false);
         if (view.PendingRecovery is null) throw new CliException(ExitCodes.Rejected, $"{id} has no recovery in progress", "NotRecovering");
         var chainId = entry?.ChainId ?? await ctx.ChainIdAsync(ct).ConfigureAwait(false);
-        // Finalizing needs no authority ("anyone, once the delay has passed"), so it carries no signature.
-        var tx = new TransactionBuilder(chainId).RecoveryFinalize(id, view.Sequence + 1, []);
+        // Finalizing needs no authority ("anyone, once the delay has passed"), but every transaction carries one
+        // signature: the wallet's first proposed key when this wallet made the request, else a one-time key.
+        using var submitters = entry is not null ? WalletSupport.Current(wallet.Master, entry) : new SignerSet([Ed25519Signer.Generate()]);
+        var tx = new TransactionBuilder(chainId).RecoveryFinalize(id, view.Sequence + 1, submitters[0]);
         var result = await ctx.SubmitAsync(tx, submit, ct).ConfigureAwait(false);
         var mine = false;
         if (entry is not null && result.Height is not null)

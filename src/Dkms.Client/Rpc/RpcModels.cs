@@ -46,13 +46,18 @@ public sealed record IdentityView(
     PendingRecoveryView? PendingRecovery,
     string LastEventDigest,
     ulong CreatedAtHeight,
-    ulong UpdatedAtHeight);
+    ulong UpdatedAtHeight,
+    PendingPolicyChangeView? PendingRecoveryPolicy = null);
 
 public sealed record KeyAgreementKeyView(string Id, string Key, string Purpose, ulong AddedAtHeight, ulong? RevokedAtHeight, ulong? CompromisedAtHeight);
 
 public sealed record RecoveryPolicyView(string[] Trustees, int Threshold, ulong DelaySeconds);
 
 public sealed record PendingRecoveryView(string[] ProposedSigningKeys, int ProposedThreshold, ulong StartedAtMs, ulong FinalizeAfterMs, string[] ApprovedBy);
+
+/// <summary>A recovery-policy change signed by the current keys: it governs recovery once block time is past
+/// <see cref="EffectiveAfterMs"/>; until then <see cref="IdentityView.Recovery"/> does, and a rotation drops it.</summary>
+public sealed record PendingPolicyChangeView(RecoveryPolicyView Policy, ulong RequestedAtMs, ulong EffectiveAfterMs);
 
 /// <summary>
 /// Everything needed to check a value locally: <see cref="Key"/> and <see cref="Value"/> (absent when

@@ -22,7 +22,13 @@ public static class Views
             : null,
         s.LastEventDigest.ToHex(),
         s.CreatedAtHeight,
-        s.UpdatedAtHeight);
+        s.UpdatedAtHeight,
+        s.PendingRecoveryPolicy is { } c ? new PendingPolicyChangeView(Recovery(c.Policy), c.RequestedAtMs, c.EffectiveAfterMs) : null);
+
+    /// <summary>The recovery policy that governs a recovery started at <paramref name="atMs"/> (unix ms, block time): a
+    /// pending change once its time has passed, else the policy in place.</summary>
+    public static RecoveryPolicyView? EffectiveRecovery(IdentityView v, ulong atMs) =>
+        v.PendingRecoveryPolicy is { } c && atMs > c.EffectiveAfterMs ? c.Policy : v.Recovery;
 
     public static RecoveryPolicyView Recovery(RecoveryPolicy r) => new([.. r.Trustees.Select(t => t.ToString())], r.Threshold, r.DelaySeconds);
 

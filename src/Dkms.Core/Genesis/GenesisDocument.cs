@@ -9,7 +9,7 @@ namespace Dkms.Core.Genesis;
 /// <summary>
 /// The genesis file every node and client of a chain shares (format in genesis/README.md): the chain
 /// id, the initial validators with their node public keys, P2P addresses and voting power, and the
-/// consensus parameters. It holds no private key. The ledger starts empty apart from the validator set.
+/// consensus and ledger parameters. It holds no private key. The ledger starts empty apart from the validator set.
 /// </summary>
 public sealed record GenesisDocument
 {
@@ -21,6 +21,9 @@ public sealed record GenesisDocument
     public required GenesisValidator[] Validators { get; init; }
 
     public ConsensusParameters Consensus { get; init; } = new();
+
+    /// <summary>Rules of the ledger fixed for the chain's life (absent: the defaults).</summary>
+    public LedgerParameters Ledger { get; init; } = new();
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -71,7 +74,10 @@ public sealed record GenesisDocument
             if (!TrySplitAddress(v.Address, out _, out _)) throw new GenesisException($"validator {v.Name} has address '{v.Address}'; expected host:port");
         }
 
+        if (Consensus is null) throw new GenesisException("consensus parameters are null");
         Consensus.Validate();
+        if (Ledger is null) throw new GenesisException("ledger parameters are null");
+        Ledger.Validate();
     }
 
     /// <summary>Splits "host:port" (an IPv6 host in brackets).</summary>

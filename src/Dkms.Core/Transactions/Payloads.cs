@@ -56,8 +56,15 @@ public sealed record InceptionPayload(
     public override TxType Type => TxType.Inception;
 }
 
+/// <summary>
+/// Replaces the signing keys with pre-rotated ones. <see cref="Recovery"/>, when set, replaces the recovery policy
+/// at once (a rotation is signed by the next keys, the owner's veto authority); either way a policy change still
+/// waiting to take effect is dropped.
+/// </summary>
 [MessagePackObject]
-public sealed record RotationPayload([property: Key(0)] KeyConfig Keys) : TxPayload
+public sealed record RotationPayload(
+    [property: Key(0)] KeyConfig Keys,
+    [property: Key(1)] RecoveryPolicy? Recovery = null) : TxPayload
 {
     [IgnoreMember]
     public override TxType Type => TxType.Rotation;

@@ -5,8 +5,10 @@ namespace Dkms.Core.Transactions;
 
 /// <summary>
 /// A decoded, structurally checked transaction together with the exact bytes it came from.
-/// <see cref="Hash"/> is SHA-256 of the whole signed encoding, so two byte-different submissions never
-/// share a hash and a cached signature result can be trusted for exactly those bytes.
+/// <see cref="Hash"/>, the transaction's identifier, is SHA-256 of the signed body bytes: whoever relays a
+/// transaction cannot give it another identifier by changing its signatures, so an author tracking its hash
+/// learns the fate of whatever variant was committed. <see cref="EnvelopeHash"/> covers the signatures too:
+/// a cached "signatures verified" result is keyed by it, so it is trusted for exactly those bytes.
 /// </summary>
 public sealed class Transaction
 {
@@ -16,7 +18,8 @@ public sealed class Transaction
         BodyBytes = bodyBytes;
         Body = body;
         Signatures = signatures;
-        Hash = Hash32.Sha256(encoded);
+        Hash = Hash32.Sha256(bodyBytes);
+        EnvelopeHash = Hash32.Sha256(encoded);
     }
 
     /// <summary>The canonical signed encoding (envelope): what travels and what is stored.</summary>
@@ -29,7 +32,11 @@ public sealed class Transaction
 
     public IReadOnlyList<TxSignature> Signatures { get; }
 
+    /// <summary>The transaction's identifier: SHA-256 of <see cref="BodyBytes"/>. Every signed variant of one body shares it.</summary>
     public Hash32 Hash { get; }
+
+    /// <summary>SHA-256 of <see cref="Encoded"/> (body and signatures): what a verified-signature result is cached under.</summary>
+    public Hash32 EnvelopeHash { get; }
 
     public TxType Type => Body.Payload.Type;
 

@@ -4,7 +4,8 @@ namespace Dkms.Core.Transactions;
 
 /// <summary>
 /// Structural checks that need no state: nothing missing, every list and string within
-/// <see cref="Limits"/>. Semantic rules (thresholds, authorization) belong to the ledger.
+/// <see cref="Limits"/>, and the signature list in its one canonical form (<see cref="CheckSignatures"/>).
+/// Semantic rules (thresholds, authorization) belong to the ledger.
 /// </summary>
 public static class TransactionShape
 {
@@ -12,16 +13,13 @@ public static class TransactionShape
     {
         if (string.IsNullOrEmpty(body.ChainId) || body.ChainId.Length > Limits.MaxNameLength) return Bad("chain id missing or too long");
         if (body.Payload is null) return Bad("payload missing");
-        if (signatures.Length > Limits.MaxSignatures) return Bad($"more than {Limits.MaxSignatures} signatures");
-        foreach (var s in signatures)
-        {
-            if (s is null || s.Signature is null || s.Signature.Length != Ed25519.SignatureSize) return Bad("a signature is missing or not 64 bytes");
-        }
+        var sigs = CheckSignatures(body, signatures);
+        if (!sigs.IsOk) return sigs;
 
         return body.Payload switch
         {
             InceptionPayload p => CheckInception(p),
-            RotationPayload p => CheckKeys(p.Keys),
+            RotationPayload p => CheckRotation(p),
             RecoveryStartPayload p => CheckKeys(p.Proposed),
             AddKeyAgreementKeyPayload p => CheckKeyAgreement(p.Key),
             RevokeKeyPayload p => p.KeyId is { Length: > Limits.MaxNameLength } ? Bad("key id too long") : TxResult.Success,
@@ -33,6 +31,65 @@ public static class TransactionShape
             RecoveryCancelPayload or RecoveryFinalizePayload or DeactivatePayload => TxResult.Success,
             _ => Bad("unknown payload type"),
         };
+    }
+
+    /// <summary>
+    /// One signed body has exactly one signature list: at least one signature; each names a signer only when the
+    /// key is another identity's (a trustee) — the subject's own keys and agent keys name none; the entries are in
+    /// canonical order (<see cref="CanonicalOrder"/>) with no entry twice; only the types that trustees authorize
+    /// carry trustee entries (<c>RecoveryStart</c> carries nothing else); <c>RecoveryFinalize</c>, which anyone may
+    /// submit, carries exactly one. A relayer therefore cannot reorder, repeat or relabel signatures to make another
+    /// valid form of the same body; it can only drop or add signatures, which changes neither the transaction's
+    /// identifier (the body's hash) nor, the ledger's rules seeing to it, what the transaction may do.
+    /// </summary>
+    public static TxResult CheckSignatures(TxBody body, TxSignature[] signatures)
+    {
+        if (signatures.Length == 0) return Bad("a transaction needs at least one signature");
+        if (signatures.Length > Limits.MaxSignatures) return Bad($"more than {Limits.MaxSignatures} signatures");
+        foreach (var s in signatures)
+        {
+            if (s is null || s.Signature is null || s.Signature.Length != Ed25519.SignatureSize) return Bad("a signature is missing or not 64 bytes");
+        }
+
+        var type = body.Payload.Type;
+        var trusteesAllowed = type is TxType.RecoveryStart or TxType.RecoveryCancel;
+        for (var i = 0; i < signatures.Length; i++)
+        {
+            var s = signatures[i];
+            if (s.Signer is { } signer)
+            {
+                if (signer == body.Subject) return Bad($"signature {i} names the subject as its signer; the subject's own signatures name none");
+                if (!trusteesAllowed) return Bad($"signature {i} names signer {signer}, but a {type} is not signed by trustees");
+            }
+            else if (type == TxType.RecoveryStart)
+            {
+                return Bad($"signature {i} names no trustee; a recovery is started by trustees only");
+            }
+
+            if (i > 0 && CanonicalOrder(signatures[i - 1], s) >= 0)
+            {
+                return Bad($"signature {i} is out of canonical order or repeats signature {i - 1} (signer, then key, ascending; each once)");
+            }
+        }
+
+        if (type == TxType.RecoveryFinalize && signatures.Length != 1) return Bad("a recovery finalize carries exactly one signature");
+        return TxResult.Success;
+    }
+
+    /// <summary>
+    /// The canonical order of a transaction's signatures: entries without a signer first, then by signer
+    /// identifier; within one signer by public key (bytes, ascending).
+    /// </summary>
+    public static int CanonicalOrder(TxSignature a, TxSignature b)
+    {
+        var bySigner = (a.Signer, b.Signer) switch
+        {
+            (null, null) => 0,
+            (null, _) => -1,
+            (_, null) => 1,
+            ({ } x, { } y) => x.CompareTo(y),
+        };
+        return bySigner != 0 ? bySigner : a.Key.CompareTo(b.Key);
     }
 
     private static TxResult CheckInception(InceptionPayload p)
@@ -48,6 +105,12 @@ public static class TransactionShape
         }
 
         return p.Recovery is null ? TxResult.Success : CheckRecovery(p.Recovery);
+    }
+
+    private static TxResult CheckRotation(RotationPayload p)
+    {
+        var keys = CheckKeys(p.Keys);
+        return !keys.IsOk || p.Recovery is null ? keys : CheckRecovery(p.Recovery);
     }
 
     private static TxResult CheckKeys(KeyConfig? k)

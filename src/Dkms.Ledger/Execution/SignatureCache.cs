@@ -4,8 +4,10 @@ using Dkms.Core.Primitives;
 namespace Dkms.Ledger.Execution;
 
 /// <summary>
-/// Hashes of transactions whose every signature has been verified. A transaction hash covers the
-/// whole signed encoding, so a hit means these exact signatures were checked; the mempool fills it on
+/// Envelope hashes (<see cref="Dkms.Core.Transactions.Transaction.EnvelopeHash"/>) of transactions whose every
+/// signature has been verified. The envelope hash covers the body and every signature, so a hit means these
+/// exact signatures were checked — never the transaction identifier, which every signed variant of a body
+/// shares (a variant carrying a forged signature must not ride on another variant's check); the mempool fills it on
 /// admission and block execution reads it, so a signature is verified once per node.
 /// Bounded by keeping two generations: when the young one fills, the old one is dropped. The young
 /// generation's size is counted here: <see cref="ConcurrentDictionary{TKey,TValue}.Count"/> takes every
@@ -27,11 +29,11 @@ public sealed class SignatureCache(int capacity = 400_000)
 
     internal void CountVerification() => Interlocked.Increment(ref _verifications);
 
-    public bool Contains(Hash32 txHash) => _young.ContainsKey(txHash) || _old.ContainsKey(txHash);
+    public bool Contains(Hash32 envelopeHash) => _young.ContainsKey(envelopeHash) || _old.ContainsKey(envelopeHash);
 
-    public void Add(Hash32 txHash)
+    public void Add(Hash32 envelopeHash)
     {
-        if (!_young.TryAdd(txHash, 0)) return;
+        if (!_young.TryAdd(envelopeHash, 0)) return;
         if (Interlocked.Increment(ref _youngCount) < Capacity / 2) return;
         lock (_rotateLock)
         {

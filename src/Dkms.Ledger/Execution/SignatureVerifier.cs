@@ -9,7 +9,7 @@ public static class SignatureVerifier
     /// <summary>Success, or <c>BadSignature</c> naming the first signature that fails. Uses and fills <paramref name="cache"/>.</summary>
     public static TxResult Verify(Transaction tx, SignatureCache cache)
     {
-        if (cache.Contains(tx.Hash)) return TxResult.Success;
+        if (cache.Contains(tx.EnvelopeHash)) return TxResult.Success;
         cache.CountVerification();
         var message = tx.SigningMessage();
         for (var i = 0; i < tx.Signatures.Count; i++)
@@ -21,7 +21,7 @@ public static class SignatureVerifier
             }
         }
 
-        cache.Add(tx.Hash);
+        cache.Add(tx.EnvelopeHash);
         return TxResult.Success;
     }
 
@@ -31,7 +31,7 @@ public static class SignatureVerifier
     /// </summary>
     public static void Prefetch(IReadOnlyList<Transaction> txs, SignatureCache cache)
     {
-        var todo = txs.Where(t => !cache.Contains(t.Hash)).ToArray();
+        var todo = txs.Where(t => !cache.Contains(t.EnvelopeHash)).ToArray();
         if (todo.Length == 0) return;
         if (todo.Length < 16 || Environment.ProcessorCount == 1)
         {

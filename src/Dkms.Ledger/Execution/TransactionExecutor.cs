@@ -1,4 +1,5 @@
 using Dkms.Core.Encoding;
+using Dkms.Core.Genesis;
 using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
 using Dkms.Ledger.Rules;
@@ -6,23 +7,26 @@ using Dkms.Ledger.State;
 
 namespace Dkms.Ledger.Execution;
 
+/// <summary>What every transaction of a chain is judged with besides state: the chain id, the chain's parameters, and the verified-signature cache.</summary>
+internal sealed record ChainRules(string ChainId, LedgerParameters Parameters, SignatureCache Signatures);
+
 /// <summary>Checks one transaction against an overlay and, if accepted, applies it there.</summary>
 internal static class TransactionExecutor
 {
     private static ReadOnlySpan<byte> EventDomain => "DKMS/event/v1\0"u8;
 
     /// <summary>All checks without applying: chain, duplicate, signatures, rules.</summary>
-    public static Verdict Check(StateOverlay overlay, Transaction tx, string chainId, ulong height, ulong blockTimeMs, SignatureCache cache)
+    public static Verdict Check(StateOverlay overlay, Transaction tx, ChainRules chain, ulong height, ulong blockTimeMs)
     {
-        if (tx.Body.ChainId != chainId)
+        if (tx.Body.ChainId != chain.ChainId)
         {
-            return Verdict.Reject(ErrorCode.WrongChain, $"transaction is for chain '{tx.Body.ChainId}', this is '{chainId}'");
+            return Verdict.Reject(ErrorCode.WrongChain, $"transaction is for chain '{tx.Body.ChainId}', this is '{chain.ChainId}'");
         }
 
         if (overlay.ContainsNewTransaction(tx.Hash)) return Duplicate(tx);
 
-        var sig = SignatureVerifier.Verify(tx, cache);
-        var verdict = sig.IsOk ? RuleEngine.Decide(new RuleContext(tx, overlay, height, blockTimeMs)) : sig;
+        var sig = SignatureVerifier.Verify(tx, chain.Signatures);
+        var verdict = sig.IsOk ? RuleEngine.Decide(new RuleContext(tx, overlay, height, blockTimeMs, chain.Parameters)) : sig;
         // The store's transaction index is consulted only for a transaction the rules refuse. A committed
         // transaction can never pass them again: every accepted transaction sets its subject's sequence
         // (an identity's, or the validator set's) to its own, sequences never go back, and a repeated
@@ -36,9 +40,9 @@ internal static class TransactionExecutor
     private static Verdict Duplicate(Transaction tx) => Verdict.Reject(ErrorCode.Duplicate, $"transaction {tx.Hash} is already committed");
 
     /// <summary>Checks and, when accepted, applies <paramref name="tx"/> as the block's transaction number <paramref name="index"/>.</summary>
-    public static TxResult Execute(StateOverlay overlay, Transaction tx, string chainId, ulong height, ulong blockTimeMs, int index, SignatureCache cache)
+    public static TxResult Execute(StateOverlay overlay, Transaction tx, ChainRules chain, ulong height, ulong blockTimeMs, int index)
     {
-        var verdict = Check(overlay, tx, chainId, height, blockTimeMs, cache);
+        var verdict = Check(overlay, tx, chain, height, blockTimeMs);
         if (!verdict.Result.IsOk) return verdict.Result;
         Apply(overlay, tx, verdict.Effects!, height, blockTimeMs, index);
         return TxResult.Success;

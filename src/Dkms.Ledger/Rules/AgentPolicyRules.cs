@@ -24,6 +24,10 @@ internal static class AgentPolicyRules
         }
 
         var current = c.State.GetPolicy(owner.Id, p.PolicyId);
+        // A change that changes nothing would still spend one of the owner's sequence numbers (and whoever holds a
+        // stolen agent key could spend them all, making the owner's own signed transactions fail): refused.
+        if (NoOp(current, p) is { } nothing) return Validate.Invalid(nothing);
+
         var byOwner = Signers.MeetsCurrentThreshold(tx, owner);
         if (current is null && !byOwner)
         {
@@ -49,6 +53,22 @@ internal static class AgentPolicyRules
         var sorted = agents.Select(kv => new AgentEntry(kv.Key, kv.Value)).OrderBy(a => a.Agent).ToArray();
         var next = policy with { Agents = sorted, AdminThreshold = p.AdminThreshold ?? policy.AdminThreshold, UpdatedAtHeight = c.Height };
         return Verdict.Accept(new Effects(owner, Policy: next));
+    }
+
+    /// <summary>Why <paramref name="p"/> (or a part of it) would change nothing in <paramref name="current"/>; null when every part changes something.</summary>
+    private static string? NoOp(AgentPolicy? current, SetAgentPolicyPayload p)
+    {
+        if (current is null)
+        {
+            if (!p.Changes.Any(ch => ch.Rights != AgentRights.None)) return $"a new policy '{p.PolicyId}' needs at least one agent";
+            var absent = p.Changes.FirstOrDefault(ch => ch.Rights == AgentRights.None);
+            return absent is null ? null : $"agent {absent.Agent} is not in the new policy '{p.PolicyId}': nothing to remove";
+        }
+
+        if (p.Changes.Length == 0 && p.AdminThreshold is null) return "the change lists no agent and no admin threshold: it changes nothing";
+        if (p.AdminThreshold is { } t && t == current.AdminThreshold) return $"the admin threshold is already {t}";
+        var same = p.Changes.FirstOrDefault(ch => current.RightsOf(ch.Agent) == ch.Rights);
+        return same is null ? null : $"agent {same.Agent} already holds {same.Rights} in policy '{p.PolicyId}': the change changes nothing";
     }
 
     /// <summary>Null when the signing agents may make every change of <paramref name="p"/>; otherwise why not.</summary>

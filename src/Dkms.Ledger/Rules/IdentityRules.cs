@@ -30,7 +30,7 @@ internal static class IdentityRules
 
         if (p.Recovery is not null)
         {
-            r = Validate.RecoveryPolicy(p.Recovery, tx.Subject, c.State);
+            r = Validate.RecoveryPolicy(p.Recovery, tx.Subject, c.State, c.Parameters);
             if (!r.IsOk) return r;
         }
 
@@ -72,8 +72,23 @@ internal static class IdentityRules
                 $"rotation needs {needed} of the revealed next keys (previous next threshold {s.Keys.NextThreshold}, new threshold {p.Keys.Threshold}), {signed} signed");
         }
 
-        // A rotation by the owner's next keys also ends any recovery in progress (SPEC §3, RecoveryCancel).
-        var next = s with { Keys = p.Keys, Status = IdentityStatus.Active, PendingRecovery = null };
+        if (p.Recovery is not null)
+        {
+            r = Validate.RecoveryPolicy(p.Recovery, s.Id, c.State, c.Parameters);
+            if (!r.IsOk) return r;
+        }
+
+        // A rotation by the owner's next keys also ends any recovery in progress (SPEC §3, RecoveryCancel) and drops
+        // a policy change still waiting — the veto against a thief who changed it with the current keys; a policy
+        // the rotation carries takes effect at once.
+        var next = s with
+        {
+            Keys = p.Keys,
+            Status = IdentityStatus.Active,
+            PendingRecovery = null,
+            PendingRecoveryPolicy = null,
+            Recovery = p.Recovery ?? s.Recovery,
+        };
         return Verdict.Accept(new Effects(next, RetiredKeys: Retire(s, p.Keys, c)));
     }
 
@@ -94,7 +109,7 @@ internal static class IdentityRules
             return Verdict.Reject(ErrorCode.ThresholdNotMet, $"deactivation needs {s.Keys.Threshold} of the signing keys");
         }
 
-        return Verdict.Accept(new Effects(s with { Status = IdentityStatus.Deactivated, PendingRecovery = null }));
+        return Verdict.Accept(new Effects(s with { Status = IdentityStatus.Deactivated, PendingRecovery = null, PendingRecoveryPolicy = null }));
     }
 
     /// <summary>Records for the keys that stop being current when <paramref name="next"/> replaces the keys of <paramref name="s"/>.</summary>

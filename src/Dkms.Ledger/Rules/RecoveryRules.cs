@@ -3,33 +3,67 @@ using Dkms.Ledger.State;
 
 namespace Dkms.Ledger.Rules;
 
-/// <summary>Social recovery on the ledger (SPEC §3): policy, trustee-started recovery, cancel, finalize.</summary>
+/// <summary>
+/// Social recovery on the ledger (SPEC §3): policy, trustee-started recovery, cancel, finalize. The rule that
+/// holds it together (docs/security.md): with the current keys alone, nobody gets new signing keys onto an
+/// identity before the delay of the policy the owner had set has passed — a policy change signed by the current
+/// keys waits that long before it governs recovery, and a recovery waits its own delay again — while the owner's
+/// pre-rotated next keys can veto at any moment of it.
+/// </summary>
 internal static class RecoveryRules
 {
+    /// <summary>
+    /// The identity as the rules see it at block time <paramref name="blockTimeMs"/>: a pending policy change whose
+    /// time has come (block time strictly after its <see cref="PendingPolicyChange.EffectiveAfterMs"/>) is the
+    /// policy. Applied to the subject before every rule, so what an accepted transaction stores is settled too.
+    /// </summary>
+    public static IdentityState Settle(IdentityState s, ulong blockTimeMs) =>
+        s.PendingRecoveryPolicy is { } change && blockTimeMs > change.EffectiveAfterMs
+            ? s with { Recovery = change.Policy, PendingRecoveryPolicy = null }
+            : s;
+
     public static Verdict SetPolicy(in RuleContext c, IdentityState s, SetRecoveryPolicyPayload p)
     {
-        if (!Signers.MeetsCurrentThreshold(c.Tx, s)) return KeyRules.CurrentThresholdNotMet(s);
-        var r = Validate.RecoveryPolicy(p.Policy, s.Id, c.State);
+        // The next keys are the owner's own authority (they also rotate and cancel): their change is immediate.
+        var byNextKeys = Signers.MeetsNextThreshold(c.Tx, s);
+        if (!byNextKeys && !Signers.MeetsCurrentThreshold(c.Tx, s))
+        {
+            return Verdict.Reject(ErrorCode.ThresholdNotMet,
+                $"needs {s.Keys.Threshold} of the current signing keys (the change then waits out the present policy's delay) or {s.Keys.NextThreshold} of the next keys (immediate)");
+        }
+
+        var r = Validate.RecoveryPolicy(p.Policy, s.Id, c.State, c.Parameters);
         if (!r.IsOk) return r;
-        return Verdict.Accept(new Effects(s with { Recovery = p.Policy }));
+        if (byNextKeys) return Verdict.Accept(new Effects(s with { Recovery = p.Policy, PendingRecoveryPolicy = null }));
+
+        // The current keys may be a thief's: the change governs recovery only after the delay of the policy it
+        // replaces (the chain's minimum when there was none), during which the owner's next keys can drop it.
+        var waitSeconds = Math.Max(s.Recovery?.DelaySeconds ?? 0, c.Parameters.MinRecoveryDelaySeconds);
+        var change = new PendingPolicyChange(p.Policy, c.BlockTimeMs, checked(c.BlockTimeMs + (waitSeconds * 1000)));
+        return Verdict.Accept(new Effects(s with { PendingRecoveryPolicy = change }));
     }
 
     public static Verdict Start(in RuleContext c, IdentityState s, RecoveryStartPayload p)
     {
-        if (s.Recovery is null) return Verdict.Reject(ErrorCode.NoRecoveryPolicy, $"{s.Id} has no recovery policy");
+        // Always the policy in effect at this block: a pending change has not yet earned the right to start one.
+        var policy = s.Recovery;
+        if (policy is null) return Verdict.Reject(ErrorCode.NoRecoveryPolicy, $"{s.Id} has no recovery policy in effect");
         var r = Validate.KeyConfig(p.Proposed);
         if (!r.IsOk) return r;
 
-        var approvedBy = Signers.ApprovingTrustees(c.Tx, s.Recovery, c.State);
-        if (approvedBy.Length < s.Recovery.Threshold)
+        var approvedBy = Signers.ApprovingTrustees(c.Tx, policy, c.State);
+        if (approvedBy.Length < policy.Threshold)
         {
             return Verdict.Reject(ErrorCode.ThresholdNotMet,
-                $"recovery needs {s.Recovery.Threshold} trustees each signing with its own keys, {approvedBy.Length} did");
+                $"recovery needs {policy.Threshold} trustees each signing with its own keys, {approvedBy.Length} did");
         }
 
-        var finalizeAfter = checked(c.BlockTimeMs + s.Recovery.DelaySeconds * 1000);
-        var pending = new PendingRecovery(p.Proposed, c.BlockTimeMs, finalizeAfter, approvedBy);
-        return Verdict.Accept(new Effects(s with { Status = IdentityStatus.Recovering, PendingRecovery = pending }));
+        var delaySeconds = Math.Max(policy.DelaySeconds, c.Parameters.MinRecoveryDelaySeconds);
+        var finalizeAfter = checked(c.BlockTimeMs + (delaySeconds * 1000));
+        var pending = new PendingRecovery(p.Proposed, c.BlockTimeMs, finalizeAfter, approvedBy, c.Height);
+        // A pending policy change is dropped: whoever signed it with the current keys may be the thief this
+        // recovery is meant to lock out, and its trustees must not be able to cancel the recovery once it matures.
+        return Verdict.Accept(new Effects(s with { Status = IdentityStatus.Recovering, PendingRecovery = pending, PendingRecoveryPolicy = null }));
     }
 
     public static Verdict Cancel(in RuleContext c, IdentityState s)
@@ -48,13 +82,14 @@ internal static class RecoveryRules
     public static Verdict Finalize(in RuleContext c, IdentityState s)
     {
         var pending = s.PendingRecovery!;
-        if (c.BlockTimeMs < pending.FinalizeAfterMs)
+        if (c.Height == pending.StartedAtHeight || c.BlockTimeMs <= pending.FinalizeAfterMs)
         {
-            var left = TimeSpan.FromMilliseconds(pending.FinalizeAfterMs - c.BlockTimeMs);
-            return Verdict.Reject(ErrorCode.RecoveryDelayNotElapsed, $"the recovery delay has not passed: {left:g} of block time left");
+            var left = TimeSpan.FromMilliseconds(pending.FinalizeAfterMs - Math.Min(c.BlockTimeMs, pending.FinalizeAfterMs));
+            return Verdict.Reject(ErrorCode.RecoveryDelayNotElapsed,
+                $"the recovery delay has not passed: a block whose time is after {pending.FinalizeAfterMs} (unix ms) may finalize it, {left:g} of block time left");
         }
 
-        var next = s with { Keys = pending.Proposed, Status = IdentityStatus.Active, PendingRecovery = null };
+        var next = s with { Keys = pending.Proposed, Status = IdentityStatus.Active, PendingRecovery = null, PendingRecoveryPolicy = null };
         return Verdict.Accept(new Effects(next, RetiredKeys: IdentityRules.Retire(s, pending.Proposed, c)));
     }
 

@@ -1,10 +1,11 @@
+using Dkms.Core.Genesis;
 using Dkms.Core.Transactions;
 using Dkms.Ledger.State;
 
 namespace Dkms.Ledger.Rules;
 
-/// <summary>What a rule sees: the transaction (signatures already verified), state, and the block's height and time.</summary>
-internal readonly record struct RuleContext(Transaction Tx, IStateReader State, ulong Height, ulong BlockTimeMs);
+/// <summary>What a rule sees: the transaction (signatures already verified), state, the block's height and time, and the chain's parameters.</summary>
+internal readonly record struct RuleContext(Transaction Tx, IStateReader State, ulong Height, ulong BlockTimeMs, LedgerParameters Parameters);
 
 /// <summary>
 /// What an accepted transaction changes. <see cref="Subject"/> is the subject's new state before the

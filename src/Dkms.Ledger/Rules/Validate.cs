@@ -1,3 +1,4 @@
+using Dkms.Core.Genesis;
 using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
 using Dkms.Ledger.State;
@@ -36,7 +37,7 @@ internal static class Validate
         return TxResult.Success;
     }
 
-    public static TxResult RecoveryPolicy(RecoveryPolicy p, IdentityId owner, IStateReader state)
+    public static TxResult RecoveryPolicy(RecoveryPolicy p, IdentityId owner, IStateReader state, LedgerParameters parameters)
     {
         if (p.Trustees.Length < 2) return Invalid("a recovery policy needs at least 2 trustees");
         if (!AllDistinct<IdentityId>(p.Trustees)) return Invalid("trustees must be distinct");
@@ -46,6 +47,11 @@ internal static class Validate
         }
 
         if (p.DelaySeconds > Limits.MaxRecoveryDelaySeconds) return Invalid("recovery delay is longer than ten years");
+        if (p.DelaySeconds < parameters.MinRecoveryDelaySeconds)
+        {
+            return Invalid($"recovery delay {p.DelaySeconds} s is shorter than this chain's minimum of {parameters.MinRecoveryDelaySeconds} s");
+        }
+
         foreach (var t in p.Trustees)
         {
             if (t == owner) return Invalid("an identity cannot be its own trustee");

@@ -26,7 +26,8 @@ public sealed record IdentityState(
     [property: Key(6)] Hash32 LastEventDigest,
     [property: Key(7)] IdentityStatus Status,
     [property: Key(8)] ulong CreatedAtHeight,
-    [property: Key(9)] ulong UpdatedAtHeight)
+    [property: Key(9)] ulong UpdatedAtHeight,
+    [property: Key(10)] PendingPolicyChange? PendingRecoveryPolicy = null)
 {
     public bool HasSigningKey(PublicKey key) => Array.IndexOf(Keys.SigningKeys, key) >= 0;
 
@@ -48,13 +49,29 @@ public sealed record KeyAgreementKeyState(
     public bool IsActive => RevokedAtHeight is null;
 }
 
-/// <summary>A trustee-started recovery waiting for its delay to pass (block time, unix milliseconds).</summary>
+/// <summary>
+/// A trustee-started recovery waiting for its delay to pass (block time, unix milliseconds): it may be finalized
+/// by a block whose time is strictly after <see cref="FinalizeAfterMs"/>, never by the block that started it.
+/// </summary>
 [MessagePackObject]
 public sealed record PendingRecovery(
     [property: Key(0)] KeyConfig Proposed,
     [property: Key(1)] ulong StartedAtMs,
     [property: Key(2)] ulong FinalizeAfterMs,
-    [property: Key(3)] IdentityId[] ApprovedBy);
+    [property: Key(3)] IdentityId[] ApprovedBy,
+    [property: Key(4)] ulong StartedAtHeight);
+
+/// <summary>
+/// A recovery-policy change signed by the current keys alone. It governs recovery only once a block's time is
+/// strictly after <see cref="EffectiveAfterMs"/> — the delay of the policy it replaces (or the chain's minimum
+/// when there was none) after it was requested — so a thief holding the current keys cannot name trustees of
+/// its own faster than the owner can veto (a Rotation, or the next keys, drop it).
+/// </summary>
+[MessagePackObject]
+public sealed record PendingPolicyChange(
+    [property: Key(0)] RecoveryPolicy Policy,
+    [property: Key(1)] ulong RequestedAtMs,
+    [property: Key(2)] ulong EffectiveAfterMs);
 
 /// <summary>
 /// A signing key that is no longer current: when it stopped being current and, if the owner said so,

@@ -18,6 +18,7 @@ public static class StateKeys
     private const byte PolicyTag = (byte)'p';
     private const byte RetiredKeyTag = (byte)'k';
     private const byte ValidatorsTag = (byte)'v';
+    private const byte ParametersTag = (byte)'c';
 
     private const byte EventPrefix = (byte)'e';
     private const byte PolicyHistoryPrefix = (byte)'h';
@@ -41,6 +42,9 @@ public static class StateKeys
 
     /// <summary>s v → <see cref="ValidatorSetState"/>.</summary>
     public static readonly byte[] Validators = [AuthenticatedPrefix, ValidatorsTag];
+
+    /// <summary>s c → the chain's <see cref="Dkms.Core.Genesis.LedgerParameters"/>, written at genesis and never changed.</summary>
+    public static readonly byte[] Parameters = [AuthenticatedPrefix, ParametersTag];
 
     /// <summary>
     /// e &lt;height&gt; &lt;id&gt; &lt;sequence&gt; (numbers big-endian) → <see cref="EventRecord"/>. Keyed by height first so
@@ -84,11 +88,13 @@ public static class StateKeys
     public static readonly byte[] Layout = [MetaPrefix, .. "layout"u8];
 
     /// <summary>
-    /// The key layout a store is written in. 2: events and policy versions keyed by height (<see cref="Event"/>,
-    /// <see cref="PolicyHistory"/>). Version 1, which has no record, keyed them by identity; a ledger refuses to
-    /// open such a store rather than answer history queries from keys it no longer reads.
+    /// The key layout a store is written in. 3: transactions indexed by their identifier (the hash of the signed
+    /// body), the chain's parameters in state (<see cref="Parameters"/>), identity records with a pending recovery-policy
+    /// change. 2: events and policy versions keyed by height (<see cref="Event"/>, <see cref="PolicyHistory"/>).
+    /// Version 1, which has no record, keyed them by identity. A ledger refuses to open a store of another version
+    /// rather than answer from keys and records it no longer reads the same way.
     /// </summary>
-    public const byte LayoutVersion = 2;
+    public const byte LayoutVersion = 3;
 
     private static byte[] Build(byte[] prefix, IdentityId id)
     {

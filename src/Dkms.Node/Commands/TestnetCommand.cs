@@ -7,16 +7,22 @@ namespace Dkms.Node.Commands;
 /// <summary>Creates a local testnet's keys, per-node configs and genesis (used by run-testnet.sh).</summary>
 internal static class TestnetCommand
 {
+    /// <summary>A local testnet's chain minimum recovery delay, seconds: short, so a whole social recovery can be tried
+    /// in minutes (a production genesis that names none gets <see cref="LedgerParameters.DefaultMinRecoveryDelaySeconds"/>).</summary>
+    public const int DefaultMinRecoveryDelaySeconds = 60;
+
     public static int Run(string[] args, TextWriter output)
     {
         var cl = new CommandLine(args, "--force");
-        cl.AllowOnly("--output", "--validators", "--chain-id", "--host", "--p2p-port", "--rpc-port", "--force");
+        cl.AllowOnly("--output", "--validators", "--chain-id", "--host", "--p2p-port", "--rpc-port", "--min-recovery-delay", "--force");
         var dir = Path.GetFullPath(cl.Require("--output"));
         var n = cl.GetInt("--validators", 4);
         var chainId = cl.Get("--chain-id") ?? "dkms-testnet";
         var host = cl.Get("--host") ?? "127.0.0.1";
         var p2pPort = cl.GetInt("--p2p-port", 26656);
         var rpcPort = cl.GetInt("--rpc-port", 26657);
+        var minRecoveryDelay = cl.GetInt("--min-recovery-delay", DefaultMinRecoveryDelaySeconds);
+        if (minRecoveryDelay < 1) throw new ArgumentException("--min-recovery-delay must be at least 1 second");
         if (n is < 1 or > 64) throw new ArgumentException("--validators must be 1..64");
         var genesisPath = Path.Combine(dir, "genesis.json");
         if (File.Exists(genesisPath) && !cl.Has("--force")) throw new ArgumentException($"{genesisPath} exists; pass --force to replace the testnet (its data is not deleted)");
@@ -50,6 +56,7 @@ internal static class TestnetCommand
             ChainId = chainId,
             GenesisTime = DateTimeOffset.UtcNow,
             Validators = [.. validators],
+            Ledger = new LedgerParameters { MinRecoveryDelaySeconds = (ulong)minRecoveryDelay },
         };
         File.WriteAllText(genesisPath, genesis.ToJson());
         output.WriteLine($"testnet of {n} validators, chain '{chainId}', in {dir}");

@@ -16,10 +16,13 @@ internal static class Usage
             """ + "\n",
         "testnet" => """
             dkms-node testnet --output DIR [--validators 4] [--chain-id dkms-testnet]
-                              [--host 127.0.0.1] [--p2p-port 26656] [--rpc-port 26657] [--force]
+                              [--host 127.0.0.1] [--p2p-port 26656] [--rpc-port 26657]
+                              [--min-recovery-delay 60] [--force]
               Creates a local testnet: DIR/genesis.json, and per validator i
               DIR/node{i}/node_key.json and DIR/node{i}/node.json (P2P port p2p-port + 10*i,
               RPC port rpc-port + 10*i). Keys are fresh and random; DIR must not be in git.
+              --min-recovery-delay: the chain's shortest recovery delay, seconds (genesis
+              "ledger.minRecoveryDelaySeconds"; short for a testnet, a day when a genesis names none).
             """ + "\n",
         "run" => """
             dkms-node run [--config FILE] [--data-dir DIR] [--genesis FILE] [--node-key FILE]

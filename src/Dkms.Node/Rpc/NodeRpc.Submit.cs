@@ -1,5 +1,4 @@
 using Dkms.Client.Rpc;
-using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
 using Dkms.Node.Mempool;
 
@@ -169,13 +168,14 @@ public sealed partial class NodeRpc
         return bytes[..n];
     }
 
-    /// <summary>"Mempool full" for one item of a batch, naming its hash (SHA-256 of the signed bytes) without decoding it.</summary>
+    /// <summary>"Mempool full" for one item of a batch, naming its hash (SHA-256 of the signed body) without decoding the rest.</summary>
     private static SubmitResult RefuseUndecoded(string? base64)
     {
         var bytes = DecodeBase64(base64, out var error);
-        return bytes is null
-            ? new SubmitResult("", TxStatuses.Rejected, Code: error.Code.ToString(), Message: error.Message)
-            : new SubmitResult(Hash32.Sha256(bytes).ToHex(), TxStatuses.Rejected, Code: MempoolFullCode, Message: QueueFullMessage);
+        if (bytes is null) return new SubmitResult("", TxStatuses.Rejected, Code: error.Code.ToString(), Message: error.Message);
+        return TransactionCodec.TryIdentify(bytes, out var hash)
+            ? new SubmitResult(hash.ToHex(), TxStatuses.Rejected, Code: MempoolFullCode, Message: QueueFullMessage)
+            : new SubmitResult("", TxStatuses.Rejected, Code: nameof(ErrorCode.Malformed), Message: "not a signed transaction");
     }
 
     private const string QueueFullMessage = "the admission queue is full; retry later";

@@ -112,7 +112,7 @@ public sealed partial class NodeRpc(ValidatorNode node)
         if (!node.Application.TryGetCommitted(p.Height, out var block, out var cert)) throw new RpcError(RpcErrorCodes.NotFound, $"block {p.Height} is not stored");
         var h = block.Header;
         return new(h.Height, block.Hash.ToHex(), h.Round, h.PreviousHash.ToHex(), h.TransactionRoot.ToHex(), h.StateRoot.ToHex(), h.Proposer.ToHex(),
-            h.TimestampMs, [.. block.Transactions.Select(t => Hash32.Sha256(t).ToHex())], Convert.ToBase64String(Codec.Encode(h)), Convert.ToBase64String(Codec.Encode(cert)));
+            h.TimestampMs, [.. block.Transactions.Select(t => TransactionCodec.TryIdentify(t, out var id) ? id.ToHex() : "")], Convert.ToBase64String(Codec.Encode(h)), Convert.ToBase64String(Codec.Encode(cert)));
     }
 
     public NodeStatusResult NodeStatus()

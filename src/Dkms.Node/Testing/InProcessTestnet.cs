@@ -66,7 +66,8 @@ public sealed class InProcessTestnet : IAsyncDisposable
     public PublicKey KeyOf(int i) => _keys[i].PublicKey;
 
     public static async Task<InProcessTestnet> StartAsync(int validators = 4, string? directory = null,
-        TestnetTransport transport = TestnetTransport.InMemory, Action<ILoggingBuilder>? logging = null, ConsensusParameters? consensus = null)
+        TestnetTransport transport = TestnetTransport.InMemory, Action<ILoggingBuilder>? logging = null, ConsensusParameters? consensus = null,
+        LedgerParameters? ledger = null)
     {
         var owns = directory is null;
         directory ??= Path.Combine(Path.GetTempPath(), "dkms-testnet-" + Guid.NewGuid().ToString("N")[..12]);
@@ -93,6 +94,8 @@ public sealed class InProcessTestnet : IAsyncDisposable
                 TimeoutPrecommitIncrementMs = 100,
                 BatchDelayMs = 5,
             },
+            // A one-second minimum recovery delay, so tests can run a whole social recovery.
+            Ledger = ledger ?? new LedgerParameters { MinRecoveryDelaySeconds = 1 },
         };
 
         var net = new InProcessTestnet(directory, owns, genesis, keys, transport, logging ?? (l => l.SetMinimumLevel(LogLevel.Warning)));

@@ -9,10 +9,10 @@ public class GovernanceTests
 {
     private sealed class World : IDisposable
     {
-        public LedgerHarness H { get; } = new();
-        public Ed25519Signer[] Nodes { get; } = [.. Enumerable.Range(0, 5).Select(i => Ed25519Signer.FromSeed(Hash32.Sha256([(byte)i]).ToArray()))];
+        public World() => H = new LedgerHarness(validators: [.. Nodes.Take(4).Select((n, i) => new ValidatorEntry(n.PublicKey, $"127.0.0.1:{7000 + i}", 1))]);
 
-        public World() => H.Ledger.InitializeGenesis([.. Nodes.Take(4).Select((n, i) => new ValidatorEntry(n.PublicKey, $"127.0.0.1:{7000 + i}", 1))]);
+        public LedgerHarness H { get; }
+        public Ed25519Signer[] Nodes { get; } = [.. Enumerable.Range(0, 5).Select(i => Ed25519Signer.FromSeed(Hash32.Sha256([(byte)i]).ToArray()))];
 
         public Transaction Change(ulong sequence, ValidatorEntry[] set, params Ed25519Signer[] signers) =>
             TransactionCodec.Sign(new TxBody(LedgerHarness.Chain, Governance.Subject, sequence, new SetValidatorsPayload(set)),
@@ -68,7 +68,8 @@ public class GovernanceTests
         var change = w.Change(1, w.FiveNodes, w.Nodes[0], w.Nodes[1], w.Nodes[2]);
         w.H.Accept(change);
         w.H.Reject(change, ErrorCode.Duplicate);
-        w.H.Reject(w.Change(1, w.FiveNodes, w.Nodes[1], w.Nodes[2], w.Nodes[3]), ErrorCode.BadSequence);
+        w.H.Reject(w.Change(1, w.FiveNodes, w.Nodes[1], w.Nodes[2], w.Nodes[3]), ErrorCode.Duplicate); // same body, other signers
+        w.H.Reject(w.Change(1, w.FiveNodes[..4], w.Nodes[1], w.Nodes[2], w.Nodes[3]), ErrorCode.BadSequence);
     }
 
     [Fact]
@@ -111,7 +112,7 @@ public class GovernanceTests
     [Fact]
     public void Ledger_without_genesis_refuses_validator_changes()
     {
-        using var h = new LedgerHarness();
+        using var h = new LedgerHarness(genesis: false);
         var node = Ed25519Signer.FromSeed(new byte[32]);
         var tx = TransactionCodec.Sign(new TxBody(LedgerHarness.Chain, Governance.Subject, 1,
             new SetValidatorsPayload([new ValidatorEntry(node.PublicKey, "127.0.0.1:1", 1)])), [(node, null)]);

@@ -50,10 +50,14 @@ public class InceptionTests
         var alice = new Actor("alice");
         var tx = alice.Incept();
         h.Accept(tx);
-        // A byte-identical copy is a duplicate; a re-signed copy is a second inception.
+        // A byte-identical copy is a duplicate, and so is the same body signed again: one body, one transaction.
         h.Reject(tx, ErrorCode.Duplicate);
-        var again = TransactionCodec.Sign(tx.Body, alice.Current.Select(s => ((ISigner)s, (IdentityId?)null)).Concat([((ISigner)alice.Current[0], (IdentityId?)null)]));
-        h.Reject(again, ErrorCode.AlreadyExists);
+        var again = TransactionCodec.Sign(tx.Body, [((ISigner)alice.Current[0], (IdentityId?)null)]);
+        Assert.Equal(tx.Hash, again.Hash);
+        h.Reject(again, ErrorCode.Duplicate);
+        // Another inception body of the same keys is another identity.
+        var other = alice.InceptionPayload(keyAgreement: [new KeyAgreementKeyEntry("k", alice.Current[0].PublicKey, "enc")]);
+        Assert.NotEqual(alice.Id, TransactionCodec.DeriveIdentity(other));
     }
 
     [Theory]

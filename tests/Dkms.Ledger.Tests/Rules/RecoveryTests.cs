@@ -164,9 +164,15 @@ public class RecoveryTests
     public void Recovery_policy_is_replaced_by_the_current_threshold_only()
     {
         using var w = new World();
-        var policy = new RecoveryPolicy([w.Trustees[0].Id, w.Trustees[1].Id], 2, 10);
+        var policy = new RecoveryPolicy([w.Trustees[0].Id, w.Trustees[1].Id], 2, 600);
         w.H.Reject(w.Alice.Sign(new SetRecoveryPolicyPayload(policy), w.H.Seq(w.Alice), [new Actor("mallory").Current[0]]), ErrorCode.ThresholdNotMet);
         w.H.Accept(w.Alice.Sign(new SetRecoveryPolicyPayload(policy), w.H.Seq(w.Alice), w.Alice.Current));
-        Assert.Equal(10UL, w.H.Ledger.GetIdentity(w.Alice.Id)!.Recovery!.DelaySeconds);
+        // Signed by the current keys: it governs recovery once the present policy's delay has passed.
+        var s = w.H.Ledger.GetIdentity(w.Alice.Id)!;
+        Assert.Equal(DelaySeconds, s.Recovery!.DelaySeconds);
+        Assert.Equal(600UL, s.PendingRecoveryPolicy!.Policy.DelaySeconds);
+        w.H.TimeMs = s.PendingRecoveryPolicy.EffectiveAfterMs + 1;
+        w.H.Accept(w.Alice.Sign(new AddKeyAgreementKeyPayload(new KeyAgreementKeyEntry("k", w.Alice.Current[0].PublicKey, "enc")), w.H.Seq(w.Alice), w.Alice.Current));
+        Assert.Equal(600UL, w.H.Ledger.GetIdentity(w.Alice.Id)!.Recovery!.DelaySeconds);
     }
 }

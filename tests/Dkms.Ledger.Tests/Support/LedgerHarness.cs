@@ -1,17 +1,32 @@
+using Dkms.Core.Genesis;
+using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
 using Dkms.Storage;
 
 namespace Dkms.Ledger.Tests.Support;
 
-/// <summary>A ledger on an in-memory store with a controllable block clock; every call commits one block.</summary>
+/// <summary>
+/// A ledger on an in-memory store with a controllable block clock; every call commits one block. A fresh store gets
+/// a genesis (unless told not to): the validators given (default one validator) and the parameters given (default
+/// <see cref="Parameters"/>: a one-minute minimum recovery delay).
+/// </summary>
 public sealed class LedgerHarness : IDisposable
 {
     public const string Chain = "dkms-test";
 
-    public LedgerHarness(IKeyValueStore? store = null)
+    /// <summary>The chain minimum recovery delay of a harness's genesis unless a test names another, seconds.</summary>
+    public const ulong MinRecoveryDelaySeconds = 60;
+
+    public static readonly LedgerParameters Parameters = new() { MinRecoveryDelaySeconds = MinRecoveryDelaySeconds };
+
+    public LedgerHarness(IKeyValueStore? store = null, LedgerParameters? parameters = null, ValidatorEntry[]? validators = null, bool genesis = true)
     {
         Store = store ?? new MemoryStore();
         Ledger = DkmsLedger.Open(Store, new LedgerOptions(Chain));
+        if (genesis && Ledger.Height == 0 && Ledger.ValidatorSetAt(0) is null)
+        {
+            Ledger.InitializeGenesis(validators ?? [new ValidatorEntry(new PublicKey(new byte[PublicKey.Size]), "127.0.0.1:1", 1)], parameters ?? Parameters);
+        }
     }
 
     public IKeyValueStore Store { get; }

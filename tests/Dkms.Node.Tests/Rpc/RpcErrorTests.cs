@@ -582,7 +582,7 @@ public sealed class RpcErrorTests(RpcErrorTestnetFixture fixture) : IClassFixtur
 
         var error = await ErrorOfAsync(Call(RpcMethods.Submit, JsonSerializer.Serialize(new { tx = Convert.ToBase64String(tx) })), RpcErrorCodes.TransactionRejected);
 
-        Assert.Equal(Hash32.Sha256(tx).ToHex(), error.GetProperty("data").GetProperty("hash").GetString());
+        Assert.Equal(TransactionCodec.Decode(tx).Hash.ToHex(), error.GetProperty("data").GetProperty("hash").GetString());
     }
 
     [Fact]
