@@ -6,7 +6,9 @@ using System.Text.Json.Serialization;
 using Dkms.Client;
 using Dkms.Client.Rpc;
 using Dkms.Core.Genesis;
+using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
+using Dkms.Ledger.State;
 using Dkms.Wallet.Keys;
 using Dkms.Wallet.Storage;
 using Spectre.Console;
@@ -19,6 +21,9 @@ namespace Dkms.Cli.Infrastructure;
 /// </summary>
 internal sealed class CommandContext(CliEnvironment env, GlobalOptions globals, ParseResult parse) : IDisposable
 {
+    /// <summary>Ten years: a bound that large is as good as none, and stays far from overflowing a date.</summary>
+    private const int MaxMaxAgeSeconds = 315_360_000;
+
     private static readonly JsonSerializerOptions JsonOut = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
@@ -27,6 +32,8 @@ internal sealed class CommandContext(CliEnvironment env, GlobalOptions globals, 
 
     private DkmsRpcClient? _client;
     private GenesisDocument? _genesis;
+    private VerifiedReader? _verified;
+    private VerifiedHeights? _heights;
 
     public CliEnvironment Env { get; } = env;
 
@@ -159,6 +166,91 @@ internal sealed class CommandContext(CliEnvironment env, GlobalOptions globals, 
         if (HasGenesis) return Genesis.ChainId;
         var status = await Client.NodeStatusAsync(ct).ConfigureAwait(false);
         return status.ChainId;
+    }
+
+    // ---- verified reads ----------------------------------------------------------------------
+
+    /// <summary>How old a verified answer to a "latest" question may be: --max-age, else DKMS_MAX_AGE, else five minutes.</summary>
+    public TimeSpan MaxAge
+    {
+        get
+        {
+            var text = Parse.GetValue(globals.MaxAge);
+            if (text is null) return TimeSpan.FromSeconds(GlobalOptions.DefaultMaxAgeSeconds);
+            return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds is >= 1 and <= MaxMaxAgeSeconds
+                ? TimeSpan.FromSeconds(seconds)
+                : throw CliException.Usage($"--max-age (or DKMS_MAX_AGE) '{text}' is not a number of seconds in 1..{MaxMaxAgeSeconds}");
+        }
+    }
+
+    /// <summary>Reads state through the node but accepts only answers proven against the genesis validators, to the
+    /// question asked, and fresh; starts from (and records) the highest height this client has verified on this chain.</summary>
+    public VerifiedReader Verified
+    {
+        get
+        {
+            if (_verified is not null) return _verified;
+            var genesis = Genesis;
+            var maxAge = MaxAge;
+            _heights = new VerifiedHeights(ResolvePath(Parse.GetValue(globals.VerifiedHeights)!));
+            return _verified = new VerifiedReader(Client, TrustedChain.FromGenesis(genesis), maxAge, Env.Clock, _heights.Get(VerifiedHeights.ChainKey(genesis)));
+        }
+    }
+
+    /// <summary>The identity's proven state; <paramref name="height"/> null asks for the latest. A failed check is exit code 5.</summary>
+    public async Task<Verification<IdentityState>> VerifiedResolveAsync(IdentityId id, ulong? height, CancellationToken ct)
+    {
+        var reader = Verified;
+        try
+        {
+            var result = await reader.ResolveAsync(id, height, ct).ConfigureAwait(false);
+            Remember(reader);
+            return result;
+        }
+        catch (VerificationException e)
+        {
+            throw NotVerified($"{id}{At(height)}", e);
+        }
+    }
+
+    /// <summary>The owner's proven policy; <paramref name="height"/> null asks for the latest. A failed check is exit code 5.</summary>
+    public async Task<Verification<AgentPolicy>> VerifiedPolicyAsync(IdentityId owner, string policyId, ulong? height, CancellationToken ct)
+    {
+        var reader = Verified;
+        try
+        {
+            var result = await reader.PolicyAsync(owner, policyId, height, ct).ConfigureAwait(false);
+            Remember(reader);
+            return result;
+        }
+        catch (VerificationException e)
+        {
+            throw NotVerified($"policy '{policyId}' of {owner}{At(height)}", e);
+        }
+    }
+
+    private static string At(ulong? height) => height is { } h ? $" at height {h}" : "";
+
+    private static CliException NotVerified(string what, VerificationException e) =>
+        new(ExitCodes.VerificationFailed, $"the node's answer about {what} does not verify: {e.Message}", e.Failure switch
+        {
+            VerificationFailure.NotWhatWasAsked => "NotWhatWasAsked",
+            VerificationFailure.TooOld => "TooOld",
+            VerificationFailure.BelowVerifiedHeight => "BelowVerifiedHeight",
+            _ => "ProofInvalid",
+        });
+
+    /// <summary>Keeps the highest verified height for later runs; a file that cannot be written only weakens that, so it is a warning.</summary>
+    private void Remember(VerifiedReader reader)
+    {
+        try
+        {
+            _heights!.Record(VerifiedHeights.ChainKey(Genesis), reader.HighestVerifiedHeight);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Note($"warning: could not record verified height {reader.HighestVerifiedHeight} in {_heights!.Path}: {e.Message}");
+        }
     }
 
     /// <summary>Submits <paramref name="tx"/>: waits for the block unless --no-wait; a rejection throws (exit code 2).</summary>
