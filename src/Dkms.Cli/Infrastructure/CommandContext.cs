@@ -253,12 +253,14 @@ internal sealed class CommandContext(CliEnvironment env, GlobalOptions globals, 
         }
     }
 
-    /// <summary>Submits <paramref name="tx"/>: waits for the block unless --no-wait; a rejection throws (exit code 2).</summary>
+    /// <summary>Submits <paramref name="tx"/>: waits for the block unless --no-wait; a rejection throws (exit code 2), and so does a
+    /// transaction that is already on the ledger (a request file used twice): it reports where, never that it was just done.</summary>
     public async Task<SubmitResult> SubmitAsync(Transaction tx, SubmitOptions options, CancellationToken ct)
     {
         var noWait = Get(options.NoWait);
         var timeout = Get(options.Timeout);
         if (timeout is < 1 or > 3600) throw CliException.Usage("--timeout is 1..3600 seconds");
+        await ThrowIfCommittedAsync(tx, ct).ConfigureAwait(false);
         SubmitResult result;
         try
         {
@@ -271,13 +273,31 @@ internal sealed class CommandContext(CliEnvironment env, GlobalOptions globals, 
             throw new CliException(ExitCodes.NodeUnavailable,
                 $"transaction {tx.Hash.ToHex()} was not committed within {timeout} s; it may still commit: check 'dkms tx status {tx.Hash.ToHex()}'", "CommitTimeout");
         }
+        catch (RpcException e) when (e.RejectionCode == DuplicateCode)
+        {
+            // Committed between the check above and the submission (by whoever else holds the same signed transaction).
+            await ThrowIfCommittedAsync(tx, ct).ConfigureAwait(false);
+            throw;
+        }
 
         if (result.Status == TxStatuses.Rejected)
         {
+            if (result.Code == DuplicateCode) await ThrowIfCommittedAsync(tx, ct).ConfigureAwait(false);
             throw new CliException(ExitCodes.Rejected, $"rejected by the ledger: {result.Code}: {result.Message}", result.Code);
         }
 
         return result;
+    }
+
+    private static readonly string DuplicateCode = nameof(ErrorCode.Duplicate);
+
+    private async Task ThrowIfCommittedAsync(Transaction tx, CancellationToken ct)
+    {
+        var status = await Client.StatusAsync(tx.Hash, ct).ConfigureAwait(false);
+        if (status.Status != TxStatuses.Committed) return;
+        throw new CliException(ExitCodes.Rejected,
+            $"transaction {tx.Hash.ToHex()} ({tx.Type}) is already committed at height {status.Height}, index {status.Index}: it was submitted before, nothing new was done; "
+            + "the ledger's state now may differ from what it did then ('dkms resolve')", "AlreadyCommitted");
     }
 
     // ---- output ------------------------------------------------------------------------------
