@@ -8,7 +8,7 @@ namespace Dkms.Cli;
 /// <summary>
 /// Everything the CLI takes from its surroundings, so a test runs the real command handlers
 /// in-process: output writers, environment variables, where passphrases come from, the current and
-/// home directories, how to reach a node, and the wallet's Argon2id costs.
+/// home directories, how to reach a node, the wallet's Argon2id costs, randomness and the clock.
 /// </summary>
 public sealed record CliEnvironment
 {
@@ -16,7 +16,7 @@ public sealed record CliEnvironment
 
     public required TextWriter Error { get; init; }
 
-    /// <summary>Environment variable lookup (DKMS_NODE, DKMS_WALLET, DKMS_GENESIS, DKMS_PASSPHRASE, DKMS_NEW_PASSPHRASE).</summary>
+    /// <summary>Environment variable lookup (DKMS_NODE, DKMS_WALLET, DKMS_GENESIS, DKMS_MAX_AGE, DKMS_VERIFIED_HEIGHTS, DKMS_PASSPHRASE, DKMS_NEW_PASSPHRASE).</summary>
     public Func<string, string?> GetVariable { get; init; } = _ => null;
 
     /// <summary>Asks a person for a passphrase when neither a file nor an environment variable gives one.</summary>
@@ -37,6 +37,9 @@ public sealed record CliEnvironment
     public bool Interactive { get; init; }
 
     public IRandomSource Random { get; init; } = SystemRandomSource.Instance;
+
+    /// <summary>The time a verifier holds a node's answers against (freshness of proven blocks).</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
 
     /// <summary>The real process: console writers, environment, terminal passphrase prompt.</summary>
     public static CliEnvironment FromProcess() => new()

@@ -79,4 +79,57 @@ public sealed class LedgerCommandTests(Testnet testnet) : IClassFixture<Testnet>
         var resolved = await testnet.Person("v").JsonAsync("resolve", id);
         Assert.Equal("Deactivated", resolved.GetProperty("identity").GetProperty("status").GetString());
     }
+
+    [Fact]
+    public async Task Resolve_shows_a_deactivated_identity_as_deactivated_and_none_of_its_keys_as_valid()
+    {
+        var (gina, id) = await testnet.IdentityAsync("gina");
+        (await gina.RunAsync("identity", "deactivate", "--yes")).Ok();
+        var reader = testnet.Person("v");
+        foreach (var verify in new[] { false, true })
+        {
+            string[] args = verify ? ["resolve", id, "--verify"] : ["resolve", id];
+            var human = (await reader.RunAsync(args)).Ok();
+            Assert.Contains("DEACTIVATED", human.Out);
+            Assert.DoesNotContain("[active]", human.Out);
+            Assert.Contains("not valid", human.Out);
+            var json = await reader.JsonAsync(args);
+            Assert.True(json.GetProperty("deactivated").GetBoolean());
+            Assert.False(json.GetProperty("keysValid").GetBoolean());
+        }
+
+        var show = (await gina.RunAsync("identity", "show")).Ok();
+        Assert.Contains("DEACTIVATED", show.Out);
+        Assert.DoesNotContain("[active]", show.Out);
+    }
+
+    [Fact]
+    public async Task Starting_a_recovery_with_an_already_used_request_reports_where_it_was_committed()
+    {
+        var (_, t1) = await testnet.IdentityAsync("reuse-t1");
+        var (_, t2) = await testnet.IdentityAsync("reuse-t2");
+        var (_, subject) = await testnet.IdentityAsync("reuse-subject", 0, "--trustee", t1, "--trustee", t2, "--recovery-threshold", "2", "--recovery-delay", "3600");
+        var requester = testnet.Person("reuse-requester");
+        (await requester.RunAsync("wallet", "create")).Ok();
+        (await requester.RunAsync("recovery", "request", "--subject", subject, "--out", "reuse.json")).Ok();
+        (await Trustee("reuse-t1").RunAsync("recovery", "approve", "reuse.json")).Ok();
+        (await Trustee("reuse-t2").RunAsync("recovery", "approve", "reuse.json")).Ok();
+        var started = (await requester.JsonAsync("recovery", "start", "reuse.json")).GetProperty("tx");
+        var height = started.GetProperty("height").GetUInt64();
+
+        foreach (var extra in new[] { Array.Empty<string>(), ["--no-wait"] })
+        {
+            var again = (await requester.RunAsync(["recovery", "start", "reuse.json", .. extra])).Fails(ExitCodes.Rejected);
+            Assert.DoesNotContain("started", again.Out);
+            Assert.Contains($"already committed at height {height}", again.Error);
+            var json = (await requester.RunAsync(["recovery", "start", "reuse.json", "--json", .. extra])).Fails(ExitCodes.Rejected).Json;
+            Assert.Equal("AlreadyCommitted", json.GetProperty("error").GetProperty("code").GetString());
+        }
+    }
+
+    private User Trustee(string label) => new(testnet.Directory, Directory.GetFiles(testnet.Directory, $"{label}-*.dkms").Single(), new Dictionary<string, string>
+    {
+        ["DKMS_NODE"] = testnet.Net.RpcEndpoints[0].ToString(),
+        ["DKMS_GENESIS"] = testnet.Net.GenesisPath,
+    });
 }

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
 using Dkms.Cli.Infrastructure;
-using Dkms.Client;
 using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
 using Dkms.Wallet.Storage;
@@ -164,6 +163,7 @@ internal static class AgentCommands
 
         AgentRights rights;
         ulong height;
+        DateTimeOffset? blockTime = null;
         string method;
         if (genesis is null)
         {
@@ -175,13 +175,11 @@ internal static class AgentCommands
         }
         else
         {
-            var policy = await ctx.Client.PolicyAsync(owner, doc.PolicyId, null, true, ct).ConfigureAwait(false);
-            var proven = ProofVerifier.VerifyPolicy(policy, genesis.ChainId, genesis.ValidatorSet());
-            if (!proven.IsValid) throw Fail($"the node's policy answer does not verify: {proven.Error}");
+            // The policy as of the latest block, then the owner at exactly that height: both proven, both the answer to the question asked.
+            var proven = await ctx.VerifiedPolicyAsync(owner, doc.PolicyId, null, ct).ConfigureAwait(false);
             height = proven.Height;
-            var identity = await ctx.Client.ResolveAsync(owner, height, true, ct).ConfigureAwait(false);
-            var provenIdentity = ProofVerifier.VerifyIdentity(identity, genesis.ChainId, genesis.ValidatorSet());
-            if (!provenIdentity.IsValid) throw Fail($"the node's identity answer does not verify: {provenIdentity.Error}");
+            blockTime = proven.BlockTime;
+            var provenIdentity = await ctx.VerifiedResolveAsync(owner, height, ct).ConfigureAwait(false);
             if (provenIdentity.Value is null) throw Fail($"{owner} does not exist at height {height}");
             if (provenIdentity.Value.Status == Dkms.Ledger.State.IdentityStatus.Deactivated) throw Fail($"{owner} is deactivated");
             if (proven.Value is null) throw Fail($"{owner} has no policy '{doc.PolicyId}' at height {height}");
@@ -190,10 +188,10 @@ internal static class AgentCommands
             method = "state-proof";
         }
 
-        ctx.Emit(new { valid = true, owner = owner.ToString(), policyId = doc.PolicyId, action = doc.Action, agent = agent.ToHex(), rights = rights.ToString(), height, method }, o =>
+        ctx.Emit(new { valid = true, owner = owner.ToString(), policyId = doc.PolicyId, action = doc.Action, agent = agent.ToHex(), rights = rights.ToString(), height, blockTime, method }, o =>
         {
             o.WriteLine($"VALID: agent {agent} may '{doc.Action}' for {owner} under policy '{doc.PolicyId}'");
-            o.WriteLine($"  rights {rights} at height {height}, checked {(method == "node" ? "by the node (trusted)" : "locally with a state proof and the genesis validator set")}");
+            o.WriteLine($"  rights {rights} at height {height}, checked {(method == "node" ? "by the node (trusted)" : $"locally with a state proof and the genesis validator set (block time {blockTime:u})")}");
         });
         return ExitCodes.Ok;
     }

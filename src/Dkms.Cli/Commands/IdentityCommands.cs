@@ -3,6 +3,7 @@ using Dkms.Cli.Infrastructure;
 using Dkms.Client;
 using Dkms.Client.Rpc;
 using Dkms.Core.Transactions;
+using Dkms.Ledger.State;
 using Dkms.Wallet.Storage;
 
 namespace Dkms.Cli.Commands;
@@ -128,7 +129,8 @@ internal static class IdentityCommands
             height = resolved.Height;
         }
 
-        ctx.Emit(new { wallet = WalletJson(entry), ledger = view, height }, o =>
+        var keysValid = view is not null && view.Status != nameof(IdentityStatus.Deactivated);
+        ctx.Emit(new { wallet = WalletJson(entry), ledger = view, height, keysValid }, o =>
         {
             o.WriteLine($"{entry.Label} (#{entry.Number}): {entry.IdentityId ?? "not registered"}{(entry.RecoveryPending ? " — recovery pending" : "")}");
             o.WriteLine($"  wallet: rotation {entry.Rotation}, {entry.SigningThreshold} of {entry.SigningKeyCount} keys, next {entry.NextKeyThreshold} of {entry.NextCount}, agents [{string.Join(", ", entry.Agents)}]");
@@ -286,16 +288,23 @@ internal static class IdentityCommands
 
     internal static void WriteView(TextWriter o, IdentityView v, ulong height)
     {
-        o.WriteLine($"  ledger at height {height}: {v.Status}, sequence {v.Sequence}");
-        o.WriteLine($"  signing keys ({v.Threshold} of {v.SigningKeys.Length}):");
+        // A deactivated identity keeps its last keys in the record, but none of them counts any more: say so on every line.
+        var deactivated = v.Status == nameof(IdentityStatus.Deactivated);
+        o.WriteLine(deactivated
+            ? $"  ledger at height {height}: DEACTIVATED at height {v.UpdatedAtHeight}, sequence {v.Sequence}: none of its keys is valid"
+            : $"  ledger at height {height}: {v.Status}, sequence {v.Sequence}");
+        o.WriteLine(deactivated
+            ? $"  former signing keys ({v.Threshold} of {v.SigningKeys.Length}; not valid: the identity is deactivated):"
+            : $"  signing keys ({v.Threshold} of {v.SigningKeys.Length}):");
         foreach (var k in v.SigningKeys) o.WriteLine($"    {k}");
-        o.WriteLine($"  next key digests ({v.NextThreshold} of {v.NextKeyDigests.Length})");
+        if (!deactivated) o.WriteLine($"  next key digests ({v.NextThreshold} of {v.NextKeyDigests.Length})");
         foreach (var k in v.KeyAgreementKeys)
         {
-            var state = k.RevokedAtHeight is { } r ? $"revoked at {r}" + (k.CompromisedAtHeight is { } c ? $", compromised at {c}" : "") : "active";
+            var state = k.RevokedAtHeight is { } r ? $"revoked at {r}" + (k.CompromisedAtHeight is { } c ? $", compromised at {c}" : "") : deactivated ? "not valid: deactivated" : "active";
             o.WriteLine($"  key-agreement {k.Id} ({k.Purpose}): {k.Key} [{state}]");
         }
 
+        if (deactivated) return;
         if (v.Recovery is { } rec) o.WriteLine($"  recovery: {rec.Threshold} of [{string.Join(", ", rec.Trustees)}], delay {rec.DelaySeconds} s");
         if (v.PendingRecoveryPolicy is { } change)
         {

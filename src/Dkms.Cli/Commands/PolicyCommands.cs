@@ -72,27 +72,39 @@ internal static class PolicyCommands
     private static async Task<int> ShowAsync(CommandContext ctx, string? ownerText, string policyId, bool verify, CancellationToken ct)
     {
         var owner = ownerText is not null ? WalletSupport.ParseId(ownerText, "owner") : await OwnIdentityAsync(ctx, null).ConfigureAwait(false);
-        var genesis = verify ? ctx.Genesis : null;
-        var result = await ctx.Client.PolicyAsync(owner, policyId, null, verify, ct).ConfigureAwait(false);
-        if (genesis is not null)
+        PolicyView? policy;
+        ulong height;
+        if (verify)
         {
-            var check = ProofVerifier.VerifyPolicy(result, genesis.ChainId, genesis.ValidatorSet());
-            if (!check.IsValid) throw new CliException(ExitCodes.VerificationFailed, $"the node's answer for policy '{policyId}' does not verify: {check.Error}", "ProofInvalid");
+            var proven = await ctx.VerifiedPolicyAsync(owner, policyId, null, ct).ConfigureAwait(false);
+            policy = proven.Value is null ? null : Views.Policy(proven.Value);
+            height = proven.Height;
+        }
+        else
+        {
+            var result = await ctx.Client.PolicyAsync(owner, policyId, null, false, ct).ConfigureAwait(false);
+            if (result.Owner != owner.ToString() || result.PolicyId != policyId)
+            {
+                throw new CliException(ExitCodes.VerificationFailed, $"the node answered about policy '{result.PolicyId}' of {result.Owner}, not the question asked", "NotWhatWasAsked");
+            }
+
+            policy = result.Policy;
+            height = result.Height;
         }
 
-        ctx.Emit(new { owner = result.Owner, policyId, height = result.Height, policy = result.Policy, verified = genesis is not null }, o =>
+        ctx.Emit(new { owner = owner.ToString(), policyId, height, policy, verified = verify }, o =>
         {
-            o.WriteLine($"Policy '{policyId}' of {owner} at height {result.Height}{(genesis is not null ? " (verified)" : "")}");
-            if (result.Policy is null)
+            o.WriteLine($"Policy '{policyId}' of {owner} at height {height}{(verify ? " (verified)" : "")}");
+            if (policy is null)
             {
                 o.WriteLine("  does not exist");
                 return;
             }
 
-            o.WriteLine($"  admin threshold {result.Policy.AdminThreshold}, updated at height {result.Policy.UpdatedAtHeight}");
-            foreach (var a in result.Policy.Agents) o.WriteLine($"  {a.Agent}: {a.Rights}");
+            o.WriteLine($"  admin threshold {policy.AdminThreshold}, updated at height {policy.UpdatedAtHeight}");
+            foreach (var a in policy.Agents) o.WriteLine($"  {a.Agent}: {a.Rights}");
         });
-        return result.Policy is null ? ExitCodes.NotFound : ExitCodes.Ok;
+        return policy is null ? ExitCodes.NotFound : ExitCodes.Ok;
     }
 
     private static async Task<int> ChangeAsync(CommandContext ctx, ChangeArgs a, SubmitOptions submit, CancellationToken ct)
@@ -112,9 +124,11 @@ internal static class PolicyCommands
             owner = WalletSupport.RequireId(ownerEntry);
         }
 
-        var view = await WalletSupport.ResolveAsync(ctx.Client, owner, ct).ConfigureAwait(false);
-        var current = await CurrentRightsAsync(ctx.Client, owner, a.PolicyId, agent, ct).ConfigureAwait(false);
         var rights = a.Rights is null ? (a.Grant ? AgentRights.Prove : AgentRights.All) : ParseRights(a.Rights);
+        var view = await WalletSupport.ResolveAsync(ctx.Client, owner, ct).ConfigureAwait(false);
+        // The change names the agent's whole new rights, computed from its current ones: those must be proven, or a
+        // lying node that claims the agent already is an Admin gets Admin signed into the grant of a smaller right.
+        var current = (await ctx.VerifiedPolicyAsync(owner, a.PolicyId, null, ct).ConfigureAwait(false)).Value?.RightsOf(agent) ?? AgentRights.None;
         var updated = a.Grant ? current | rights : current & ~rights;
 
         var signers = new List<Ed25519Signer>();
@@ -148,23 +162,6 @@ internal static class PolicyCommands
         {
             foreach (var s in signers) s.Dispose();
         }
-    }
-
-    /// <summary>The agent's rights in the policy now; none when the policy or the agent is absent.</summary>
-    public static async Task<AgentRights> CurrentRightsAsync(DkmsRpcClient client, IdentityId owner, string policyId, PublicKey agent, CancellationToken ct)
-    {
-        PolicyResult result;
-        try
-        {
-            result = await client.PolicyAsync(owner, policyId, null, false, ct).ConfigureAwait(false);
-        }
-        catch (RpcException e) when (e.Code == RpcErrorCodes.NotFound)
-        {
-            return AgentRights.None;
-        }
-
-        var entry = result.Policy?.Agents.FirstOrDefault(x => x.Agent == agent.ToHex());
-        return entry is null ? AgentRights.None : Enum.Parse<AgentRights>(entry.Rights);
     }
 
     private static async Task<IdentityId> OwnIdentityAsync(CommandContext ctx, string? selector)

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Dkms.Cli.Infrastructure;
 using Dkms.Core.Encoding;
 using Dkms.Core.Primitives;
+using Dkms.Ledger.State;
 using Dkms.Wallet;
 using Dkms.Wallet.Keys;
 using Dkms.Wallet.Recovery;
@@ -138,13 +139,17 @@ internal static class ShareCommands
         var ids = trustees.Select(t => WalletSupport.ParseId(t, "trustee")).ToArray();
         using var wallet = await ctx.OpenWalletAsync().ConfigureAwait(false);
         var owner = WalletSupport.RequireId(WalletSupport.Select(wallet.Content, selector)).ToString();
+        // A share sealed to a key the node chose is a share for whoever holds that key: each trustee's key comes from a
+        // proven, fresh answer about exactly that trustee, or nothing is sealed.
         var holders = new List<PublicKey>();
         foreach (var id in ids)
         {
-            var view = await WalletSupport.ResolveAsync(ctx.Client, id, ct).ConfigureAwait(false);
-            var key = view.KeyAgreementKeys.LastOrDefault(k => k.RevokedAtHeight is null)
+            var proven = await ctx.VerifiedResolveAsync(id, null, ct).ConfigureAwait(false);
+            var state = proven.Value ?? throw new CliException(ExitCodes.NotFound, $"trustee {id} does not exist on the ledger (height {proven.Height})", "UnknownIdentity");
+            if (state.Status == IdentityStatus.Deactivated) throw CliException.Usage($"trustee {id} is deactivated: its keys are not valid");
+            var key = state.KeyAgreementKeys.LastOrDefault(k => k.IsActive)
                 ?? throw CliException.Usage($"trustee {id} has no active key-agreement key to seal to");
-            holders.Add(PublicKey.ParseHex(key.Key));
+            holders.Add(key.Key);
         }
 
         var dir = ctx.ResolvePath(outDir);

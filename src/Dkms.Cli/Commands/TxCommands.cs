@@ -1,8 +1,8 @@
 using System.CommandLine;
 using Dkms.Cli.Infrastructure;
-using Dkms.Client;
 using Dkms.Client.Rpc;
 using Dkms.Core.Primitives;
+using Dkms.Ledger.State;
 
 namespace Dkms.Cli.Commands;
 
@@ -50,32 +50,44 @@ internal static class TxCommands
     private static async Task<int> ResolveAsync(CommandContext ctx, string did, ulong? height, bool verify, bool events, CancellationToken ct)
     {
         var id = WalletSupport.ParseId(did);
-        var genesis = verify ? ctx.Genesis : null;
-        var result = await ctx.Client.ResolveAsync(id, height, verify, ct).ConfigureAwait(false);
-        string? failure = null;
-        if (genesis is not null)
+        IdentityView? view;
+        ulong at;
+        DateTimeOffset? blockTime = null;
+        if (verify)
         {
-            var check = ProofVerifier.VerifyIdentity(result, genesis.ChainId, genesis.ValidatorSet());
-            if (!check.IsValid) failure = check.Error;
+            var proven = await ctx.VerifiedResolveAsync(id, height, ct).ConfigureAwait(false);
+            view = proven.Value is null ? null : Views.Identity(proven.Value);
+            at = proven.Height;
+            blockTime = proven.BlockTime;
+        }
+        else
+        {
+            var result = await ctx.Client.ResolveAsync(id, height, false, ct).ConfigureAwait(false);
+            if (!IdentityId.TryParse(result.Id, out var named) || named != id || (height is { } h && result.Height != h))
+            {
+                throw new CliException(ExitCodes.VerificationFailed, $"the node answered about {result.Id} at height {result.Height}, not the question asked", "NotWhatWasAsked");
+            }
+
+            view = result.Identity;
+            at = result.Height;
         }
 
-        var history = events && result.Identity is not null ? await ctx.Client.EventsAsync(id, null, null, ct).ConfigureAwait(false) : null;
-        if (failure is not null)
+        // The event list is the node's word (not proven): it is shown as such, never used for a decision.
+        var history = events && view is not null ? await ctx.Client.EventsAsync(id, null, null, ct).ConfigureAwait(false) : null;
+        var deactivated = view?.Status == nameof(IdentityStatus.Deactivated);
+        ctx.Emit(new { id = id.ToString(), height = at, blockTime, identity = view, verified = verify, deactivated, keysValid = view is not null && !deactivated, events = history }, o =>
         {
-            throw new CliException(ExitCodes.VerificationFailed, $"the node's answer for {id} at height {result.Height} does not verify: {failure}", "ProofInvalid");
-        }
-
-        var verified = genesis is not null;
-        ctx.Emit(new { id = result.Id, height = result.Height, identity = result.Identity, verified, events = history }, o =>
-        {
-            o.WriteLine($"{id}{(verified ? $" — verified against the {genesis!.Validators.Length} genesis validators" : "")}");
-            if (result.Identity is null) o.WriteLine($"  does not exist at height {result.Height}");
-            else IdentityCommands.WriteView(o, result.Identity, result.Height);
+            o.WriteLine(verify
+                ? $"{id} — verified against the {ctx.Genesis.Validators.Length} genesis validators (block {at}, {blockTime:u})"
+                : $"{id} — as the node says (not verified: add --verify)");
+            if (view is null) o.WriteLine($"  does not exist at height {at}");
+            else IdentityCommands.WriteView(o, view, at);
+            if (history is { Length: > 0 }) o.WriteLine("  events (as the node lists them, not verified):");
             foreach (var e in history ?? [])
             {
                 o.WriteLine($"  #{e.Sequence} {e.Type} at height {e.Height} ({DateTimeOffset.FromUnixTimeMilliseconds((long)e.BlockTimeMs):u}) tx {e.TxHash}");
             }
         });
-        return result.Identity is null ? ExitCodes.NotFound : ExitCodes.Ok;
+        return view is null ? ExitCodes.NotFound : ExitCodes.Ok;
     }
 }

@@ -6,7 +6,9 @@ using System.Text.Json.Serialization;
 using Dkms.Client;
 using Dkms.Client.Rpc;
 using Dkms.Core.Genesis;
+using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
+using Dkms.Ledger.State;
 using Dkms.Wallet.Keys;
 using Dkms.Wallet.Storage;
 using Spectre.Console;
@@ -19,6 +21,9 @@ namespace Dkms.Cli.Infrastructure;
 /// </summary>
 internal sealed class CommandContext(CliEnvironment env, GlobalOptions globals, ParseResult parse) : IDisposable
 {
+    /// <summary>Ten years: a bound that large is as good as none, and stays far from overflowing a date.</summary>
+    private const int MaxMaxAgeSeconds = 315_360_000;
+
     private static readonly JsonSerializerOptions JsonOut = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
@@ -27,6 +32,8 @@ internal sealed class CommandContext(CliEnvironment env, GlobalOptions globals, 
 
     private DkmsRpcClient? _client;
     private GenesisDocument? _genesis;
+    private VerifiedReader? _verified;
+    private VerifiedHeights? _heights;
 
     public CliEnvironment Env { get; } = env;
 
@@ -161,12 +168,99 @@ internal sealed class CommandContext(CliEnvironment env, GlobalOptions globals, 
         return status.ChainId;
     }
 
-    /// <summary>Submits <paramref name="tx"/>: waits for the block unless --no-wait; a rejection throws (exit code 2).</summary>
+    // ---- verified reads ----------------------------------------------------------------------
+
+    /// <summary>How old a verified answer to a "latest" question may be: --max-age, else DKMS_MAX_AGE, else five minutes.</summary>
+    public TimeSpan MaxAge
+    {
+        get
+        {
+            var text = Parse.GetValue(globals.MaxAge);
+            if (text is null) return TimeSpan.FromSeconds(GlobalOptions.DefaultMaxAgeSeconds);
+            return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds is >= 1 and <= MaxMaxAgeSeconds
+                ? TimeSpan.FromSeconds(seconds)
+                : throw CliException.Usage($"--max-age (or DKMS_MAX_AGE) '{text}' is not a number of seconds in 1..{MaxMaxAgeSeconds}");
+        }
+    }
+
+    /// <summary>Reads state through the node but accepts only answers proven against the genesis validators, to the
+    /// question asked, and fresh; starts from (and records) the highest height this client has verified on this chain.</summary>
+    public VerifiedReader Verified
+    {
+        get
+        {
+            if (_verified is not null) return _verified;
+            var genesis = Genesis;
+            var maxAge = MaxAge;
+            _heights = new VerifiedHeights(ResolvePath(Parse.GetValue(globals.VerifiedHeights)!));
+            return _verified = new VerifiedReader(Client, TrustedChain.FromGenesis(genesis), maxAge, Env.Clock, _heights.Get(VerifiedHeights.ChainKey(genesis)));
+        }
+    }
+
+    /// <summary>The identity's proven state; <paramref name="height"/> null asks for the latest. A failed check is exit code 5.</summary>
+    public async Task<Verification<IdentityState>> VerifiedResolveAsync(IdentityId id, ulong? height, CancellationToken ct)
+    {
+        var reader = Verified;
+        try
+        {
+            var result = await reader.ResolveAsync(id, height, ct).ConfigureAwait(false);
+            Remember(reader);
+            return result;
+        }
+        catch (VerificationException e)
+        {
+            throw NotVerified($"{id}{At(height)}", e);
+        }
+    }
+
+    /// <summary>The owner's proven policy; <paramref name="height"/> null asks for the latest. A failed check is exit code 5.</summary>
+    public async Task<Verification<AgentPolicy>> VerifiedPolicyAsync(IdentityId owner, string policyId, ulong? height, CancellationToken ct)
+    {
+        var reader = Verified;
+        try
+        {
+            var result = await reader.PolicyAsync(owner, policyId, height, ct).ConfigureAwait(false);
+            Remember(reader);
+            return result;
+        }
+        catch (VerificationException e)
+        {
+            throw NotVerified($"policy '{policyId}' of {owner}{At(height)}", e);
+        }
+    }
+
+    private static string At(ulong? height) => height is { } h ? $" at height {h}" : "";
+
+    private static CliException NotVerified(string what, VerificationException e) =>
+        new(ExitCodes.VerificationFailed, $"the node's answer about {what} does not verify: {e.Message}", e.Failure switch
+        {
+            VerificationFailure.NotWhatWasAsked => "NotWhatWasAsked",
+            VerificationFailure.TooOld => "TooOld",
+            VerificationFailure.BelowVerifiedHeight => "BelowVerifiedHeight",
+            _ => "ProofInvalid",
+        });
+
+    /// <summary>Keeps the highest verified height for later runs; a file that cannot be written only weakens that, so it is a warning.</summary>
+    private void Remember(VerifiedReader reader)
+    {
+        try
+        {
+            _heights!.Record(VerifiedHeights.ChainKey(Genesis), reader.HighestVerifiedHeight);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Note($"warning: could not record verified height {reader.HighestVerifiedHeight} in {_heights!.Path}: {e.Message}");
+        }
+    }
+
+    /// <summary>Submits <paramref name="tx"/>: waits for the block unless --no-wait; a rejection throws (exit code 2), and so does a
+    /// transaction that is already on the ledger (a request file used twice): it reports where, never that it was just done.</summary>
     public async Task<SubmitResult> SubmitAsync(Transaction tx, SubmitOptions options, CancellationToken ct)
     {
         var noWait = Get(options.NoWait);
         var timeout = Get(options.Timeout);
         if (timeout is < 1 or > 3600) throw CliException.Usage("--timeout is 1..3600 seconds");
+        await ThrowIfCommittedAsync(tx, ct).ConfigureAwait(false);
         SubmitResult result;
         try
         {
@@ -179,13 +273,31 @@ internal sealed class CommandContext(CliEnvironment env, GlobalOptions globals, 
             throw new CliException(ExitCodes.NodeUnavailable,
                 $"transaction {tx.Hash.ToHex()} was not committed within {timeout} s; it may still commit: check 'dkms tx status {tx.Hash.ToHex()}'", "CommitTimeout");
         }
+        catch (RpcException e) when (e.RejectionCode == DuplicateCode)
+        {
+            // Committed between the check above and the submission (by whoever else holds the same signed transaction).
+            await ThrowIfCommittedAsync(tx, ct).ConfigureAwait(false);
+            throw;
+        }
 
         if (result.Status == TxStatuses.Rejected)
         {
+            if (result.Code == DuplicateCode) await ThrowIfCommittedAsync(tx, ct).ConfigureAwait(false);
             throw new CliException(ExitCodes.Rejected, $"rejected by the ledger: {result.Code}: {result.Message}", result.Code);
         }
 
         return result;
+    }
+
+    private static readonly string DuplicateCode = nameof(ErrorCode.Duplicate);
+
+    private async Task ThrowIfCommittedAsync(Transaction tx, CancellationToken ct)
+    {
+        var status = await Client.StatusAsync(tx.Hash, ct).ConfigureAwait(false);
+        if (status.Status != TxStatuses.Committed) return;
+        throw new CliException(ExitCodes.Rejected,
+            $"transaction {tx.Hash.ToHex()} ({tx.Type}) is already committed at height {status.Height}, index {status.Index}: it was submitted before, nothing new was done; "
+            + "the ledger's state now may differ from what it did then ('dkms resolve')", "AlreadyCommitted");
     }
 
     // ---- output ------------------------------------------------------------------------------

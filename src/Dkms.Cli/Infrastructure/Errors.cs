@@ -15,6 +15,7 @@ internal static class Errors
     {
         CliException c => (c.ExitCode, c.Code ?? "Error", c.Message),
         RpcException r => Rpc(r),
+        VerificationException v => (ExitCodes.VerificationFailed, "ProofInvalid", $"the node's answer does not verify: {v.Message}"),
         WalletException w => (ExitCodes.WalletLocked, w.Error.ToString(), WalletMessage(w)),
         ShareException s => (s.Error is ShareError.InvalidParameters ? ExitCodes.Usage : ExitCodes.VerificationFailed, s.Error.ToString(), $"shares: {s.Message}"),
         DecryptionException d => (ExitCodes.VerificationFailed, "DecryptionFailed", d.Message),

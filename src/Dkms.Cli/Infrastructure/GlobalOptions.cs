@@ -27,6 +27,18 @@ internal sealed class GlobalOptions
             Recursive = true,
             DefaultValueFactory = _ => env.GetVariable("DKMS_GENESIS") ?? "genesis/genesis.json",
         };
+        MaxAge = new Option<string?>("--max-age")
+        {
+            Description = $"Seconds a verified answer to a 'latest' question may be old: the proven block's time by this machine's clock (default {DefaultMaxAgeSeconds}) [env DKMS_MAX_AGE]",
+            Recursive = true,
+            DefaultValueFactory = _ => env.GetVariable("DKMS_MAX_AGE"),
+        };
+        VerifiedHeights = new Option<string>("--verified-heights")
+        {
+            Description = "File of the highest height verified per chain; answers below it are refused [env DKMS_VERIFIED_HEIGHTS]",
+            Recursive = true,
+            DefaultValueFactory = _ => env.GetVariable("DKMS_VERIFIED_HEIGHTS") ?? "~/.dkms/verified-heights.json",
+        };
         Json = new Option<bool>("--json") { Description = "Machine-readable JSON output on stdout", Recursive = true };
         PassphraseFile = new Option<string?>("--passphrase-file")
         {
@@ -41,6 +53,13 @@ internal sealed class GlobalOptions
 
     public Option<string> Genesis { get; }
 
+    /// <summary>Five minutes (<see cref="Dkms.Client.Freshness.DefaultMaxAge"/>).</summary>
+    public static readonly int DefaultMaxAgeSeconds = (int)Dkms.Client.Freshness.DefaultMaxAge.TotalSeconds;
+
+    public Option<string?> MaxAge { get; }
+
+    public Option<string> VerifiedHeights { get; }
+
     public Option<bool> Json { get; }
 
     public Option<string?> PassphraseFile { get; }
@@ -50,6 +69,8 @@ internal sealed class GlobalOptions
         root.Options.Add(Node);
         root.Options.Add(Wallet);
         root.Options.Add(Genesis);
+        root.Options.Add(MaxAge);
+        root.Options.Add(VerifiedHeights);
         root.Options.Add(Json);
         root.Options.Add(PassphraseFile);
     }

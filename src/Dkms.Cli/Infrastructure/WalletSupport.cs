@@ -89,10 +89,17 @@ internal static class WalletSupport
         return wallet.Master.AgentKey(holder.Number, name);
     }
 
-    /// <summary>The identity's state at the latest height; a missing identity is exit code 6.</summary>
+    /// <summary>The identity's state at the latest height as the node says, unproven: for building transactions, where a
+    /// lie at most gets one rejected. Keys to encrypt to or rights to sign come from <see cref="CommandContext.VerifiedResolveAsync"/>.
+    /// A missing identity is exit code 6.</summary>
     public static async Task<IdentityView> ResolveAsync(DkmsRpcClient client, IdentityId id, CancellationToken ct)
     {
         var result = await client.ResolveAsync(id, null, false, ct).ConfigureAwait(false);
+        if (result.Id != id.ToString() || (result.Identity is not null && result.Identity.Id != id.ToString()))
+        {
+            throw new CliException(ExitCodes.VerificationFailed, $"the node answered about {result.Identity?.Id ?? result.Id}, not {id}", "NotWhatWasAsked");
+        }
+
         return result.Identity ?? throw new CliException(ExitCodes.NotFound, $"{id} does not exist on the ledger (height {result.Height})", "UnknownIdentity");
     }
 

@@ -38,6 +38,9 @@ public sealed class User(string directory, string wallet, IReadOnlyDictionary<st
 
     public IPassphraseSource Passphrases { get; set; } = NoPassphraseSource.Instance;
 
+    /// <summary>This person's clock (what a verifier holds block times against).</summary>
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
+
     public User With(string name, string value)
     {
         _variables[name] = value;
@@ -63,6 +66,7 @@ public sealed class User(string directory, string wallet, IReadOnlyDictionary<st
             CurrentDirectory = Directory,
             HomeDirectory = Directory,
             WalletKdf = new KdfParameters(1024, 1),
+            Clock = Clock,
         };
         var code = await CliApp.RunAsync([.. args, "--wallet", Wallet], env);
         return new CliRun(code, output.ToString(), error.ToString());

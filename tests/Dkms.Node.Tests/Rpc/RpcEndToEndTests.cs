@@ -42,8 +42,9 @@ public sealed class RpcEndToEndTests : IAsyncLifetime
         await client.SubmitAsync(bob.Rotate(), SubmitModes.Commit, 20_000);
 
         var answer = await client.ResolveAsync(bob.Id, proof: true);
-        var trusted = _net.Genesis.ValidatorSet();
-        var ok = ProofVerifier.VerifyIdentity(answer, InProcessTestnet.ChainId, trusted);
+        var trusted = TrustedChain.FromGenesis(_net.Genesis);
+        var asked = new IdentityQuery(bob.Id);
+        var ok = ProofVerifier.VerifyIdentity(answer, asked, trusted, Freshness.Default);
         Assert.True(ok.IsValid, ok.Error);
         Assert.Equal(2UL, ok.Value!.Sequence);
 
@@ -51,14 +52,14 @@ public sealed class RpcEndToEndTests : IAsyncLifetime
         var value = Convert.FromBase64String(proof.Value!);
         value[^1] ^= 1;
         var tampered = answer with { Proof = proof with { Value = Convert.ToBase64String(value) } };
-        Assert.False(ProofVerifier.VerifyIdentity(tampered, InProcessTestnet.ChainId, trusted).IsValid);
+        Assert.False(ProofVerifier.VerifyIdentity(tampered, asked, trusted, Freshness.Default).IsValid);
 
         var header = Convert.FromBase64String(proof.Header);
         header[^3] ^= 1;
         var badHeader = answer with { Proof = proof with { Header = Convert.ToBase64String(header) } };
-        Assert.False(ProofVerifier.VerifyIdentity(badHeader, InProcessTestnet.ChainId, trusted).IsValid);
+        Assert.False(ProofVerifier.VerifyIdentity(badHeader, asked, trusted, Freshness.Default).IsValid);
 
         var lied = answer with { Identity = answer.Identity! with { Sequence = 7 } };
-        Assert.False(ProofVerifier.VerifyIdentity(lied, InProcessTestnet.ChainId, trusted).IsValid);
+        Assert.False(ProofVerifier.VerifyIdentity(lied, asked, trusted, Freshness.Default).IsValid);
     }
 }

@@ -308,7 +308,7 @@ public sealed class RpcMethodTests(RpcTestnetFixture fixture) : IClassFixture<Rp
 
         Assert.NotNull(answer.Proof);
         Assert.Equal(r.Height, answer.Proof.Height);
-        var verified = ProofVerifier.VerifyIdentity(answer, InProcessTestnet.ChainId, _net.Genesis.ValidatorSet());
+        var verified = ProofVerifier.VerifyIdentity(answer, new IdentityQuery(alice.Id, r.Height), TrustedChain.FromGenesis(_net.Genesis), Freshness.Default);
         Assert.True(verified.IsValid, verified.Error);
         Assert.Equal(alice.Id, verified.Value!.Id);
     }
@@ -328,7 +328,7 @@ public sealed class RpcMethodTests(RpcTestnetFixture fixture) : IClassFixture<Rp
         Assert.Null(proven.Identity);
         Assert.NotNull(proven.Proof);
         Assert.Null(proven.Proof.Value);
-        var verified = ProofVerifier.VerifyIdentity(proven, InProcessTestnet.ChainId, _net.Genesis.ValidatorSet());
+        var verified = ProofVerifier.VerifyIdentity(proven, new IdentityQuery(ghost.Id), TrustedChain.FromGenesis(_net.Genesis), Freshness.Default);
         Assert.True(verified.IsValid, verified.Error);
         Assert.Null(verified.Value);
     }
@@ -424,7 +424,7 @@ public sealed class RpcMethodTests(RpcTestnetFixture fixture) : IClassFixture<Rp
         Assert.Null(before.Policy);
         Assert.Null(other.Policy);
         Assert.NotNull(proven.Proof);
-        var verified = ProofVerifier.VerifyPolicy(proven, InProcessTestnet.ChainId, _net.Genesis.ValidatorSet());
+        var verified = ProofVerifier.VerifyPolicy(proven, new PolicyQuery(owner.Id, "signing", committed.Height), TrustedChain.FromGenesis(_net.Genesis), Freshness.Default);
         Assert.True(verified.IsValid, verified.Error);
 
         async Task<CheckAuthorizationResult> Check(PublicKey agent, AgentRights r, ulong? height = null) =>
