@@ -38,6 +38,9 @@ public sealed class User(string directory, string wallet, IReadOnlyDictionary<st
 
     public IPassphraseSource Passphrases { get; set; } = NoPassphraseSource.Instance;
 
+    /// <summary>How the CLI reaches the node (a lying proxy in attack tests); null is plain HTTP to DKMS_NODE.</summary>
+    public Func<Uri, Dkms.Client.DkmsRpcClient>? ClientFactory { get; set; }
+
     public User With(string name, string value)
     {
         _variables[name] = value;
@@ -63,6 +66,7 @@ public sealed class User(string directory, string wallet, IReadOnlyDictionary<st
             CurrentDirectory = Directory,
             HomeDirectory = Directory,
             WalletKdf = new KdfParameters(1024, 1),
+            ClientFactory = ClientFactory,
         };
         var code = await CliApp.RunAsync([.. args, "--wallet", Wallet], env);
         return new CliRun(code, output.ToString(), error.ToString());

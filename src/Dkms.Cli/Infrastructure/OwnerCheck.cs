@@ -1,0 +1,43 @@
+using Dkms.Client;
+using Dkms.Core.Primitives;
+using Dkms.Wallet.Keys;
+
+namespace Dkms.Cli.Infrastructure;
+
+/// <summary>
+/// Ties a restored master secret to the identity it claims to be the backup of. Share digests only show
+/// that shares belong together; anyone can seal a whole consistent set of a secret they chose to a public
+/// request key. What a forger cannot make is a secret that derives the owner's signing keys, so the check
+/// is: the owner's key state, proven against the genesis validators and bound to the did asked for, must
+/// hold a signing key the restored secret derives (docs/wallet.md, "Whose secret is it?").
+/// </summary>
+internal static class OwnerCheck
+{
+    /// <summary>Where the restored secret's key sits, or a <see cref="CliException"/> (exit 5, or 6 for an unknown owner).</summary>
+    public static async Task<SigningKeyPath> RequireOwnersSecretAsync(CommandContext ctx, IdentityId owner, MasterSecret restored, CancellationToken ct)
+    {
+        var genesis = ctx.Genesis;
+        var answer = await ctx.Client.ResolveAsync(owner, null, proof: true, ct).ConfigureAwait(false);
+        // Bind the answer to the question before anything else: a genuine proof of another identity (the forger's own,
+        // whose keys the forged secret does derive) or of another identity's absence must not count.
+        if (!IdentityId.TryParse(answer.Id, out var answered) || answered != owner)
+        {
+            throw Refused($"the node answered for '{answer.Id}' when asked for {owner}", "ProofInvalid");
+        }
+
+        var proven = ProofVerifier.VerifyIdentity(answer, genesis.ChainId, genesis.ValidatorSet());
+        if (!proven.IsValid) throw Refused($"the node's answer for {owner} does not verify: {proven.Error}", "ProofInvalid");
+        var state = proven.Value ?? throw new CliException(ExitCodes.NotFound,
+            $"{owner} does not exist on the ledger (proven at height {proven.Height}): there is no owner to check the shares against; nothing was written", "UnknownIdentity");
+        if (state.Id != owner) throw Refused($"the proven record is {state.Id}'s, not {owner}'s", "ProofInvalid");
+
+        var found = await ctx.ProgressAsync($"Checking the restored secret against {owner}'s signing keys",
+            () => Task.Run(() => SigningKeySearch.Find(restored, state.Keys.SigningKeys))).ConfigureAwait(false);
+        return found ?? throw Refused(
+            $"the shares combine to a master secret that derives none of {owner}'s signing keys (proven at height {proven.Height}; "
+            + $"wallet identities 0..{SigningKeySearch.Identities - 1}, rotations 0..{SigningKeySearch.Rotations - 1}): they were not made by {owner}'s wallet, "
+            + "or the identity has since been recovered onto another wallet", "NotOwnersSecret");
+    }
+
+    private static CliException Refused(string why, string code) => new(ExitCodes.VerificationFailed, $"{why}; nothing was written", code);
+}
