@@ -54,12 +54,12 @@ public class ShareSetAdversaryTests
             case 0: // untouched: must combine
                 break;
             case 1: // one flipped bit in one share
-            {
-                var v = (byte[])s.Value.Clone();
-                v[rng.Next(v.Length)] ^= (byte)(1 << rng.Next(8));
-                shares[i] = s with { Value = v };
-                break;
-            }
+                {
+                    var v = (byte[])s.Value.Clone();
+                    v[rng.Next(v.Length)] ^= (byte)(1 << rng.Next(8));
+                    shares[i] = s with { Value = v };
+                    break;
+                }
 
             case 2: // a share claims another index: the secret's or digest's point, beyond the split, another share's, or any
                 shares[i] = s with { Index = (byte)Pick(rng, 255, 254, 16, shares[(i + 1) % shares.Count].Index, rng.Next(256)) };
@@ -68,11 +68,11 @@ public class ShareSetAdversaryTests
                 shares[i] = s with { Threshold = (byte)Pick(rng, 0, 1, threshold - 1, threshold + 1, 17, rng.Next(256)) };
                 break;
             case 4: // every share claims the same other threshold (1 means "no digest")
-            {
-                var t = (byte)Pick(rng, 0, 1, 1, threshold - 1, threshold + 1, 17, rng.Next(256));
-                for (var k = 0; k < shares.Count; k++) shares[k] = shares[k] with { Threshold = t };
-                break;
-            }
+                {
+                    var t = (byte)Pick(rng, 0, 1, 1, threshold - 1, threshold + 1, 17, rng.Next(256));
+                    for (var k = 0; k < shares.Count; k++) shares[k] = shares[k] with { Threshold = t };
+                    break;
+                }
 
             case 5: // one share claims another set
                 shares[i] = s with { SetId = s.SetId ^ (1UL << rng.Next(64)) };
@@ -81,50 +81,50 @@ public class ShareSetAdversaryTests
                 shares[i] = s with { Value = rng.Next(2) == 0 ? s.Value[..rng.Next(s.Value.Length)] : [.. s.Value, (byte)rng.Next(256)] };
                 break;
             case 7: // a share of another split of the same secret, relabelled into this set
-            {
-                var other = SecretSharing.Split(secret, threshold, count, new SeededRandom(rng.Next()));
-                shares[i] = other[s.Index] with { SetId = s.SetId };
-                break;
-            }
+                {
+                    var other = SecretSharing.Split(secret, threshold, count, new SeededRandom(rng.Next()));
+                    shares[i] = other[s.Index] with { SetId = s.SetId };
+                    break;
+                }
 
             case 8: // a forged random value at a genuine index
-            {
-                var v = new byte[s.Value.Length];
-                rng.NextBytes(v);
-                shares[i] = s with { Value = v };
-                break;
-            }
+                {
+                    var v = new byte[s.Value.Length];
+                    rng.NextBytes(v);
+                    shares[i] = s with { Value = v };
+                    break;
+                }
 
             case 9: // a second, different share at an index already present
-            {
-                var v = (byte[])s.Value.Clone();
-                v[0] ^= 1;
-                shares.Add(s with { Value = v });
-                break;
-            }
+                {
+                    var v = (byte[])s.Value.Clone();
+                    v[0] ^= 1;
+                    shares.Add(s with { Value = v });
+                    break;
+                }
 
             case 10: // a share of a different set mixed in
-            {
-                var other = SecretSharing.Split(secret, threshold, count, new SeededRandom(rng.Next()));
-                shares.Add(other[rng.Next(count)]);
-                break;
-            }
+                {
+                    var other = SecretSharing.Split(secret, threshold, count, new SeededRandom(rng.Next()));
+                    shares.Add(other[rng.Next(count)]);
+                    break;
+                }
 
             case 11: // too few shares
                 shares.RemoveRange(0, shares.Count - rng.Next(0, threshold));
                 break;
             case 12: // a whole forged set for a secret the forger chose, with one genuine share swapped in
-            {
-                var chosen = new byte[secret.Length];
-                rng.NextBytes(chosen);
-                var forged = SecretSharing.Split(chosen, threshold, count, new SeededRandom(rng.Next()))
-                    .Select(f => f with { SetId = s.SetId }).ToList();
-                var keep = shares[0];
-                shares.Clear();
-                shares.AddRange(forged.Where(f => f.Index != keep.Index).Take(threshold - 1));
-                shares.Add(keep);
-                break;
-            }
+                {
+                    var chosen = new byte[secret.Length];
+                    rng.NextBytes(chosen);
+                    var forged = SecretSharing.Split(chosen, threshold, count, new SeededRandom(rng.Next()))
+                        .Select(f => f with { SetId = s.SetId }).ToList();
+                    var keep = shares[0];
+                    shares.Clear();
+                    shares.AddRange(forged.Where(f => f.Index != keep.Index).Take(threshold - 1));
+                    shares.Add(keep);
+                    break;
+                }
         }
     }
 
@@ -207,22 +207,22 @@ public class ShareSetAdversaryTests
             case 0:
                 break;
             case 1: // a changed word: the checksum catches it
-            {
-                var words = s.ToMnemonic().Split(' ');
-                var w = rng.Next(words.Length);
-                words[w] = words[w] == "academic" ? "acid" : "academic";
-                var text = shares.Select(x => x.ToMnemonic()).ToList();
-                text[i] = string.Join(' ', words);
-                return text;
-            }
+                {
+                    var words = s.ToMnemonic().Split(' ');
+                    var w = rng.Next(words.Length);
+                    words[w] = words[w] == "academic" ? "acid" : "academic";
+                    var text = shares.Select(x => x.ToMnemonic()).ToList();
+                    text[i] = string.Join(' ', words);
+                    return text;
+                }
 
             case 2: // a flipped bit in the value, checksum recomputed
-            {
-                var v = (byte[])s.Value.Clone();
-                v[rng.Next(v.Length)] ^= (byte)(1 << rng.Next(8));
-                shares[i] = s with { Value = v };
-                break;
-            }
+                {
+                    var v = (byte[])s.Value.Clone();
+                    v[rng.Next(v.Length)] ^= (byte)(1 << rng.Next(8));
+                    shares[i] = s with { Value = v };
+                    break;
+                }
 
             case 3: // another member index
                 shares[i] = s with { MemberIndex = (s.MemberIndex + 1 + rng.Next(15)) % 16 };
@@ -234,12 +234,12 @@ public class ShareSetAdversaryTests
                 shares[i] = rng.Next(2) == 0 ? s with { GroupIndex = 1 + rng.Next(15) } : s with { Identifier = s.Identifier ^ (1 + rng.Next(0x7FFE)) };
                 break;
             case 6: // a forged random value
-            {
-                var v = new byte[s.Value.Length];
-                rng.NextBytes(v);
-                shares[i] = s with { Value = v };
-                break;
-            }
+                {
+                    var v = new byte[s.Value.Length];
+                    rng.NextBytes(v);
+                    shares[i] = s with { Value = v };
+                    break;
+                }
 
             case 7: // the same member twice
                 shares.Add(s);
