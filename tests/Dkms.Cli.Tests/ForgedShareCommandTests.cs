@@ -54,6 +54,20 @@ public sealed class ForgedShareCommandTests(Testnet testnet) : IClassFixture<Tes
     }
 
     [Fact]
+    public async Task A_trustee_refuses_to_reseal_a_share_no_genuine_split_makes()
+    {
+        var (bob, bobId) = await testnet.IdentityAsync("unseal-bob");
+        var bobKey = (await bob.JsonAsync("resolve", bobId)).GetProperty("identity").GetProperty("keyAgreementKeys")[0].GetProperty("key").GetString()!;
+        var (_, requestKey) = await NewWalletAsync("unseal-requester");
+        using var chosen = MasterSecret.Generate();
+        var file = SealRaw(new ShamirShare(1, 1, 0, chosen.Export()), "did:dkms:someone", bobKey, "to-bob.sealed");
+
+        var run = (await bob.RunAsync("shares", "unseal", file, "--to", requestKey, "--out", "to-requester.resealed", "--json")).Fails(ExitCodes.VerificationFailed);
+        Assert.Equal("Malformed", run.Json.GetProperty("error").GetProperty("code").GetString());
+        Assert.False(File.Exists(Path.Combine(testnet.Directory, "to-requester.resealed")));
+    }
+
+    [Fact]
     public async Task A_lying_node_answering_with_the_forgers_own_identity_does_not_let_forged_shares_through()
     {
         var (_, erinId) = await testnet.IdentityAsync("lied-erin");
