@@ -167,6 +167,31 @@ public sealed class WalletCommandTests : IDisposable
         Assert.Empty(wallet.Content.Identities);
     }
 
+    [Fact]
+    public async Task Wallet_recovery_share_and_decrypted_files_are_created_owner_only()
+    {
+        if (OperatingSystem.IsWindows()) return; // POSIX permissions; Windows files inherit the folder's ACL
+        var cli = new User(_dir.Path, _dir.File("private/new/w.dkms"));
+        (await cli.RunAsync("wallet", "create")).Ok();
+        (await cli.RunAsync("wallet", "export-recovery", "--out", "backup.rec")).Ok();
+        var split = await cli.JsonAsync("shares", "split", "--threshold", "2", "--count", "2", "--out-dir", "paper/shares");
+        var words = split.GetProperty("mnemonics").EnumerateArray().Select(m => m.GetString()!).ToArray();
+        (await new User(_dir.Path, _dir.File("restored.dkms")).RunAsync("shares", "combine", "--mnemonic", words[0], "--mnemonic", words[1])).Ok();
+        await File.WriteAllTextAsync(_dir.File("plans.txt"), "the plans");
+        (await cli.RunAsync("data", "encrypt", "--in", "plans.txt", "--out", "plans.env")).Ok();
+        (await cli.RunAsync("data", "decrypt", "--in", "plans.env", "--out", "plans.out")).Ok();
+
+        foreach (var file in new[] { "private/new/w.dkms", "backup.rec", "paper/shares/share-1.txt", "paper/shares/share-2.txt", "restored.dkms", "plans.env", "plans.out" })
+        {
+            Assert.True(File.GetUnixFileMode(_dir.File(file)) == (UnixFileMode.UserRead | UnixFileMode.UserWrite), $"{file} is {File.GetUnixFileMode(_dir.File(file))}");
+        }
+
+        foreach (var dir in new[] { "private/new", "paper/shares" })
+        {
+            Assert.True(File.GetUnixFileMode(_dir.File(dir)) == (UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute), $"{dir} is {File.GetUnixFileMode(_dir.File(dir))}");
+        }
+    }
+
     private static string Master(string path)
     {
         using var wallet = WalletFile.Open(path, User.Passphrase);

@@ -29,11 +29,11 @@ internal static class ShareCommands
         var mnemonic = new Option<string[]>("--mnemonic") { Description = "A SLIP-0039 mnemonic (repeat)" };
         var mnemonicFile = new Option<string[]>("--mnemonic-file") { Description = "A file holding one mnemonic (repeat)" };
         var sealedFiles = new Option<string[]>("--sealed") { Description = "A share re-sealed to this wallet's request key (repeat)" };
-        var owner = new Option<string?>("--owner") { Description = "With --sealed: the identity whose shares these are" };
+        var owner = new Option<string?>("--owner") { Description = "The identity whose backup this is: the restored secret must derive its signing keys on the ledger (required with --sealed)" };
         var restoreTo = new Option<string?>("--restore-to") { Description = "With --sealed: the new wallet file to create (default --wallet for mnemonics)" };
         var combine = new Command("combine", "Restore the master secret into a new wallet from mnemonics, or from sealed shares") { mnemonic, mnemonicFile, sealedFiles, owner, restoreTo };
-        shares.Subcommands.Add(app.Bind(combine, (ctx, _) => CombineAsync(ctx, ctx.Parse.GetValue(mnemonic) ?? [], ctx.Parse.GetValue(mnemonicFile) ?? [],
-            ctx.Parse.GetValue(sealedFiles) ?? [], ctx.Get(owner), ctx.Get(restoreTo))));
+        shares.Subcommands.Add(app.Bind(combine, (ctx, ct) => CombineAsync(ctx, ctx.Parse.GetValue(mnemonic) ?? [], ctx.Parse.GetValue(mnemonicFile) ?? [],
+            ctx.Parse.GetValue(sealedFiles) ?? [], ctx.Get(owner), ctx.Get(restoreTo), ct)));
 
         var sealId = IdentityCommands.IdentityOption();
         var trustees = new Option<string[]>("--trustee") { Description = "Trustee identity whose key-agreement key receives one share (repeat)", Required = true };
@@ -71,7 +71,7 @@ internal static class ShareCommands
         if (outDir is not null)
         {
             var dir = ctx.ResolvePath(outDir);
-            Directory.CreateDirectory(dir);
+            AtomicFile.CreatePrivateDirectory(dir);
             for (var i = 0; i < mnemonics.Count; i++) AtomicFile.Write(Path.Combine(dir, $"share-{i + 1}.txt"), System.Text.Encoding.UTF8.GetBytes(mnemonics[i] + "\n"));
         }
 
@@ -83,10 +83,12 @@ internal static class ShareCommands
         return ExitCodes.Ok;
     }
 
-    private static async Task<int> CombineAsync(CommandContext ctx, string[] mnemonics, string[] mnemonicFiles, string[] sealedFiles, string? ownerText, string? restoreTo)
+    private static async Task<int> CombineAsync(CommandContext ctx, string[] mnemonics, string[] mnemonicFiles, string[] sealedFiles, string? ownerText, string? restoreTo, CancellationToken ct)
     {
-        var words = mnemonics.Concat(mnemonicFiles.Select(f => ctx.ReadText(f).Trim())).ToList();
+        var words = mnemonics.Concat(mnemonicFiles.Select(f => ReadSmall(ctx, f, MaxMnemonicFileBytes, "a mnemonic").Trim())).ToList();
         if ((words.Count > 0) == (sealedFiles.Length > 0)) throw CliException.Usage("give mnemonics (--mnemonic/--mnemonic-file) or sealed shares (--sealed), not both or neither");
+        if (sealedFiles.Length > SecretSharing.MaxShares) throw CliException.Usage($"a share set has at most {SecretSharing.MaxShares} shares");
+        var owner = ownerText is null ? (IdentityId?)null : WalletSupport.ParseId(ownerText, "owner");
         byte[] secret;
         string target;
         if (words.Count > 0)
@@ -96,14 +98,15 @@ internal static class ShareCommands
         }
         else
         {
-            if (ownerText is null || restoreTo is null) throw CliException.Usage("with --sealed give --owner and --restore-to (the new wallet; --wallet is the one holding the request key)");
-            var owner = WalletSupport.ParseId(ownerText, "owner").ToString();
+            if (owner is null || restoreTo is null) throw CliException.Usage("with --sealed give --owner and --restore-to (the new wallet; --wallet is the one holding the request key)");
             target = ctx.ResolvePath(restoreTo);
+            var sealedShares = sealedFiles.Select(f => ReadSealed(ctx, f)).ToList();
             using var wallet = await ctx.OpenWalletAsync().ConfigureAwait(false);
             using var key = wallet.Master.KeyAgreement(WalletSupport.RecoveryRequestPath);
-            var parts = sealedFiles.Select(f => ShareSealing.Unseal(ReadSealed(ctx, f), key, owner)).ToList();
+            var parts = new List<ShamirShare>();
             try
             {
+                foreach (var sealedShare in sealedShares) parts.Add(ShareSealing.Unseal(sealedShare, key, owner.Value.ToString()));
                 secret = SecretSharing.Combine(parts);
             }
             finally
@@ -112,10 +115,14 @@ internal static class ShareCommands
             }
         }
 
+        SigningKeyPath? anchor = null;
         try
         {
             if (secret.Length != MasterSecret.Size) throw new ShareException(ShareError.Inconsistent, $"the shares hold {secret.Length} bytes, not a {MasterSecret.Size}-byte master secret");
+            if (File.Exists(target)) throw CliException.Usage($"{target} already exists; give another path");
             using var master = MasterSecret.FromBytes(secret);
+            // Shares prove only that they belong together; whose secret they hold is checked against the ledger, before anything is written.
+            if (owner is { } id) anchor = await OwnerCheck.RequireOwnersSecretAsync(ctx, id, master, ct).ConfigureAwait(false);
             // With sealed shares --wallet (unlocked by DKMS_PASSPHRASE) is the one holding the request key, so the new wallet's passphrase is the "new" one.
             var passphrase = sealedFiles.Length > 0 ? ctx.NewPassphrase(null, "DKMS_NEW_PASSPHRASE") : ctx.NewPassphrase(ctx.PassphraseFile, "DKMS_PASSPHRASE");
             using var restored = await ctx.CreateWalletAsync(target, passphrase, master).ConfigureAwait(false);
@@ -125,10 +132,18 @@ internal static class ShareCommands
             CryptographicOperations.ZeroMemory(secret);
         }
 
-        ctx.Emit(new { wallet = target, restored = true }, o =>
+        ctx.Emit(new { wallet = target, restored = true, owner = owner?.ToString(), number = anchor?.Identity, rotation = anchor?.Rotation }, o =>
         {
             o.WriteLine($"Restored the master secret into {target}.");
-            o.WriteLine("Bring each identity back with 'dkms identity import <did>' (using this wallet).");
+            if (anchor is { } a)
+            {
+                o.WriteLine($"It is {owner}'s: it derives its signing keys on the ledger (wallet identity #{a.Identity}, rotation {a.Rotation}).");
+                o.WriteLine($"Bring the identity back with 'dkms identity import {owner} --number {a.Identity}' (using this wallet).");
+            }
+            else
+            {
+                o.WriteLine("Bring each identity back with 'dkms identity import <did>' (using this wallet).");
+            }
         });
         return ExitCodes.Ok;
     }
@@ -221,12 +236,27 @@ internal static class ShareCommands
         return null;
     }
 
-    private static SealedShare ReadSealed(CommandContext ctx, string file)
-    {
-        var path = ctx.ResolvePath(file);
-        if (!File.Exists(path)) throw CliException.Usage($"file '{file}' does not exist");
-        return Codec.TryDecode<SealedShare>(File.ReadAllBytes(path), out var share, out var error) && share is not null
+    /// <summary>A sealed share is a few hundred bytes; a larger file is refused before it is read.</summary>
+    private const int MaxSealedFileBytes = 4096;
+
+    /// <summary>A mnemonic is a few hundred characters.</summary>
+    private const int MaxMnemonicFileBytes = 16384;
+
+    private static SealedShare ReadSealed(CommandContext ctx, string file) =>
+        Codec.TryDecode<SealedShare>(ReadBounded(ctx, file, MaxSealedFileBytes, "a sealed share"), out var share, out var error) && share is not null
             ? share
             : throw CliException.Usage($"'{file}' is not a sealed share: {error}");
+
+    private static string ReadSmall(CommandContext ctx, string file, int maxBytes, string what) =>
+        System.Text.Encoding.UTF8.GetString(ReadBounded(ctx, file, maxBytes, what));
+
+    /// <summary>A file's bytes, refused unread when it is larger than anything genuine of its kind.</summary>
+    private static byte[] ReadBounded(CommandContext ctx, string file, int maxBytes, string what)
+    {
+        var path = ctx.ResolvePath(file);
+        var info = new FileInfo(path);
+        if (!info.Exists) throw CliException.Usage($"file '{file}' does not exist");
+        if (info.Length > maxBytes) throw CliException.Usage($"'{file}' is {info.Length} bytes: too large for {what} (at most {maxBytes})");
+        return File.ReadAllBytes(path);
     }
 }

@@ -133,7 +133,7 @@ internal sealed class CommandContext(CliEnvironment env, GlobalOptions globals, 
     public async Task<WalletFile> CreateWalletAsync(string path, string passphrase, MasterSecret? master = null)
     {
         if (File.Exists(path)) throw CliException.Usage($"{path} already exists; give another --wallet path");
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        Dkms.Wallet.AtomicFile.CreatePrivateDirectory(Path.GetDirectoryName(path)!); // a new ~/.dkms is the owner's alone
         return await ProgressAsync("Creating the wallet (Argon2id)", () => Task.Run(() => WalletFile.Create(path, passphrase, Env.WalletKdf, master, Env.Random))).ConfigureAwait(false);
     }
 

@@ -16,6 +16,9 @@ public static class SealedBox
 {
     private const byte Version = 1;
     private const int HeaderSize = 1 + 32 + Aead.NonceSize;
+
+    /// <summary>Bytes a box adds to its plaintext: header and AEAD tag.</summary>
+    public const int Overhead = HeaderSize + Aead.TagSize;
     private static readonly byte[] Label = Encoding.ASCII.GetBytes("dkms/v1/sealed-box");
 
     public static byte[] Seal(PublicKey recipient, ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> context, IRandomSource? random = null)

@@ -23,7 +23,24 @@ public sealed record SealedShare(
     [property: Key(4)] PublicKey Holder,
     [property: Key(5)] byte[] Box)
 {
+    /// <summary>The longest owner label a sealed share carries (a did is far shorter).</summary>
+    public const int MaxOwnerLength = 256;
+
+    /// <summary>The largest box a genuine share makes: the longest share encoding, sealed.</summary>
+    public const int MaxBoxLength = ShamirShare.MaxEncodedLength + SealedBox.Overhead;
+
     public override string ToString() => $"SealedShare({Owner}, set {ShareSetId:x16}, share {ShareIndex + 1}, threshold {Threshold}, to {Holder})";
+
+    /// <summary>Refuses labels no genuine share carries, before any decryption work.</summary>
+    internal void CheckLabels()
+    {
+        if (string.IsNullOrEmpty(Owner) || Owner.Length > MaxOwnerLength) throw Malformed("its owner label is empty or too long");
+        if (Threshold is < SecretSharing.MinThreshold or > SecretSharing.MaxShares) throw Malformed($"it claims threshold {Threshold}; a split has a threshold of 2..16");
+        if (ShareIndex >= SecretSharing.MaxShares) throw Malformed($"it claims index {ShareIndex}; a split has indices 0..15");
+        if (Box is null || Box.Length > MaxBoxLength) throw Malformed("its box is missing or larger than any share");
+    }
+
+    private static ShareException Malformed(string why) => new(ShareError.Malformed, $"sealed share is malformed: {why}");
 
     internal byte[] Context() => Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
         $"dkms/v1/recovery-share/{Owner}/{ShareSetId:x16}/{Threshold}/{ShareIndex}"));
@@ -35,6 +52,7 @@ public static class ShareSealing
     /// <summary>Seals <paramref name="share"/> of <paramref name="owner"/>'s master secret to a trustee's key-agreement key.</summary>
     public static SealedShare Seal(ShamirShare share, string owner, PublicKey holder, IRandomSource? random = null)
     {
+        SecretSharing.Check(share);
         var sealedShare = new SealedShare(owner, share.SetId, share.Threshold, share.Index, holder, []);
         var plain = share.ToBytes();
         try
@@ -53,6 +71,7 @@ public static class ShareSealing
     /// </summary>
     public static ShamirShare Unseal(SealedShare sealedShare, X25519KeyPair holder, string expectedOwner, ulong? expectedSetId = null)
     {
+        sealedShare.CheckLabels();
         if (sealedShare.Owner != expectedOwner || (expectedSetId is { } id && sealedShare.ShareSetId != id))
         {
             throw new ShareException(ShareError.ForeignShare, $"share is labelled for {sealedShare.Owner} set {sealedShare.ShareSetId:x16}, not the expected owner/set");
@@ -62,7 +81,7 @@ public static class ShareSealing
         var plain = SealedBox.Open(holder, sealedShare.Box, sealedShare.Context());
         try
         {
-            var share = ShamirShare.FromBytes(plain);
+            var share = ShamirShare.FromBytes(plain); // refuses impossible thresholds, indices and lengths
             if (share.SetId != sealedShare.ShareSetId || share.Threshold != sealedShare.Threshold || share.Index != sealedShare.ShareIndex)
             {
                 throw new ShareException(ShareError.ForeignShare, "sealed share content does not match its labels");

@@ -11,6 +11,8 @@ public enum ShareError
     InvalidParameters,
     /// <summary>A sealed share labelled for another owner or share set.</summary>
     ForeignShare,
+    /// <summary>A share whose threshold, index, length or labels no genuine split can produce.</summary>
+    Malformed,
 }
 
 /// <summary>Shares that cannot be combined, with the reason.</summary>

@@ -11,6 +11,9 @@ public sealed record Slip39Share(
     private const int MetadataWords = 7; // 2 (id, ext, e) + 2 (group/member fields) + 3 checksum
     private const int MinWords = 20;
 
+    /// <summary>Enough for a <see cref="ShamirCore.MaxSecretLength"/>-byte value; refusing longer input bounds the work a hostile mnemonic causes.</summary>
+    private const int MaxWords = MetadataWords + (ShamirCore.MaxSecretLength * 8 + 9) / 10;
+
     public override string ToString() =>
         $"Slip39Share(id {Identifier}, group {GroupIndex + 1}/{GroupCount}, member {MemberIndex + 1} of threshold {MemberThreshold})";
 
@@ -34,8 +37,10 @@ public sealed record Slip39Share(
 
     public static Slip39Share Parse(string mnemonic)
     {
-        var words = mnemonic.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(WordList.IndexOf).ToArray();
-        if (words.Length < MinWords) throw Invalid($"a mnemonic has at least {MinWords} words");
+        var texts = mnemonic.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        if (texts.Length < MinWords) throw Invalid($"a mnemonic has at least {MinWords} words");
+        if (texts.Length > MaxWords) throw Invalid($"a mnemonic has at most {MaxWords} words");
+        var words = texts.Select(WordList.IndexOf).ToArray();
         var paddingBits = (10 * (words.Length - MetadataWords)) % 16;
         if (paddingBits > 8) throw Invalid("invalid mnemonic length");
         var extendable = ((words[1] >> 4) & 1) == 1;
@@ -49,6 +54,7 @@ public sealed record Slip39Share(
         var memberIndex = (int)(g >> 4) & 15;
         var memberThreshold = (int)(g & 15) + 1;
         if (groupThreshold > groupCount) throw Invalid("group threshold exceeds group count");
+        if (groupIndex >= groupCount) throw Invalid($"group index {groupIndex + 1} exceeds the group count {groupCount}");
         var n = BigInteger.Zero;
         for (var i = 4; i < words.Length - 3; i++) n = (n << 10) | words[i];
         var length = (10 * (words.Length - MetadataWords) - paddingBits) / 8;

@@ -40,6 +40,8 @@ public sealed class User(string directory, string wallet, IReadOnlyDictionary<st
 
     /// <summary>This person's clock (what a verifier holds block times against).</summary>
     public TimeProvider Clock { get; set; } = TimeProvider.System;
+    /// <summary>How the CLI reaches the node (a lying proxy in attack tests); null is plain HTTP to DKMS_NODE.</summary>
+    public Func<Uri, Dkms.Client.DkmsRpcClient>? ClientFactory { get; set; }
 
     public User With(string name, string value)
     {
@@ -67,6 +69,7 @@ public sealed class User(string directory, string wallet, IReadOnlyDictionary<st
             HomeDirectory = Directory,
             WalletKdf = new KdfParameters(1024, 1),
             Clock = Clock,
+            ClientFactory = ClientFactory,
         };
         var code = await CliApp.RunAsync([.. args, "--wallet", Wallet], env);
         return new CliRun(code, output.ToString(), error.ToString());
