@@ -23,6 +23,13 @@ public sealed record ConsensusOptions
     /// <summary>When false an idle chain waits for transactions instead of committing empty blocks.</summary>
     public bool CreateEmptyBlocks { get; init; }
 
+    /// <summary>
+    /// With <see cref="CreateEmptyBlocks"/> false: how long an idle height waits before it commits an empty block
+    /// anyway (zero: never). A verifying client refuses a "latest" answer whose certified block time is older than its
+    /// freshness bound, so an idle chain must still certify its time now and then.
+    /// </summary>
+    public TimeSpan IdleBlockInterval { get; init; }
+
     /// <summary>A block timestamp may be at most this far ahead of the validator's clock, else it votes nil.</summary>
     public TimeSpan MaxClockDrift { get; init; } = TimeSpan.FromSeconds(2);
 

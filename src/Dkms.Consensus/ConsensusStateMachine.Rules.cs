@@ -155,6 +155,10 @@ public sealed partial class ConsensusStateMachine
                 Rebroadcast();
                 Schedule(TimeoutKind.Rebroadcast, 0, _options.RebroadcastInterval);
                 break;
+            case TimeoutKind.IdleBlock when _waitingForTransactions:
+                // Still nothing to commit: start the height anyway; the proposer proposes what it has (nothing).
+                BeginFirstRound(afterIdle: false);
+                break;
             case TimeoutKind.CatchUp:
                 _catchUpScheduled = false;
                 _out.Add(new BroadcastAction(ConsensusMessage.EncodeRequest(Height)));

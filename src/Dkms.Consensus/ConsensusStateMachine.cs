@@ -151,6 +151,7 @@ public sealed partial class ConsensusStateMachine
             _waitingForTransactions = !_options.CreateEmptyBlocks && !_app.HasPendingTransactions;
             // Also while idle: the rebroadcast tick is what tells peers this node's height (see Rebroadcast).
             Schedule(TimeoutKind.Rebroadcast, 0, _options.RebroadcastInterval);
+            if (_waitingForTransactions && _options.IdleBlockInterval > TimeSpan.Zero) Schedule(TimeoutKind.IdleBlock, 0, _options.IdleBlockInterval);
             // Empty blocks by configuration keep the window: it is what paces an idle chain.
             if (!_waitingForTransactions) BeginFirstRound(afterIdle: !_app.HasPendingTransactions);
         }

@@ -32,6 +32,8 @@ public enum TimeoutKind : byte
     ProposeBatch,
     Rebroadcast,
     CatchUp,
+    /// <summary>An idle height has waited <see cref="ConsensusOptions.IdleBlockInterval"/>: start it without transactions.</summary>
+    IdleBlock,
 }
 
 public readonly record struct ConsensusTimeout(TimeoutKind Kind, ulong Height, int Round);

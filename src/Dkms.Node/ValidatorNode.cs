@@ -184,6 +184,7 @@ public sealed partial class ValidatorNode : IAsyncDisposable
             MaxBlockTransactions = o.MaxBlockTransactions ?? p.MaxBlockTransactions,
             MaxBlockBytes = p.MaxBlockBytes,
             CreateEmptyBlocks = o.CreateEmptyBlocks ?? p.CreateEmptyBlocks,
+            IdleBlockInterval = TimeSpan.FromMilliseconds(p.IdleBlockIntervalMs),
         };
     }
 

@@ -25,6 +25,23 @@ public sealed class NormalFlowTests
     }
 
     [Fact]
+    public void An_idle_chain_certifies_its_time_with_an_empty_block_every_idle_interval()
+    {
+        using var net = new TestNet(4, seed: 3, o => o with { IdleBlockInterval = TimeSpan.FromSeconds(2) });
+        net.Run(TimeSpan.FromSeconds(1.5));
+        Assert.All(net.Apps, a => Assert.Equal(0UL, a.Tip.Height));
+        net.Run(TimeSpan.FromSeconds(9));
+        // One empty block per interval (plus the time each takes to commit), not a stream of them.
+        Assert.InRange(net.MinHeight(net.Running), 3UL, 5UL);
+        Assert.All(net.Apps, a => Assert.All(a.Blocks, b => Assert.Empty(b.Transactions)));
+        net.AssertNoFork();
+        // Transactions arriving meanwhile are committed at once, not at the next interval.
+        var before = net.MinHeight(net.Running);
+        net.Submit(1);
+        Assert.True(net.RunUntilHeight(before + 1, TimeSpan.FromMilliseconds(200), feedEveryMs: 0));
+    }
+
+    [Fact]
     public void An_idle_chain_commits_empty_blocks_when_configured()
     {
         using var net = new TestNet(4, seed: 3, o => o with { CreateEmptyBlocks = true });

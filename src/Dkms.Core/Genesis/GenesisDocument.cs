@@ -146,12 +146,18 @@ public sealed record ConsensusParameters
     /// <summary>False: an idle chain waits for transactions instead of committing empty blocks.</summary>
     public bool CreateEmptyBlocks { get; init; }
 
+    /// <summary>With <see cref="CreateEmptyBlocks"/> false, how long an idle chain waits before it commits an empty block anyway,
+    /// milliseconds (0: never). It keeps the latest certified block time recent, which verifying clients check against their
+    /// freshness bound (default 5 minutes; docs/rpc.md "Verifying an answer").</summary>
+    public int IdleBlockIntervalMs { get; init; } = 60_000;
+
     internal void Validate()
     {
         if (TimeoutProposeMs <= 0 || TimeoutPrevoteMs <= 0 || TimeoutPrecommitMs <= 0) throw new GenesisException("consensus timeouts must be positive");
         if (TimeoutProposeIncrementMs < 0 || TimeoutPrevoteIncrementMs < 0 || TimeoutPrecommitIncrementMs < 0) throw new GenesisException("timeout increments must not be negative");
         if (BatchDelayMs < 0) throw new GenesisException("batchDelayMs must not be negative");
         if (MaxBlockTransactions <= 0 || MaxBlockBytes <= 0) throw new GenesisException("block limits must be positive");
+        if (IdleBlockIntervalMs < 0) throw new GenesisException("idleBlockIntervalMs must not be negative");
     }
 }
 
