@@ -284,10 +284,17 @@ public sealed partial class DkmsLedger
 
             // RocksDB inserts a batch into its in-memory table in the order given, each search starting where the last
             // insert ended: keys in ascending order cost much less than the same keys at random (≈ 1 ms less for a block
-            // of 1,000). So the entries go in key order: e (events), g, h (policy versions), m, r, s (state), t (index).
+            // of 1,000). So the entries go in key order: c (event checkpoints), e (events), g, h (policy versions), m,
+            // p (policy checkpoints), r, s (state), t (index).
             var batch = new WriteBatch(block.AuthenticatedWrites.Count + 2 * block.Overlay.Events.Count + 4 + (extra?.Count ?? 0));
-            // Encoding is a pure function of each record: spread it over the cores.
             var events = block.Overlay.Events;
+            var checkpoints = events.Where(e => e.Sequence % StateKeys.CheckpointInterval == 0).ToArray();
+            PutInKeyOrder(
+                batch,
+                [.. checkpoints.Select(e => StateKeys.EventCheckpoint(e.Identity, e.Sequence / StateKeys.CheckpointInterval))],
+                [.. checkpoints.Select(e => StateKeys.CheckpointValue(e.Height))]);
+
+            // Encoding is a pure function of each record: spread it over the cores.
             var eventKeys = new byte[events.Count][];
             var encodedEvents = new byte[events.Count][];
             ForEachIndex(events.Count, i =>
@@ -312,6 +319,11 @@ public sealed partial class DkmsLedger
 
             var record = Codec.Encode(new HeightRecord(block.Height, block.StateRoot, block.BlockTimeMs, block.Accepted.Count));
             batch.Put(StateKeys.LastCommitted, record);
+            var policyCheckpoints = policies.Where(p => p.Policy.Version % StateKeys.CheckpointInterval == 0).ToArray();
+            PutInKeyOrder(
+                batch,
+                [.. policyCheckpoints.Select(p => StateKeys.PolicyCheckpoint(p.Policy.Owner, p.Policy.PolicyId, p.Policy.Version / StateKeys.CheckpointInterval))],
+                [.. policyCheckpoints.Select(_ => StateKeys.CheckpointValue(block.Height))]);
             batch.Put(StateKeys.HeightRoot(block.Height), record);
             foreach (var kv in block.AuthenticatedWrites) batch.Put(kv.Key, kv.Value); // sorted when made
             var txs = block.Overlay.NewTransactions;

@@ -56,26 +56,47 @@ public sealed partial class DkmsLedger
         return e is null ? null : Codec.Decode<IdentityState>(e.StateAfter);
     }
 
-    /// <summary>The identity's events in order, from sequence <paramref name="fromSequence"/>, at most <paramref name="limit"/>.</summary>
+    /// <summary>
+    /// The identity's events in order, from sequence <paramref name="fromSequence"/>, at most <paramref name="limit"/>. Reads
+    /// at most one checkpoint and the page's events plus fewer than <see cref="StateKeys.CheckpointInterval"/> newer ones,
+    /// however long the history.
+    /// </summary>
     public IReadOnlyList<EventRecord> GetEvents(IdentityId id, ulong fromSequence = 1, int limit = int.MaxValue)
     {
         var current = GetIdentity(id);
+        fromSequence = Math.Max(fromSequence, 1);
         if (current is null || limit <= 0 || fromSequence > current.Sequence) return [];
-        var newestFirst = new List<EventRecord>();
-        foreach (var e in EventsNewestFirst(current))
+        var last = current.Sequence - fromSequence < (ulong)limit ? current.Sequence : fromSequence + (ulong)limit - 1;
+        var page = new List<EventRecord>((int)(last - fromSequence + 1));
+        var (sequence, height) = EventAtOrAfter(current, last);
+        foreach (var e in EventsNewestFirst(id, sequence, height))
         {
-            if (e.Sequence < fromSequence) break;
-            newestFirst.Add(e);
+            if (e.Sequence <= last) page.Add(e);
+            if (e.Sequence == fromSequence) break;
         }
 
-        newestFirst.Reverse();
-        return newestFirst.Count <= limit ? newestFirst : newestFirst[..limit];
+        page.Reverse();
+        return page;
+    }
+
+    /// <summary>
+    /// Where to start walking back to the identity's event <paramref name="sequence"/>: the next checkpointed event
+    /// (fewer than <see cref="StateKeys.CheckpointInterval"/> steps above it), or the newest event when that is nearer.
+    /// </summary>
+    private (ulong Sequence, ulong Height) EventAtOrAfter(IdentityState current, ulong sequence)
+    {
+        const ulong k = StateKeys.CheckpointInterval;
+        var checkpointed = ((sequence - 1) / k + 1) * k;
+        return checkpointed < current.Sequence
+            ? (checkpointed, CheckpointHeight(StateKeys.EventCheckpoint(current.Id, checkpointed / k)))
+            : (current.Sequence, current.UpdatedAtHeight);
     }
 
     /// <summary>The newest event of the identity at or below <paramref name="height"/>, or null if its inception came later.</summary>
     private EventRecord? NewestEventAtOrBelow(IdentityState current, ulong height)
     {
-        foreach (var e in EventsNewestFirst(current))
+        var (sequence, start) = WalkStart(current.Sequence, current.UpdatedAtHeight, height, n => StateKeys.EventCheckpoint(current.Id, n));
+        foreach (var e in EventsNewestFirst(current.Id, sequence, start))
         {
             if (e.Height <= height) return e;
         }
@@ -84,22 +105,58 @@ public sealed partial class DkmsLedger
     }
 
     /// <summary>
-    /// An identity's events from the newest (which its state locates: height and sequence) back to its inception,
-    /// each found from the one after it. Events are immutable once committed, so a walk that starts from a state
-    /// read before a concurrent commit still sees a consistent chain.
+    /// The identity's events from event <paramref name="sequence"/> (committed at <paramref name="height"/>) back to its
+    /// inception, each found from the one after it. Events are immutable once committed, so a walk that starts from a
+    /// state read before a concurrent commit still sees a consistent chain.
     /// </summary>
-    private IEnumerable<EventRecord> EventsNewestFirst(IdentityState current)
+    private IEnumerable<EventRecord> EventsNewestFirst(IdentityId id, ulong sequence, ulong height)
     {
-        var height = current.UpdatedAtHeight;
-        for (var sequence = current.Sequence; sequence >= 1; sequence--)
+        for (; sequence >= 1; sequence--)
         {
-            var bytes = _store.Get(StateKeys.Event(height, current.Id, sequence))
-                ?? throw new StorageException($"event {sequence} of {current.Id} at height {height} is missing: the store is damaged");
+            var bytes = _store.Get(StateKeys.Event(height, id, sequence))
+                ?? throw new StorageException($"event {sequence} of {id} at height {height} is missing: the store is damaged");
             var e = Codec.Decode<EventRecord>(bytes);
             yield return e;
             height = e.PreviousHeight;
         }
     }
+
+    /// <summary>
+    /// Where a backward walk to the newest entry at or below <paramref name="height"/> starts, in a history of
+    /// <paramref name="newest"/> entries (events of an identity, versions of a policy) whose newest is at
+    /// <paramref name="newestHeight"/> and whose every <see cref="StateKeys.CheckpointInterval"/>-th has a checkpoint:
+    /// the newest entry when it is at or below the height, else the oldest checkpointed entry above it (a binary
+    /// search over the checkpoints, heights never decrease along a history), else the newest. The answer is then at
+    /// most <see cref="StateKeys.CheckpointInterval"/> steps back.
+    /// </summary>
+    private (ulong Number, ulong Height) WalkStart(ulong newest, ulong newestHeight, ulong height, Func<ulong, byte[]> checkpointKey)
+    {
+        if (newestHeight <= height) return (newest, newestHeight);
+        // Invariant: checkpoint `below` is at or below the height (0: none is), checkpoint `above` above it (past the last: the newest).
+        var below = 0UL;
+        var above = newest / StateKeys.CheckpointInterval + 1;
+        var start = (newest, newestHeight);
+        while (above - below > 1)
+        {
+            var middle = below + (above - below) / 2;
+            var middleHeight = CheckpointHeight(checkpointKey(middle));
+            if (middleHeight <= height)
+            {
+                below = middle;
+            }
+            else
+            {
+                above = middle;
+                start = (middle * StateKeys.CheckpointInterval, middleHeight);
+            }
+        }
+
+        return start;
+    }
+
+    private ulong CheckpointHeight(byte[] key) => _store.Get(key) is { Length: 8 } value
+        ? System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(value)
+        : throw new StorageException($"history checkpoint {Convert.ToHexStringLower(key)} is missing or malformed: the store is damaged");
 
     public AgentPolicy? GetPolicy(IdentityId owner, string policyId) => Decode<AgentPolicy>(_store.Get(StateKeys.Policy(owner, policyId)));
 
@@ -174,11 +231,17 @@ public sealed partial class DkmsLedger
         return current is null ? null : NewestEventAtOrBelow(current, height)?.StateAfter;
     }
 
-    /// <summary>The exact stored bytes of the policy as of the height: its versions walked back from the current one.</summary>
+    /// <summary>
+    /// The exact stored bytes of the policy as of the height (what its leaf hashes): the current record when it has not
+    /// changed since, else the newest version at or below the height, walked back from a checkpoint.
+    /// </summary>
     private byte[]? PolicyBytesAt(IdentityId owner, string policyId, ulong height)
     {
         // Policies are never removed: one absent now never existed.
-        var versionHeight = GetPolicy(owner, policyId)?.UpdatedAtHeight ?? 0;
+        if (_store.Get(StateKeys.Policy(owner, policyId)) is not { } currentBytes) return null;
+        var current = Codec.Decode<AgentPolicy>(currentBytes);
+        if (current.UpdatedAtHeight <= height) return currentBytes;
+        var (_, versionHeight) = WalkStart(current.Version, current.UpdatedAtHeight, height, n => StateKeys.PolicyCheckpoint(owner, policyId, n));
         while (versionHeight != 0)
         {
             var bytes = _store.Get(StateKeys.PolicyHistory(versionHeight, owner, policyId))

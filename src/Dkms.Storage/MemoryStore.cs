@@ -11,6 +11,7 @@ public sealed class MemoryStore : IKeyValueStore
     // Values by key, and the same keys in a sorted list so prefix scans can binary-search their start.
     private Data _data = new(ImmutableSortedDictionary.Create<byte[], byte[]>(ByteKeyComparer.Instance), []);
     private readonly Lock _writeLock = new();
+    private long _reads;
 
     /// <summary>Number of batches written; tests use it to see that a commit is one write.</summary>
     public int BatchesWritten { get; private set; }
@@ -18,7 +19,14 @@ public sealed class MemoryStore : IKeyValueStore
     /// <summary>The last batch written, as given; tests use it to see what a commit writes and in which order.</summary>
     public WriteBatch? LastBatch { get; private set; }
 
-    public byte[]? Get(ReadOnlySpan<byte> key) => View.Get(_data, key);
+    /// <summary>Number of point reads served (not counting snapshots'); tests use it to bound the work of a query.</summary>
+    public long Reads => Interlocked.Read(ref _reads);
+
+    public byte[]? Get(ReadOnlySpan<byte> key)
+    {
+        Interlocked.Increment(ref _reads);
+        return View.Get(_data, key);
+    }
 
     public IEnumerable<KeyValuePair<byte[], byte[]>> Scan(byte[] prefix) => View.Scan(_data, prefix);
 

@@ -161,6 +161,11 @@ public class HistoryAndProofTests
             Assert.Contains("layout 1", e.Message);
             Assert.Contains("fresh data directory", e.Message);
 
+            // Layout 2 had no history checkpoints: its long histories would be answered by unbounded walks.
+            store.Write(new Dkms.Storage.WriteBatch().Put(StateKeys.Layout, [2]), sync: true);
+            e = Assert.Throws<Dkms.Storage.StorageException>(() => DkmsLedger.Open(store, new LedgerOptions(LedgerHarness.Chain)));
+            Assert.Contains("layout 2", e.Message);
+
             store.Write(new Dkms.Storage.WriteBatch().Put(StateKeys.Layout, [StateKeys.LayoutVersion + 1]), sync: true);
             Assert.Throws<Dkms.Storage.StorageException>(() => DkmsLedger.Open(store, new LedgerOptions(LedgerHarness.Chain)));
         }
@@ -264,6 +269,30 @@ public class HistoryAndProofTests
         var keys = store.LastBatch!.Operations.Select(o => o.Key).ToArray();
         Assert.Equal(keys.Order(Dkms.Storage.ByteKeyComparer.Instance), keys);
         Assert.Equal(["e", "h", "m", "r", "s", "t"], keys.Select(k => ((char)k[0]).ToString()).Distinct());
+    }
+
+    [Fact]
+    public void A_commit_that_writes_history_checkpoints_writes_them_in_ascending_key_order_too()
+    {
+        var store = new Dkms.Storage.MemoryStore();
+        using var h = new LedgerHarness(store);
+        var alice = h.Create(new Actor("alice"));
+        var phone = alice.Agent("phone");
+        var sequence = 1UL;
+        Transaction Toggle() => alice.Sign(
+            new SetAgentPolicyPayload("devices", [new AgentChange(phone.PublicKey, sequence % 2 == 0 ? AgentRights.Prove : AgentRights.Prove | AgentRights.ProveGrant)], null),
+            ++sequence,
+            alice.Current);
+
+        // Sixteen changes in one block are one version; fifteen blocks more make version 16 with event 32, both checkpointed.
+        Assert.All(h.Block([.. Enumerable.Range(0, StateKeys.CheckpointInterval).Select(_ => Toggle())]), r => Assert.True(r.IsOk, r.ToString()));
+        for (var v = 2; v <= StateKeys.CheckpointInterval; v++) Assert.All(h.Block(Toggle(), new Actor($"other-{v}").Incept()), r => Assert.True(r.IsOk, r.ToString()));
+
+        Assert.Equal(2UL * StateKeys.CheckpointInterval, h.Ledger.GetIdentity(alice.Id)!.Sequence);
+        Assert.Equal((ulong)StateKeys.CheckpointInterval, h.Ledger.GetPolicy(alice.Id, "devices")!.Version);
+        var keys = store.LastBatch!.Operations.Select(o => o.Key).ToArray();
+        Assert.Equal(keys.Order(Dkms.Storage.ByteKeyComparer.Instance), keys);
+        Assert.Equal(["c", "e", "h", "m", "p", "r", "s", "t"], keys.Select(k => ((char)k[0]).ToString()).Distinct());
     }
 
     [Fact]

@@ -42,6 +42,9 @@ public static class RpcErrorCodes
 
     /// <summary>The node is shutting down or not ready.</summary>
     public const int Unavailable = -32005;
+
+    /// <summary>The request (a batch) asks the node to read more history than one request may: send the rest in another.</summary>
+    public const int RequestOverBudget = -32006;
 }
 
 /// <summary>How long <see cref="RpcMethods.Submit"/> waits before answering.</summary>

@@ -28,7 +28,7 @@ internal sealed class StateOverlay(IKeyValueReader committed, CommittedIdentityC
     private readonly Dictionary<Hash32, bool> _committedTxs = [];
     private readonly HashSet<IdentityId> _dirtyIdentities = new(expectedTransactions);
     private readonly HashSet<(IdentityId, string)> _dirtyPolicies = [];
-    private readonly Dictionary<(IdentityId, string), ulong> _policyPreviousHeights = [];
+    private readonly Dictionary<(IdentityId, string), (ulong Height, ulong Version)> _policyPrevious = [];
     private readonly HashSet<(IdentityId, PublicKey)> _dirtyRetired = [];
     private readonly List<EventRecord> _events = new(expectedTransactions);
     private ValidatorSetState? _validators;
@@ -151,12 +151,19 @@ internal sealed class StateOverlay(IKeyValueReader committed, CommittedIdentityC
         _dirtyIdentities.Add(state.Id);
     }
 
+    /// <summary>Stores the policy's new state as the version after the committed one (all changes in one block are one version).</summary>
     public void PutPolicy(AgentPolicy policy)
     {
         var key = (policy.Owner, policy.PolicyId);
-        // The first change in this block remembers the committed version's height: the history links to it.
-        if (_dirtyPolicies.Add(key)) _policyPreviousHeights[key] = GetPolicy(policy.Owner, policy.PolicyId)?.UpdatedAtHeight ?? 0;
-        _policies[key] = policy;
+        // The first change in this block remembers the committed version: the history links to its height.
+        if (_dirtyPolicies.Add(key))
+        {
+            var committedVersion = GetPolicy(policy.Owner, policy.PolicyId);
+            _policyPrevious[key] = (committedVersion?.UpdatedAtHeight ?? 0, committedVersion?.Version ?? 0);
+        }
+
+        var version = _policyPrevious[key].Version + 1;
+        _policies[key] = policy.Version == version ? policy : policy with { Version = version };
     }
 
     public void PutRetiredKey(RetiredKeyRecord record)
@@ -193,7 +200,7 @@ internal sealed class StateOverlay(IKeyValueReader committed, CommittedIdentityC
     public IEnumerable<IdentityState> ChangedIdentities() => _dirtyIdentities.Select(id => _identities[id]!);
 
     /// <summary>The policies this block wrote, each with the height of its committed version (0: created in this block).</summary>
-    public IEnumerable<(AgentPolicy Policy, ulong PreviousHeight)> ChangedPolicies() => _dirtyPolicies.Select(k => (_policies[k]!, _policyPreviousHeights[k]));
+    public IEnumerable<(AgentPolicy Policy, ulong PreviousHeight)> ChangedPolicies() => _dirtyPolicies.Select(k => (_policies[k]!, _policyPrevious[k].Height));
 
     /// <summary>Committed state of an identity: from the shared cache, else read and decoded (and offered to the cache).
     /// Safe to call from several threads (the prefetch does).</summary>

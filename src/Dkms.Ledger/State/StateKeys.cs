@@ -26,6 +26,8 @@ public static class StateKeys
     private const byte HeightRootPrefix = (byte)'r';
     private const byte MetaPrefix = (byte)'m';
     private const byte ValidatorHistoryPrefix = (byte)'g';
+    private const byte EventCheckpointPrefix = (byte)'c';
+    private const byte PolicyCheckpointPrefix = (byte)'p';
 
     public static readonly byte[] Authenticated = [AuthenticatedPrefix];
 
@@ -71,6 +73,25 @@ public static class StateKeys
     public static byte[] PolicyHistory(ulong height, IdentityId owner, string policyId) =>
         [.. WithNumber([PolicyHistoryPrefix], height), .. owner.ToArray(), .. Encoding.UTF8.GetBytes(policyId)];
 
+    /// <summary>
+    /// Every this many events of an identity (and versions of a policy) the history keeps a checkpoint: the height of
+    /// that event (version). Any event is then one checkpoint read and fewer than this many steps back from the next
+    /// checkpoint, and the newest one at or below a height a binary search over the checkpoints and at most this many
+    /// steps more. A checkpoint is one small entry under a random key per this many events, not one per event.
+    /// </summary>
+    public const int CheckpointInterval = 16;
+
+    /// <summary>c &lt;id&gt; &lt;n&gt; (n big-endian) → the height (8 bytes, big-endian) of the identity's event n × <see cref="CheckpointInterval"/>.</summary>
+    public static byte[] EventCheckpoint(IdentityId id, ulong n) => [.. Build([EventCheckpointPrefix], id), .. Number(n)];
+
+    /// <summary>p &lt;owner&gt; &lt;n&gt; &lt;policy id utf-8&gt; → the height (8 bytes, big-endian) at which the policy's version
+    /// n × <see cref="CheckpointInterval"/> (<see cref="AgentPolicy.Version"/>) was written.</summary>
+    public static byte[] PolicyCheckpoint(IdentityId owner, string policyId, ulong n) =>
+        [.. Build([PolicyCheckpointPrefix], owner), .. Number(n), .. Encoding.UTF8.GetBytes(policyId)];
+
+    /// <summary>A checkpoint's value: the height, 8 bytes big-endian.</summary>
+    public static byte[] CheckpointValue(ulong height) => Number(height);
+
     /// <summary>t &lt;tx hash&gt; → <see cref="TxLocation"/>.</summary>
     public static byte[] Tx(Hash32 hash) => [TxIndexPrefix, .. hash.ToArray()];
 
@@ -90,9 +111,10 @@ public static class StateKeys
     /// <summary>
     /// The key layout a store is written in. 3: transactions indexed by their identifier (the hash of the signed
     /// body), the chain's parameters in state (<see cref="Parameters"/>), identity records with a pending recovery-policy
-    /// change. 2: events and policy versions keyed by height (<see cref="Event"/>, <see cref="PolicyHistory"/>).
-    /// Version 1, which has no record, keyed them by identity. A ledger refuses to open a store of another version
-    /// rather than answer from keys and records it no longer reads the same way.
+    /// change, history checkpoints (<see cref="EventCheckpoint"/>, <see cref="PolicyCheckpoint"/>) and policies that count
+    /// their versions. 2 had none of these; it keyed events and policy versions by height (<see cref="Event"/>,
+    /// <see cref="PolicyHistory"/>) as 3 does. Version 1, which has no record, keyed them by identity. A ledger refuses to
+    /// open a store of another layout rather than answer from keys and records it was not written with.
     /// </summary>
     public const byte LayoutVersion = 3;
 
@@ -102,6 +124,13 @@ public static class StateKeys
         prefix.CopyTo(k, 0);
         id.CopyTo(k.AsSpan(prefix.Length));
         return k;
+    }
+
+    private static byte[] Number(ulong n)
+    {
+        var b = new byte[8];
+        BinaryPrimitives.WriteUInt64BigEndian(b, n);
+        return b;
     }
 
     private static byte[] WithNumber(byte[] prefix, ulong n)

@@ -16,16 +16,21 @@ public sealed partial class JsonRpcDispatcher
 
     private static readonly JsonDocumentOptions StrictDocument = new() { AllowDuplicateProperties = false };
 
-    private readonly Dictionary<string, Func<JsonElement?, CancellationToken, Task<object?>>> _methods = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Func<JsonElement?, RequestBudget, CancellationToken, Task<object?>>> _methods = new(StringComparer.Ordinal);
     private readonly ILogger _logger;
 
     public JsonRpcDispatcher(ILogger<JsonRpcDispatcher> logger) => _logger = logger;
 
     /// <summary>Registers a method whose params deserialize into <typeparamref name="TParams"/>.</summary>
     public void Add<TParams, TResult>(string name, Func<TParams, CancellationToken, Task<TResult>> handler, bool paramsRequired = true)
+        where TParams : class =>
+        Add<TParams, TResult>(name, (p, _, ct) => handler(p, ct), paramsRequired);
+
+    /// <summary>Registers a method that charges what it reads to the request's <see cref="RequestBudget"/> (one per request, shared by a batch's calls).</summary>
+    public void Add<TParams, TResult>(string name, Func<TParams, RequestBudget, CancellationToken, Task<TResult>> handler, bool paramsRequired = true)
         where TParams : class
     {
-        _methods[name] = async (element, ct) =>
+        _methods[name] = async (element, budget, ct) =>
         {
             TParams? p = null;
             if (element is { ValueKind: not JsonValueKind.Null } e)
@@ -47,7 +52,7 @@ public sealed partial class JsonRpcDispatcher
                 p = (TParams)Activator.CreateInstance(typeof(TParams), nonPublic: false)!;
             }
 
-            return await handler(p, ct).ConfigureAwait(false);
+            return await handler(p, budget, ct).ConfigureAwait(false);
         };
     }
 
@@ -70,6 +75,7 @@ public sealed partial class JsonRpcDispatcher
         using (document)
         {
             var root = document.RootElement;
+            var budget = new RequestBudget();
             if (root.ValueKind == JsonValueKind.Array)
             {
                 var count = root.GetArrayLength();
@@ -78,17 +84,17 @@ public sealed partial class JsonRpcDispatcher
                 var answers = new JsonArray();
                 foreach (var item in root.EnumerateArray())
                 {
-                    if (await HandleOneAsync(item, ct).ConfigureAwait(false) is { } answer) answers.Add(answer);
+                    if (await HandleOneAsync(item, budget, ct).ConfigureAwait(false) is { } answer) answers.Add(answer);
                 }
 
                 return answers.Count == 0 ? null : Serialize(answers);
             }
 
-            return await HandleOneAsync(root, ct).ConfigureAwait(false) is { } single ? Serialize(single) : null;
+            return await HandleOneAsync(root, budget, ct).ConfigureAwait(false) is { } single ? Serialize(single) : null;
         }
     }
 
-    private async Task<JsonObject?> HandleOneAsync(JsonElement request, CancellationToken ct)
+    private async Task<JsonObject?> HandleOneAsync(JsonElement request, RequestBudget budget, CancellationToken ct)
     {
         if (request.ValueKind != JsonValueKind.Object) return Error(null, RpcErrorCodes.InvalidRequest, "a request must be a JSON object");
         var hasId = request.TryGetProperty("id", out var idElement);
@@ -114,7 +120,7 @@ public sealed partial class JsonRpcDispatcher
         JsonElement? parameters = request.TryGetProperty("params", out var p) ? p : null;
         try
         {
-            var result = await handler(parameters, ct).ConfigureAwait(false);
+            var result = await handler(parameters, budget, ct).ConfigureAwait(false);
             if (!hasId) return null;
             return new JsonObject
             {

@@ -18,7 +18,7 @@ public sealed partial class NodeRpc(ValidatorNode node)
         d.Add<SubmitBatchParams, SubmitResult[]>(RpcMethods.SubmitBatch, SubmitBatchAsync);
         d.Add<HashParams, TxStatusResult>(RpcMethods.Status, (p, _) => Task.FromResult(Status(p)));
         d.Add<ResolveParams, ResolveResult>(RpcMethods.Resolve, (p, _) => Task.FromResult(Resolve(p)));
-        d.Add<EventsParams, EventView[]>(RpcMethods.Events, (p, _) => Task.FromResult(Events(p)));
+        d.Add<EventsParams, EventView[]>(RpcMethods.Events, (p, budget, _) => Task.FromResult(Events(p, budget)));
         d.Add<CheckKeyParams, CheckKeyResult>(RpcMethods.CheckKey, (p, _) => Task.FromResult(CheckKey(p)));
         d.Add<PolicyParams, PolicyResult>(RpcMethods.Policy, (p, _) => Task.FromResult(Policy(p)));
         d.Add<CheckAuthorizationParams, CheckAuthorizationResult>(RpcMethods.CheckAuthorization, (p, _) => Task.FromResult(CheckAuthorization(p)));
@@ -58,13 +58,24 @@ public sealed partial class NodeRpc(ValidatorNode node)
         return new(id.ToString(), height, view, ProofView(proven));
     }
 
-    public EventView[] Events(EventsParams p)
+    /// <summary>
+    /// One page of an identity's events, oldest first: from <c>fromSequence</c> (default 1), at most <c>limit</c>. The ledger
+    /// reads the page and fewer than <see cref="Ledger.State.StateKeys.CheckpointInterval"/> events more, so paging forward
+    /// costs the same on every page; the events are charged to the request's budget before they are read.
+    /// </summary>
+    public EventView[] Events(EventsParams p, RequestBudget? budget = null)
     {
         var id = ParseIdentity(p.Id, "id");
         var limit = p.Limit ?? DefaultEventLimit;
         if (limit is <= 0 or > MaxEventLimit) throw new RpcError(RpcErrorCodes.InvalidParams, $"limit must be 1..{MaxEventLimit}");
-        if (node.Ledger.GetIdentity(id) is null) throw new RpcError(RpcErrorCodes.NotFound, $"identity {id} does not exist");
-        return [.. node.Ledger.GetEvents(id, p.FromSequence ?? 1, limit).Select(Views.Event)];
+        var from = Math.Max(p.FromSequence ?? 1, 1);
+        var identity = node.Ledger.GetIdentity(id) ?? throw new RpcError(RpcErrorCodes.NotFound, $"identity {id} does not exist");
+        // The page is known before anything is read: the state says how many events there are (a commit meanwhile
+        // adds newer ones, never changes these).
+        if (from > identity.Sequence) return [];
+        var count = (int)Math.Min((ulong)limit, identity.Sequence - from + 1);
+        (budget ?? new RequestBudget()).TakeEvents(count);
+        return [.. node.Ledger.GetEvents(id, from, count).Select(Views.Event)];
     }
 
     public CheckKeyResult CheckKey(CheckKeyParams p)

@@ -330,6 +330,35 @@ public sealed class RpcErrorTests(RpcErrorTestnetFixture fixture) : IClassFixtur
 
     private const int JsonRpcDispatcherLimit = Node.Rpc.JsonRpcDispatcher.MaxBatch;
 
+    [Fact]
+    public async Task A_batch_of_event_pages_returns_at_most_the_request_budget_of_events_and_refuses_the_calls_past_it()
+    {
+        const int events = 12;
+        var bob = new TestIdentity($"{nameof(RpcErrorTests)}/budget-bob", fixture.Builder);
+        await fixture.Client.SubmitAsync(bob.Incept(), SubmitModes.Commit, 30_000);
+        while (bob.Sequence < events) Assert.Equal(TxStatuses.Committed, (await fixture.Client.SubmitAsync(bob.Rotate(), SubmitModes.Commit, 30_000)).Status);
+        var page = JsonSerializer.Serialize(new { id = bob.Id.ToString(), limit = events });
+
+        // A full batch of whole-history pages: the first calls use up the request's budget, the rest are refused unread.
+        var body = "[" + string.Join(",", Enumerable.Range(0, JsonRpcDispatcherLimit).Select(i => Call(RpcMethods.Events, page, i))) + "]";
+        var (status, answer) = await PostAsync(body);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var items = answer.EnumerateArray().ToList();
+        Assert.Equal(JsonRpcDispatcherLimit, items.Count);
+        const int answered = Node.Rpc.RequestBudget.MaxEvents / events;
+        // Each answer as the number of events it carries, or its error code (one line when the test fails).
+        var outcomes = items.Select(i => i.TryGetProperty("result", out var r) ? $"{r.GetArrayLength()} events" : $"error {i.GetProperty("error").GetProperty("code").GetInt32()}");
+        Assert.Equal(
+            Enumerable.Repeat($"{events} events", answered).Concat(Enumerable.Repeat($"error {RpcErrorCodes.RequestOverBudget}", JsonRpcDispatcherLimit - answered)),
+            outcomes);
+        var refused = ErrorOf(items[^1], RpcErrorCodes.RequestOverBudget);
+        Assert.Contains("another request", refused.GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        // The budget is the request's: the next request is answered again.
+        Assert.Equal(events, (await fixture.Client.EventsAsync(bob.Id, limit: events)).Length);
+    }
+
     // ---- params ----
 
     [Theory]
