@@ -168,7 +168,7 @@ internal static class ShareCommands
         }
 
         var dir = ctx.ResolvePath(outDir);
-        Directory.CreateDirectory(dir);
+        AtomicFile.CreatePrivateDirectory(dir);
         var secret = wallet.Master.Export();
         var files = new List<string>();
         try
