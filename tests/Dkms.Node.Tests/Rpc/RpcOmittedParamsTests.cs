@@ -2,6 +2,8 @@ using System.Net;
 using System.Reflection;
 using System.Text.Json;
 using Dkms.Client.Rpc;
+using Dkms.Node.Rpc;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Dkms.Node.Tests.Rpc;
 
@@ -30,12 +32,15 @@ public sealed class RpcOmittedParamsTests(RpcErrorTestnetFixture fixture) : ICla
     private static readonly string[] Forms = ["omitted", "null", "{}"];
 
     [Fact]
-    public void The_list_covers_every_method_the_client_knows()
+    public void The_list_covers_every_method_the_client_knows_and_the_node_serves()
     {
         var known = typeof(RpcMethods).GetFields(BindingFlags.Public | BindingFlags.Static)
-            .Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!).Order();
+            .Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!).Order().ToList();
+        var dispatcher = new JsonRpcDispatcher(NullLogger<JsonRpcDispatcher>.Instance);
+        new NodeRpc(fixture.Net.Node(0)).Register(dispatcher);
 
         Assert.Equal(known, Methods.Select(row => (string)row[0]).Order());
+        Assert.Equal(known, dispatcher.Methods.Order());
     }
 
     [Theory]
