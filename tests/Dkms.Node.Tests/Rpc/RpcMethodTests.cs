@@ -408,6 +408,25 @@ public sealed class RpcMethodTests(RpcTestnetFixture fixture) : IClassFixture<Rp
         Assert.Equal(incepted.Height, oldKeyThen.Height);
     }
 
+    [Fact]
+    public async Task CheckKey_of_a_deactivated_identity_is_Deactivated_from_the_deactivation_on_and_valid_before()
+    {
+        var alice = Person("checkkey-deactivated");
+        var incepted = await CommitAsync(alice.Incept());
+        var deactivated = await CommitAsync(fixture.Builder.Deactivate(alice.Id, 2, [alice.KeyAt(1)]));
+        var key = alice.KeyAt(0).PublicKey;
+
+        var before = await _client.CheckKeyAsync(alice.Id, key, incepted.Height!.Value);
+        var at = await _client.CheckKeyAsync(alice.Id, key, deactivated.Height!.Value);
+        var later = await _client.CheckKeyAsync(alice.Id, key, (await _client.NodeStatusAsync()).Height);
+        var foreign = await _client.CheckKeyAsync(alice.Id, KeyOf("stranger"), deactivated.Height.Value);
+
+        Assert.Equal("Valid", before.Validity);
+        Assert.Equal("Deactivated", at.Validity);
+        Assert.Equal("Deactivated", later.Validity);
+        Assert.Equal("NotASigningKey", foreign.Validity);
+    }
+
     // ---- policy.get, policy.check ----
 
     [Fact]
