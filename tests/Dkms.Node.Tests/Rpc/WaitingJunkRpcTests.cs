@@ -41,6 +41,12 @@ public sealed class WaitingJunkRpcTests
 
         var held = flood.Count(t => net.Node(0).Pool.Contains(t.Hash));
         Assert.True(held <= PoolSize / 10, $"the flooded node holds {held} junk transactions");
+        // An operator sees the junk the node holds in its metrics.
+        using var http = new HttpClient { BaseAddress = net.RpcEndpoints[0] };
+        var metrics = await http.GetStringAsync("metrics");
+        var orphans = metrics.Split('\n').Single(l => l.StartsWith("dkms_mempool_orphans ", StringComparison.Ordinal));
+        Assert.Equal(net.Node(0).Pool.OrphanCount, int.Parse(orphans["dkms_mempool_orphans ".Length..], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.InRange(net.Node(0).Pool.OrphanCount, 1, PoolSize / 10);
         for (var n = 1; n < net.Count; n++)
         {
             var node = net.Node(n);
