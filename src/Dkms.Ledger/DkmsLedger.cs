@@ -218,6 +218,15 @@ public sealed partial class DkmsLedger
         return [.. txs.Where((_, i) => results[i].IsOk)];
     }
 
+    /// <summary>The verdict on each of <paramref name="txs"/> executed in order as the next block, judging time-dependent
+    /// rules at <paramref name="atTimeMs"/> (or the last block's time if later); nothing is kept. What the mempool asks
+    /// of a transaction queued behind its pending predecessors.</summary>
+    public TxResult[] CheckInOrder(IReadOnlyList<Transaction> txs, ulong atTimeMs)
+    {
+        var head = _head;
+        return ExecuteOnOverlay(head.Height + 1, Math.Max(head.BlockTimeMs, atTimeMs), txs).Results;
+    }
+
     /// <summary>Adds the entries to the batch sorted by key (the keys are distinct).</summary>
     private static void PutInKeyOrder(WriteBatch batch, byte[][] keys, byte[][] values)
     {

@@ -26,6 +26,9 @@ public enum KeyValidity
     Compromised,
     NotASigningKey,
     UnknownIdentity,
+    /// <summary>The key was the identity's, but the identity was deactivated at or before that height: nothing signed
+    /// for it from then on counts. (At a height before the deactivation the key answers as it did then.)</summary>
+    Deactivated,
 }
 
 /// <summary>The answer to "may this agent do this for this owner?".</summary>
@@ -191,13 +194,16 @@ public sealed partial class DkmsLedger
 
     /// <summary>
     /// Whether a signature by <paramref name="key"/> made at <paramref name="height"/> counts as the
-    /// identity's: the key must have been a signing key then, and not marked compromised at or before then.
+    /// identity's: the key must have been a signing key then, not marked compromised at or before then, and the
+    /// identity not deactivated at or before then (<see cref="KeyValidity.Deactivated"/>).
     /// </summary>
     public KeyValidity CheckSigningKey(IdentityId id, PublicKey key, ulong height)
     {
         var then = GetIdentityAt(id, height);
         if (then is null) return GetIdentity(id) is null ? KeyValidity.UnknownIdentity : KeyValidity.NotASigningKey;
         if (!then.HasSigningKey(key)) return KeyValidity.NotASigningKey;
+        // Deactivation ends the identity, not the past: signatures made before it keep the validity they had.
+        if (then.Status == IdentityStatus.Deactivated) return KeyValidity.Deactivated;
         var retired = Decode<RetiredKeyRecord>(_store.Get(StateKeys.RetiredKey(id, key)));
         return retired?.CompromisedAtHeight is { } c && height >= c ? KeyValidity.Compromised : KeyValidity.Valid;
     }

@@ -17,6 +17,8 @@ public sealed class NodeMetrics
         Round = f.CreateGauge("dkms_round", "Consensus round at the current height.");
         MempoolTransactions = f.CreateGauge("dkms_mempool_transactions", "Transactions waiting in the mempool.");
         MempoolBytes = f.CreateGauge("dkms_mempool_bytes", "Bytes of transactions waiting in the mempool.");
+        MempoolOrphans = f.CreateGauge("dkms_mempool_orphans",
+            "Mempool transactions waiting for a predecessor that is neither committed nor pending here (capped; a flood of junk shows here).");
         AdmissionQueue = f.CreateGauge("dkms_admission_queue_transactions", "Transactions submitted in async mode and not yet admitted.");
         SignatureChecks = f.CreateCounter("dkms_signature_checks_total",
             "Transactions whose signatures this node verified (once per transaction unless the signature cache evicted it).");
@@ -33,6 +35,7 @@ public sealed class NodeMetrics
     public Gauge Round { get; }
     public Gauge MempoolTransactions { get; }
     public Gauge MempoolBytes { get; }
+    public Gauge MempoolOrphans { get; }
     public Gauge AdmissionQueue { get; }
     public Counter SignatureChecks { get; }
     public Gauge Peers { get; }

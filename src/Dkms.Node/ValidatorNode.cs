@@ -53,6 +53,7 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         _gossip = new TransactionGossip(link, Pool, settings.Mempool.GossipBatchTransactions, loggers.CreateLogger<TransactionGossip>());
 
         Pool.Added += _ => _engine.Post(new TransactionsAvailable());
+        Pool.Admissible += _gossip.Enqueue;
         Pool.Evicted += (tx, why) => Waiters.Complete(tx.Hash, new TxOutcome(false, 0, 0, why));
         Application.BlockCommitted += OnCommitted;
         link.MessageReceived = OnPeerMessage;
@@ -108,18 +109,16 @@ public sealed partial class ValidatorNode : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Expiring waiting transactions failed; retrying on the next tick")]
     private static partial void LogExpiryFailed(ILogger logger, Exception e);
 
-    /// <summary>Admits transactions received over RPC and gossips the admitted ones to the other validators.</summary>
+    /// <summary>Admits transactions received over RPC; each admitted one is gossiped to the other validators once it is
+    /// admissible (at once, or when the predecessor an orphan waits for comes: <see cref="TransactionPool.Admissible"/>).</summary>
     public AdmitOutcome[] Admit(IReadOnlyList<Transaction> txs)
     {
-        var outcomes = Pool.AdmitBatch(txs);
-        var fresh = new List<Transaction>(txs.Count);
-        for (var i = 0; i < txs.Count; i++)
+        var outcomes = Pool.AdmitBatch(txs, relay: true);
+        foreach (var o in outcomes)
         {
-            if (outcomes[i].Status == AdmitStatus.Admitted) fresh.Add(txs[i]);
-            else if (outcomes[i].Status == AdmitStatus.Rejected) Metrics.TransactionsRejected.Inc();
+            if (o.Status == AdmitStatus.Rejected) Metrics.TransactionsRejected.Inc();
         }
 
-        if (fresh.Count > 0) _gossip.Enqueue(fresh);
         return outcomes;
     }
 

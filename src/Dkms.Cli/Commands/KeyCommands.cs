@@ -32,7 +32,7 @@ internal static class KeyCommands
         var checkDid = new Argument<string>("did") { Description = "The identity" };
         var checkKey = new Argument<string>("key") { Description = "The signing key (hex)" };
         var checkHeight = new Option<ulong>("--height") { Description = "Height at which the signature was made", Required = true };
-        var check = new Command("check", "Does a signature by this key at this height count? (Valid, Compromised, NotASigningKey)") { checkDid, checkKey, checkHeight };
+        var check = new Command("check", "Does a signature by this key at this height count? (Valid, Compromised, NotASigningKey, Deactivated)") { checkDid, checkKey, checkHeight };
         key.Subcommands.Add(app.Bind(check, (ctx, ct) => CheckAsync(ctx, ctx.Get(checkDid), ctx.Get(checkKey), ctx.Get(checkHeight), ct)));
         return key;
     }

@@ -72,7 +72,7 @@ public sealed record EventView(ulong Sequence, ulong Height, int Index, string T
 
 public sealed record CheckKeyParams(string Id, string Key, ulong Height);
 
-/// <summary><c>validity</c>: Valid, Compromised, NotASigningKey or UnknownIdentity.</summary>
+/// <summary><c>validity</c>: Valid, Compromised, NotASigningKey, UnknownIdentity or Deactivated.</summary>
 public sealed record CheckKeyResult(string Id, string Key, ulong Height, string Validity);
 
 public sealed record PolicyParams(string Owner, string PolicyId, ulong? Height = null, bool Proof = false);

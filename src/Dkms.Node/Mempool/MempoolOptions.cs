@@ -16,6 +16,25 @@ public sealed record MempoolOptions
     /// before it is evicted as rejected, milliseconds.</summary>
     public int WaitingTimeoutMs { get; init; } = 30_000;
 
+    /// <summary>Most sequence numbers past an identity's next one that a transaction kept waiting may be; one further
+    /// ahead is refused (<c>LimitExceeded</c>): it could only commit after that many others.</summary>
+    public int MaxSequenceAhead { get; init; } = 64;
+
+    /// <summary>Most orphans of one identity: transactions waiting for a predecessor that is neither committed nor pending
+    /// here (a gap, or an identity whose inception is not here). Beyond it they are refused (<c>LimitExceeded</c>).</summary>
+    public int MaxOrphansPerIdentity { get; init; } = 4;
+
+    /// <summary>Share of <see cref="MaxTransactions"/> and <see cref="MaxBytes"/> that orphans may take, percent. When it
+    /// is used up the oldest orphan makes way for a new one; a full pool drops orphans to admit an admissible
+    /// transaction.</summary>
+    public int OrphanSharePercent { get; init; } = 10;
+
+    /// <summary>Most orphans held (<see cref="OrphanSharePercent"/> of <see cref="MaxTransactions"/>).</summary>
+    internal int MaxOrphans => (int)((long)MaxTransactions * OrphanSharePercent / 100);
+
+    /// <summary>Most bytes of orphans held (<see cref="OrphanSharePercent"/> of <see cref="MaxBytes"/>).</summary>
+    internal long MaxOrphanBytes => MaxBytes / 100 * OrphanSharePercent;
+
     /// <summary>Most transactions queued for background admission (submit mode <c>async</c>); beyond it
     /// submissions get "mempool full" and are to be retried.</summary>
     public int AdmissionQueueTransactions { get; init; } = 10_000;

@@ -9,7 +9,8 @@ namespace Dkms.Node.Mempool;
 
 /// <summary>
 /// Spreads transactions between validators in batches. Transactions admitted from this node's RPC are
-/// sent to every peer (validators are fully connected, so nothing is forwarded twice); batches received
+/// sent to every peer once admissible (<see cref="TransactionPool.Admissible"/>: an orphan only when its predecessor
+/// comes), and transactions from peers are never sent on (validators are fully connected); batches received
 /// from peers are decoded and admitted in the background, with their signatures verified in parallel.
 /// Both directions use bounded queues: under overload, gossip is dropped (the proposer that holds a
 /// transaction still proposes it), never the node.

@@ -13,11 +13,18 @@ namespace Dkms.Node.Mempool;
 /// sequence order; after each commit it drops what was committed and fully rechecks, for each identity the
 /// block touched, only the transaction next in sequence (the ones behind it wait for it and are checked when
 /// their turn comes), so a commit costs per identity touched, not per transaction pending.
+/// <para>
+/// A transaction ahead of its identity's next sequence waits. It is <em>queued</em> when every transaction between
+/// is pending here and the ledger accepts it behind them (admissible: it is gossiped and proposed behind them), and an
+/// <em>orphan</em> otherwise (a gap, or an identity whose inception is not here): anyone can make orphans for nothing,
+/// so they are capped per identity and in total (a share of the pool, oldest dropped first), give way to admissible
+/// transactions in a full pool, are never proposed and are gossiped only once admissible (TransactionPool.Waiting.cs).
+/// </para>
 /// Time-dependent rules (a recovery's delay) are judged at the node's clock, as the next block will be: on an
 /// idle chain the last block's time may be long past. Thread-safe: RPC and gossip admit concurrently while
 /// the consensus loop reaps and updates.
 /// </summary>
-public sealed class TransactionPool
+public sealed partial class TransactionPool
 {
     private readonly DkmsLedger _ledger;
     private readonly MempoolOptions _options;
@@ -25,14 +32,14 @@ public sealed class TransactionPool
     // Arrival order: a sequence number per entry; removal leaves the dictionary order intact.
     private readonly SortedDictionary<long, Transaction> _byArrival = [];
     private readonly Dictionary<Hash32, long> _arrivalOf = [];
-    // Each identity's pending transactions: a commit looks at those of the identities it touched only.
+    // Each identity's pending transactions in arrival order: a commit looks at those of the identities it touched only.
     private readonly Dictionary<IdentityId, List<Transaction>> _bySubject = [];
     private readonly RejectionHistory _rejections;
     // Hashes of the last blocks' transactions: an admission checked just before a commit must not add a
     // transaction the commit just removed (it would be proposed again and dropped, an empty block).
     private readonly Queue<HashSet<Hash32>> _recentBlocks = new();
-    // Transactions kept while they wait for a predecessor (a lower sequence, or an inception not seen yet),
-    // with when they started waiting (ms): they cannot go into the next block and expire after a while.
+    // Transactions kept while they wait for a predecessor (queued or orphans), with when they started waiting (ms):
+    // they cannot go into the next block on their own, and orphans expire after a while.
     private readonly Dictionary<Hash32, long> _waitingSince = [];
     private readonly TimeProvider _time;
     private long _nextArrival;
@@ -53,7 +60,12 @@ public sealed class TransactionPool
     /// <summary>Raised (outside the lock) after admission added at least one transaction; carries the new ones.</summary>
     public event Action<IReadOnlyList<Transaction>>? Added;
 
-    /// <summary>Raised when a pending transaction is evicted as invalid (after a commit or a failed proposal check).</summary>
+    /// <summary>Raised (outside the lock) with transactions admitted with <c>relay</c> once they are admissible: at
+    /// admission, or later when an orphan's predecessor comes. The node gossips these, in this order.</summary>
+    public event Action<IReadOnlyList<Transaction>>? Admissible;
+
+    /// <summary>Raised when a pending transaction is evicted as invalid (after a commit or a failed proposal check), or an
+    /// orphan is dropped for room.</summary>
     public event Action<Transaction, TxResult>? Evicted;
 
     public int Count
@@ -66,12 +78,12 @@ public sealed class TransactionPool
         get { lock (_lock) return _bytes; }
     }
 
-    /// <summary>How many more transactions, and bytes, the pool accepts now.</summary>
+    /// <summary>How many more admissible transactions, and bytes, the pool accepts now (orphans give way to them).</summary>
     public (int Count, long Bytes) Room
     {
         get
         {
-            lock (_lock) return (_options.MaxTransactions - _byArrival.Count, _options.MaxBytes - _bytes);
+            lock (_lock) return (_options.MaxTransactions - (_byArrival.Count - _orphans.Count), _options.MaxBytes - (_bytes - _orphanBytes));
         }
     }
 
@@ -82,7 +94,7 @@ public sealed class TransactionPool
         get { lock (_lock) return _byArrival.Count - _waitingSince.Count; }
     }
 
-    /// <summary>True when <paramref name="hash"/> is pending and waiting for a predecessor.</summary>
+    /// <summary>True when <paramref name="hash"/> is pending and waiting for a predecessor (queued or an orphan).</summary>
     public bool IsWaiting(Hash32 hash) => IsWaiting(hash, out _);
 
     private bool IsWaiting(Hash32 hash, out long since)
@@ -101,14 +113,15 @@ public sealed class TransactionPool
     /// <summary>As <see cref="TryGetRejection(Hash32, out TxResult)"/>; <paramref name="mempoolFull"/> when the pool was full.</summary>
     public bool TryGetRejection(Hash32 hash, out TxResult result, out bool mempoolFull) => _rejections.TryGet(hash, out result, out mempoolFull);
 
-    public AdmitOutcome Admit(Transaction tx) => AdmitBatch([tx])[0];
+    public AdmitOutcome Admit(Transaction tx, bool relay = false) => AdmitBatch([tx], relay)[0];
 
     /// <summary>Admits a batch: signatures of the whole batch are verified on all cores first, then each
     /// transaction is checked in order. One outcome per transaction. Once one is refused for a full pool, so are
     /// all after it, even if a commit makes room meanwhile: a later transaction of an identity must not get in
     /// ahead of its refused predecessor, or a pool full of such transactions would keep their predecessors out
-    /// until they expire.</summary>
-    public AdmitOutcome[] AdmitBatch(IReadOnlyList<Transaction> txs)
+    /// until they expire. With <paramref name="relay"/> (transactions from this node's clients) each one admitted is
+    /// raised in <see cref="Admissible"/> as soon as it is admissible.</summary>
+    public AdmitOutcome[] AdmitBatch(IReadOnlyList<Transaction> txs, bool relay = false)
     {
         var outcomes = new AdmitOutcome[txs.Count];
         var fresh = new List<Transaction>(txs.Count);
@@ -121,7 +134,7 @@ public sealed class TransactionPool
             for (var i = 0; i < txs.Count; i++)
             {
                 if (_arrivalOf.ContainsKey(txs[i].Hash)) outcomes[i] = AdmitOutcome.AlreadyPending;
-                else if (full || IsFull(txs[i].Encoded.Length))
+                else if (full || IsFullForAdmissible(txs[i].Encoded.Length))
                 {
                     full = true;
                     RememberFull(txs[i], outcomes[i] = FullOutcome());
@@ -139,27 +152,20 @@ public sealed class TransactionPool
         // A transaction judged "waiting" before a commit that included its predecessor and inserted after that
         // commit's Update would wait for a predecessor already committed: nothing would recheck it until it expired.
         List<Transaction>? recheck = null;
+        HashSet<IdentityId>? promote = null;
         var refuseRest = false; // the first pass refused only transactions after every fresh one
-
+        var dropped = new List<(Transaction Tx, TxResult Why)>();
         var added = new List<Transaction>(fresh.Count);
+        var admissible = new List<Transaction>();
         for (var i = 0; i < txs.Count; i++)
         {
             if (!isFresh[i]) continue;
             var tx = txs[i];
-            var check = _ledger.CheckTransaction(tx, (ulong)NowMs);
-            var waits = !check.IsOk && WaitsForPredecessor(tx, check);
-            if (!check.IsOk && !waits && CommitsSince(commitsBefore))
+            var (standing, verdict) = Judge(tx, commitsBefore);
+            if (standing is null)
             {
-                // The check may have seen the state before a commit and WaitsForPredecessor the state after it
-                // (a "bad sequence" that is in fact the next one now): judge it again on one state.
-                check = _ledger.CheckTransaction(tx, (ulong)NowMs);
-                waits = !check.IsOk && WaitsForPredecessor(tx, check);
-            }
-
-            if (!check.IsOk && !waits)
-            {
-                outcomes[i] = check.Code == ErrorCode.Duplicate ? AdmitOutcome.AlreadyCommitted : AdmitOutcome.Rejected(check);
-                if (!outcomes[i].IsAccepted) _rejections.Add(tx.Hash, check);
+                outcomes[i] = verdict.Code == ErrorCode.Duplicate ? AdmitOutcome.AlreadyCommitted : AdmitOutcome.Rejected(verdict);
+                if (!outcomes[i].IsAccepted) _rejections.Add(tx.Hash, verdict);
                 continue;
             }
 
@@ -167,32 +173,44 @@ public sealed class TransactionPool
             {
                 if (_arrivalOf.ContainsKey(tx.Hash)) { outcomes[i] = AdmitOutcome.AlreadyPending; continue; }
                 if (RecentlyCommitted(tx.Hash)) { outcomes[i] = AdmitOutcome.AlreadyCommitted; continue; }
-                if (refuseRest || IsFull(tx.Encoded.Length))
+                var limit = TxResult.Success;
+                var room = refuseRest ? RoomVerdict.Full : MakeRoomLocked(tx, standing.Value, dropped, out limit);
+                if (room != RoomVerdict.Made)
                 {
-                    refuseRest = true;
-                    RememberFull(tx, outcomes[i] = FullOutcome());
+                    if (room == RoomVerdict.Full)
+                    {
+                        refuseRest = true;
+                        RememberFull(tx, outcomes[i] = FullOutcome());
+                    }
+                    else
+                    {
+                        _rejections.Add(tx.Hash, limit);
+                        outcomes[i] = AdmitOutcome.Rejected(limit);
+                    }
+
                     continue;
                 }
 
-                if (waits)
+                InsertLocked(tx, standing.Value, relay);
+                if (standing != Standing.Ready && _commits != commitsBefore)
                 {
-                    _waitingSince[tx.Hash] = NowMs;
-                    if (_commits != commitsBefore) (recheck ??= []).Add(tx);
+                    (recheck ??= []).Add(tx);
+                    (promote ??= []).Add(tx.Subject);
                 }
 
-                var arrival = _nextArrival++;
-                _byArrival.Add(arrival, tx);
-                _arrivalOf.Add(tx.Hash, arrival);
-                if (!_bySubject.TryGetValue(tx.Subject, out var ofSubject)) _bySubject[tx.Subject] = ofSubject = [];
-                ofSubject.Add(tx);
-                _bytes += tx.Encoded.Length;
+                if (standing != Standing.Orphan && HasOrphansLocked(tx.Subject)) (promote ??= []).Add(tx.Subject);
             }
 
             outcomes[i] = AdmitOutcome.Admitted;
             added.Add(tx);
+            if (relay && standing != Standing.Orphan) admissible.Add(tx);
         }
 
+        ReportDropped(dropped);
+        // Before any promotion below: a predecessor is relayed before the transactions it makes admissible.
+        if (admissible.Count > 0) Admissible?.Invoke(admissible);
         if (recheck is not null) Recheck(recheck);
+        foreach (var subject in promote ?? []) Promote(subject);
         if (added.Count > 0) Added?.Invoke(added);
         return outcomes;
     }
@@ -200,7 +218,7 @@ public sealed class TransactionPool
     /// <summary>
     /// Candidates for a proposal: at most <paramref name="maxCount"/> transactions and
     /// <paramref name="maxBytes"/> bytes, in arrival order of their identity's first pending transaction,
-    /// each identity's transactions in sequence order.
+    /// each identity's transactions in sequence order. Orphans are never candidates.
     /// </summary>
     public List<Transaction> Reap(int maxCount, int maxBytes)
     {
@@ -211,7 +229,7 @@ public sealed class TransactionPool
             taken = new List<Transaction>(Math.Min(maxCount, _byArrival.Count));
             var subjects = new HashSet<IdentityId>();
             var bytes = 0;
-            // Ready transactions first; then waiting ones only behind a ready one of their identity (their
+            // Ready transactions first; then queued ones only behind a ready one of their identity (their
             // predecessor may be in this block) — alone they would take block space and be dropped.
             foreach (var tx in _byArrival.Values)
             {
@@ -224,10 +242,15 @@ public sealed class TransactionPool
 
             if (_waitingSince.Count > 0)
             {
-                foreach (var tx in _byArrival.Values)
+                foreach (var (arrival, tx) in _byArrival)
                 {
                     if (taken.Count >= maxCount) break;
-                    if (!_waitingSince.ContainsKey(tx.Hash) || !subjects.Contains(tx.Subject) || bytes + tx.Encoded.Length > maxBytes) continue;
+                    if (!_waitingSince.ContainsKey(tx.Hash) || _orphans.ContainsKey(arrival) || !subjects.Contains(tx.Subject)
+                        || bytes + tx.Encoded.Length > maxBytes)
+                    {
+                        continue;
+                    }
+
                     taken.Add(tx);
                     bytes += tx.Encoded.Length;
                 }
@@ -245,7 +268,8 @@ public sealed class TransactionPool
     }
 
     /// <summary>After a commit: drops the committed transactions and, for each identity the block touched, rechecks
-    /// the pending transaction next in sequence; later ones wait for it, earlier ones are stale and are evicted.</summary>
+    /// the pending transaction next in sequence; later ones wait for it, earlier ones are stale and are evicted.
+    /// Orphans of a touched identity that the commit made admissible are promoted.</summary>
     public void Update(IReadOnlyList<Transaction> committed)
     {
         var touched = new List<(IdentityId Subject, Transaction[] Pending)>();
@@ -294,109 +318,23 @@ public sealed class TransactionPool
         }
 
         Recheck(recheck);
+        foreach (var (subject, _) in touched) Promote(subject);
         ExpireWaiting();
     }
 
-    /// <summary>Evicts transactions that waited longer than <see cref="MempoolOptions.WaitingTimeoutMs"/> for a
-    /// predecessor. Commits do this too; the node also calls it on a timer, so an idle chain expires them.</summary>
-    public void ExpireWaiting()
+    private void InsertLocked(Transaction tx, Standing standing, bool relay)
     {
-        var expired = NowMs - _options.WaitingTimeoutMs;
-        List<Transaction> due;
-        lock (_lock)
-        {
-            if (_waitingSince.Count == 0) return;
-            due = [.. _waitingSince.Where(w => w.Value < expired).Select(w => _byArrival[_arrivalOf[w.Key]])];
-        }
-
-        if (due.Count > 0) Recheck(due);
-    }
-
-    /// <summary>Rechecks <paramref name="txs"/> against committed state and evicts those no longer valid
-    /// (e.g. ones a proposal check refused).</summary>
-    public void Recheck(IReadOnlyList<Transaction> txs)
-    {
-        var expired = NowMs - _options.WaitingTimeoutMs;
-        foreach (var tx in txs)
-        {
-            long commitsBefore;
-            lock (_lock) commitsBefore = _commits;
-            // Still far ahead of the identity's sequence: no need for the full check (the common case for a
-            // chain of one identity's transactions submitted together).
-            if (IsWaiting(tx.Hash, out var waitingSince) && waitingSince >= expired
-                && tx.Sequence > _ledger.CommittedSequence(tx.Subject) + 1)
-            {
-                continue;
-            }
-
-            var check = _ledger.CheckTransaction(tx, (ulong)NowMs);
-            if (check.IsOk)
-            {
-                lock (_lock) _waitingSince.Remove(tx.Hash);
-                continue;
-            }
-
-            if (WaitsForPredecessor(tx, check))
-            {
-                lock (_lock)
-                {
-                    // A verdict from before a commit (made off the consensus thread: the expiry timer, admission) is
-                    // stale; the commit's own Update rechecked what it touched.
-                    if (!_arrivalOf.ContainsKey(tx.Hash) || _commits != commitsBefore) continue;
-                    if (!_waitingSince.TryGetValue(tx.Hash, out var since)) _waitingSince[tx.Hash] = NowMs;
-                    else if (since >= expired) continue;
-                    else if (HasPendingPredecessorLocked(tx))
-                    {
-                        // Its predecessor did come and is waiting for a block (a backlog, not a gap): wait another period.
-                        _waitingSince[tx.Hash] = NowMs;
-                        continue;
-                    }
-                    else check = TxResult.Fail(check.Code, $"{check.Message}; waited {_options.WaitingTimeoutMs} ms for its predecessor, which never came");
-                }
-            }
-
-            bool removed;
-            lock (_lock)
-            {
-                if (_commits != commitsBefore) continue;
-                removed = RemoveLocked(tx.Hash);
-            }
-
-            if (!removed) continue;
-            if (check.Code != ErrorCode.Duplicate) _rejections.Add(tx.Hash, check);
-            Evicted?.Invoke(tx, check);
-        }
-    }
-
-    /// <summary>A transaction whose sequence is ahead of the identity's next one waits for its predecessors,
-    /// including the inception of an identity not committed yet (the ledger calls it unknown). Such transactions
-    /// wait at most <see cref="MempoolOptions.WaitingTimeoutMs"/>.</summary>
-    private bool WaitsForPredecessor(Transaction tx, TxResult check) => check.Code switch
-    {
-        ErrorCode.BadSequence => tx.Sequence > _ledger.CommittedSequence(tx.Subject) + 1,
-        // The inception may be pending here, or still on its way from another validator's gossip.
-        ErrorCode.UnknownIdentity => tx.Sequence > 1,
-        _ => false,
-    };
-
-    private bool CommitsSince(long commits)
-    {
-        lock (_lock) return _commits != commits;
-    }
-
-    /// <summary>True when the transactions before <paramref name="tx"/> are pending without a gap, down to one that
-    /// is ready (next in line): a backlog. A run that ends in a waiting one is stuck behind a missing transaction.</summary>
-    private bool HasPendingPredecessorLocked(Transaction tx)
-    {
-        if (!_bySubject.TryGetValue(tx.Subject, out var pending)) return false;
-        for (var sequence = tx.Sequence - 1; sequence > 0; sequence--)
-        {
-            var predecessor = pending.Find(t => t.Sequence == sequence);
-            if (predecessor is null) return false;
-            if (!_waitingSince.ContainsKey(predecessor.Hash)) return true;
-        }
-
-        return false;
+        var arrival = _nextArrival++;
+        _byArrival.Add(arrival, tx);
+        _arrivalOf.Add(tx.Hash, arrival);
+        if (!_bySubject.TryGetValue(tx.Subject, out var ofSubject)) _bySubject[tx.Subject] = ofSubject = [];
+        ofSubject.Add(tx);
+        _bytes += tx.Encoded.Length;
+        if (standing == Standing.Ready) return;
+        _waitingSince[tx.Hash] = NowMs;
+        if (standing != Standing.Orphan) return;
+        AddOrphanLocked(arrival, tx);
+        if (relay) _relayWhenAdmissible.Add(tx.Hash);
     }
 
     private bool RecentlyCommitted(Hash32 hash)
@@ -413,14 +351,18 @@ public sealed class TransactionPool
     {
         if (!_arrivalOf.Remove(hash, out var arrival)) return false;
         _waitingSince.Remove(hash);
+        _relayWhenAdmissible.Remove(hash);
         if (!_byArrival.Remove(arrival, out var tx)) return true;
         _bytes -= tx.Encoded.Length;
+        if (_orphans.Remove(arrival)) _orphanBytes -= tx.Encoded.Length;
         if (_bySubject.TryGetValue(tx.Subject, out var ofSubject) && ofSubject.Remove(tx) && ofSubject.Count == 0) _bySubject.Remove(tx.Subject);
 
         return true;
     }
 
-    private bool IsFull(int size) => _byArrival.Count >= _options.MaxTransactions || _bytes + size > _options.MaxBytes;
+    /// <summary>No room for another admissible transaction even after dropping every orphan.</summary>
+    private bool IsFullForAdmissible(int size) =>
+        _byArrival.Count - _orphans.Count >= _options.MaxTransactions || _bytes - _orphanBytes + size > _options.MaxBytes;
 
     private AdmitOutcome FullOutcome() =>
         AdmitOutcome.Full($"mempool full ({_byArrival.Count} transactions, {_bytes} bytes; limits {_options.MaxTransactions}, {_options.MaxBytes}); retry later");

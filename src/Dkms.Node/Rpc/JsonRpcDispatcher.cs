@@ -21,40 +21,42 @@ public sealed partial class JsonRpcDispatcher
 
     public JsonRpcDispatcher(ILogger<JsonRpcDispatcher> logger) => _logger = logger;
 
-    /// <summary>Registers a method whose params deserialize into <typeparamref name="TParams"/>.</summary>
-    public void Add<TParams, TResult>(string name, Func<TParams, CancellationToken, Task<TResult>> handler, bool paramsRequired = true)
+    /// <summary>Registers a method whose params deserialize into <typeparamref name="TParams"/>. Omitted or null params
+    /// are read as <c>{}</c>: a method whose members are all optional answers, one with a required member (a
+    /// constructor parameter without a default) gets invalid params naming it.</summary>
+    public void Add<TParams, TResult>(string name, Func<TParams, CancellationToken, Task<TResult>> handler)
         where TParams : class =>
-        Add<TParams, TResult>(name, (p, _, ct) => handler(p, ct), paramsRequired);
+        Add<TParams, TResult>(name, (p, _, ct) => handler(p, ct));
 
-    /// <summary>Registers a method that charges what it reads to the request's <see cref="RequestBudget"/> (one per request, shared by a batch's calls).</summary>
-    public void Add<TParams, TResult>(string name, Func<TParams, RequestBudget, CancellationToken, Task<TResult>> handler, bool paramsRequired = true)
+    /// <summary>As the other overload, for a method that charges what it reads to the request's <see cref="RequestBudget"/>
+    /// (one per request, shared by a batch's calls).</summary>
+    public void Add<TParams, TResult>(string name, Func<TParams, RequestBudget, CancellationToken, Task<TResult>> handler)
         where TParams : class
     {
         _methods[name] = async (element, budget, ct) =>
         {
-            TParams? p = null;
-            if (element is { ValueKind: not JsonValueKind.Null } e)
+            var omitted = element is not { ValueKind: not JsonValueKind.Null };
+            if (!omitted && element!.Value.ValueKind != JsonValueKind.Object) throw new RpcError(RpcErrorCodes.InvalidParams, "params must be an object with named members");
+            TParams? p;
+            try
             {
-                if (e.ValueKind != JsonValueKind.Object) throw new RpcError(RpcErrorCodes.InvalidParams, "params must be an object with named members");
-                try
-                {
-                    p = e.Deserialize<TParams>(RpcJson.Options);
-                }
-                catch (JsonException x)
-                {
-                    throw new RpcError(RpcErrorCodes.InvalidParams, $"invalid params: {Explain(x)}");
-                }
+                p = omitted ? JsonSerializer.Deserialize<TParams>("{}"u8, ParamsOptions) : element!.Value.Deserialize<TParams>(ParamsOptions);
+            }
+            catch (JsonException x)
+            {
+                throw new RpcError(RpcErrorCodes.InvalidParams, omitted ? $"method '{name}' needs params: {Explain(x)}" : $"invalid params: {Explain(x)}");
             }
 
-            if (p is null)
-            {
-                if (paramsRequired) throw new RpcError(RpcErrorCodes.InvalidParams, $"method '{name}' needs params");
-                p = (TParams)Activator.CreateInstance(typeof(TParams), nonPublic: false)!;
-            }
-
-            return await handler(p, budget, ct).ConfigureAwait(false);
+            return await handler(p ?? throw new RpcError(RpcErrorCodes.InvalidParams, $"method '{name}' needs params"), budget, ct).ConfigureAwait(false);
         };
     }
+
+    /// <summary>The methods registered, by name.</summary>
+    public IReadOnlyCollection<string> Methods => _methods.Keys;
+
+    /// <summary>The RPC's JSON settings, and a member the params record cannot do without must be present (otherwise
+    /// a missing <c>height</c> would silently read as 0).</summary>
+    private static readonly JsonSerializerOptions ParamsOptions = new(RpcJson.Options) { RespectRequiredConstructorParameters = true };
 
     /// <summary>Answers a request body: the JSON text to send back, or null when nothing is to be sent (only notifications).</summary>
     public async Task<string?> HandleAsync(ReadOnlyMemory<byte> body, CancellationToken ct)

@@ -1,4 +1,5 @@
 using Dkms.Client.Rpc;
+using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
 using Dkms.Node.Mempool;
 
@@ -19,7 +20,8 @@ public sealed partial class NodeRpc
         if (result.Status == TxStatuses.Rejected)
         {
             if (result.Code == MempoolFullCode) throw new RpcError(RpcErrorCodes.MempoolFull, result.Message ?? "mempool full", new { hash = result.Hash });
-            throw new RpcError(RpcErrorCodes.TransactionRejected, $"transaction rejected: {result.Code}: {result.Message}", new { hash = result.Hash, code = result.Code, message = result.Message });
+            throw new RpcError(RpcErrorCodes.TransactionRejected, $"transaction rejected: {result.Code}: {result.Message}",
+                new { hash = result.Hash, code = result.Code, message = result.Message, height = result.Height, index = result.Index });
         }
 
         if (mode == SubmitModes.Commit && result.Status != TxStatuses.Committed)
@@ -68,13 +70,7 @@ public sealed partial class NodeRpc
 
     private async Task<SubmitResult[]> SubmitAllAsync(IReadOnlyList<Transaction> txs, string mode, int? timeoutMs, CancellationToken ct)
     {
-        if (mode == SubmitModes.Async)
-        {
-            var queued = node.AdmitLater(txs);
-            return [.. txs.Select((t, i) => queued[i]
-                ? new SubmitResult(t.Hash.ToHex(), TxStatuses.Pending)
-                : new SubmitResult(t.Hash.ToHex(), TxStatuses.Rejected, Code: MempoolFullCode, Message: QueueFullMessage))];
-        }
+        if (mode == SubmitModes.Async) return SubmitLater(txs);
 
         var outcomes = node.Admit(txs);
         var results = new SubmitResult[txs.Count];
@@ -87,6 +83,7 @@ public sealed partial class NodeRpc
             {
                 AdmitStatus.Full => new SubmitResult(hash.ToHex(), TxStatuses.Rejected, Code: MempoolFullCode, Message: o.Result.Message),
                 AdmitStatus.Rejected => new SubmitResult(hash.ToHex(), TxStatuses.Rejected, Code: o.Result.Code.ToString(), Message: o.Result.Message),
+                AdmitStatus.AlreadyCommitted => Duplicate(hash, node.Ledger.GetTransaction(hash)),
                 _ => CommittedOrPending(hash),
             };
             if (mode == SubmitModes.Commit && results[i].Status == TxStatuses.Pending) waits.Add((i, node.Waiters.Wait(hash)));
@@ -129,7 +126,46 @@ public sealed partial class NodeRpc
         return results;
     }
 
-    private SubmitResult CommittedOrPending(Core.Primitives.Hash32 hash) =>
+    /// <summary>Async mode: a transaction already committed is answered <c>Duplicate</c> at once (one index read, the same
+    /// one a sync submission makes); the others are queued for admission in order.</summary>
+    private SubmitResult[] SubmitLater(IReadOnlyList<Transaction> txs)
+    {
+        var results = new SubmitResult[txs.Count];
+        var fresh = new List<Transaction>(txs.Count);
+        var positions = new List<int>(txs.Count);
+        for (var i = 0; i < txs.Count; i++)
+        {
+            if (node.Ledger.GetTransaction(txs[i].Hash) is { } location)
+            {
+                results[i] = Duplicate(txs[i].Hash, location);
+                continue;
+            }
+
+            fresh.Add(txs[i]);
+            positions.Add(i);
+        }
+
+        var queued = node.AdmitLater(fresh);
+        for (var j = 0; j < fresh.Count; j++)
+        {
+            var hash = fresh[j].Hash.ToHex();
+            results[positions[j]] = queued[j]
+                ? new SubmitResult(hash, TxStatuses.Pending)
+                : new SubmitResult(hash, TxStatuses.Rejected, Code: MempoolFullCode, Message: QueueFullMessage);
+        }
+
+        return results;
+    }
+
+    /// <summary>A committed transaction submitted again (SPEC §3): rejected as <c>Duplicate</c>, saying where it was
+    /// committed, so a client that lost the first answer still learns the truth (<c>tx.status</c> answers
+    /// <c>committed</c>).</summary>
+    private static SubmitResult Duplicate(Hash32 hash, Ledger.State.TxLocation? location) => location is null
+        ? new SubmitResult(hash.ToHex(), TxStatuses.Rejected, Code: nameof(ErrorCode.Duplicate), Message: $"transaction {hash} is already committed")
+        : new SubmitResult(hash.ToHex(), TxStatuses.Rejected, location.Height, location.Index, nameof(ErrorCode.Duplicate),
+            $"transaction {hash} is already committed at height {location.Height}, index {location.Index}");
+
+    private SubmitResult CommittedOrPending(Hash32 hash) =>
         node.Ledger.GetTransaction(hash) is { } loc
             ? new SubmitResult(hash.ToHex(), TxStatuses.Committed, loc.Height, loc.Index)
             : new SubmitResult(hash.ToHex(), TxStatuses.Pending);

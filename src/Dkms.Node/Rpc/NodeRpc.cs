@@ -23,11 +23,11 @@ public sealed partial class NodeRpc(ValidatorNode node)
         d.Add<PolicyParams, PolicyResult>(RpcMethods.Policy, (p, _) => Task.FromResult(Policy(p)));
         d.Add<CheckAuthorizationParams, CheckAuthorizationResult>(RpcMethods.CheckAuthorization, (p, _) => Task.FromResult(CheckAuthorization(p)));
         d.Add<BlockParams, BlockResult>(RpcMethods.Block, (p, _) => Task.FromResult(Block(p)));
-        d.Add<EmptyParams, NodeStatusResult>(RpcMethods.NodeStatus, (_, _) => Task.FromResult(NodeStatus()), paramsRequired: false);
-        d.Add<ValidatorsParams, ValidatorsResult>(RpcMethods.Validators, (p, _) => Task.FromResult(Validators(p)), paramsRequired: false);
+        d.Add<EmptyParams, NodeStatusResult>(RpcMethods.NodeStatus, (_, _) => Task.FromResult(NodeStatus()));
+        d.Add<ValidatorsParams, ValidatorsResult>(RpcMethods.Validators, (p, _) => Task.FromResult(Validators(p)));
     }
 
-    /// <summary>Methods without parameters accept an empty object.</summary>
+    /// <summary>Methods without parameters accept an empty object, null or none.</summary>
     public sealed record EmptyParams;
 
     public TxStatusResult Status(HashParams p)

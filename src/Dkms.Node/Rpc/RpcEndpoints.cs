@@ -57,6 +57,7 @@ public static class RpcEndpoints
             m.Round.Set(node.Consensus.Round);
             m.MempoolTransactions.Set(node.Pool.Count);
             m.MempoolBytes.Set(node.Pool.Bytes);
+            m.MempoolOrphans.Set(node.Pool.OrphanCount);
             m.AdmissionQueue.Set(node.AdmissionQueueLength);
             m.SignatureChecks.IncTo(node.Ledger.Signatures.Verifications);
             m.Peers.Set(node.Peers.Count);

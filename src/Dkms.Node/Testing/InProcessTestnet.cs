@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Dkms.Core.Crypto;
 using Dkms.Core.Genesis;
 using Dkms.Core.Primitives;
+using Dkms.Node.Mempool;
 using Dkms.Node.Networking;
 using Microsoft.Extensions.Logging;
 
@@ -33,9 +34,12 @@ public sealed class InProcessTestnet : IAsyncDisposable
     private readonly TestnetTransport _transport;
     private readonly Action<ILoggingBuilder> _logging;
     private readonly ILoggerFactory _loggers;
+    private readonly MempoolOptions _mempool;
 
-    private InProcessTestnet(string directory, bool ownsDirectory, GenesisDocument genesis, Ed25519Signer[] keys, TestnetTransport transport, Action<ILoggingBuilder> logging)
+    private InProcessTestnet(string directory, bool ownsDirectory, GenesisDocument genesis, Ed25519Signer[] keys, TestnetTransport transport, Action<ILoggingBuilder> logging,
+        MempoolOptions mempool)
     {
+        _mempool = mempool;
         Directory = directory;
         _ownsDirectory = ownsDirectory;
         Genesis = genesis;
@@ -67,7 +71,7 @@ public sealed class InProcessTestnet : IAsyncDisposable
 
     public static async Task<InProcessTestnet> StartAsync(int validators = 4, string? directory = null,
         TestnetTransport transport = TestnetTransport.InMemory, Action<ILoggingBuilder>? logging = null, ConsensusParameters? consensus = null,
-        LedgerParameters? ledger = null)
+        LedgerParameters? ledger = null, MempoolOptions? mempool = null)
     {
         var owns = directory is null;
         directory ??= Path.Combine(Path.GetTempPath(), "dkms-testnet-" + Guid.NewGuid().ToString("N")[..12]);
@@ -98,7 +102,7 @@ public sealed class InProcessTestnet : IAsyncDisposable
             Ledger = ledger ?? new LedgerParameters { MinRecoveryDelaySeconds = 1 },
         };
 
-        var net = new InProcessTestnet(directory, owns, genesis, keys, transport, logging ?? (l => l.SetMinimumLevel(LogLevel.Warning)));
+        var net = new InProcessTestnet(directory, owns, genesis, keys, transport, logging ?? (l => l.SetMinimumLevel(LogLevel.Warning)), mempool ?? new MempoolOptions());
         net.RpcEndpoints = new Uri[validators];
         try
         {
@@ -123,6 +127,7 @@ public sealed class InProcessTestnet : IAsyncDisposable
             GenesisFile = GenesisPath,
             RpcListen = "127.0.0.1:0",
             P2PListen = Genesis.Validators[i].Address,
+            Mempool = _mempool,
         };
         var link = _transport switch
         {

@@ -127,18 +127,34 @@ public sealed class RpcMethodTests(RpcTestnetFixture fixture) : IClassFixture<Rp
         Assert.NotNull(status.Height);
     }
 
-    [Fact]
-    public async Task Submitting_a_committed_transaction_again_answers_committed()
+    [Theory]
+    [InlineData(SubmitModes.Async)]
+    [InlineData(SubmitModes.Sync)]
+    [InlineData(SubmitModes.Commit)]
+    public async Task Submitting_a_committed_transaction_again_is_rejected_as_Duplicate_saying_where_it_was_committed(string mode)
     {
-        var tx = Person("again").Incept();
+        var tx = Person($"again-{mode}").Incept();
         var first = await CommitAsync(tx);
+        var where = $"height {first.Height}, index {first.Index}";
+        Assert.True(await _net.WaitForHeightAsync(first.Height!.Value, Deadline));
+        using var other = new DkmsRpcClient(_net.RpcEndpoints[2]);
 
-        var sync = await _client.SubmitAsync(tx, SubmitModes.Sync);
-        var commit = await _client.SubmitAsync(tx, SubmitModes.Commit, CommitWaitMs);
+        var single = await Assert.ThrowsAsync<RpcException>(() => _client.SubmitAsync(tx, mode, CommitWaitMs));
+        var inBatch = Assert.Single(await _client.SubmitBatchAsync([tx.Encoded], mode, CommitWaitMs));
+        var onAnotherNode = await Assert.ThrowsAsync<RpcException>(() => other.SubmitAsync(tx, mode, CommitWaitMs));
 
-        Assert.Equal(TxStatuses.Committed, sync.Status);
-        Assert.Equal(first.Height, sync.Height);
-        Assert.Equal(first.Index, commit.Index);
+        Assert.Equal(RpcErrorCodes.TransactionRejected, single.Code);
+        Assert.Equal("Duplicate", single.RejectionCode);
+        Assert.Contains(where, single.Message, StringComparison.Ordinal);
+        Assert.Equal("Duplicate", onAnotherNode.RejectionCode);
+        Assert.Equal(TxStatuses.Rejected, inBatch.Status);
+        Assert.Equal("Duplicate", inBatch.Code);
+        Assert.Contains(where, inBatch.Message, StringComparison.Ordinal);
+        Assert.Equal(tx.Hash.ToHex(), inBatch.Hash);
+        // tx.status still tells the truth about the transaction itself.
+        var status = await _client.StatusAsync(tx.Hash);
+        Assert.Equal(TxStatuses.Committed, status.Status);
+        Assert.Equal(first.Height, status.Height);
     }
 
     [Fact]
@@ -390,6 +406,25 @@ public sealed class RpcMethodTests(RpcTestnetFixture fixture) : IClassFixture<Rp
         Assert.Equal("UnknownIdentity", unknown.Validity);
         Assert.Equal(alice.KeyAt(0).PublicKey.ToHex(), oldKeyThen.Key);
         Assert.Equal(incepted.Height, oldKeyThen.Height);
+    }
+
+    [Fact]
+    public async Task CheckKey_of_a_deactivated_identity_is_Deactivated_from_the_deactivation_on_and_valid_before()
+    {
+        var alice = Person("checkkey-deactivated");
+        var incepted = await CommitAsync(alice.Incept());
+        var deactivated = await CommitAsync(fixture.Builder.Deactivate(alice.Id, 2, [alice.KeyAt(1)]));
+        var key = alice.KeyAt(0).PublicKey;
+
+        var before = await _client.CheckKeyAsync(alice.Id, key, incepted.Height!.Value);
+        var at = await _client.CheckKeyAsync(alice.Id, key, deactivated.Height!.Value);
+        var later = await _client.CheckKeyAsync(alice.Id, key, (await _client.NodeStatusAsync()).Height);
+        var foreign = await _client.CheckKeyAsync(alice.Id, KeyOf("stranger"), deactivated.Height.Value);
+
+        Assert.Equal("Valid", before.Validity);
+        Assert.Equal("Deactivated", at.Validity);
+        Assert.Equal("Deactivated", later.Validity);
+        Assert.Equal("NotASigningKey", foreign.Validity);
     }
 
     // ---- policy.get, policy.check ----

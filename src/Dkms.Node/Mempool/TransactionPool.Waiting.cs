@@ -1,0 +1,398 @@
+using Dkms.Core.Primitives;
+using Dkms.Core.Transactions;
+
+namespace Dkms.Node.Mempool;
+
+/// <summary>
+/// Transactions ahead of their identity's next sequence. Queued ones were accepted by the ledger behind the pending
+/// transactions before them; orphans have no such run (a gap, or an identity not incepted here) and cost their sender
+/// nothing, so: at most <see cref="MempoolOptions.MaxSequenceAhead"/> ahead, at most
+/// <see cref="MempoolOptions.MaxOrphansPerIdentity"/> per identity, together at most
+/// <see cref="MempoolOptions.OrphanSharePercent"/> of the pool (the oldest makes way for a new one), dropped first when an
+/// admissible transaction needs room, never proposed, relayed only when promoted, expired after
+/// <see cref="MempoolOptions.WaitingTimeoutMs"/>.
+/// </summary>
+public sealed partial class TransactionPool
+{
+    private enum Standing
+    {
+        /// <summary>Accepted against committed state: can go into the next block.</summary>
+        Ready,
+        /// <summary>Accepted behind the pending transactions before it.</summary>
+        Queued,
+        /// <summary>Its predecessor is neither committed nor admissible here.</summary>
+        Orphan,
+    }
+
+    private enum RoomVerdict
+    {
+        Made,
+        Full,
+        OverLimit,
+    }
+
+    // Orphans by arrival, oldest first: the first dropped when their share is used up or an admissible transaction
+    // needs room.
+    private readonly SortedDictionary<long, Transaction> _orphans = [];
+    private long _orphanBytes;
+    // Orphans admitted with relay: raised in Admissible when promoted.
+    private readonly HashSet<Hash32> _relayWhenAdmissible = [];
+
+    /// <summary>Pending orphans: waiting for a predecessor that is neither committed nor admissible here.</summary>
+    public int OrphanCount
+    {
+        get { lock (_lock) return _orphans.Count; }
+    }
+
+    public bool IsOrphan(Hash32 hash)
+    {
+        lock (_lock) return _arrivalOf.TryGetValue(hash, out var arrival) && _orphans.ContainsKey(arrival);
+    }
+
+    /// <summary>How <paramref name="tx"/> stands against committed state and the pending transactions; null with the
+    /// reason when it is refused.</summary>
+    private (Standing? Standing, TxResult Verdict) Judge(Transaction tx, long commitsBefore)
+    {
+        var check = _ledger.CheckTransaction(tx, (ulong)NowMs);
+        var waits = !check.IsOk && WaitsForPredecessor(tx, check);
+        if (!check.IsOk && !waits && CommitsSince(commitsBefore))
+        {
+            // The check may have seen the state before a commit and WaitsForPredecessor the state after it
+            // (a "bad sequence" that is in fact the next one now): judge it again on one state.
+            check = _ledger.CheckTransaction(tx, (ulong)NowMs);
+            waits = !check.IsOk && WaitsForPredecessor(tx, check);
+        }
+
+        if (check.IsOk) return (Standing.Ready, check);
+        if (!waits) return (null, check);
+        var next = _ledger.CommittedSequence(tx.Subject) + 1;
+        var ahead = tx.Sequence > next ? tx.Sequence - next : 0;
+        if (ahead > (ulong)_options.MaxSequenceAhead)
+        {
+            return (null, TxResult.Fail(ErrorCode.LimitExceeded,
+                $"sequence {tx.Sequence} is {ahead} past the next of {tx.Subject} ({next}); the mempool keeps transactions at most {_options.MaxSequenceAhead} ahead: submit the ones before it first"));
+        }
+
+        return ClassifyWaiting(tx, next);
+    }
+
+    /// <summary>Queued when the transactions from <paramref name="next"/> up to it are pending and admissible and the
+    /// ledger accepts it behind them; refused when it does not (with the ledger's reason); an orphan otherwise.</summary>
+    private (Standing? Standing, TxResult Verdict) ClassifyWaiting(Transaction tx, ulong next)
+    {
+        Transaction[]? run;
+        lock (_lock) run = AdmissibleRunLocked(tx.Subject, next, tx.Sequence);
+        if (run is null) return (Standing.Orphan, TxResult.Success);
+        var results = _ledger.CheckInOrder([.. run, tx], (ulong)NowMs);
+        // A predecessor refused now: the run changed under this check (a commit); promotion after the commit sorts it out.
+        if (results.Take(run.Length).Any(r => !r.IsOk)) return (Standing.Orphan, TxResult.Success);
+        var verdict = results[^1];
+        if (verdict.IsOk) return (Standing.Queued, verdict);
+        if (verdict.Code is ErrorCode.BadSequence or ErrorCode.UnknownIdentity) return (Standing.Orphan, TxResult.Success);
+        return (null, verdict with { Message = $"{verdict.Message} (behind its pending predecessors, sequences {next}..{tx.Sequence - 1})" });
+    }
+
+    /// <summary>One admissible pending transaction for each sequence from <paramref name="next"/> to just before
+    /// <paramref name="sequence"/> (the first to arrive), or null when one is missing.</summary>
+    private Transaction[]? AdmissibleRunLocked(IdentityId subject, ulong next, ulong sequence)
+    {
+        if (sequence <= next) return [];
+        if (!_bySubject.TryGetValue(subject, out var pending)) return null;
+        var run = new Transaction?[sequence - next];
+        foreach (var t in pending)
+        {
+            if (t.Sequence < next || t.Sequence >= sequence || IsOrphanLocked(t)) continue;
+            run[t.Sequence - next] ??= t;
+        }
+
+        return Array.TrueForAll(run, t => t is not null) ? [.. run.Select(t => t!)] : null;
+    }
+
+    /// <summary>Makes room for <paramref name="tx"/>, dropping orphans (oldest first) into <paramref name="dropped"/>
+    /// as needed. OverLimit (with <paramref name="limit"/>) when a per-identity cap refuses it.</summary>
+    private RoomVerdict MakeRoomLocked(Transaction tx, Standing standing, List<(Transaction Tx, TxResult Why)> dropped, out TxResult limit)
+    {
+        limit = TxResult.Success;
+        var size = tx.Encoded.Length;
+        if (standing != Standing.Ready && _bySubject.TryGetValue(tx.Subject, out var pending))
+        {
+            var waiting = pending.Count(t => _waitingSince.ContainsKey(t.Hash));
+            if (waiting >= _options.MaxSequenceAhead)
+            {
+                limit = TxResult.Fail(ErrorCode.LimitExceeded,
+                    $"{tx.Subject} already has {waiting} transactions waiting in the mempool (at most {_options.MaxSequenceAhead}); retry once some have committed");
+                return RoomVerdict.OverLimit;
+            }
+
+            var orphans = standing == Standing.Orphan ? pending.Count(IsOrphanLocked) : 0;
+            if (orphans >= _options.MaxOrphansPerIdentity)
+            {
+                limit = TxResult.Fail(ErrorCode.LimitExceeded,
+                    $"{tx.Subject} already has {orphans} transactions waiting for a predecessor that is not here (at most {_options.MaxOrphansPerIdentity}); submit the missing one first");
+                return RoomVerdict.OverLimit;
+            }
+        }
+
+        if (standing == Standing.Orphan)
+        {
+            if (_options.MaxOrphans == 0 || size > _options.MaxOrphanBytes || _options.MaxOrphansPerIdentity == 0)
+            {
+                limit = TxResult.Fail(ErrorCode.LimitExceeded, "this node keeps no transactions waiting for a predecessor it does not have; submit the missing one first");
+                return RoomVerdict.OverLimit;
+            }
+
+            while (_orphans.Count >= _options.MaxOrphans || _orphanBytes + size > _options.MaxOrphanBytes) DropOldestOrphanLocked(dropped);
+        }
+        else if (IsFullForAdmissible(size))
+        {
+            return RoomVerdict.Full;
+        }
+
+        while (_byArrival.Count >= _options.MaxTransactions || _bytes + size > _options.MaxBytes)
+        {
+            if (_orphans.Count == 0) return RoomVerdict.Full; // an orphan in a pool full of admissible transactions
+            DropOldestOrphanLocked(dropped);
+        }
+
+        return RoomVerdict.Made;
+    }
+
+    private static readonly TxResult OrphanDropped = TxResult.Fail(ErrorCode.LimitExceeded,
+        "dropped from the mempool: it waited for a predecessor this node does not have, and its room went to newer transactions; resubmit it after its predecessor");
+
+    private void DropOldestOrphanLocked(List<(Transaction Tx, TxResult Why)> dropped)
+    {
+        var oldest = _orphans.First().Value;
+        RemoveLocked(oldest.Hash);
+        dropped.Add((oldest, OrphanDropped));
+    }
+
+    /// <summary>Dropped orphans are remembered as refused for room (a submitter asking <c>tx.status</c> resubmits) and
+    /// their waiters are told.</summary>
+    private void ReportDropped(List<(Transaction Tx, TxResult Why)> dropped)
+    {
+        foreach (var (tx, why) in dropped)
+        {
+            _rejections.Add(tx.Hash, why, mempoolFull: true);
+            Evicted?.Invoke(tx, why);
+        }
+    }
+
+    private void AddOrphanLocked(long arrival, Transaction tx)
+    {
+        if (!_orphans.TryAdd(arrival, tx)) return;
+        _orphanBytes += tx.Encoded.Length;
+    }
+
+    private bool RemoveOrphanLocked(long arrival)
+    {
+        if (!_orphans.Remove(arrival, out var tx)) return false;
+        _orphanBytes -= tx.Encoded.Length;
+        return true;
+    }
+
+    private bool IsOrphanLocked(Transaction tx) => _arrivalOf.TryGetValue(tx.Hash, out var arrival) && _orphans.ContainsKey(arrival);
+
+    private bool HasOrphansLocked(IdentityId subject) =>
+        _orphans.Count > 0 && _bySubject.TryGetValue(subject, out var pending) && pending.Exists(IsOrphanLocked);
+
+    /// <summary>
+    /// Orphans of <paramref name="subject"/> that the pending transactions before them now make admissible become queued
+    /// (or ready) and are relayed; an orphan the ledger refuses in its place behind them is evicted with the ledger's
+    /// reason. One ordered check of the identity's pending transactions; nothing to do without orphans.
+    /// </summary>
+    private void Promote(IdentityId subject)
+    {
+        // Called for every identity a commit touched: without orphans it must cost no ledger read.
+        lock (_lock)
+        {
+            if (!HasOrphansLocked(subject)) return;
+        }
+
+        var next = _ledger.CommittedSequence(subject) + 1;
+        List<Transaction> run;
+        lock (_lock)
+        {
+            if (!_bySubject.TryGetValue(subject, out var pending) || !pending.Exists(IsOrphanLocked)) return;
+            // Per sequence the admissible ones first, so an orphan only takes a place nobody admissible holds; the
+            // sort is stable, so arrival order after that.
+            run = [.. pending.Where(t => t.Sequence >= next).OrderBy(t => t.Sequence).ThenBy(t => IsOrphanLocked(t) ? 1 : 0)];
+        }
+
+        if (run.Count == 0) return;
+        var results = _ledger.CheckInOrder(run, (ulong)NowMs);
+        var accepted = new List<Transaction>();
+        var refused = new List<(Transaction Tx, TxResult Why)>();
+        var expected = next;
+        for (var i = 0; i < run.Count; i++)
+        {
+            if (results[i].IsOk)
+            {
+                accepted.Add(run[i]);
+                expected = run[i].Sequence + 1;
+            }
+            else if (run[i].Sequence == expected && results[i].Code is not (ErrorCode.BadSequence or ErrorCode.UnknownIdentity or ErrorCode.Duplicate))
+            {
+                refused.Add((run[i], results[i]));
+            }
+        }
+
+        var relay = new List<Transaction>();
+        var evicted = new List<(Transaction Tx, TxResult Why)>();
+        lock (_lock)
+        {
+            foreach (var tx in accepted)
+            {
+                if (!_arrivalOf.TryGetValue(tx.Hash, out var arrival) || !RemoveOrphanLocked(arrival)) continue;
+                if (tx.Sequence == next) _waitingSince.Remove(tx.Hash);
+                if (_relayWhenAdmissible.Remove(tx.Hash)) relay.Add(tx);
+            }
+
+            foreach (var (tx, why) in refused)
+            {
+                if (IsOrphanLocked(tx) && RemoveLocked(tx.Hash)) evicted.Add((tx, why));
+            }
+        }
+
+        if (relay.Count > 0) Admissible?.Invoke(relay);
+        foreach (var (tx, why) in evicted)
+        {
+            _rejections.Add(tx.Hash, why);
+            Evicted?.Invoke(tx, why);
+        }
+    }
+
+    /// <summary>After an admissible transaction left without committing: the queued ones behind it have lost their run
+    /// (unless another admissible transaction holds its place) and become orphans, within the orphans' share.</summary>
+    private void DemoteSuccessorsLocked(Transaction gone, List<(Transaction Tx, TxResult Why)> dropped)
+    {
+        if (!_bySubject.TryGetValue(gone.Subject, out var pending)) return;
+        if (pending.Exists(t => t.Sequence == gone.Sequence && !IsOrphanLocked(t))) return;
+        foreach (var t in pending)
+        {
+            if (t.Sequence > gone.Sequence && _waitingSince.ContainsKey(t.Hash)) AddOrphanLocked(_arrivalOf[t.Hash], t);
+        }
+
+        while (_orphans.Count > 0 && (_orphans.Count > _options.MaxOrphans || _orphanBytes > _options.MaxOrphanBytes)) DropOldestOrphanLocked(dropped);
+    }
+
+    /// <summary>Evicts orphans that waited longer than <see cref="MempoolOptions.WaitingTimeoutMs"/> and queued ones whose
+    /// run broke. Commits do this too; the node also calls it on a timer, so an idle chain expires them.</summary>
+    public void ExpireWaiting()
+    {
+        var expired = NowMs - _options.WaitingTimeoutMs;
+        List<Transaction> due;
+        lock (_lock)
+        {
+            if (_waitingSince.Count == 0) return;
+            due = [.. _waitingSince.Where(w => w.Value < expired).Select(w => _byArrival[_arrivalOf[w.Key]])];
+        }
+
+        if (due.Count > 0) Recheck(due);
+    }
+
+    /// <summary>Rechecks <paramref name="txs"/> against committed state and evicts those no longer valid
+    /// (e.g. ones a proposal check refused); an orphan found valid becomes ready.</summary>
+    public void Recheck(IReadOnlyList<Transaction> txs)
+    {
+        var expired = NowMs - _options.WaitingTimeoutMs;
+        var relay = new List<Transaction>();
+        var dropped = new List<(Transaction Tx, TxResult Why)>();
+        foreach (var tx in txs)
+        {
+            long commitsBefore;
+            lock (_lock) commitsBefore = _commits;
+            // Still far ahead of the identity's sequence: no need for the full check (the common case for a
+            // chain of one identity's transactions submitted together).
+            if (IsWaiting(tx.Hash, out var waitingSince) && waitingSince >= expired
+                && tx.Sequence > _ledger.CommittedSequence(tx.Subject) + 1)
+            {
+                continue;
+            }
+
+            var check = _ledger.CheckTransaction(tx, (ulong)NowMs);
+            if (check.IsOk)
+            {
+                lock (_lock)
+                {
+                    if (!_arrivalOf.TryGetValue(tx.Hash, out var arrival)) continue;
+                    _waitingSince.Remove(tx.Hash);
+                    if (RemoveOrphanLocked(arrival) && _relayWhenAdmissible.Remove(tx.Hash)) relay.Add(tx);
+                }
+
+                continue;
+            }
+
+            if (WaitsForPredecessor(tx, check))
+            {
+                lock (_lock)
+                {
+                    // A verdict from before a commit (made off the consensus thread: the expiry timer, admission) is
+                    // stale; the commit's own Update rechecked what it touched.
+                    if (!_arrivalOf.ContainsKey(tx.Hash) || _commits != commitsBefore) continue;
+                    if (!_waitingSince.TryGetValue(tx.Hash, out var since))
+                    {
+                        _waitingSince[tx.Hash] = NowMs;
+                        continue;
+                    }
+
+                    if (since >= expired) continue;
+                    if (!IsOrphanLocked(tx) && HasPendingPredecessorLocked(tx))
+                    {
+                        // Its predecessor did come and is waiting for a block (a backlog, not a gap): wait another period.
+                        _waitingSince[tx.Hash] = NowMs;
+                        continue;
+                    }
+
+                    check = TxResult.Fail(check.Code, $"{check.Message}; waited {_options.WaitingTimeoutMs} ms for its predecessor, which never came");
+                }
+            }
+
+            bool removed;
+            lock (_lock)
+            {
+                if (_commits != commitsBefore) continue;
+                var admissible = !IsOrphanLocked(tx);
+                removed = RemoveLocked(tx.Hash);
+                if (removed && admissible) DemoteSuccessorsLocked(tx, dropped);
+            }
+
+            if (!removed) continue;
+            if (check.Code != ErrorCode.Duplicate) _rejections.Add(tx.Hash, check);
+            Evicted?.Invoke(tx, check);
+        }
+
+        if (relay.Count > 0) Admissible?.Invoke(relay);
+        ReportDropped(dropped);
+    }
+
+    /// <summary>A transaction whose sequence is ahead of the identity's next one waits for its predecessors,
+    /// including the inception of an identity not committed yet (the ledger calls it unknown).</summary>
+    private bool WaitsForPredecessor(Transaction tx, TxResult check) => check.Code switch
+    {
+        ErrorCode.BadSequence => tx.Sequence > _ledger.CommittedSequence(tx.Subject) + 1,
+        // The inception may be pending here, or still on its way from another validator's gossip.
+        ErrorCode.UnknownIdentity => tx.Sequence > 1,
+        _ => false,
+    };
+
+    private bool CommitsSince(long commits)
+    {
+        lock (_lock) return _commits != commits;
+    }
+
+    /// <summary>True when the transactions before <paramref name="tx"/> are pending without a gap, down to one that
+    /// is ready (next in line): a backlog. A run that ends in a waiting one is stuck behind a missing transaction.</summary>
+    private bool HasPendingPredecessorLocked(Transaction tx)
+    {
+        if (!_bySubject.TryGetValue(tx.Subject, out var pending)) return false;
+        for (var sequence = tx.Sequence - 1; sequence > 0; sequence--)
+        {
+            var predecessor = pending.Find(t => t.Sequence == sequence);
+            if (predecessor is null) return false;
+            if (!_waitingSince.ContainsKey(predecessor.Hash)) return true;
+        }
+
+        return false;
+    }
+}
