@@ -136,7 +136,7 @@ public sealed class ProcessTestnetTests
 
     private static string Tail(string? log) => log is null ? "" : string.Join('\n', log.Split('\n').TakeLast(40));
 
-    private static async Task WaitForPeersAsync(DkmsRpcClient[] clients, int peers, ProcessTestnet net)
+    internal static async Task WaitForPeersAsync(DkmsRpcClient[] clients, int peers, ProcessTestnet net)
     {
         var deadline = DateTime.UtcNow + Patience;
         for (var i = 0; i < clients.Length; i++)
@@ -151,7 +151,7 @@ public sealed class ProcessTestnetTests
         }
     }
 
-    private static async Task WaitForHeightAsync(DkmsRpcClient[] clients, ulong height, Func<string>? log = null)
+    internal static async Task WaitForHeightAsync(DkmsRpcClient[] clients, ulong height, Func<string>? log = null)
     {
         var deadline = DateTime.UtcNow + Patience;
         foreach (var c in clients)
