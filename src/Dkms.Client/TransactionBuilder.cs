@@ -34,9 +34,10 @@ public sealed class TransactionBuilder(string chainId)
         Build(id, sequence, new RevokeKeyPayload(keyAgreementKeyId, signingKey, compromisedAtHeight), Own(signingKeys));
 
     /// <summary>A new recovery policy. Signed by the current keys it waits out the present policy's delay (the chain's
-    /// minimum when there is none) before it governs recovery; signed by the pre-rotated next keys it is immediate.</summary>
-    public Transaction SetRecoveryPolicy(IdentityId id, ulong sequence, RecoveryPolicy policy, IEnumerable<ISigner> signingKeys) =>
-        Build(id, sequence, new SetRecoveryPolicyPayload(policy), Own(signingKeys));
+    /// minimum when there is none) before it governs recovery; <paramref name="immediate"/>, signed by the pre-rotated
+    /// next keys, it governs at once.</summary>
+    public Transaction SetRecoveryPolicy(IdentityId id, ulong sequence, RecoveryPolicy policy, IEnumerable<ISigner> signingKeys, bool immediate = false) =>
+        Build(id, sequence, new SetRecoveryPolicyPayload(policy, immediate), Own(signingKeys));
 
     /// <summary>Trustees propose new keys for <paramref name="id"/>; each signature names the trustee's identity.</summary>
     public Transaction RecoveryStart(IdentityId id, ulong sequence, KeyConfig proposed, IEnumerable<(ISigner Key, IdentityId Trustee)> trustees) =>

@@ -12,7 +12,9 @@ public sealed partial class ValidatorNode
     // FullMode.Wait makes TryWrite refuse when full (DropWrite would report success and drop the transaction,
     // leaving it "pending" forever); a refused submission is answered as mempool-full, to be retried.
     private readonly Channel<Transaction> _admissionQueue;
+    // Queued signed forms (by envelope hash), and how many forms of each transaction (by its identifier) are queued.
     private readonly ConcurrentDictionary<Hash32, byte> _queued = new();
+    private readonly ConcurrentDictionary<Hash32, int> _queuedIds = new();
     private Task? _admission;
 
     /// <summary>Transactions queued for background admission.</summary>
@@ -22,7 +24,7 @@ public sealed partial class ValidatorNode
     public bool AdmissionQueueIsFull => _admissionQueue.Reader.Count >= Settings.Mempool.AdmissionQueueTransactions;
 
     /// <summary>Pending: in the mempool or queued for admission.</summary>
-    public bool IsPending(Hash32 hash) => _queued.ContainsKey(hash) || Pool.Contains(hash);
+    public bool IsPending(Hash32 hash) => _queuedIds.ContainsKey(hash) || Pool.Contains(hash);
 
     /// <summary>Queues transactions for admission in the background (submit mode <c>async</c>): the
     /// caller does not wait for signature checks. False for each one the full queue refused. Once one is
@@ -34,14 +36,31 @@ public sealed partial class ValidatorNode
         var queued = new bool[txs.Count];
         for (var i = 0; i < txs.Count; i++)
         {
-            if (!_queued.TryAdd(txs[i].Hash, 0)) { queued[i] = true; continue; }
+            // Deduplicated by the whole signed form: another form of the same transaction (one with a bad signature a
+            // relayer sent first, say) must not make this one look queued while it is not.
+            if (!_queued.TryAdd(txs[i].EnvelopeHash, 0)) { queued[i] = true; continue; }
             queued[i] = _admissionQueue.Writer.TryWrite(txs[i]);
-            if (queued[i]) continue;
-            _queued.TryRemove(txs[i].Hash, out _);
+            if (queued[i])
+            {
+                _queuedIds.AddOrUpdate(txs[i].Hash, 1, (_, n) => n + 1);
+                continue;
+            }
+
+            _queued.TryRemove(txs[i].EnvelopeHash, out _);
             break;
         }
 
         return queued;
+    }
+
+    /// <summary>Forgets a transaction the admission loop has handled.</summary>
+    private void Dequeued(Transaction tx)
+    {
+        _queued.TryRemove(tx.EnvelopeHash, out _);
+        while (_queuedIds.TryGetValue(tx.Hash, out var n))
+        {
+            if (n <= 1 ? _queuedIds.TryRemove(KeyValuePair.Create(tx.Hash, n)) : _queuedIds.TryUpdate(tx.Hash, n - 1, n)) return;
+        }
     }
 
     private static Channel<Transaction> CreateAdmissionQueue(int capacity) => Channel.CreateBounded<Transaction>(
@@ -98,7 +117,7 @@ public sealed partial class ValidatorNode
                 {
                     // Transactions gossiped in meanwhile may have taken the room: try again later.
                     if (outcomes[i].Status == AdmitStatus.Full) refusedNow.Add(batch[i]);
-                    else _queued.TryRemove(batch[i].Hash, out _);
+                    else Dequeued(batch[i]);
                 }
 
                 // They came before whatever is still waiting in the list: keep the submission order.

@@ -19,6 +19,7 @@ public class TransactionEncodingTests
         new RevokeKeyPayload("k2", null, 5),
         new RevokeKeyPayload(null, Pk, null),
         new SetRecoveryPolicyPayload(new RecoveryPolicy([Id, Id], 2, 1)),
+        new SetRecoveryPolicyPayload(new RecoveryPolicy([Id, Id], 2, 1), Immediate: true),
         new RecoveryStartPayload(new KeyConfig([Pk], 1, [Pk.Digest()], 1)),
         new RecoveryCancelPayload(),
         new RecoveryFinalizePayload(),

@@ -85,7 +85,7 @@ internal static class RecoveryCommands
         if (now && view.NextKeyDigests.Length == 0) throw CliException.Usage($"{id} committed to no next keys: --now is not possible; the change waits out the present policy's delay");
         using var signers = now ? WalletSupport.Next(wallet.Master, entry) : WalletSupport.Current(wallet.Master, entry);
         var chainId = entry.ChainId ?? await ctx.ChainIdAsync(ct).ConfigureAwait(false);
-        var result = await ctx.SubmitAsync(new TransactionBuilder(chainId).SetRecoveryPolicy(id, view.Sequence + 1, policy, signers), submit, ct).ConfigureAwait(false);
+        var result = await ctx.SubmitAsync(new TransactionBuilder(chainId).SetRecoveryPolicy(id, view.Sequence + 1, policy, signers, immediate: now), submit, ct).ConfigureAwait(false);
         var after = result.Height is not null ? (await WalletSupport.ResolveAsync(ctx.Client, id, ct).ConfigureAwait(false)).PendingRecoveryPolicy : null;
         var effectiveAfter = after is null ? (DateTimeOffset?)null : DateTimeOffset.FromUnixTimeMilliseconds((long)after.EffectiveAfterMs);
         ctx.Emit(new { id = id.ToString(), trustees, threshold, delaySeconds = delay, immediate = now, effectiveAfter, tx = IdentityCommands.Tx(result) }, o =>
@@ -167,6 +167,28 @@ internal static class RecoveryCommands
         return ExitCodes.Ok;
     }
 
+    /// <summary>
+    /// The collected approvals that can still count: by a trustee of the policy in effect, with one of that trustee's
+    /// current keys. The ledger refuses a transaction carrying a signature that does not count (one signed form per
+    /// body), so an approval gone stale — its trustee rotated since, or left the policy — is left out rather than
+    /// spoiling the others. The node's word decides only what is left out; the ledger judges what is sent.
+    /// </summary>
+    private static async Task<TxSignature[]> CountingSignaturesAsync(CommandContext ctx, IdentityId subject, TxSignature[] collected, CancellationToken ct)
+    {
+        var policy = EffectivePolicy(await WalletSupport.ResolveAsync(ctx.Client, subject, ct).ConfigureAwait(false));
+        var keep = new List<TxSignature>(collected.Length);
+        foreach (var group in collected.GroupBy(s => s.Signer!.Value))
+        {
+            if (policy is null || !policy.Trustees.Contains(group.Key.ToString())) continue;
+            var trustee = (await ctx.Client.ResolveAsync(group.Key, null, false, ct).ConfigureAwait(false)).Identity;
+            if (trustee is null) continue;
+            keep.AddRange(group.Where(s => trustee.SigningKeys.Contains(s.Key.ToHex())));
+        }
+
+        if (keep.Count < collected.Length) ctx.Note($"left out {collected.Length - keep.Count} approval signature(s) that no longer count (a trustee rotated, or is no longer a trustee)");
+        return [.. keep];
+    }
+
     /// <summary>The policy that governs a recovery started now: a pending change counts once its time (by this machine's clock) has passed.</summary>
     private static RecoveryPolicyView? EffectivePolicy(IdentityView view) =>
         Views.EffectiveRecovery(view, (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
@@ -197,7 +219,8 @@ internal static class RecoveryCommands
             throw CliException.Usage(cancel ? $"'{file}' is a recovery start: submit it with 'dkms recovery start'" : $"'{file}' is a cancel: submit it with 'dkms recovery cancel --request'");
         }
 
-        var signatures = document.Signatures.Select(s => new TxSignature(PublicKey.ParseHex(s.Key), Convert.FromBase64String(s.Signature), IdentityId.Parse(s.Trustee))).ToArray();
+        var collected = document.Signatures.Select(s => new TxSignature(PublicKey.ParseHex(s.Key), Convert.FromBase64String(s.Signature), IdentityId.Parse(s.Trustee))).ToArray();
+        var signatures = await CountingSignaturesAsync(ctx, body.Subject, collected, ct).ConfigureAwait(false);
         if (!TransactionCodec.TryAssemble(Convert.FromBase64String(document.Body), signatures, out var tx, out var error) || tx is null) throw CliException.Usage($"the request does not make a valid transaction: {error}");
         var result = await ctx.SubmitAsync(tx, submit, ct).ConfigureAwait(false);
         if (cancel)

@@ -92,8 +92,16 @@ public sealed record RevokeKeyPayload(
     public override TxType Type => TxType.RevokeKey;
 }
 
+/// <summary>
+/// Names a new recovery policy. The body says which authority signs it, so that whoever holds one signed form cannot
+/// make the same body mean something else with other signatures: <see cref="Immediate"/> false — the current keys;
+/// the change waits out the present policy's delay before it governs recovery; true — the pre-rotated next keys; it
+/// governs at once.
+/// </summary>
 [MessagePackObject]
-public sealed record SetRecoveryPolicyPayload([property: Key(0)] RecoveryPolicy Policy) : TxPayload
+public sealed record SetRecoveryPolicyPayload(
+    [property: Key(0)] RecoveryPolicy Policy,
+    [property: Key(1)] bool Immediate = false) : TxPayload
 {
     [IgnoreMember]
     public override TxType Type => TxType.SetRecoveryPolicy;

@@ -37,7 +37,7 @@ public static class TransactionShape
     /// One signed body has exactly one signature list: at least one signature; each names a signer only when the
     /// key is another identity's (a trustee) — the subject's own keys and agent keys name none; the entries are in
     /// canonical order (<see cref="CanonicalOrder"/>) with no entry twice; only the types that trustees authorize
-    /// carry trustee entries (<c>RecoveryStart</c> carries nothing else); <c>RecoveryFinalize</c>, which anyone may
+    /// carry trustee entries (<c>RecoveryStart</c> carries nothing else; <c>RecoveryCancel</c>, <c>Deactivate</c>); <c>RecoveryFinalize</c>, which anyone may
     /// submit, carries exactly one. A relayer therefore cannot reorder, repeat or relabel signatures to make another
     /// valid form of the same body; it can only drop or add signatures, which changes neither the transaction's
     /// identifier (the body's hash) nor, the ledger's rules seeing to it, what the transaction may do.
@@ -52,7 +52,8 @@ public static class TransactionShape
         }
 
         var type = body.Payload.Type;
-        var trusteesAllowed = type is TxType.RecoveryStart or TxType.RecoveryCancel;
+        // Deactivate: the trustees of an identity that committed to no next keys (docs/ledger.md).
+        var trusteesAllowed = type is TxType.RecoveryStart or TxType.RecoveryCancel or TxType.Deactivate;
         for (var i = 0; i < signatures.Length; i++)
         {
             var s = signatures[i];

@@ -25,8 +25,20 @@ internal static class TransactionExecutor
 
         if (overlay.ContainsNewTransaction(tx.Hash)) return Duplicate(tx);
 
-        var sig = SignatureVerifier.Verify(tx, chain.Signatures);
-        var verdict = sig.IsOk ? RuleEngine.Decide(new RuleContext(tx, overlay, height, blockTimeMs, chain.Parameters)) : sig;
+        // Existence and sequence first: a transaction out of turn or for nobody costs no signature verification.
+        var context = new RuleContext(tx, overlay, height, blockTimeMs, chain.Parameters);
+        var (pre, subject) = RuleEngine.Precheck(context);
+        Verdict verdict;
+        if (!pre.IsOk)
+        {
+            verdict = pre;
+        }
+        else
+        {
+            var sig = SignatureVerifier.Verify(tx, chain.Signatures);
+            verdict = sig.IsOk ? RuleEngine.Decide(context, subject) : sig;
+        }
+
         // The store's transaction index is consulted only for a transaction the rules refuse. A committed
         // transaction can never pass them again: every accepted transaction sets its subject's sequence
         // (an identity's, or the validator set's) to its own, sequences never go back, and a repeated

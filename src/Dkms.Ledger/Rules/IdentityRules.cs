@@ -95,13 +95,23 @@ internal static class IdentityRules
     public static Verdict Deactivate(in RuleContext c, IdentityState s)
     {
         // A thief holding only the current keys must not be able to destroy the identity, so the
-        // pre-rotated next keys decide. Only an identity that committed to no next keys (it can never
-        // rotate) is deactivated by its current keys.
+        // pre-rotated next keys decide. An identity that committed to no next keys (it can never rotate)
+        // is deactivated by its current keys — unless it has a recovery policy: its trustees are then the
+        // only authority a thief with the current keys does not hold (and the only way the owner gets the
+        // identity back), so they decide, and a thief cannot end their recovery by deactivating.
         if (s.CanRotate)
         {
             if (!Signers.MeetsNextThreshold(c.Tx, s))
             {
                 return Verdict.Reject(ErrorCode.ThresholdNotMet, $"deactivation needs {s.Keys.NextThreshold} of the pre-rotated next keys");
+            }
+        }
+        else if (s.Recovery is { } policy)
+        {
+            if (Signers.ApprovingTrustees(c.Tx, policy, c.State).Length < policy.Threshold)
+            {
+                return Verdict.Reject(ErrorCode.ThresholdNotMet,
+                    $"{s.Id} committed to no next keys and has a recovery policy: deactivation needs {policy.Threshold} of its trustees");
             }
         }
         else if (!Signers.MeetsCurrentThreshold(c.Tx, s))

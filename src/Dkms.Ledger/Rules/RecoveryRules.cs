@@ -24,17 +24,25 @@ internal static class RecoveryRules
 
     public static Verdict SetPolicy(in RuleContext c, IdentityState s, SetRecoveryPolicyPayload p)
     {
-        // The next keys are the owner's own authority (they also rotate and cancel): their change is immediate.
-        var byNextKeys = Signers.MeetsNextThreshold(c.Tx, s);
-        if (!byNextKeys && !Signers.MeetsCurrentThreshold(c.Tx, s))
+        // The next keys are the owner's own authority (they also rotate and cancel): their change is immediate. Which
+        // authority is meant is in the body, so the same signed body can never take effect in the other way.
+        if (p.Immediate)
+        {
+            if (!s.CanRotate) return Verdict.Reject(ErrorCode.CannotRotate, $"{s.Id} committed to no next keys: an immediate policy change is signed by them");
+            if (!Signers.MeetsNextThreshold(c.Tx, s))
+            {
+                return Verdict.Reject(ErrorCode.ThresholdNotMet, $"an immediate policy change needs {s.Keys.NextThreshold} of the pre-rotated next keys");
+            }
+        }
+        else if (!Signers.MeetsCurrentThreshold(c.Tx, s))
         {
             return Verdict.Reject(ErrorCode.ThresholdNotMet,
-                $"needs {s.Keys.Threshold} of the current signing keys (the change then waits out the present policy's delay) or {s.Keys.NextThreshold} of the next keys (immediate)");
+                $"needs {s.Keys.Threshold} of the current signing keys (the change then waits out the present policy's delay); an immediate change is signed by the next keys");
         }
 
         var r = Validate.RecoveryPolicy(p.Policy, s.Id, c.State, c.Parameters);
         if (!r.IsOk) return r;
-        if (byNextKeys) return Verdict.Accept(new Effects(s with { Recovery = p.Policy, PendingRecoveryPolicy = null }));
+        if (p.Immediate) return Verdict.Accept(new Effects(s with { Recovery = p.Policy, PendingRecoveryPolicy = null }));
 
         // The current keys may be a thief's: the change governs recovery only after the delay of the policy it
         // replaces (the chain's minimum when there was none), during which the owner's next keys can drop it.

@@ -51,14 +51,20 @@ internal static class SignatureUse
         {
             case AddKeyAgreementKeyPayload or RevokeKeyPayload:
                 return sig => sig.Signer is null && subject.HasSigningKey(sig.Key);
+            case SetRecoveryPolicyPayload { Immediate: true }:
+                return sig => sig.Signer is null && IsNextKey(subject, sig.Key);
             case SetRecoveryPolicyPayload:
-                return sig => sig.Signer is null && (subject.HasSigningKey(sig.Key) || IsNextKey(subject, sig.Key));
+                return sig => sig.Signer is null && subject.HasSigningKey(sig.Key);
             case RecoveryStartPayload:
                 return sig => sig.Signer is { } t && IsTrusteeKey(state, subject.Recovery, t, sig.Key);
             case RecoveryCancelPayload:
                 return sig => sig.Signer is { } t ? IsTrusteeKey(state, subject.Recovery, t, sig.Key) : IsNextKey(subject, sig.Key);
+            case DeactivatePayload when subject.CanRotate:
+                return sig => sig.Signer is null && IsNextKey(subject, sig.Key);
+            case DeactivatePayload when subject.Recovery is not null:
+                return sig => sig.Signer is { } t && IsTrusteeKey(state, subject.Recovery, t, sig.Key);
             case DeactivatePayload:
-                return sig => sig.Signer is null && (subject.CanRotate ? IsNextKey(subject, sig.Key) : subject.HasSigningKey(sig.Key));
+                return sig => sig.Signer is null && subject.HasSigningKey(sig.Key);
             case SetAgentPolicyPayload p:
                 var policy = state.GetPolicy(subject.Id, p.PolicyId);
                 return sig => sig.Signer is null && (subject.HasSigningKey(sig.Key) || (policy is not null && policy.RightsOf(sig.Key) != AgentRights.None));

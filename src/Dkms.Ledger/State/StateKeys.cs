@@ -26,7 +26,7 @@ public static class StateKeys
     private const byte HeightRootPrefix = (byte)'r';
     private const byte MetaPrefix = (byte)'m';
     private const byte ValidatorHistoryPrefix = (byte)'g';
-    private const byte EventCheckpointPrefix = (byte)'c';
+    private const byte EventCheckpointPrefix = (byte)'i';
     private const byte PolicyCheckpointPrefix = (byte)'p';
 
     public static readonly byte[] Authenticated = [AuthenticatedPrefix];
@@ -81,7 +81,7 @@ public static class StateKeys
     /// </summary>
     public const int CheckpointInterval = 16;
 
-    /// <summary>c &lt;id&gt; &lt;n&gt; (n big-endian) → the height (8 bytes, big-endian) of the identity's event n × <see cref="CheckpointInterval"/>.</summary>
+    /// <summary>i &lt;id&gt; &lt;n&gt; (n big-endian) → the height (8 bytes, big-endian) of the identity's event n × <see cref="CheckpointInterval"/>.</summary>
     public static byte[] EventCheckpoint(IdentityId id, ulong n) => [.. Build([EventCheckpointPrefix], id), .. Number(n)];
 
     /// <summary>p &lt;owner&gt; &lt;n&gt; &lt;policy id utf-8&gt; → the height (8 bytes, big-endian) at which the policy's version

@@ -10,12 +10,15 @@ internal sealed class RejectionHistory(int capacity)
     private readonly Queue<Hash32> _order = new();
     private readonly Lock _lock = new();
 
-    public void Add(Hash32 hash, TxResult result, bool mempoolFull = false)
+    /// <summary>Remembers why <paramref name="hash"/> was refused. <paramref name="overwrite"/> false keeps an earlier
+    /// answer: used for failures of one signed form (a bad signature), which say nothing about another form of the same
+    /// transaction and must not replace what that form earned (e.g. "mempool full: resubmit").</summary>
+    public void Add(Hash32 hash, TxResult result, bool mempoolFull = false, bool overwrite = true)
     {
         lock (_lock)
         {
             if (_results.TryAdd(hash, (result, mempoolFull))) _order.Enqueue(hash);
-            else _results[hash] = (result, mempoolFull);
+            else if (overwrite) _results[hash] = (result, mempoolFull);
             while (_order.Count > capacity && _order.TryDequeue(out var old)) _results.Remove(old);
         }
     }

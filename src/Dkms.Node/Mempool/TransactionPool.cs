@@ -134,6 +134,7 @@ public sealed partial class TransactionPool
             for (var i = 0; i < txs.Count; i++)
             {
                 if (_arrivalOf.ContainsKey(txs[i].Hash)) outcomes[i] = AdmitOutcome.AlreadyPending;
+                else if (SlotHolderLocked(txs[i]) is { } holder) RefuseTaken(txs[i], holder, out outcomes[i]);
                 else if (full || IsFullForAdmissible(txs[i].Encoded.Length))
                 {
                     full = true;
@@ -148,7 +149,11 @@ public sealed partial class TransactionPool
         }
 
         if (fresh.Count == 0) return outcomes;
-        SignatureVerifier.Prefetch(fresh, _ledger.Signatures);
+        // Verified ahead (on all cores) only what is next in line: a transaction for an identity nobody created or out
+        // of turn is judged without any verification (it waits unverified, or is refused).
+        var inLine = _ledger.InLine(fresh);
+        var firstAtSlot = new HashSet<(IdentityId, ulong)>();
+        SignatureVerifier.Prefetch([.. fresh.Where((t, k) => inLine[k] && firstAtSlot.Add((t.Subject, t.Sequence)))], _ledger.Signatures);
         // A transaction judged "waiting" before a commit that included its predecessor and inserted after that
         // commit's Update would wait for a predecessor already committed: nothing would recheck it until it expired.
         List<Transaction>? recheck = null;
@@ -161,11 +166,25 @@ public sealed partial class TransactionPool
         {
             if (!isFresh[i]) continue;
             var tx = txs[i];
+            Transaction? taken;
+            lock (_lock)
+            {
+                // An earlier transaction of this batch may be this one, or may have taken the slot.
+                if (_arrivalOf.ContainsKey(tx.Hash)) { outcomes[i] = AdmitOutcome.AlreadyPending; continue; }
+                taken = SlotHolderLocked(tx);
+            }
+
+            if (taken is not null)
+            {
+                RefuseTaken(tx, taken, out outcomes[i]);
+                continue;
+            }
+
             var (standing, verdict) = Judge(tx, commitsBefore);
             if (standing is null)
             {
                 outcomes[i] = verdict.Code == ErrorCode.Duplicate ? AdmitOutcome.AlreadyCommitted : AdmitOutcome.Rejected(verdict);
-                if (!outcomes[i].IsAccepted) _rejections.Add(tx.Hash, verdict);
+                if (!outcomes[i].IsAccepted) _rejections.Add(tx.Hash, verdict, overwrite: !IsFormFailure(verdict));
                 continue;
             }
 
@@ -173,6 +192,9 @@ public sealed partial class TransactionPool
             {
                 if (_arrivalOf.ContainsKey(tx.Hash)) { outcomes[i] = AdmitOutcome.AlreadyPending; continue; }
                 if (RecentlyCommitted(tx.Hash)) { outcomes[i] = AdmitOutcome.AlreadyCommitted; continue; }
+                if (SlotHolderLocked(tx) is { } holder) { RefuseTaken(tx, holder, out outcomes[i]); continue; }
+                // An admissible transaction takes its slot from orphans claiming it (junk, or a form that lost the race).
+                if (standing != Standing.Orphan) DropOrphansAtSlotLocked(tx, dropped);
                 var limit = TxResult.Success;
                 var room = refuseRest ? RoomVerdict.Full : MakeRoomLocked(tx, standing.Value, dropped, out limit);
                 if (room != RoomVerdict.Made)
@@ -336,6 +358,47 @@ public sealed partial class TransactionPool
         AddOrphanLocked(arrival, tx);
         if (relay) _relayWhenAdmissible.Add(tx.Hash);
     }
+
+    /// <summary>
+    /// The admissible pending transaction that already holds <paramref name="tx"/>'s slot (its subject and sequence), if
+    /// any. Only one transaction can commit at a slot, so the pool keeps one admissible transaction per slot: otherwise
+    /// one identity's conflicting transactions, each valid alone, could fill the pool (and every block but one of them
+    /// would be dropped). Orphans do not hold a slot — they are unverified and an admissible arrival drops them.
+    /// </summary>
+    private Transaction? SlotHolderLocked(Transaction tx)
+    {
+        if (!_bySubject.TryGetValue(tx.Subject, out var pending)) return null;
+        foreach (var t in pending)
+        {
+            if (t.Sequence == tx.Sequence && !IsOrphanLocked(t)) return t;
+        }
+
+        return null;
+    }
+
+    private void RefuseTaken(Transaction tx, Transaction holder, out AdmitOutcome outcome)
+    {
+        var why = TxResult.Fail(ErrorCode.BadSequence,
+            $"sequence {tx.Sequence} of {tx.Subject} is taken by pending transaction {holder.Hash}; only one can commit: submit the next sequence once it has");
+        _rejections.Add(tx.Hash, why, overwrite: false);
+        outcome = AdmitOutcome.Rejected(why);
+    }
+
+    private void DropOrphansAtSlotLocked(Transaction tx, List<(Transaction Tx, TxResult Why)> dropped)
+    {
+        if (!_bySubject.TryGetValue(tx.Subject, out var pending)) return;
+        foreach (var orphan in pending.Where(t => t.Sequence == tx.Sequence && IsOrphanLocked(t)).ToArray())
+        {
+            RemoveLocked(orphan.Hash);
+            dropped.Add((orphan, SlotTaken));
+        }
+    }
+
+    /// <summary>A failure of one signed form, not of the transaction (its body): another form may still be valid.</summary>
+    private static bool IsFormFailure(TxResult result) => result.Code is ErrorCode.BadSignature or ErrorCode.Malformed;
+
+    private static readonly TxResult SlotTaken = TxResult.Fail(ErrorCode.BadSequence,
+        "dropped from the mempool: an admissible transaction took its sequence");
 
     private bool RecentlyCommitted(Hash32 hash)
     {

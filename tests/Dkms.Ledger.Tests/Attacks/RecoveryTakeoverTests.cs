@@ -1,3 +1,5 @@
+using Dkms.Core.Crypto;
+using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
 using Dkms.Ledger.State;
 using Dkms.Ledger.Tests.Support;
@@ -139,7 +141,7 @@ public class RecoveryTakeoverTests
         Assert.Null(s.PendingRecoveryPolicy);
 
         var third = new RecoveryPolicy([w.Trustees[1].Id, w.Accomplices[1].Id], 2, 9000);
-        w.H.Accept(w.Alice.Sign(new SetRecoveryPolicyPayload(third), w.H.Seq(w.Alice), w.Alice.Next));
+        w.H.Accept(w.Alice.Sign(new SetRecoveryPolicyPayload(third, Immediate: true), w.H.Seq(w.Alice), w.Alice.Next));
         s = w.H.Ledger.GetIdentity(w.Alice.Id)!;
         Assert.Equal(third, s.Recovery, RecoveryPolicyComparer.Instance);
         Assert.Null(s.PendingRecoveryPolicy);
@@ -178,13 +180,56 @@ public class RecoveryTakeoverTests
         w.H.Accept(w.Alice.Sign(new RecoveryFinalizePayload(), w.H.Seq(w.Alice), [recovered.Current[0]]));
     }
 
+    [Fact]
+    public void Who_signs_cannot_turn_an_immediate_policy_change_into_a_pending_one_or_back()
+    {
+        using var w = new World();
+        var owners = new RecoveryPolicy([w.Trustees[1].Id, w.Accomplices[0].Id], 2, 7200);
+        var seq = w.H.Seq(w.Alice);
+        var byNext = w.Alice.Sign(new SetRecoveryPolicyPayload(owners, Immediate: true), seq, w.Alice.Next);
+        // The thief sees the owner's body (a relayer, the node the owner uses) and signs it with the current keys:
+        // same identifier, but the body says "immediate", which only the next keys authorize.
+        var reSigned = w.Alice.Sign(new SetRecoveryPolicyPayload(owners, Immediate: true), seq, w.Alice.Current);
+        Assert.Equal(byNext.Hash, reSigned.Hash);
+        w.H.Reject(reSigned, ErrorCode.ThresholdNotMet);
+        w.H.Accept(byNext);
+        Assert.Equal(owners, w.H.Ledger.GetIdentity(w.Alice.Id)!.Recovery, RecoveryPolicyComparer.Instance);
+
+        // And a pending change's body signed by the next keys stays pending — the next keys' signatures do not count for it.
+        var pending = w.Alice.Sign(new SetRecoveryPolicyPayload(w.ThiefPolicy(LedgerHarness.MinRecoveryDelaySeconds)), w.H.Seq(w.Alice), w.Alice.Next);
+        w.H.Reject(pending, ErrorCode.ThresholdNotMet);
+    }
+
+    [Fact]
+    public void The_current_keys_cannot_deactivate_an_identity_without_next_keys_that_has_trustees_nor_end_their_recovery()
+    {
+        using var h = new LedgerHarness();
+        var bob = h.Create(new Actor("bob"));
+        var carol = h.Create(new Actor("carol"));
+        var alice = new Actor("alice");
+        var inception = alice.InceptionPayload(new RecoveryPolicy([bob.Id, carol.Id], 2, OwnerDelaySeconds), keys: new KeyConfig([alice.Current[0].PublicKey], 1, [], 0));
+        var id = TransactionCodec.DeriveIdentity(inception);
+        h.Accept(TransactionCodec.Sign(new TxBody(LedgerHarness.Chain, id, 1, inception), [(alice.Current[0], null)]));
+        Transaction Deactivate(ulong seq, IEnumerable<(ISigner, IdentityId?)> by) =>
+            TransactionCodec.Sign(new TxBody(LedgerHarness.Chain, id, seq, new DeactivatePayload()), by);
+
+        h.Reject(Deactivate(2, [(alice.Current[0], null)]), ErrorCode.ThresholdNotMet);
+        var recovered = new Actor("alice-recovered");
+        h.Accept(TransactionCodec.Sign(new TxBody(LedgerHarness.Chain, id, 2, new RecoveryStartPayload(recovered.ConfigAt(0))), [.. bob.AsTrustee(), .. carol.AsTrustee()]));
+        h.Reject(Deactivate(3, [(alice.Current[0], null)]), ErrorCode.ThresholdNotMet);
+        Assert.Equal(IdentityStatus.Recovering, h.Ledger.GetIdentity(id)!.Status);
+        // The trustees, the authority the thief does not hold, may.
+        h.Accept(Deactivate(3, [.. bob.AsTrustee(), .. carol.AsTrustee()]));
+        Assert.Equal(IdentityStatus.Deactivated, h.Ledger.GetIdentity(id)!.Status);
+    }
+
     [Theory]
     [InlineData(0UL)]
     [InlineData(LedgerHarness.MinRecoveryDelaySeconds - 1)]
     public void A_policy_with_a_delay_below_the_chain_minimum_is_refused(ulong delay)
     {
         using var w = new World();
-        w.H.Reject(w.Alice.Sign(new SetRecoveryPolicyPayload(w.ThiefPolicy(delay)), w.H.Seq(w.Alice), w.Alice.Next), ErrorCode.InvalidParameters);
+        w.H.Reject(w.Alice.Sign(new SetRecoveryPolicyPayload(w.ThiefPolicy(delay), Immediate: true), w.H.Seq(w.Alice), w.Alice.Next), ErrorCode.InvalidParameters);
         var bob = new Actor("erin");
         w.H.Reject(bob.Incept(w.ThiefPolicy(delay)), ErrorCode.InvalidParameters);
     }

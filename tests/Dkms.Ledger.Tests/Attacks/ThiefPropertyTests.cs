@@ -95,7 +95,7 @@ public class ThiefPropertyTests
             0 => new RotationPayload(_newKeys.ConfigAt(Rng.Next(2)), Rng.Next(2) == 0 ? Policy() : null),
             1 => new AddKeyAgreementKeyPayload(new KeyAgreementKeyEntry($"k{_counter++}", _own[Rng.Next(_own.Length)].PublicKey, "enc")),
             2 => new RevokeKeyPayload(Rng.Next(2) == 0 ? "k0" : null, Rng.Next(2) == 0 ? alice.Current[0].PublicKey : null, null),
-            3 or 4 or 11 => new SetRecoveryPolicyPayload(Policy()),
+            3 or 4 or 11 => new SetRecoveryPolicyPayload(Policy(), Immediate: Rng.Next(3) == 0),
             5 => new RecoveryStartPayload(_newKeys.ConfigAt(0)),
             6 => new RecoveryCancelPayload(),
             7 => new RecoveryFinalizePayload(),

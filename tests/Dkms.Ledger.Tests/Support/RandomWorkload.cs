@@ -1,4 +1,3 @@
-using Dkms.Core.Crypto;
 using Dkms.Core.Transactions;
 
 namespace Dkms.Ledger.Tests.Support;
@@ -68,7 +67,11 @@ public sealed class RandomWorkload(int seed)
     private Transaction SetRecovery(Actor a, ulong seq)
     {
         var trustees = _actors.Where(t => t != a).OrderBy(_ => _rnd.Next()).Take(2).Select(t => t.Id).ToArray();
-        return a.Sign(new SetRecoveryPolicyPayload(new RecoveryPolicy(trustees, 2, (ulong)_rnd.Next(0, 3))), seq, a.Current);
+        var policy = new RecoveryPolicy(trustees, 2, LedgerHarness.MinRecoveryDelaySeconds + (ulong)_rnd.Next(0, 3));
+        // Either a pending change by the current keys or an immediate one by the next keys.
+        return _rnd.Next(2) == 0
+            ? a.Sign(new SetRecoveryPolicyPayload(policy), seq, a.Current)
+            : a.Sign(new SetRecoveryPolicyPayload(policy, Immediate: true), seq, a.Next);
     }
 
     private Transaction StartRecovery(Actor a, ulong seq)
@@ -76,7 +79,7 @@ public sealed class RandomWorkload(int seed)
         var trustees = _actors.Where(t => t != a).OrderBy(_ => _rnd.Next()).Take(2).ToArray();
         if (_rnd.Next(2) == 0)
         {
-            return a.Sign(new RecoveryFinalizePayload(), seq, Array.Empty<ISigner>());
+            return a.Sign(new RecoveryFinalizePayload(), seq, [a.Current[0]]);
         }
 
         return a.SignWith(new RecoveryStartPayload(new Actor($"{a.Name}-r{_rnd.Next(100)}").ConfigAt(0)), seq, trustees.SelectMany(t => t.AsTrustee()));

@@ -430,23 +430,27 @@ public sealed class TransactionPoolTests
         var bob = Person("bob");
         CommitBlock(pool, alice.Incept(), bob.Incept());
         var rotation = alice.Rotate();
-        // A different transaction with the same sequence: valid now, invalid once the rotation commits.
+        // A different transaction with the same sequence, valid now: the pool keeps one per sequence, so it is refused…
         var conflicting = new TransactionBuilder(ChainId).AddKeyAgreementKey(alice.Id, 2,
             new KeyAgreementKeyEntry("enc-1", PublicKeyOf("alice-enc"), "encryption"), [alice.KeyAt(0)]);
         var bobs = bob.Rotate();
-        Assert.All(pool.AdmitBatch([rotation, conflicting, bobs]), o => Assert.Equal(AdmitStatus.Admitted, o.Status));
+        var outcomes = pool.AdmitBatch([rotation, conflicting, bobs]);
+        Assert.Equal([AdmitStatus.Admitted, AdmitStatus.Rejected, AdmitStatus.Admitted], outcomes.Select(o => o.Status));
+        Assert.Equal(ErrorCode.BadSequence, outcomes[1].Result.Code);
 
-        CommitBlock(pool, rotation);
+        // …and a pending one the block made invalid (here: another node's block took its sequence) is evicted.
+        var bobsConflict = new TransactionBuilder(ChainId).AddKeyAgreementKey(bob.Id, 2,
+            new KeyAgreementKeyEntry("enc-1", PublicKeyOf("bob-enc"), "encryption"), [bob.KeyAt(0)]);
+        CommitBlock(pool, rotation, bobsConflict);
 
         Assert.False(pool.Contains(rotation.Hash));
-        Assert.False(pool.Contains(conflicting.Hash));
-        Assert.True(pool.Contains(bobs.Hash));
-        Assert.Equal(1, pool.Count);
-        Assert.Equal(bobs.Encoded.Length, pool.Bytes);
+        Assert.False(pool.Contains(bobs.Hash));
+        Assert.Equal(0, pool.Count);
+        Assert.Equal(0, pool.Bytes);
         var (tx, why) = Assert.Single(evicted);
-        Assert.Equal(conflicting.Hash, tx.Hash);
+        Assert.Equal(bobs.Hash, tx.Hash);
         Assert.Equal(ErrorCode.BadSequence, why.Code);
-        Assert.True(pool.TryGetRejection(conflicting.Hash, out var remembered));
+        Assert.True(pool.TryGetRejection(bobs.Hash, out var remembered));
         Assert.Equal(ErrorCode.BadSequence, remembered.Code);
     }
 

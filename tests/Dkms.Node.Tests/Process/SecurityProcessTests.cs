@@ -32,19 +32,19 @@ public sealed class SecurityProcessTests
             var carol = new TestIdentity("carol", builder);
             var mallory = new TestIdentity("mallory", builder);
             var trent = new TestIdentity("trent", builder);
-            foreach (var t in new[] { bob, carol, mallory, trent }) await clients[0].SubmitAsync(t.Incept(), SubmitModes.Commit, 30_000);
+            foreach (var t in new[] { bob, carol, mallory, trent }) await CommitEverywhereAsync(clients, clients[0], t.Incept());
 
             // Alice: two keys, either one signs; her trustees are Bob and Carol.
             var aliceKeys = Enumerable.Range(0, 2).Select(i => Ed25519Signer.FromSeed(Hash32.Sha256([.. "alice"u8, (byte)i]).ToArray())).ToArray();
             var aliceNext = Ed25519Signer.FromSeed(Hash32.Sha256("alice-next"u8).ToArray());
             var aliceConfig = new KeyConfig([.. aliceKeys.Select(k => k.PublicKey)], 1, [aliceNext.PublicKey.Digest()], 1);
             var (incept, alice) = builder.Inception(aliceConfig, aliceKeys, recovery: new RecoveryPolicy([bob.Id, carol.Id], 2, OwnerDelaySeconds));
-            await clients[1].SubmitAsync(incept, SubmitModes.Commit, 30_000);
+            await CommitEverywhereAsync(clients, clients[1], incept);
 
             // The thief (Alice's current keys, Mallory's and Trent's keys) names its accomplices as trustees, starts and
             // finalizes a recovery onto its own keys: the policy change is only pending, the start and finalize refused.
             var thiefPolicy = new RecoveryPolicy([mallory.Id, trent.Id], 2, LedgerParameters.DefaultMinRecoveryDelaySeconds);
-            await clients[2].SubmitAsync(builder.SetRecoveryPolicy(alice, 2, thiefPolicy, [aliceKeys[0]]), SubmitModes.Commit, 30_000);
+            await CommitEverywhereAsync(clients, clients[2], builder.SetRecoveryPolicy(alice, 2, thiefPolicy, [aliceKeys[0]]));
             var thiefKey = Ed25519Signer.FromSeed(Hash32.Sha256("thief"u8).ToArray());
             var thiefConfig = new KeyConfig([thiefKey.PublicKey], 1, [], 0);
             var start = builder.RecoveryStart(alice, 3, thiefConfig, [(mallory.KeyAt(0), mallory.Id), (trent.KeyAt(0), trent.Id)]);
@@ -57,7 +57,7 @@ public sealed class SecurityProcessTests
 
             // The owner's next keys veto: a rotation drops the pending change.
             var rotated = new KeyConfig([aliceNext.PublicKey], 1, [Hash32.Sha256("alice-after"u8)], 1);
-            await clients[0].SubmitAsync(builder.Rotation(alice, 3, rotated, [aliceNext]), SubmitModes.Commit, 30_000);
+            await CommitEverywhereAsync(clients, clients[0], builder.Rotation(alice, 3, rotated, [aliceNext]));
             seen = (await clients[2].ResolveAsync(alice)).Identity!;
             Assert.Null(seen.PendingRecoveryPolicy);
             Assert.Equal([bob.Id.ToString(), carol.Id.ToString()], seen.Recovery!.Trustees);
@@ -70,14 +70,14 @@ public sealed class SecurityProcessTests
             var envelope = Codec.Decode<SignedTransactionEnvelope>(danaIncept.Encoded);
             var relayed = TransactionCodec.Decode(Codec.Encode(envelope with { Signatures = envelope.Signatures[..1] }));
             Assert.Equal(danaIncept.Hash, relayed.Hash);
-            await clients[3].SubmitAsync(relayed, SubmitModes.Commit, 30_000);
+            await CommitEverywhereAsync(clients, clients[3], relayed);
             Assert.Equal(nameof(ErrorCode.Duplicate), await RejectionAsync(clients[0], danaIncept));
             foreach (var c in clients) Assert.Equal(TxStatuses.Committed, (await c.StatusAsync(danaIncept.Hash)).Status);
             Assert.NotNull((await clients[1].ResolveAsync(danaId)).Identity);
 
             // A stolen agent key with the Prove bit cannot spend Bob's sequence numbers on a change that changes nothing.
             var agent = Ed25519Signer.FromSeed(Hash32.Sha256("bob-agent"u8).ToArray());
-            await clients[0].SubmitAsync(builder.SetAgentPolicy(bob.Id, 2, "devices", [new AgentChange(agent.PublicKey, AgentRights.Prove)], null, [(bob.KeyAt(0), null)]), SubmitModes.Commit, 30_000);
+            await CommitEverywhereAsync(clients, clients[0], builder.SetAgentPolicy(bob.Id, 2, "devices", [new AgentChange(agent.PublicKey, AgentRights.Prove)], null, [(bob.KeyAt(0), null)]));
             Assert.Equal(nameof(ErrorCode.InvalidParameters), await RejectionAsync(clients[1], builder.SetAgentPolicy(bob.Id, 3, "devices", [], null, [(agent, null)])));
             Assert.Equal(nameof(ErrorCode.InvalidParameters), await RejectionAsync(clients[1],
                 builder.SetAgentPolicy(bob.Id, 3, "devices", [new AgentChange(agent.PublicKey, AgentRights.Prove)], null, [(agent, null)])));
@@ -95,12 +95,36 @@ public sealed class SecurityProcessTests
             Assert.InRange(flooded.MempoolCount, 1, 2_000);
             var after = await clients[0].SubmitAsync(new TestIdentity("after-the-flood", builder).Incept(), SubmitModes.Commit, 30_000);
             Assert.Equal(TxStatuses.Committed, after.Status);
-            foreach (var c in clients.Skip(1)) Assert.Equal(0, (await c.NodeStatusAsync()).MempoolCount);
+            // Once the peers have that block too (and dropped the valid transaction from their pools), nothing is
+            // left there: junk that reached them would wait its full timeout (30 s).
+            await ProcessTestnetTests.WaitForHeightAsync([.. clients.Skip(1)], after.Height!.Value);
+            foreach (var c in clients.Skip(1)) Assert.True(await PoolEmptiesAsync(c), $"{c.Endpoint} holds transactions of the flood");
         }
         finally
         {
             foreach (var c in clients) c.Dispose();
         }
+    }
+
+    /// <summary>Commits <paramref name="tx"/> through <paramref name="via"/> and waits until every node has that block, so
+    /// what follows may read any node.</summary>
+    private static async Task CommitEverywhereAsync(DkmsRpcClient[] clients, DkmsRpcClient via, Transaction tx)
+    {
+        var committed = await via.SubmitAsync(tx, SubmitModes.Commit, 30_000);
+        Assert.Equal(TxStatuses.Committed, committed.Status);
+        await ProcessTestnetTests.WaitForHeightAsync(clients, committed.Height!.Value);
+    }
+
+    /// <summary>True when the node's pool is empty within a few seconds (a commit's pool update follows the commit).</summary>
+    private static async Task<bool> PoolEmptiesAsync(DkmsRpcClient client)
+    {
+        for (var i = 0; i < 50; i++)
+        {
+            if ((await client.NodeStatusAsync()).MempoolCount == 0) return true;
+            await Task.Delay(100);
+        }
+
+        return false;
     }
 
     /// <summary>The ledger code a node refuses <paramref name="tx"/> with (it must be refused).</summary>
