@@ -211,6 +211,29 @@ public sealed class UserStoryTests(Testnet testnet) : IClassFixture<Testnet>
         Assert.Equal("Active", (await frank.JsonAsync("resolve", frankId)).GetProperty("identity").GetProperty("status").GetString());
     }
 
+    [Fact]
+    public async Task An_approval_gone_stale_because_its_trustee_rotated_is_left_out_and_the_others_start_the_recovery()
+    {
+        var (_, bobId) = await testnet.IdentityAsync("stale-bob");
+        var (_, carolId) = await testnet.IdentityAsync("stale-carol");
+        var (dave, daveId) = await testnet.IdentityAsync("stale-dave");
+        var (gina, ginaId) = await testnet.IdentityAsync("gina");
+        (await gina.RunAsync("recovery", "set-policy", "--trustee", bobId, "--trustee", carolId, "--trustee", daveId, "--threshold", "2", "--delay", "3600", "--now")).Ok();
+
+        var fresh = testnet.Person("gina-new", node: 2);
+        (await fresh.RunAsync("wallet", "create")).Ok();
+        (await fresh.RunAsync("recovery", "request", "--subject", ginaId, "--out", "gina-recovery.json")).Ok();
+        foreach (var name in new[] { "stale-bob", "stale-carol", "stale-dave" })
+        {
+            (await new User(testnet.Directory, WalletOf(name), Variables()).RunAsync("recovery", "approve", "gina-recovery.json")).Ok();
+        }
+
+        (await dave.RunAsync("identity", "rotate")).Ok(); // Dave's approval is by keys that are no longer his
+        var started = (await fresh.RunAsync("recovery", "start", "gina-recovery.json")).Ok();
+        Assert.Contains("no longer count", started.Error);
+        Assert.Equal("Recovering", (await fresh.JsonAsync("resolve", ginaId)).GetProperty("identity").GetProperty("status").GetString());
+    }
+
     private Dictionary<string, string> Variables() => new()
     {
         ["DKMS_NODE"] = testnet.Net.RpcEndpoints[0].ToString(),
