@@ -1,6 +1,6 @@
 using Dkms.Core.Blocks;
-using Dkms.Core.Encoding;
 using Dkms.Core.Primitives;
+using Microsoft.Extensions.Logging;
 
 namespace Dkms.Consensus;
 
@@ -29,33 +29,88 @@ public abstract class ConsensusDriver : IDisposable
     /// <summary>Raised on the loop thread after each block is committed.</summary>
     public event Action<Block, CommitCertificate>? Committed;
 
-    /// <summary>Messages that did not decode (garbage from a faulty or malicious peer); dropped.</summary>
-    public int MalformedMessages => _malformed;
+    /// <summary>Messages dropped at intake, per peer and reason.</summary>
+    public IntakeStats Intake => Machine.Intake;
 
-    private int _malformed;
+    /// <summary>Events whose handling failed with an exception other than a storage fault: each was contained (the
+    /// event is lost, the loop goes on) and logged, rate-limited.</summary>
+    public long ContainedFaults => Interlocked.Read(ref _containedFaults);
+
+    /// <summary>The last contained fault (type and message), for status and metrics.</summary>
+    public string? LastContainedFault { get; private set; }
+
+    /// <summary>Raised for each contained fault (on the loop thread).</summary>
+    public event Action<Exception>? FaultContained;
+
+    /// <summary>Decides which exceptions stop the loop: a <see cref="ConsensusStorageException"/>, and whatever this
+    /// says is a fault of the node's own storage (the node passes its store's exception type).</summary>
+    public Func<Exception, bool> IsStorageFault { get; init; } = _ => false;
+
+    private long _containedFaults;
+    private readonly LogLimiter _faultLog = new();
 
     public abstract void Post(ConsensusEvent e);
 
-    /// <summary>Entry point for the transport: decodes untrusted bytes into an event.</summary>
+    /// <summary>Entry point for the transport (any thread): bytes too large for the chain's blocks or of a shape the
+    /// protocol does not allow are dropped and counted against <paramref name="from"/>; the rest become events.</summary>
     public void Deliver(PublicKey from, byte[] bytes)
     {
-        if (!Codec.TryDecode<ConsensusMessage>(bytes, out var m, out _) || m is null || ToEvent(from, m) is not { } e)
+        var limits = Machine.Limits;
+        if (bytes.LongLength > IntakeBounds.MaxMessageBytes(limits))
         {
-            Interlocked.Increment(ref _malformed); // Deliver runs on transport threads
+            Machine.Drop(from, DropReason.Malformed, $"{bytes.Length} bytes, more than any message of this chain");
             return;
         }
 
-        Post(e);
+        if (!ConsensusMessage.TryDecode(bytes, limits, out var m, out var why))
+        {
+            Machine.Drop(from, DropReason.Malformed, why);
+            return;
+        }
+
+        Post(from, ToEvent(from, m!), bytes.Length);
     }
 
-    private static ConsensusEvent? ToEvent(PublicKey from, ConsensusMessage m) => m.Kind switch
+    /// <summary>Posts an event that came from <paramref name="from"/>'s <paramref name="size"/> bytes (a driver may bound
+    /// what each peer has waiting).</summary>
+    protected virtual void Post(PublicKey from, ConsensusEvent e, int size) => Post(e);
+
+    private static ConsensusEvent ToEvent(PublicKey from, ConsensusMessage m) => m.Kind switch
     {
-        MessageKind.Proposal when m.Proposal is not null => new ProposalReceived(from, m.Proposal),
-        MessageKind.Vote when m.Vote is not null => new VoteReceived(from, m.Vote),
+        MessageKind.Proposal => new ProposalReceived(from, m.Proposal!),
+        MessageKind.Vote => new VoteReceived(from, m.Vote!),
         MessageKind.BlockRequest => new BlockRequested(from, m.Height),
-        MessageKind.BlockResponse when m.Block is not null && m.Certificate is not null => new BlockFetched(from, m.Block, m.Certificate),
-        _ => null,
+        _ => new BlockFetched(from, m.Block!, m.Certificate!),
     };
+
+    /// <summary>Starts the machine. Not contained: no peer input is involved yet, and a machine that failed to start
+    /// has no height to work at.</summary>
+    protected void StartMachine() => Execute(Machine.Start());
+
+    /// <summary>Handles one event and carries out its actions. An exception is contained (counted, logged rate-limited,
+    /// the loop goes on) unless it is a storage fault, which stops the loop.</summary>
+    protected void Step(ConsensusEvent e) => Contain(() => Machine.Handle(e));
+
+    private void Contain(Func<IReadOnlyList<ConsensusAction>> handle)
+    {
+        try
+        {
+            Execute(handle());
+        }
+        catch (Exception e) when (e is not ConsensusStorageException && !IsStorageFault(e))
+        {
+            Interlocked.Increment(ref _containedFaults);
+            LastContainedFault = $"{e.GetType().Name}: {e.Message}";
+            if (_faultLog.ShouldLog(_time, FaultLogInterval, out var heldBack))
+            {
+                Machine.Logger.LogError(e, "handling a consensus event failed; the event is dropped and the loop goes on ({HeldBack} more not logged)", heldBack);
+            }
+
+            FaultContained?.Invoke(e);
+        }
+    }
+
+    private static readonly TimeSpan FaultLogInterval = TimeSpan.FromSeconds(10);
 
     protected void Execute(IReadOnlyList<ConsensusAction> actions)
     {
@@ -138,7 +193,7 @@ public sealed class SynchronousDriver : ConsensusDriver
     {
     }
 
-    public void Start() => Execute(Machine.Start());
+    public void Start() => StartMachine();
 
     public override void Post(ConsensusEvent e)
     {
@@ -147,7 +202,7 @@ public sealed class SynchronousDriver : ConsensusDriver
         _running = true;
         try
         {
-            while (_queue.TryDequeue(out var next)) Execute(Machine.Handle(next));
+            while (_queue.TryDequeue(out var next)) Step(next);
         }
         finally
         {

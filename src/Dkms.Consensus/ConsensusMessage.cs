@@ -1,4 +1,5 @@
 using Dkms.Core.Blocks;
+using Dkms.Core.Crypto;
 using Dkms.Core.Encoding;
 using MessagePack;
 
@@ -39,4 +40,89 @@ public sealed class ConsensusMessage
     public static byte[] Encode(Vote v) => Codec.Encode(new ConsensusMessage(MessageKind.Vote, null, v, v.Height, null, null));
     public static byte[] EncodeRequest(ulong height) => Codec.Encode(new ConsensusMessage(MessageKind.BlockRequest, null, null, height, null, null));
     public static byte[] Encode(Block b, CommitCertificate c) => Codec.Encode(new ConsensusMessage(MessageKind.BlockResponse, null, null, b.Height, b, c));
+
+    /// <summary>
+    /// The one entry point for consensus bytes from a peer (the node and test tools share it): decodes in untrusted-data
+    /// mode, then checks every field recursively (<see cref="Check"/>). False with the reason for anything the protocol
+    /// does not allow; on true every field of the message's kind is set and in range, and the others are absent.
+    /// Signatures and the transaction root are not checked here: they cost work, and the engine does them only for
+    /// messages that passed its cheaper checks.
+    /// </summary>
+    public static bool TryDecode(ReadOnlyMemory<byte> bytes, BlockLimits limits, out ConsensusMessage? message, out string why)
+    {
+        if (!Codec.TryDecode(bytes, out message, out why) || message is null)
+        {
+            message = null;
+            if (why.Length == 0) why = "empty message";
+            return false;
+        }
+
+        if (Check(message, limits, out why)) return true;
+        message = null;
+        return false;
+    }
+
+    /// <summary>The shape rules of <see cref="TryDecode"/>, for a message already decoded.</summary>
+    public static bool Check(ConsensusMessage m, BlockLimits limits, out string why)
+    {
+        var others = m.Kind switch
+        {
+            MessageKind.Proposal => m.Vote is not null || m.Block is not null || m.Certificate is not null,
+            MessageKind.Vote => m.Proposal is not null || m.Block is not null || m.Certificate is not null,
+            MessageKind.BlockRequest => m.Proposal is not null || m.Vote is not null || m.Block is not null || m.Certificate is not null,
+            MessageKind.BlockResponse => m.Proposal is not null || m.Vote is not null,
+            _ => true,
+        };
+        if (others)
+        {
+            why = Enum.IsDefined(m.Kind) ? $"{m.Kind} carries fields of another kind" : $"unknown message kind {(byte)m.Kind}";
+            return false;
+        }
+
+        switch (m.Kind)
+        {
+            case MessageKind.Proposal:
+                if (!CheckProposal(m.Proposal, limits, out why)) return false;
+                break;
+            case MessageKind.Vote:
+                if (!BlockShape.Check(m.Vote, out why)) return false;
+                break;
+            case MessageKind.BlockResponse:
+                if (!BlockShape.Check(m.Block, limits, out why) || !BlockShape.Check(m.Certificate, out why)) return false;
+                if (m.Certificate!.Height != m.Block!.Height || m.Certificate.BlockHash != m.Block.Hash)
+                {
+                    why = "the certificate is for another block";
+                    return false;
+                }
+
+                break;
+        }
+
+        var inner = m.Kind switch
+        {
+            MessageKind.Proposal => m.Proposal!.Height,
+            MessageKind.Vote => m.Vote!.Height,
+            MessageKind.BlockResponse => m.Block!.Height,
+            _ => m.Height,
+        };
+        why = m.Height == 0 ? "height is zero" : m.Height != inner ? "envelope height differs from the message's" : "";
+        return why.Length == 0;
+    }
+
+    private static bool CheckProposal(Proposal? p, BlockLimits limits, out string why)
+    {
+        if (p is null)
+        {
+            why = "proposal is missing";
+            return false;
+        }
+
+        if (!BlockShape.Check(p.Block, limits, out why)) return false;
+        why = p.Round < 0 ? "proposal round is negative"
+            : p.ValidRound < -1 || p.ValidRound >= p.Round ? "proposal valid round is not in -1..round-1"
+            : p.Height != p.Block.Height ? "proposal height differs from its block's"
+            : p.Signature is not { Length: Ed25519.SignatureSize } ? "proposal signature is missing or not 64 bytes"
+            : "";
+        return why.Length == 0;
+    }
 }

@@ -1,3 +1,5 @@
+using Dkms.Core.Blocks;
+
 namespace Dkms.Consensus;
 
 /// <summary>Engine settings. Durations grow with the round as base + round * increment (paper §3: timeouts
@@ -16,7 +18,12 @@ public sealed record ConsensusOptions
     /// <summary>How long a proposer waits after a round starts to gather a batch (tens of ms).</summary>
     public TimeSpan BatchDelay { get; init; } = TimeSpan.FromMilliseconds(20);
 
-    /// <summary>Most transactions / bytes in one block.</summary>
+    /// <summary>What a valid block may hold: the chain's rule (genesis parameters), the same on every validator. A block
+    /// over it is refused whoever proposed it.</summary>
+    public BlockLimits Limits { get; init; } = new(1000, 4 * 1024 * 1024);
+
+    /// <summary>Most transactions / bytes in a block this node proposes (a local choice; never above <see cref="Limits"/>,
+    /// and without effect on what it accepts from others).</summary>
     public int MaxBlockTransactions { get; init; } = 1000;
     public int MaxBlockBytes { get; init; } = 4 * 1024 * 1024;
 
@@ -38,9 +45,6 @@ public sealed record ConsensusOptions
 
     /// <summary>How long messages of the next height may be seen before asking peers for the missed block.</summary>
     public TimeSpan CatchUpDelay { get; init; } = TimeSpan.FromMilliseconds(300);
-
-    /// <summary>Messages of future heights kept for replay (bounded memory).</summary>
-    public int MaxBufferedMessages { get; init; } = 10_000;
 
     /// <summary>Votes for rounds further than this beyond the current round are ignored (bounded memory).</summary>
     public int MaxRoundLookahead { get; init; } = 100;

@@ -4,51 +4,173 @@ using Microsoft.Extensions.Logging;
 
 namespace Dkms.Consensus;
 
-/// <summary>Message intake (checks before anything is counted), future-height buffering and catch-up.</summary>
+/// <summary>
+/// Message intake, future-height buffering and catch-up. Every message passes its cheap checks (the sender signs for
+/// itself and is a validator, height and round in the window, not a duplicate, room in the sender's share) before the
+/// costly ones (signature, transaction root), and all of them before anything is kept, counted or cached. A message
+/// that fails one is dropped and counted against its sender (<see cref="Intake"/>). Shapes were checked at decoding
+/// (<see cref="ConsensusMessage.TryDecode"/>).
+/// </summary>
 public sealed partial class ConsensusStateMachine
 {
-    private readonly List<ConsensusEvent> _future = new();
+    private const byte ProposalKind = 0;
+
+    private readonly FutureBuffer _future = new();
     private readonly Dictionary<PublicKey, (ulong Height, DateTimeOffset At)> _served = new();
     private readonly Dictionary<PublicKey, (ulong Height, DateTimeOffset At)> _requested = new();
     private readonly Dictionary<PublicKey, (ulong Height, DateTimeOffset At)> _stale = new();
-    private readonly HashSet<(PublicKey, ulong, int, VoteType)> _evidenceKeys = new();
+    private readonly Dictionary<PublicKey, int> _responses = new(); // catch-up responses checked at this height, per peer
+    private readonly HashSet<(PublicKey, int, VoteType)> _evidenceKeys = new(); // this height's
     private bool _catchUpScheduled;
 
-    private void OnProposal(PublicKey from, Proposal p)
+    /// <summary>Messages of future heights held for replay.</summary>
+    public int BufferedMessages => _future.Count;
+
+    /// <summary>Messages of future heights held from <paramref name="peer"/>.</summary>
+    public int BufferedMessagesOf(PublicKey peer) => _future.CountOf(peer);
+
+    /// <summary>Bytes of proposed transactions in messages held for future heights.</summary>
+    public long BufferedTransactionBytes => _future.TransactionBytes;
+
+    /// <summary>Counts a dropped message against its sender; logs the first of each kind per peer and interval. Thread-safe
+    /// (the driver drops undecodable bytes on transport threads).</summary>
+    public void Drop(PublicKey from, DropReason reason, string why)
     {
-        if (!Route(from, p.Height, new ProposalReceived(from, p))) return;
-        if (p.Round < 0 || p.Round > Round + _options.MaxRoundLookahead || p.ValidRound < -1 || p.ValidRound >= p.Round) return;
-        if (p.Block.Height != Height || p.Proposer != _validators.Proposer(Height, p.Round)) return;
-        if (!p.VerifySignature(_options.ChainId)) return;
+        if (!Intake.Count(from, reason, out var unlogged)) return;
+        var level = reason.IsMisbehaviour() ? LogLevel.Warning : LogLevel.Debug;
+        if (_logger.IsEnabled(level))
+        {
+            _logger.Log(level, "dropped a consensus message from {Peer}: {Reason} ({Why}); {Unlogged} more not logged", from, reason, why, unlogged);
+        }
+    }
+
+    private void OnProposal(PublicKey from, Proposal p, bool verified = false)
+    {
+        if (from != p.Proposer)
+        {
+            Drop(from, DropReason.NotOwnMessage, "a proposal signed by another validator");
+            return;
+        }
+
+        if (p.Height < Height)
+        {
+            if (_validators.Contains(from)) ServeLaggingPeer(from, p.Height);
+            return;
+        }
+
+        if (p.Height > Height)
+        {
+            Buffer(from, p.Height, p.Round, ProposalKind, new ProposalReceived(from, p), verified);
+            return;
+        }
+
+        if (p.Round > Round + IntakeBounds.ProposalRoundLookahead)
+        {
+            Drop(from, DropReason.OutOfWindow, $"proposal for round {p.Round}, this node is in round {Round}");
+            return;
+        }
+
+        if (p.Proposer != _validators.Proposer(Height, p.Round))
+        {
+            Drop(from, DropReason.NotValidator, $"not the proposer of round {p.Round}");
+            return;
+        }
+
+        if (_log.Proposals.TryGetValue(p.Round, out var earlier))
+        {
+            // One proposal per round counts (an equivocating proposer can split honest prevotes, never make two blocks
+            // reach a quorum): a second is not worth a signature check.
+            if (earlier.Block.Hash != p.Block.Hash) _logger.LogWarning("proposer {Proposer} sent two proposals at height {Height} round {Round}", p.Proposer, p.Height, p.Round);
+            Drop(from, DropReason.Duplicate, "a proposal of this round is already held");
+            return;
+        }
+
+        if (!verified && !Authentic(from, p)) return;
         if (_waitingForTransactions) BeginFirstRound(); // the others have started this height
         AcceptProposal(p);
         Evaluate();
     }
 
-    /// <summary>Keeps the first proposal of each round (a second, different one from the same proposer is ignored:
-    /// an equivocating proposer can split honest prevotes but never make two blocks reach a quorum).</summary>
-    private void AcceptProposal(Proposal p)
+    /// <summary>The costly checks of a proposal: its signature, then that its transactions are the ones its header
+    /// commits to (the signature covers the header only).</summary>
+    private bool Authentic(PublicKey from, Proposal p)
     {
-        if (_log.Proposals.TryGetValue(p.Round, out var earlier))
+        Intake.CountSignatureCheck();
+        if (!p.VerifySignature(_options.ChainId))
         {
-            if (earlier.Block.Hash != p.Block.Hash)
-            {
-                _logger.LogWarning("proposer {Proposer} sent two proposals at height {Height} round {Round}", p.Proposer, p.Height, p.Round);
-            }
-
-            return;
+            Drop(from, DropReason.BadSignature, "proposal signature does not verify");
+            return false;
         }
 
-        _log.Proposals[p.Round] = p;
+        if (!p.Block.TransactionRootMatches())
+        {
+            Drop(from, DropReason.TamperedBlock, "proposal transactions do not match the header's transaction root");
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Keeps the first proposal of each round.</summary>
+    private void AcceptProposal(Proposal p)
+    {
+        if (!_log.Proposals.TryAdd(p.Round, p)) return;
         _log.Blocks.TryAdd(p.Block.Hash, p.Block);
         _log.NoteSender(p.Round, p.Proposer, _validators.PowerOf(p.Proposer));
     }
 
-    private void OnVote(PublicKey from, Vote v)
+    private void OnVote(PublicKey from, Vote v, bool verified = false)
     {
-        if (!Route(from, v.Height, new VoteReceived(from, v))) return;
-        if (v.Round < 0 || v.Round > Round + _options.MaxRoundLookahead || v.Type is not (VoteType.Prevote or VoteType.Precommit)) return;
-        if (!_validators.Contains(v.Validator) || !v.VerifySignature(_options.ChainId)) return;
+        if (from != v.Validator)
+        {
+            Drop(from, DropReason.NotOwnMessage, "a vote signed by another validator");
+            return;
+        }
+
+        if (!_validators.Contains(from))
+        {
+            // Of a past height it may be a validator that left: no harm, no answer.
+            if (v.Height >= Height) Drop(from, DropReason.NotValidator, "vote by a key outside the validator set");
+            return;
+        }
+
+        if (v.Height < Height)
+        {
+            ServeLaggingPeer(from, v.Height);
+            return;
+        }
+
+        if (v.Height > Height)
+        {
+            Buffer(from, v.Height, v.Round, (byte)v.Type, new VoteReceived(from, v), verified);
+            return;
+        }
+
+        if (v.Round > Round + _options.MaxRoundLookahead)
+        {
+            Drop(from, DropReason.OutOfWindow, $"vote for round {v.Round}, this node is in round {Round}");
+            return;
+        }
+
+        // Duplicates go before the signature check: a re-broadcast vote, or a further conflicting one once the
+        // equivocation is on record, changes nothing.
+        if (_log.Votes(v.Round, v.Type).TryGet(v.Validator, out var held)
+            && (held.BlockHash == v.BlockHash || _evidenceKeys.Contains((v.Validator, v.Round, v.Type))))
+        {
+            Drop(from, DropReason.Duplicate, "vote already held");
+            return;
+        }
+
+        if (!verified)
+        {
+            Intake.CountSignatureCheck();
+            if (!v.VerifySignature(_options.ChainId))
+            {
+                Drop(from, DropReason.BadSignature, "vote signature does not verify");
+                return;
+            }
+        }
+
         if (_waitingForTransactions) BeginFirstRound();
         AddVote(v);
         Evaluate();
@@ -58,60 +180,102 @@ public sealed partial class ConsensusStateMachine
     {
         var power = _validators.PowerOf(v.Validator);
         var earlier = _log.Votes(v.Round, v.Type).Add(v, power, out _);
-        // One piece of evidence per (validator, round, type) and height: replayed conflicting votes must not grow memory.
-        if (earlier is not null && _evidenceKeys.Add((v.Validator, v.Height, v.Round, v.Type)))
+        // One piece of evidence per (validator, round, type) of a height: replayed conflicting votes must not grow memory.
+        if (earlier is not null && _evidenceKeys.Add((v.Validator, v.Round, v.Type)))
         {
             _logger.LogWarning("equivocation by {Validator}: {First} and {Second}", v.Validator, earlier, v);
-            _evidence.Add(new EquivocationEvidence(earlier, v));
+            var evidence = new EquivocationEvidence(earlier, v);
+            if (_evidence.Count >= IntakeBounds.MaxEvidence) _evidence.RemoveAt(0);
+            _evidence.Add(evidence);
+            EquivocationDetected?.Invoke(evidence);
         }
 
         _log.NoteSender(v.Round, v.Validator, power);
     }
 
-    /// <summary>True when the message is for the current height. Older heights: the sender is behind, send it
-    /// the block it misses. Newer heights: buffer for replay and, if it persists, ask for the block we missed.</summary>
-    private bool Route(PublicKey from, ulong height, ConsensusEvent e)
+    /// <summary>A proposal or vote of a future height (its sender is its signer): kept for replay if it is within the
+    /// window, its sender is a validator with room in its share, it is new, and it is authentic — checked in that order.
+    /// Either way the sender is evidently ahead: catch up if that lasts.</summary>
+    private void Buffer(PublicKey from, ulong height, int round, byte kind, ConsensusEvent e, bool verified)
     {
-        if (height == Height) return true;
-        if (height < Height)
+        // The set of a future height is not known yet; the current one stands in (a validator added since then is
+        // heard once this node gets there: everything is re-broadcast).
+        if (!_validators.Contains(from))
         {
-            ServeLaggingPeer(from, height);
-            return false;
+            Drop(from, DropReason.NotValidator, $"message of height {height} by a key outside the validator set");
+            return;
         }
 
-        if (_future.Count < _options.MaxBufferedMessages) _future.Add(e);
+        NoteAhead(from, height);
+        if (height > Height + IntakeBounds.FutureHeights || round > _options.MaxRoundLookahead)
+        {
+            Drop(from, DropReason.OutOfWindow, $"height {height} round {round}, this node is at height {Height}");
+            return;
+        }
+
+        if (_future.Contains(from, height, round, kind))
+        {
+            Drop(from, DropReason.Duplicate, "future message already held");
+            return;
+        }
+
+        if (!_future.HasRoom(from, kind == ProposalKind))
+        {
+            Drop(from, DropReason.BufferFull, $"{_future.CountOf(from)} future messages held from this peer");
+            return;
+        }
+
+        if (!verified)
+        {
+            switch (e)
+            {
+                case ProposalReceived p when !Authentic(from, p.Proposal):
+                    return;
+                case VoteReceived v:
+                    Intake.CountSignatureCheck();
+                    if (v.Vote.VerifySignature(_options.ChainId)) break;
+                    Drop(from, DropReason.BadSignature, "vote signature does not verify");
+                    return;
+            }
+        }
+
+        _future.Add(from, height, round, kind, e);
+    }
+
+    /// <summary>A validator sends messages of a later height: two or more ahead, ask it for the block we miss now; one
+    /// ahead is normal for a few ms (it saw the precommits first), so ask only if it lasts.</summary>
+    private void NoteAhead(PublicKey from, ulong height)
+    {
         if (height > Height + 1)
         {
             RequestBlock(from);
         }
         else if (!_catchUpScheduled)
         {
-            // A peer one height ahead is normal for a few ms (it saw the precommits first); ask only if it lasts.
             _catchUpScheduled = true;
             Schedule(TimeoutKind.CatchUp, 0, _options.CatchUpDelay);
         }
-
-        return false;
     }
 
     private void RequestBlock(PublicKey peer)
     {
         if (_requested.TryGetValue(peer, out var last) && last.Height == Height && _time.GetUtcNow() - last.At < _options.CatchUpDelay) return;
+        if (_requested.Count >= IntakeBounds.MaxTrackedPeers) _requested.Clear();
         _requested[peer] = (Height, _time.GetUtcNow());
         _out.Add(new SendAction(peer, ConsensusMessage.EncodeRequest(Height)));
     }
 
+    /// <summary>After entering a height: what was held for it is handled now (already checked, so not verified again),
+    /// what is for a later height is held again.</summary>
     private void ReplayBuffered()
     {
         if (_future.Count == 0) return;
-        var pending = _future.ToArray();
-        _future.Clear();
-        foreach (var e in pending)
+        foreach (var e in _future.TakeAll())
         {
             switch (e)
             {
-                case ProposalReceived p when p.Proposal.Height >= Height: OnProposal(p.From, p.Proposal); break;
-                case VoteReceived v when v.Vote.Height >= Height: OnVote(v.From, v.Vote); break;
+                case ProposalReceived p when p.Proposal.Height >= Height: OnProposal(p.From, p.Proposal, verified: true); break;
+                case VoteReceived v when v.Vote.Height >= Height: OnVote(v.From, v.Vote, verified: true); break;
             }
         }
     }
@@ -126,7 +290,7 @@ public sealed partial class ConsensusStateMachine
         var now = _time.GetUtcNow();
         if (!_stale.TryGetValue(peer, out var first) || first.Height != height)
         {
-            if (_stale.Count >= _options.MaxBufferedMessages) _stale.Clear(); // senders are not authenticated here: stay bounded
+            if (_stale.Count >= IntakeBounds.MaxTrackedPeers) _stale.Clear();
             _stale[peer] = (height, now);
             return;
         }
@@ -138,27 +302,50 @@ public sealed partial class ConsensusStateMachine
     private void ServeBlock(PublicKey peer, ulong height)
     {
         if (height == 0 || height >= Height) return;
-        var key = peer;
         var now = _time.GetUtcNow();
-        if (_served.TryGetValue(key, out var last) && last.Height == height && now - last.At < _options.CatchUpDelay) return;
+        if (_served.TryGetValue(peer, out var last) && last.Height == height && now - last.At < _options.CatchUpDelay) return;
         if (!_app.TryGetCommitted(height, out var block, out var certificate)) return;
-        _served[key] = (height, now);
+        if (_served.Count >= IntakeBounds.MaxTrackedPeers) _served.Clear();
+        _served[peer] = (height, now);
         _out.Add(new SendAction(peer, ConsensusMessage.Encode(block, certificate)));
     }
 
-    /// <summary>Catch-up, receiving side: a block of our current height with a certificate that verifies against the
-    /// validator set in force at that height is executed (its state root must match) and committed; then the next
-    /// block is asked of the same peer at once, so a node far behind catches up block after block without waiting.</summary>
+    /// <summary>Catch-up, receiving side: a block of our current height whose certificate verifies against the validator
+    /// set in force at that height, and whose transactions are the ones its header commits to, is executed (its state
+    /// root must match) and committed; then the next block is asked of the same peer at once, so a node far behind
+    /// catches up block after block without waiting. Responses need not have been asked for (a peer serves one it sees
+    /// lagging), so each peer gets a few certificate checks per height and no more.</summary>
     private void OnBlockFetched(PublicKey from, Block block, CommitCertificate certificate)
     {
-        if (block.Height != Height || certificate.Height != Height) return;
-        if (!certificate.Verify(_validators, _options.ChainId, block.Hash, out var error))
+        if (block.Height != Height || certificate.Height != Height)
         {
-            _logger.LogWarning("fetched block at height {Height} has a bad certificate: {Error}", Height, error);
+            Drop(from, DropReason.OutOfWindow, $"block response for height {block.Height}, this node is at {Height}");
             return;
         }
 
-        if (!IsValid(block))
+        var checkedSoFar = _responses.GetValueOrDefault(from);
+        if (checkedSoFar >= IntakeBounds.ResponsesPerPeerPerHeight)
+        {
+            Drop(from, DropReason.TooManyResponses, $"{checkedSoFar} block responses for height {Height} already checked");
+            return;
+        }
+
+        if (_responses.Count >= IntakeBounds.MaxTrackedPeers) _responses.Clear();
+        _responses[from] = checkedSoFar + 1;
+        Intake.CountSignatureCheck();
+        if (!certificate.Verify(_validators, _options.ChainId, block.Hash, out var error))
+        {
+            Drop(from, DropReason.BadCertificate, error);
+            return;
+        }
+
+        if (!block.TransactionRootMatches())
+        {
+            Drop(from, DropReason.TamperedBlock, "block response transactions do not match the header's transaction root");
+            return;
+        }
+
+        if (!IsValid(block, certified: true))
         {
             // 2f+1 signed a block we cannot reproduce: our state diverged, or more than f are faulty. Stop here, loudly.
             _logger.LogError("certified block {Hash} at height {Height} does not execute to its state root here", block.Hash, Height);

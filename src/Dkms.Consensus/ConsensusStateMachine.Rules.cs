@@ -189,7 +189,16 @@ public sealed partial class ConsensusStateMachine
     /// <summary>Lines 49-54 outcome: commit through the application (one atomic write there), then the next height.</summary>
     private void Decide(Block block, CommitCertificate certificate)
     {
-        _app.Commit(block, certificate);
+        try
+        {
+            _app.Commit(block, certificate);
+        }
+        catch (Exception e)
+        {
+            // Whether the block is stored is unknown: going on could sign against a state this node does not have.
+            throw new ConsensusStorageException($"committing block {block.Height} failed", e);
+        }
+
         _out.Add(new CommittedAction(block, certificate));
         if (_logger.IsEnabled(LogLevel.Debug))
         {

@@ -49,7 +49,21 @@ public sealed partial class ConsensusStateMachine
         _store = store;
         _time = time;
         _logger = logger;
+        Intake = new IntakeStats(time, DropLogInterval);
     }
+
+    private static readonly TimeSpan DropLogInterval = TimeSpan.FromSeconds(10);
+
+    /// <summary>Messages dropped at intake, per peer and reason (thread-safe).</summary>
+    public IntakeStats Intake { get; }
+
+    /// <summary>The chain's block validity limits (also what decoding allows).</summary>
+    public BlockLimits Limits => _options.Limits;
+
+    internal ILogger Logger => _logger;
+
+    /// <summary>Raised on the loop thread for each new equivocation (one per validator, round and vote type of a height).</summary>
+    public event Action<EquivocationEvidence>? EquivocationDetected;
 
     public ulong Height { get; private set; }
     public int Round { get; private set; }
@@ -57,13 +71,31 @@ public sealed partial class ConsensusStateMachine
     public PublicKey Key => _signer.PublicKey;
     public bool IsWaitingForTransactions => _waitingForTransactions;
 
-    /// <summary>Conflicting vote pairs seen so far (equivocation evidence).</summary>
+    /// <summary>Conflicting vote pairs seen and not yet taken (equivocation evidence; the latest
+    /// <see cref="IntakeBounds.MaxEvidence"/>).</summary>
     public IReadOnlyList<EquivocationEvidence> Evidence => _evidence;
+
+    /// <summary>Hands over the evidence held and forgets it (it has been reported).</summary>
+    public IReadOnlyList<EquivocationEvidence> TakeEvidence()
+    {
+        var taken = _evidence.ToArray();
+        _evidence.Clear();
+        return taken;
+    }
 
     /// <summary>Starts (or resumes after a crash) at the height after the application's last committed block.</summary>
     public IReadOnlyList<ConsensusAction> Start()
     {
-        var persisted = _store.Load();
+        PersistedState? persisted;
+        try
+        {
+            persisted = _store.Load();
+        }
+        catch (Exception e)
+        {
+            throw new ConsensusStorageException("loading the consensus record failed", e);
+        }
+
         var next = _app.Tip.Height + 1;
         if (persisted is not null && persisted.Height == next)
         {
@@ -121,6 +153,8 @@ public sealed partial class ConsensusStateMachine
         _built = null;
         _catchUpScheduled = false;
         _served.Clear();
+        _responses.Clear();
+        _evidenceKeys.Clear();
 
         if (resume is not null)
         {
@@ -222,7 +256,8 @@ public sealed partial class ConsensusStateMachine
     {
         // Monotonic timestamps: never at or before the parent's, whatever the local clock says.
         var ts = Math.Max(_time.GetUtcNow().ToUnixTimeMilliseconds(), _tip.TimestampMs + 1);
-        var txs = _app.SelectTransactions(Height, ts, _options.MaxBlockTransactions, _options.MaxBlockBytes);
+        var txs = _app.SelectTransactions(Height, ts, Math.Min(_options.MaxBlockTransactions, _options.Limits.MaxTransactions),
+            (int)Math.Min(_options.MaxBlockBytes, _options.Limits.MaxBytes));
         var result = _app.Execute(Height, ts, txs);
         if (!result.Accepted)
         {
@@ -238,16 +273,32 @@ public sealed partial class ConsensusStateMachine
     }
 
     /// <summary>valid(v): well formed, extends our chain, proposed by the right validator, timestamp monotonic and
-    /// not too far ahead of our clock, and re-execution yields the state root the header claims.</summary>
-    private bool IsValid(Block b)
+    /// not too far ahead of our clock, and re-execution yields the state root the header claims. Only verdicts about the
+    /// header and the transactions it commits to are cached by its hash; the clock check is made each time (a block
+    /// early now is fine a moment later), and is skipped for a certified block (2f+1 accepted its time).</summary>
+    private bool IsValid(Block b, bool certified = false)
     {
+        if (!certified && b.Header.TimestampMs > (_time.GetUtcNow() + _options.MaxClockDrift).ToUnixTimeMilliseconds())
+        {
+            _logger.LogInformation("block {Hash} at height {Height} is not valid yet: timestamp too far in the future", b.Hash, Height);
+            return false;
+        }
+
         if (_validity.TryGetValue(b.Hash, out var known)) return known;
+        if (!ReferenceEquals(b, _built) && !b.TransactionRootMatches())
+        {
+            // Intake keeps such blocks out; were one here, the verdict would be about its carrier, not its header.
+            _logger.LogWarning("block {Hash} at height {Height} carries transactions its header does not commit to", b.Hash, Height);
+            return false;
+        }
+
         var ok = CheckValid(b, out var why);
         if (!ok) _logger.LogInformation("block {Hash} at height {Height} is invalid: {Why}", b.Hash, Height, why);
         _validity[b.Hash] = ok;
         return ok;
     }
 
+    /// <summary>The content checks of <see cref="IsValid"/>, for a block whose transactions match its header.</summary>
     private bool CheckValid(Block b, out string why)
     {
         var h = b.Header;
@@ -257,10 +308,8 @@ public sealed partial class ConsensusStateMachine
         else if (h.PreviousHash != _tip.BlockHash) why = "does not extend our last block";
         else if (h.Round < 0 || _validators.Proposer(Height, h.Round) != h.Proposer) why = "wrong proposer";
         else if (h.TimestampMs <= _tip.TimestampMs) why = "timestamp not after the parent's";
-        else if (h.TimestampMs > (_time.GetUtcNow() + _options.MaxClockDrift).ToUnixTimeMilliseconds()) why = "timestamp too far in the future";
-        else if (b.Transactions.Count > _options.MaxBlockTransactions || b.Transactions.Sum(t => (long)t.Length) > _options.MaxBlockBytes) why = "too large";
-        else if (!ReferenceEquals(b, _built) && !b.TransactionRootMatches()) why = "transaction root mismatch";
-        if (why.Length > 0 || ReferenceEquals(b, _built)) return why.Length == 0; // our own block: root and state root computed in BuildBlock
+        else if (b.Transactions.Count > _options.Limits.MaxTransactions || b.TransactionBytes > _options.Limits.MaxBytes) why = "too large";
+        if (why.Length > 0 || ReferenceEquals(b, _built)) return why.Length == 0; // our own block: state root computed in BuildBlock
 
         var result = _app.Execute(Height, h.TimestampMs, b.Transactions);
         if (!result.Accepted) why = "rejected: " + result.Error;
@@ -273,9 +322,20 @@ public sealed partial class ConsensusStateMachine
 
     /// <summary>Saves the crash-safety record. The valid value set in the same round as the lock is the locked block
     /// (lines 38 and 42 of one firing of line 36), so it is written once, as the locked block.</summary>
-    private void Persist() => _store.Save(new PersistedState(Height, Round, Step, _lockedRound, _lockedBlock, _validRound,
-        _validRound >= 0 && _validRound == _lockedRound && ReferenceEquals(_validBlock, _lockedBlock) ? null : _validBlock,
-        _signedVotes.Values.ToArray(), _signedProposals.Values.ToArray()));
+    private void Persist()
+    {
+        var state = new PersistedState(Height, Round, Step, _lockedRound, _lockedBlock, _validRound,
+            _validRound >= 0 && _validRound == _lockedRound && ReferenceEquals(_validBlock, _lockedBlock) ? null : _validBlock,
+            _signedVotes.Values.ToArray(), _signedProposals.Values.ToArray());
+        try
+        {
+            _store.Save(state);
+        }
+        catch (Exception e)
+        {
+            throw new ConsensusStorageException("saving the consensus record failed", e);
+        }
+    }
 
     /// <summary>Signs and broadcasts a vote — or, if this (round, type) was already signed (before a crash),
     /// re-sends that same vote: a validator never signs two different votes for one height, round and step.</summary>

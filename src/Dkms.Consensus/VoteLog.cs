@@ -14,6 +14,9 @@ internal sealed class RoundVotes
 
     public IEnumerable<Vote> All => _byValidator.Values;
 
+    /// <summary>The vote of <paramref name="validator"/> that counts, if any.</summary>
+    public bool TryGet(PublicKey validator, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out Vote vote) => _byValidator.TryGetValue(validator, out vote);
+
     /// <summary>Adds <paramref name="vote"/>; returns the earlier conflicting vote when the validator equivocates.</summary>
     public Vote? Add(Vote vote, long power, out bool added)
     {

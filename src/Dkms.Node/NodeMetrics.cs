@@ -26,6 +26,12 @@ public sealed class NodeMetrics
         TransactionsCommitted = f.CreateCounter("dkms_transactions_committed_total", "Transactions in committed blocks.");
         TransactionsRejected = f.CreateCounter("dkms_transactions_rejected_total", "Transactions refused on admission through this node's RPC.");
         BlocksCommitted = f.CreateCounter("dkms_blocks_committed_total", "Blocks committed.");
+        ConsensusDropped = f.CreateCounter("dkms_consensus_dropped_messages_total",
+            "Consensus messages dropped at intake, by reason (malformed, bad_signature, tampered_block, out_of_window, duplicate, ...).",
+            new CounterConfiguration { LabelNames = ["reason"] });
+        ConsensusFaults = f.CreateCounter("dkms_consensus_contained_faults_total",
+            "Consensus events whose handling threw and was contained (the loop went on); non-zero is a bug worth reporting.");
+        Equivocations = f.CreateCounter("dkms_consensus_equivocations_total", "Conflicting votes by one validator detected (evidence logged).");
         CommitLatency = f.CreateHistogram("dkms_commit_latency_seconds", "From the block's timestamp (proposal) to its commit on this node.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.005, 2, 12) });
     }
@@ -43,6 +49,14 @@ public sealed class NodeMetrics
     public Counter TransactionsRejected { get; }
     public Counter BlocksCommitted { get; }
     public Histogram CommitLatency { get; }
+    public Counter ConsensusDropped { get; }
+    public Counter ConsensusFaults { get; }
+    public Counter Equivocations { get; }
+
+    internal void OnDropped(Dkms.Consensus.DropReason reason) => ConsensusDropped.WithLabels(DropLabels[(int)reason]).Inc();
+
+    private static readonly string[] DropLabels = Enum.GetValues<Dkms.Consensus.DropReason>()
+        .Select(r => System.Text.RegularExpressions.Regex.Replace(r.ToString(), "(?<=[a-z])([A-Z])", "_$1").ToLowerInvariant()).ToArray();
 
     internal void OnCommit(Block block, int transactions, long nowMs)
     {

@@ -49,7 +49,14 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         Application = new LedgerApplication(Ledger, store, Pool);
         var machine = new ConsensusStateMachine(ConsensusOptionsFor(genesis, settings), nodeKey, Application,
             new DurableConsensusStore(store), time, loggers.CreateLogger<ConsensusStateMachine>());
-        _engine = new ConsensusEngine(machine, new ChannelTransport(link, NodeChannel.Consensus), time, 10_000);
+        _engine = new ConsensusEngine(machine, new ChannelTransport(link, NodeChannel.Consensus), time, 10_000)
+        {
+            // Only this node's own storage failing stops the loop (and the node); anything else is contained.
+            IsStorageFault = e => e is StorageException || e.InnerException is StorageException,
+        };
+        machine.Intake.Dropped += (_, reason) => Metrics.OnDropped(reason);
+        machine.EquivocationDetected += _ => Metrics.Equivocations.Inc();
+        _engine.FaultContained += _ => Metrics.ConsensusFaults.Inc();
         _gossip = new TransactionGossip(link, Pool, settings.Mempool.GossipBatchTransactions, loggers.CreateLogger<TransactionGossip>());
 
         Pool.Added += _ => _engine.Post(new TransactionsAvailable());
@@ -69,10 +76,14 @@ public sealed partial class ValidatorNode : IAsyncDisposable
     public TxWaiters Waiters { get; } = new();
     public NodeMetrics Metrics { get; } = new();
     public ConsensusStateMachine Consensus => _engine.Machine;
+
+    /// <summary>The consensus driver: intake drop counts and contained faults, for status and tests.</summary>
+    public ConsensusEngine ConsensusEngine => _engine;
     public IReadOnlyList<Core.Primitives.PublicKey> Peers => _link.ConnectedPeers;
     public bool IsValidator => Application.ValidatorSetAt(Ledger.Height + 1).Contains(NodeKey.PublicKey);
 
-    /// <summary>Completes when the consensus loop stops; faulted if it failed (e.g. a storage error), which must stop the node.</summary>
+    /// <summary>Completes when the consensus loop stops; faulted only if this node's own storage failed, which must stop
+    /// the node (other exceptions while handling an event are contained by the engine).</summary>
     public Task Loop => _loop ?? Task.CompletedTask;
 
     public void Start()
@@ -180,7 +191,9 @@ public sealed partial class ValidatorNode : IAsyncDisposable
             TimeoutPrecommit = TimeSpan.FromMilliseconds(o.TimeoutPrecommitMs ?? p.TimeoutPrecommitMs),
             TimeoutPrecommitIncrement = TimeSpan.FromMilliseconds(p.TimeoutPrecommitIncrementMs),
             BatchDelay = TimeSpan.FromMilliseconds(o.BatchDelayMs ?? p.BatchDelayMs),
-            MaxBlockTransactions = o.MaxBlockTransactions ?? p.MaxBlockTransactions,
+            // Validity is the chain's rule; the local setting only caps what this node proposes.
+            Limits = new BlockLimits(p.MaxBlockTransactions, p.MaxBlockBytes),
+            MaxBlockTransactions = Math.Min(o.MaxBlockTransactions ?? p.MaxBlockTransactions, p.MaxBlockTransactions),
             MaxBlockBytes = p.MaxBlockBytes,
             CreateEmptyBlocks = o.CreateEmptyBlocks ?? p.CreateEmptyBlocks,
             IdleBlockInterval = TimeSpan.FromMilliseconds(p.IdleBlockIntervalMs),

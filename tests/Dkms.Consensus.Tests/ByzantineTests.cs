@@ -105,6 +105,6 @@ public sealed class ByzantineTests
         Assert.NotEmpty(evidence);
         Assert.All(evidence, e => Assert.Equal(net.Signers[3].PublicKey, e.First.Validator));
         Assert.All(evidence, e => Assert.NotEqual(e.First.BlockHash, e.Second.BlockHash));
-        Assert.True(net.Drivers[0]!.MalformedMessages > 0);
+        Assert.True(net.Drivers[0]!.Intake.Total(DropReason.Malformed) > 0);
     }
 }

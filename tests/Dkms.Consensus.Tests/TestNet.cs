@@ -19,12 +19,15 @@ public sealed class TestNet : IDisposable
 
     private readonly Random _random;
     private readonly Func<ConsensusOptions, ConsensusOptions>? _configure;
+    private readonly Func<int, ConsensusOptions, ConsensusOptions>? _configureNode;
     private long _txCounter;
 
-    public TestNet(int n, int seed, Func<ConsensusOptions, ConsensusOptions>? configure = null, bool start = true, int? genesisCount = null)
+    public TestNet(int n, int seed, Func<ConsensusOptions, ConsensusOptions>? configure = null, bool start = true, int? genesisCount = null,
+        Func<int, ConsensusOptions, ConsensusOptions>? configureNode = null)
     {
         _random = new Random(seed);
         _configure = configure;
+        _configureNode = configureNode;
         Time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         Network = new SimulatedNetwork(Time, seed);
         Network.Tap = Observe;
@@ -65,6 +68,7 @@ public sealed class TestNet : IDisposable
     public void Start(int i)
     {
         var options = _configure is null ? DefaultOptions : _configure(DefaultOptions);
+        if (_configureNode is not null) options = _configureNode(i, options);
         var machine = new ConsensusStateMachine(options, Signers[i], Apps[i], Stores[i], Time, NullLogger.Instance);
         SynchronousDriver? driver = null;
         var transport = Network.Join(Signers[i].PublicKey, (from, bytes) => driver!.Deliver(from, bytes));

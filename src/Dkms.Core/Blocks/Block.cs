@@ -4,11 +4,17 @@ using MessagePack;
 
 namespace Dkms.Core.Blocks;
 
-/// <summary>A header and its transactions. Transactions are opaque bytes to consensus.</summary>
+/// <summary>
+/// A header and its transactions. Transactions are opaque bytes to consensus. The hash covers the header only; the
+/// header commits to the transactions through its transaction root, so a block is bound to its hash only once
+/// <see cref="TransactionRootMatches"/> holds: a decoded block must pass it before it is kept or judged.
+/// </summary>
 [MessagePackObject]
 public sealed class Block
 {
     private Hash32? _hash;
+    private int _rootCheck; // 0 not computed, 1 matches, 2 does not (a block is immutable once built or decoded)
+    private long _transactionBytes = -1;
 
     public Block(BlockHeader header, IReadOnlyList<byte[]> transactions)
     {
@@ -33,6 +39,28 @@ public sealed class Block
         return MerkleList.Root(hashes);
     }
 
-    /// <summary>True when the header's transaction root matches the transactions carried.</summary>
-    public bool TransactionRootMatches() => ComputeTransactionRoot(Transactions) == Header.TransactionRoot;
+    /// <summary>Total bytes of the transactions (computed once).</summary>
+    [IgnoreMember]
+    public long TransactionBytes
+    {
+        get
+        {
+            if (_transactionBytes < 0)
+            {
+                long sum = 0;
+                foreach (var tx in Transactions) sum += tx.Length;
+                _transactionBytes = sum;
+            }
+
+            return _transactionBytes;
+        }
+    }
+
+    /// <summary>True when the header's transaction root matches the transactions carried (computed once per instance:
+    /// a hash per transaction, the dominant cost of checking a proposal).</summary>
+    public bool TransactionRootMatches()
+    {
+        if (_rootCheck == 0) _rootCheck = ComputeTransactionRoot(Transactions) == Header.TransactionRoot ? 1 : 2;
+        return _rootCheck == 1;
+    }
 }

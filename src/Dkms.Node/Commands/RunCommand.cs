@@ -54,7 +54,7 @@ internal static class RunCommand
         var finished = await Task.WhenAny(stopped, host.Node.Loop).ConfigureAwait(false);
         if (finished == host.Node.Loop && host.Node.Loop.IsFaulted)
         {
-            logger.LogCritical(host.Node.Loop.Exception, "The consensus loop failed; stopping");
+            logger.LogCritical(host.Node.Loop.Exception, "The consensus loop stopped on a fault of this node's own storage; stopping");
             return 3;
         }
 
