@@ -37,4 +37,61 @@ public sealed class EngineLoopTests
         Assert.All(app.Blocks, b => Assert.Equal(10, b.Transactions.Count));
         Assert.True(machine.IsWaitingForTransactions);
     }
+
+    /// <summary>A store whose saves fail once armed (this node's own disk).</summary>
+    private sealed class FailingStore : IConsensusStore
+    {
+        private readonly InMemoryConsensusStore _inner = new();
+
+        public volatile bool Failing;
+
+        public void Save(PersistedState state)
+        {
+            if (Failing) throw new IOException("disk full");
+            _inner.Save(state);
+        }
+
+        public PersistedState? Load() => _inner.Load();
+    }
+
+    [Fact]
+    public async Task An_unexpected_exception_while_handling_one_event_is_contained_and_the_loop_goes_on()
+    {
+        using var signer = Ed25519Signer.FromSeed(TestNet.Seed(0));
+        var app = new InMemoryApplication(new ValidatorSet([new Validator(signer.PublicKey, 1)]));
+        app.AddTransactions(Enumerable.Range(0, 30).Select(i => new[] { (byte)i, (byte)7 }));
+        var options = TestNet.DefaultOptions with { BatchDelay = TimeSpan.FromMilliseconds(1), MaxBlockTransactions = 10 };
+        var machine = new ConsensusStateMachine(options, signer, app, new InMemoryConsensusStore(), TimeProvider.System, NullLogger.Instance);
+        using var engine = new ConsensusEngine(machine, new NoPeers(), TimeProvider.System, options.EventQueueCapacity);
+        var third = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        engine.Committed += (b, _) => { if (b.Height == 3) third.TrySetResult(); };
+        using var cts = new CancellationTokenSource();
+        engine.Post(new VoteReceived(signer.PublicKey, null!)); // stands for a bug: a shape no intake check lets through
+        var loop = engine.RunAsync(cts.Token);
+
+        var finished = await Task.WhenAny(third.Task, loop, Task.Delay(TimeSpan.FromSeconds(20)));
+        await cts.CancelAsync();
+        Assert.Same(third.Task, finished);
+        Assert.Equal(1L, engine.ContainedFaults);
+        Assert.Contains(nameof(NullReferenceException), engine.LastContainedFault);
+    }
+
+    [Fact]
+    public async Task A_fault_of_the_nodes_own_storage_stops_the_loop()
+    {
+        using var signer = Ed25519Signer.FromSeed(TestNet.Seed(0));
+        var app = new InMemoryApplication(new ValidatorSet([new Validator(signer.PublicKey, 1)]));
+        var store = new FailingStore();
+        var machine = new ConsensusStateMachine(TestNet.DefaultOptions, signer, app, store, TimeProvider.System, NullLogger.Instance);
+        using var engine = new ConsensusEngine(machine, new NoPeers(), TimeProvider.System, 100);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var loop = engine.RunAsync(cts.Token);
+        store.Failing = true;
+        app.AddTransactions([[1, 2, 3]]);
+        engine.Post(new TransactionsAvailable());
+
+        var e = await Assert.ThrowsAsync<ConsensusStorageException>(() => loop);
+        Assert.IsType<IOException>(e.InnerException);
+        Assert.Equal(0L, engine.ContainedFaults);
+    }
 }

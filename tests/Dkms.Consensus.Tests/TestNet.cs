@@ -177,7 +177,9 @@ public sealed class TestNet : IDisposable
 
     private void Observe(PublicKey from, byte[] bytes)
     {
-        if (!Codec.TryDecode<ConsensusMessage>(bytes, out var m, out _) || m?.Vote is not { } v) return;
+        // Only what the validator itself sent and signed: an adversary may relay or forge votes in its name.
+        if (!Codec.TryDecode<ConsensusMessage>(bytes, out var m, out _) || m?.Vote is not { Signature.Length: 64 } v || v.Validator != from
+            || !v.VerifySignature(ChainId)) return;
         var k = (v.Validator, v.Height, v.Round, v.Type);
         if (!SignedVotes.TryGetValue(k, out var set)) SignedVotes[k] = set = new HashSet<Hash32>();
         set.Add(v.BlockHash);
