@@ -20,6 +20,7 @@ public sealed partial class ConsensusStateMachine
     private readonly Dictionary<PublicKey, (ulong Height, DateTimeOffset At)> _requested = new();
     private readonly Dictionary<PublicKey, (ulong Height, DateTimeOffset At)> _stale = new();
     private readonly Dictionary<PublicKey, int> _responses = new(); // catch-up responses checked at this height, per peer
+    private readonly Dictionary<PublicKey, (DateTimeOffset Since, int Count)> _serving = new(); // blocks served per peer and window
     private readonly HashSet<(PublicKey, int, VoteType)> _evidenceKeys = new(); // this height's
     private bool _catchUpScheduled;
 
@@ -304,7 +305,16 @@ public sealed partial class ConsensusStateMachine
         if (height == 0 || height >= Height) return;
         var now = _time.GetUtcNow();
         if (_served.TryGetValue(peer, out var last) && last.Height == height && now - last.At < _options.CatchUpDelay) return;
+        if (!_serving.TryGetValue(peer, out var window) || now - window.Since >= _options.CatchUpDelay) window = (now, 0);
+        if (window.Count >= IntakeBounds.ServedBlocksPerPeerPerCatchUpDelay)
+        {
+            Drop(peer, DropReason.RateLimited, $"{window.Count} blocks served to this peer within the catch-up delay");
+            return;
+        }
+
         if (!_app.TryGetCommitted(height, out var block, out var certificate)) return;
+        if (_serving.Count >= IntakeBounds.MaxTrackedPeers) _serving.Clear();
+        _serving[peer] = (window.Since, window.Count + 1);
         if (_served.Count >= IntakeBounds.MaxTrackedPeers) _served.Clear();
         _served[peer] = (height, now);
         _out.Add(new SendAction(peer, ConsensusMessage.Encode(block, certificate)));

@@ -27,6 +27,11 @@ public static class IntakeBounds
     /// a request at most once per catch-up delay, and the first good answer moves this node on.</summary>
     public const int ResponsesPerPeerPerHeight = 4;
 
+    /// <summary>Committed blocks served to one peer per catch-up delay: a node catching up asks for the next block only
+    /// once it has the previous one, so this is well above its pace; a peer asking for many heights at once cannot make
+    /// this node read and send a block per small request.</summary>
+    public const int ServedBlocksPerPeerPerCatchUpDelay = 64;
+
     /// <summary>Events from one peer waiting in the engine's queue, by count and by bytes (in messages of the largest size).</summary>
     public const int QueuedMessagesPerPeer = 1000;
     public const int QueuedLargestMessagesPerPeer = 3;

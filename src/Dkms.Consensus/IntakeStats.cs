@@ -27,6 +27,8 @@ public enum DropReason : byte
     QueueFull,
     /// <summary>More catch-up block responses from this peer at one height than are ever needed.</summary>
     TooManyResponses,
+    /// <summary>More block requests from this peer than are served per catch-up delay (each answer is a whole block).</summary>
+    RateLimited,
 }
 
 public static class DropReasons

@@ -128,4 +128,24 @@ public sealed class IntakeTests
         Assert.Equal(IntakeBounds.MaxEvidence, victim.Machine.TakeEvidence().Count);
         Assert.Empty(victim.Machine.Evidence);
     }
+
+    [Fact]
+    public void Block_requests_for_many_heights_are_served_at_a_bounded_rate()
+    {
+        using var net = new TestNet(4, seed: 164);
+        Assert.True(net.RunUntilHeight(100, TimeSpan.FromSeconds(60)), net.Describe());
+        net.Crash(Byzantine);
+        var key = net.Signers[Byzantine];
+        var responses = 0;
+        net.Network.Join(key.PublicKey, (from, bytes) =>
+        {
+            if (ConsensusMessage.TryDecode(bytes, TestNet.DefaultOptions.Limits, out var m, out _) && m!.Kind == MessageKind.BlockResponse) responses++;
+        });
+        var victim = net.Drivers[0]!;
+        for (ulong h = 1; h <= 100; h++) victim.Deliver(key.PublicKey, ConsensusMessage.EncodeRequest(h));
+        net.Run(TimeSpan.FromMilliseconds(20));
+
+        Assert.Equal(IntakeBounds.ServedBlocksPerPeerPerCatchUpDelay, responses);
+        Assert.Equal(100 - IntakeBounds.ServedBlocksPerPeerPerCatchUpDelay, victim.Intake[key.PublicKey, DropReason.RateLimited]);
+    }
 }
