@@ -128,22 +128,21 @@ public sealed partial class ConsensusStateMachine
             return;
         }
 
-        if (!_validators.Contains(from))
-        {
-            // Of a past height it may be a validator that left: no harm, no answer.
-            if (v.Height >= Height) Drop(from, DropReason.NotValidator, "vote by a key outside the validator set");
-            return;
-        }
-
         if (v.Height < Height)
         {
-            ServeLaggingPeer(from, v.Height);
+            if (_validators.Contains(from)) ServeLaggingPeer(from, v.Height);
             return;
         }
 
         if (v.Height > Height)
         {
             Buffer(from, v.Height, v.Round, (byte)v.Type, new VoteReceived(from, v), verified);
+            return;
+        }
+
+        if (!_validators.Contains(from))
+        {
+            Drop(from, DropReason.NotValidator, "vote by a key outside the validator set");
             return;
         }
 
@@ -199,9 +198,9 @@ public sealed partial class ConsensusStateMachine
     /// Either way the sender is evidently ahead: catch up if that lasts.</summary>
     private void Buffer(PublicKey from, ulong height, int round, byte kind, ConsensusEvent e, bool verified)
     {
-        // The set of a future height is not known yet; the current one stands in (a validator added since then is
-        // heard once this node gets there: everything is re-broadcast).
-        if (!_validators.Contains(from))
+        // Members of this height's or the next one's set (both fixed by now); a validator joining later is heard once
+        // this node gets there: everything is re-broadcast.
+        if (!_validators.Contains(from) && !_nextValidators.Contains(from))
         {
             Drop(from, DropReason.NotValidator, $"message of height {height} by a key outside the validator set");
             return;

@@ -25,6 +25,7 @@ public sealed partial class ConsensusStateMachine
     // Per-height state (reset by EnterHeight, lines 2-10 and 54).
     private HeightLog _log = new();
     private ValidatorSet _validators = null!;
+    private ValidatorSet _nextValidators = null!; // of Height + 1, already fixed (changes take effect two heights later)
     private ChainTip _tip;
     private Block? _lockedBlock;
     private int _lockedRound = -1;
@@ -139,6 +140,7 @@ public sealed partial class ConsensusStateMachine
         Height = height;
         _tip = _app.Tip;
         _validators = _app.ValidatorSetAt(height);
+        _nextValidators = _app.ValidatorSetAt(height + 1);
         _log = new HeightLog();
         _validity.Clear();
         _signedVotes.Clear();
