@@ -31,6 +31,7 @@ public sealed class NodeMetrics
             new CounterConfiguration { LabelNames = ["reason"] });
         ConsensusFaults = f.CreateCounter("dkms_consensus_contained_faults_total",
             "Consensus events whose handling threw and was contained (the loop went on); non-zero is a bug worth reporting.");
+        ConsensusBuffered = f.CreateGauge("dkms_consensus_buffered_messages", "Authentic consensus messages of future heights held for replay (bounded per peer).");
         Equivocations = f.CreateCounter("dkms_consensus_equivocations_total", "Conflicting votes by one validator detected (evidence logged).");
         CommitLatency = f.CreateHistogram("dkms_commit_latency_seconds", "From the block's timestamp (proposal) to its commit on this node.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.005, 2, 12) });
@@ -51,6 +52,7 @@ public sealed class NodeMetrics
     public Histogram CommitLatency { get; }
     public Counter ConsensusDropped { get; }
     public Counter ConsensusFaults { get; }
+    public Gauge ConsensusBuffered { get; }
     public Counter Equivocations { get; }
 
     internal void OnDropped(Dkms.Consensus.DropReason reason) => ConsensusDropped.WithLabels(DropLabels[(int)reason]).Inc();

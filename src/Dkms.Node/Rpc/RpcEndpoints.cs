@@ -47,6 +47,10 @@ public static class RpcEndpoints
                 ["status"] = healthy ? "ok" : "failed",
                 ["height"] = node.Ledger.Height,
                 ["peers"] = node.Peers.Count,
+                // Contained faults leave the node running ("ok"); a non-zero count is a bug worth reporting.
+                ["consensusFaults"] = node.ConsensusEngine.ContainedFaults,
+                ["lastConsensusFault"] = node.ConsensusEngine.LastContainedFault,
+                ["droppedConsensusMessages"] = node.ConsensusEngine.Intake.Total(),
             }.ToJsonString()).ConfigureAwait(false);
         });
 
@@ -61,6 +65,7 @@ public static class RpcEndpoints
             m.AdmissionQueue.Set(node.AdmissionQueueLength);
             m.SignatureChecks.IncTo(node.Ledger.Signatures.Verifications);
             m.Peers.Set(node.Peers.Count);
+            m.ConsensusBuffered.Set(node.Consensus.BufferedMessages);
             ctx.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
             await m.Registry.CollectAndExportAsTextAsync(ctx.Response.Body, ctx.RequestAborted).ConfigureAwait(false);
         });

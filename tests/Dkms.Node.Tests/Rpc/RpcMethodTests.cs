@@ -577,6 +577,8 @@ public sealed class RpcMethodTests(RpcTestnetFixture fixture) : IClassFixture<Rp
         Assert.Equal("ok", body.RootElement.GetProperty("status").GetString());
         Assert.True(body.RootElement.GetProperty("height").GetUInt64() >= 0);
         Assert.Equal(3, body.RootElement.GetProperty("peers").GetInt32());
+        Assert.Equal(0, body.RootElement.GetProperty("consensusFaults").GetInt64());
+        Assert.True(body.RootElement.GetProperty("droppedConsensusMessages").GetInt64() >= 0);
     }
 
     [Fact]
@@ -593,6 +595,8 @@ public sealed class RpcMethodTests(RpcTestnetFixture fixture) : IClassFixture<Rp
         Assert.NotNull(line);
         Assert.True(double.Parse(line["dkms_height ".Length..], System.Globalization.CultureInfo.InvariantCulture) >= 1);
         Assert.Contains("# TYPE dkms_height", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE dkms_consensus_contained_faults_total counter", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE dkms_consensus_dropped_messages_total counter", text, StringComparison.Ordinal);
     }
 
     [Fact]
