@@ -62,13 +62,27 @@ public abstract class ConsensusDriver : IDisposable
             return;
         }
 
-        if (!ConsensusMessage.TryDecode(bytes, limits, out var m, out var why))
+        ConsensusMessage? m;
+        string why;
+        try
+        {
+            if (!ConsensusMessage.TryDecode(bytes, limits, out m, out why)) m = null;
+        }
+        catch (Exception e)
+        {
+            // TryDecode maps the decoder's known failures to false; anything else is still the peer's bytes, not a
+            // reason to throw into the transport's thread.
+            m = null;
+            why = $"{e.GetType().Name}: {e.Message}";
+        }
+
+        if (m is null)
         {
             Machine.Drop(from, DropReason.Malformed, why);
             return;
         }
 
-        Post(from, ToEvent(from, m!), bytes.Length);
+        Post(from, ToEvent(from, m), bytes.Length);
     }
 
     /// <summary>Posts an event that came from <paramref name="from"/>'s <paramref name="size"/> bytes (a driver may bound
