@@ -38,7 +38,9 @@ public sealed class Proposal
     public bool VerifySignature(string chainId) =>
         Ed25519.Verify(Proposer, SignBytes(chainId, Height, Round, ValidRound, Block.Hash), Signature);
 
-    /// <summary>The signature covers the block hash, not the block: the header hash already commits to the transactions.</summary>
+    /// <summary>The signature covers the block hash, not the block: the header commits to the transactions through its
+    /// transaction root, so a received proposal is bound to its transactions only once <see cref="Block.TransactionRootMatches"/>
+    /// holds (intake checks it before the block is kept).</summary>
     public static byte[] SignBytes(string chainId, ulong height, int round, int validRound, Hash32 blockHash)
     {
         var buffer = new ArrayBufferWriter<byte>(96);
