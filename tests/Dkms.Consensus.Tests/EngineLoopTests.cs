@@ -94,4 +94,32 @@ public sealed class EngineLoopTests
         Assert.IsType<IOException>(e.InnerException);
         Assert.Equal(0L, engine.ContainedFaults);
     }
+
+    [Fact]
+    public void A_peers_share_of_the_event_queue_is_bounded_by_count_and_bytes_and_leaves_room_for_the_others()
+    {
+        using var signer = Ed25519Signer.FromSeed(TestNet.Seed(0));
+        using var flooder = Ed25519Signer.FromSeed(TestNet.Seed(1));
+        using var other = Ed25519Signer.FromSeed(TestNet.Seed(2));
+        var set = new ValidatorSet([new Validator(signer.PublicKey, 1), new Validator(flooder.PublicKey, 1), new Validator(other.PublicKey, 1)]);
+        var limits = new BlockLimits(10, 256 * 1024);
+        var options = TestNet.DefaultOptions with { Limits = limits };
+        var machine = new ConsensusStateMachine(options, signer, new InMemoryApplication(set), new InMemoryConsensusStore(), TimeProvider.System, NullLogger.Instance);
+        using var engine = new ConsensusEngine(machine, new NoPeers(), TimeProvider.System, 100_000); // not running: nothing drains
+
+        var vote = ConsensusMessage.Encode(Vote.Create(flooder, TestNet.ChainId, VoteType.Prevote, 1, 0, Hash32.Zero));
+        for (var i = 0; i < IntakeBounds.QueuedMessagesPerPeer + 500; i++) engine.Deliver(flooder.PublicKey, vote);
+        engine.Deliver(other.PublicKey, ConsensusMessage.Encode(Vote.Create(other, TestNet.ChainId, VoteType.Prevote, 1, 0, Hash32.Zero)));
+
+        Assert.Equal(IntakeBounds.QueuedMessagesPerPeer + 1, engine.QueuedPeerEvents);
+        Assert.Equal(500, engine.Intake[flooder.PublicKey, DropReason.QueueFull]);
+
+        // Bytes: a full block fits this many times into one peer's share (one more would need a block's worth of slack).
+        var txs = Enumerable.Range(0, limits.MaxTransactions).Select(i => new byte[(int)(limits.MaxBytes / limits.MaxTransactions) - 8]).ToArray();
+        var header = new BlockHeader(TestNet.ChainId, 1, 0, Hash32.Zero, Block.ComputeTransactionRoot(txs), Hash32.Zero, other.PublicKey, 1);
+        var proposal = ConsensusMessage.Encode(Proposal.Create(other, TestNet.ChainId, 1, 0, -1, new Block(header, txs)));
+        for (var i = 0; i < 10; i++) engine.Deliver(other.PublicKey, proposal);
+
+        Assert.Equal(10 - IntakeBounds.QueuedLargestMessagesPerPeer, engine.Intake[other.PublicKey, DropReason.QueueFull]);
+    }
 }
