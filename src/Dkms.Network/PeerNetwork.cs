@@ -27,8 +27,8 @@ public sealed partial class PeerNetwork : IDisposable
     private readonly ILogger<PeerNetwork> _logger;
     private readonly TimeProvider _time;
     private readonly PublicKey _self;
-    private readonly Dictionary<PublicKey, PeerSlot> _slots = [];
-    private readonly PeerSlot[] _slotList;
+    private volatile Dictionary<PublicKey, PeerSlot> _slots = []; // replaced whole by UpdatePeers (PeerNetwork.Membership.cs)
+    private volatile PeerSlot[] _slotList;
     private readonly NetManager _manager;
     private readonly ConcurrentQueue<NetInput> _inbox = new();
     private readonly AutoResetEvent _wake = new(false);
