@@ -78,6 +78,9 @@ public sealed class InProcessTestnet : IAsyncDisposable
     /// <summary>Node <paramref name="i"/>'s key as a signer: what its operator signs a validator-set change with.</summary>
     public ISigner SignerOf(int i) => _keys[i];
 
+    /// <summary>Writes node <paramref name="i"/>'s key file (as <c>dkms-node init</c> would), for commands that sign with it.</summary>
+    public void WriteNodeKeyFile(int i, string path) => NodeKeyFile.Write(path, SeedFor(i));
+
     /// <summary>
     /// Adds a node that is not in the genesis (not started): a key from a fixed seed and a P2P address of its own.
     /// It becomes a validator only once a committed SetValidators names it. Returns its index.
@@ -200,7 +203,9 @@ public sealed class InProcessTestnet : IAsyncDisposable
         }
     }
 
-    private static Ed25519Signer KeyFor(int i) => Ed25519Signer.FromSeed(Hash32.Sha256([.. "dkms-inprocess-validator"u8, (byte)i]).ToArray());
+    private static Ed25519Signer KeyFor(int i) => Ed25519Signer.FromSeed(SeedFor(i));
+
+    private static byte[] SeedFor(int i) => Hash32.Sha256([.. "dkms-inprocess-validator"u8, (byte)i]).ToArray();
 
     private static string AddressFor(int i, TestnetTransport transport) => $"127.0.0.1:{(transport == TestnetTransport.LiteNetLib ? FreeUdpPort() : 26600 + i)}";
 
