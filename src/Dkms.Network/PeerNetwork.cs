@@ -9,7 +9,7 @@ namespace Dkms.Network;
 
 /// <summary>
 /// The peer transport over LiteNetLib (UDP with reliable ordered delivery and fragmentation). It connects the
-/// validators of the genesis, proves node keys in a handshake (<see cref="Handshake"/>), batches outgoing
+/// allowed validators (<see cref="UpdatePeers"/>), proves node keys in a handshake (<see cref="Handshake"/>), batches outgoing
 /// messages per peer and hands incoming ones to <see cref="MessageReceived"/>.
 /// <para>Threads: LiteNetLib's own threads only put events into an inbox; one network thread owned by this
 /// class drains it, runs the handshakes, delivers messages, flushes the outgoing queues and dials. So all

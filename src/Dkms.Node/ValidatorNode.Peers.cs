@@ -7,7 +7,7 @@ namespace Dkms.Node;
 /// <summary>The peer set follows the committed validator set (<see cref="ValidatorPeers"/>), not the genesis.</summary>
 public sealed partial class ValidatorNode
 {
-    private PeerAddress[] _peerSet = [];
+    private volatile PeerAddress[] _peerSet = [];
 
     /// <summary>The peers the link is told to keep: the validators of the next two heights by this node's ledger.</summary>
     public IReadOnlyList<PeerAddress> PeerSet => _peerSet;
@@ -21,9 +21,22 @@ public sealed partial class ValidatorNode
         var removed = _peerSet.Count(o => !peers.Any(p => p.Key == o.Key));
         var first = _peerSet.Length == 0;
         _peerSet = peers;
-        _link.UpdatePeers(peers);
+        try
+        {
+            _link.UpdatePeers(peers);
+        }
+        catch (ArgumentException e)
+        {
+            // The ledger's sets are checked when committed; should one still not fit, the node keeps its peers and its loop.
+            LogPeerSetRefused(_logger, e);
+            return;
+        }
+
         if (!first) LogPeerSetChanged(_logger, Ledger.Height, peers.Length, added, removed);
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The committed validator set could not be applied to the peer link; the previous peers stay")]
+    private static partial void LogPeerSetRefused(ILogger logger, Exception e);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Validator set changed at height {Height}: peer set now {Count} validators ({Added} added, {Removed} removed)")]
     private static partial void LogPeerSetChanged(ILogger logger, ulong height, int count, int added, int removed);

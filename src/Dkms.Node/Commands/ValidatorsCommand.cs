@@ -52,7 +52,7 @@ internal static class ValidatorsCommand
         using var client = new DkmsRpcClient(new Uri(cl.Get("--rpc") ?? DefaultRpc));
         var status = await client.NodeStatusAsync().ConfigureAwait(false);
         var current = await client.ValidatorsAsync().ConfigureAwait(false);
-        var set = current.Validators.Select(v => new ValidatorEntry(PublicKey.ParseHex(v.NodeKey), v.Address, v.Power)).ToList();
+        var set = current.Validators.Select(v => new ValidatorEntry(Key(v.NodeKey, "the node's validator set"), v.Address, v.Power)).ToList();
         Apply(set, cl);
 
         var payload = new SetValidatorsPayload([.. set]);

@@ -5,9 +5,9 @@ namespace Dkms.Node.Networking;
 
 /// <summary>
 /// Connects in-process nodes directly: a message is handed to the receiver's handler on a per-receiver
-/// delivery thread, in order. The in-memory twin of the LiteNetLib transport for tests. Like the real one it follows
-/// <see cref="IPeerLink.UpdatePeers"/>: two nodes talk only while each lists the other (every joined node until a
-/// node's first update).
+/// delivery thread, in order. The in-memory twin of the LiteNetLib transport for tests. Every node that joined hears
+/// every other — tests observe gossip from outside the validator set through it — so <see cref="IPeerLink.UpdatePeers"/>
+/// changes nothing here; membership is exercised over LiteNetLib.
 /// </summary>
 public sealed class InMemoryPeerHub
 {
@@ -21,21 +21,13 @@ public sealed class InMemoryPeerHub
         private Thread? _thread;
         private volatile bool _stopped;
 
-        /// <summary>The keys this node talks to; null (before any update) for every node of the hub.</summary>
-        private volatile HashSet<PublicKey>? _allowed;
-
         public Action<PublicKey, NodeChannel, byte[]>? MessageReceived { get; set; }
 
-        public IReadOnlyList<PublicKey> ConnectedPeers => [.. hub._links.Where(l => l.Key != key && Linked(l.Value)).Select(l => l.Key)];
+        public IReadOnlyList<PublicKey> ConnectedPeers => [.. hub._links.Keys.Where(k => k != key)];
 
-        public void UpdatePeers(IReadOnlyList<Dkms.Network.PeerAddress> peers) =>
-            _allowed = [.. peers.Select(p => p.Key).Where(k => k != key)];
-
-        private bool Allows(PublicKey peer) => _allowed is not { } allowed || allowed.Contains(peer);
-
-        private bool Linked(Link other) => Allows(other.Key) && other.Allows(Key);
-
-        private PublicKey Key => key;
+        public void UpdatePeers(IReadOnlyList<Dkms.Network.PeerAddress> peers)
+        {
+        }
 
         public void Start()
         {
@@ -46,14 +38,14 @@ public sealed class InMemoryPeerHub
 
         public void Send(PublicKey peer, NodeChannel channel, byte[] message)
         {
-            if (hub._links.TryGetValue(peer, out var to) && Linked(to)) to.Enqueue(key, channel, message);
+            if (hub._links.TryGetValue(peer, out var to)) to.Enqueue(key, channel, message);
         }
 
         public void Broadcast(NodeChannel channel, byte[] message)
         {
             foreach (var (k, to) in hub._links)
             {
-                if (k != key && Linked(to)) to.Enqueue(key, channel, message);
+                if (k != key) to.Enqueue(key, channel, message);
             }
         }
 
