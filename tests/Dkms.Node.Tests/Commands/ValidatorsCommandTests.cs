@@ -138,6 +138,18 @@ public sealed class ValidatorsCommandTests
         Assert.True(accepted < 300, "no mutation was refused");
     }
 
+    [Fact]
+    public void The_help_names_every_action_and_option_the_command_accepts()
+    {
+        var help = Usage.For("validators");
+        foreach (var word in new[] { "propose", "sign", "submit", "--output", "--rpc", "--add", "--remove", "--address", "--power", "--data-dir", "--node-key", "--timeout-ms", "2/3", "docs/node.md" })
+        {
+            Assert.Contains(word, help);
+        }
+
+        Assert.Contains("validators", Usage.For(""));
+    }
+
     private static async Task<bool> WaitAsync(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
