@@ -35,6 +35,7 @@ public sealed partial class PeerNetwork
             if (_stopping) break;
             try
             {
+                ApplyRequestedPeers();
                 DrainInbox();
                 backlog = Flush(writer);
                 var now = _time.GetTimestamp();

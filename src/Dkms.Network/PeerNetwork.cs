@@ -9,7 +9,7 @@ namespace Dkms.Network;
 
 /// <summary>
 /// The peer transport over LiteNetLib (UDP with reliable ordered delivery and fragmentation). It connects the
-/// validators of the genesis, proves node keys in a handshake (<see cref="Handshake"/>), batches outgoing
+/// allowed validators (<see cref="UpdatePeers"/>), proves node keys in a handshake (<see cref="Handshake"/>), batches outgoing
 /// messages per peer and hands incoming ones to <see cref="MessageReceived"/>.
 /// <para>Threads: LiteNetLib's own threads only put events into an inbox; one network thread owned by this
 /// class drains it, runs the handshakes, delivers messages, flushes the outgoing queues and dials. So all
@@ -27,8 +27,8 @@ public sealed partial class PeerNetwork : IDisposable
     private readonly ILogger<PeerNetwork> _logger;
     private readonly TimeProvider _time;
     private readonly PublicKey _self;
-    private readonly Dictionary<PublicKey, PeerSlot> _slots = [];
-    private readonly PeerSlot[] _slotList;
+    private volatile Dictionary<PublicKey, PeerSlot> _slots = []; // replaced whole by UpdatePeers (PeerNetwork.Membership.cs)
+    private volatile PeerSlot[] _slotList;
     private readonly NetManager _manager;
     private readonly ConcurrentQueue<NetInput> _inbox = new();
     private readonly AutoResetEvent _wake = new(false);

@@ -14,7 +14,7 @@ public sealed record PeerNetworkOptions
     /// <summary>"host:port" to bind, e.g. "127.0.0.1:26656" or "0.0.0.0:26656"; port 0 picks a free one.</summary>
     public required string ListenAddress { get; init; }
 
-    /// <summary>The allowed peers; this node's own key may be listed and is skipped.</summary>
+    /// <summary>The allowed peers at start (<see cref="PeerNetwork.UpdatePeers"/> replaces them); this node's own key may be listed and is skipped.</summary>
     public required IReadOnlyList<PeerAddress> Validators { get; init; }
 
     /// <summary>A single application message larger than this is dropped and counted against its sender.</summary>

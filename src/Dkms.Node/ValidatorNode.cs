@@ -89,6 +89,7 @@ public sealed partial class ValidatorNode : IAsyncDisposable
     public void Start()
     {
         if (!IsValidator) LogNotValidator(_logger, NodeKey.PublicKey.ToHex());
+        FollowValidatorSet();
         _link.Start();
         _gossip.Start();
         StartAdmission();
@@ -144,6 +145,7 @@ public sealed partial class ValidatorNode : IAsyncDisposable
 
     private void OnCommitted(Block block, CommitCertificate certificate, IReadOnlyList<Transaction> txs)
     {
+        FollowValidatorSet();
         for (var i = 0; i < txs.Count; i++) Waiters.Complete(txs[i].Hash, new TxOutcome(true, block.Height, i, TxResult.Success));
         Metrics.OnCommit(block, txs.Count, Time.GetUtcNow().ToUnixTimeMilliseconds());
         LogCommitted(_logger, block.Height, txs.Count, block.Header.StateRoot.ToHex(), certificate.Round);

@@ -121,4 +121,6 @@ public sealed record ValidatorsParams(ulong? Height = null);
 
 public sealed record ValidatorView(string NodeKey, string Address, long Power);
 
-public sealed record ValidatorsResult(ulong Height, ValidatorView[] Validators);
+/// <param name="Sequence">The governance sequence: how many validator-set changes are committed (the next SetValidators
+/// carries <c>Sequence + 1</c>). The node's latest value, whatever <c>Height</c> was asked.</param>
+public sealed record ValidatorsResult(ulong Height, ValidatorView[] Validators, ulong Sequence = 0);

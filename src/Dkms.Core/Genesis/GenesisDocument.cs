@@ -71,7 +71,7 @@ public sealed record GenesisDocument
         {
             if (!keys.Add(v.Key)) throw new GenesisException($"validator key {v.NodeKey} appears twice");
             if (v.Power <= 0) throw new GenesisException($"validator {v.Name} has power {v.Power}; it must be positive");
-            if (!TrySplitAddress(v.Address, out _, out _)) throw new GenesisException($"validator {v.Name} has address '{v.Address}'; expected host:port");
+            if (ValidatorAddress.Check(v.Address) is { } why) throw new GenesisException($"validator {v.Name} has address '{v.Address}': {why} (expected host:port, as in a SetValidators)");
         }
 
         if (Consensus is null) throw new GenesisException("consensus parameters are null");

@@ -25,9 +25,7 @@ public static class TransactionShape
             RevokeKeyPayload p => p.KeyId is { Length: > Limits.MaxNameLength } ? Bad("key id too long") : TxResult.Success,
             SetRecoveryPolicyPayload p => CheckRecovery(p.Policy),
             SetAgentPolicyPayload p => CheckAgentPolicy(p),
-            SetValidatorsPayload p => p.Validators is null || p.Validators.Length > Governance.MaxValidators || p.Validators.Any(v => v?.Address is null || v.Address.Length > 255)
-                ? Bad($"validator list missing, longer than {Governance.MaxValidators}, or with a bad address")
-                : TxResult.Success,
+            SetValidatorsPayload p => CheckValidators(p),
             RecoveryCancelPayload or RecoveryFinalizePayload or DeactivatePayload => TxResult.Success,
             _ => Bad("unknown payload type"),
         };
@@ -141,6 +139,20 @@ public static class TransactionShape
         if (p.Changes is null) return Bad("agent change list missing");
         if (p.Changes.Length > Limits.MaxAgentChanges) return Bad($"more than {Limits.MaxAgentChanges} agent changes");
         return p.Changes.Any(c => c is null) ? Bad("an agent change is missing") : TxResult.Success;
+    }
+
+    /// <summary>A bounded list of entries, each with a P2P address every validator can dial (<see cref="ValidatorAddress"/>).</summary>
+    private static TxResult CheckValidators(SetValidatorsPayload p)
+    {
+        if (p.Validators is null) return Bad("validator list missing");
+        if (p.Validators.Length > Governance.MaxValidators) return Bad($"more than {Governance.MaxValidators} validators");
+        for (var i = 0; i < p.Validators.Length; i++)
+        {
+            if (p.Validators[i] is not { } v) return Bad($"validator {i} is missing");
+            if (ValidatorAddress.Check(v.Address) is { } why) return Bad($"validator {i} has a bad P2P address: {why}");
+        }
+
+        return TxResult.Success;
     }
 
     private static TxResult Bad(string message) => TransactionCodec.Malformed(message);

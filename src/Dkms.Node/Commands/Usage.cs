@@ -37,6 +37,32 @@ internal static class Usage
               Commits one inception of a throwaway identity through the node and prints the
               height and latency: a quick check that the chain makes blocks.
             """ + "\n",
+        "validators" => """
+            dkms-node validators propose --output FILE [--rpc URL] [--add NODEKEY=HOST:PORT]...
+                                         [--remove NODEKEY]... [--address NODEKEY=HOST:PORT]...
+                                         [--power NODEKEY=N]...
+            dkms-node validators sign FILE (--data-dir DIR | --node-key FILE) [--rpc URL]
+            dkms-node validators submit FILE [--rpc URL] [--timeout-ms 30000]
+
+              Changes the validator set (a SetValidators transaction), in three steps:
+              propose  reads the set in force from the node at --rpc (default http://127.0.0.1:26657/),
+                       applies the changes and writes the unsigned proposal to FILE (never overwritten).
+                       --add      a new validator: its node key ('dkms-node show-key') and the P2P
+                                  address the others dial (host:port; DNS name, IPv4 or [IPv6]); power 1
+                       --remove   a validator to drop; its sessions are closed once the change is in force
+                       --address  a new P2P address for a validator
+                       --power    a validator's voting power (a positive number)
+                       Each option may be repeated.
+              sign     checks FILE (the signed body, the readable copy, every signature) and adds this
+                       node's signature; the file then goes to the next operator. With --rpc it also
+                       checks the chain and shows the changes against the live set.
+              submit   keeps the signatures of the set in force, checks they hold more than 2/3 of the
+                       voting power, submits the change and waits for its commit.
+              The new set is in force two heights after the commit; every node then dials the added
+              validators and drops the removed ones. A node added this way needs --p2p (its key is
+              not in the genesis). Exit codes: 0 done, 2 bad arguments or file, 3 refused or not yet
+              enough signatures. See docs/node.md.
+            """ + "\n",
         _ => """
             dkms-node — a DKMS ledger validator
 
@@ -46,6 +72,7 @@ internal static class Usage
               testnet    create keys, configs and a genesis for a local testnet
               show-key   print the node's public key
               probe      commit one throwaway transaction to check the chain makes blocks
+              validators propose, sign and submit a change of the validator set
 
             dkms-node COMMAND --help shows a command's options.
             """ + "\n",

@@ -21,6 +21,13 @@ public interface IPeerLink : IDisposable
 
     IReadOnlyList<PublicKey> ConnectedPeers { get; }
 
+    /// <summary>
+    /// Replaces the peers this node talks to (the committed validator set, see <see cref="ValidatorPeers"/>): new ones
+    /// are dialled and accepted, removed ones lose their session and are refused from then on. Thread-safe; may be
+    /// called before <see cref="Start"/>. This node's own key may be listed and is skipped.
+    /// </summary>
+    void UpdatePeers(IReadOnlyList<Dkms.Network.PeerAddress> peers);
+
     void Start();
 
     void Send(PublicKey peer, NodeChannel channel, byte[] message);

@@ -5,7 +5,9 @@ namespace Dkms.Node.Networking;
 
 /// <summary>
 /// Connects in-process nodes directly: a message is handed to the receiver's handler on a per-receiver
-/// delivery thread, in order. The in-memory twin of the LiteNetLib transport for tests.
+/// delivery thread, in order. The in-memory twin of the LiteNetLib transport for tests. Every node that joined hears
+/// every other — tests observe gossip from outside the validator set through it — so <see cref="IPeerLink.UpdatePeers"/>
+/// changes nothing here; membership is exercised over LiteNetLib.
 /// </summary>
 public sealed class InMemoryPeerHub
 {
@@ -22,6 +24,10 @@ public sealed class InMemoryPeerHub
         public Action<PublicKey, NodeChannel, byte[]>? MessageReceived { get; set; }
 
         public IReadOnlyList<PublicKey> ConnectedPeers => [.. hub._links.Keys.Where(k => k != key)];
+
+        public void UpdatePeers(IReadOnlyList<Dkms.Network.PeerAddress> peers)
+        {
+        }
 
         public void Start()
         {

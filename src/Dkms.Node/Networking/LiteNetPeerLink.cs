@@ -24,6 +24,8 @@ public sealed class LiteNetPeerLink(PeerNetwork network) : IPeerLink
 
     public void Start() => Network.Start();
 
+    public void UpdatePeers(IReadOnlyList<PeerAddress> peers) => Network.UpdatePeers(peers);
+
     public void Send(PublicKey peer, NodeChannel channel, byte[] message) => Network.Send(peer, (PeerChannel)channel, message);
 
     public void Broadcast(NodeChannel channel, byte[] message) => Network.Broadcast((PeerChannel)channel, message);

@@ -8,7 +8,8 @@ namespace Dkms.Node.Networking;
 /// <summary>Creates the production peer link of a node from its settings and the genesis.</summary>
 public static class PeerLinks
 {
-    /// <summary>A LiteNetLib link dialling every genesis validator. Binds <see cref="NodeSettings.P2PListen"/>, or
+    /// <summary>A LiteNetLib link starting from the genesis validators (the node then hands it the committed set,
+    /// <see cref="IPeerLink.UpdatePeers"/>). Binds <see cref="NodeSettings.P2PListen"/>, or
     /// by default all interfaces on the port of this node's genesis address.</summary>
     public static IPeerLink Create(NodeSettings settings, GenesisDocument genesis, ISigner nodeKey, ILoggerFactory loggers)
     {

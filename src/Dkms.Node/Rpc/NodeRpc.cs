@@ -139,7 +139,7 @@ public sealed partial class NodeRpc(ValidatorNode node)
         var height = p.Height ?? node.Ledger.Height + 1;
         if (height > node.Ledger.Height + 1) throw new RpcError(RpcErrorCodes.HeightUnavailable, $"the validator set is known up to height {node.Ledger.Height + 1}");
         var set = node.Ledger.ValidatorSetAt(height) ?? [];
-        return new(height, [.. set.Select(v => new ValidatorView(v.NodeKey.ToHex(), v.Address, v.Power))]);
+        return new(height, [.. set.Select(v => new ValidatorView(v.NodeKey.ToHex(), v.Address, v.Power))], node.Ledger.CommittedSequence(Governance.Subject));
     }
 
     private StateProofView ProofView(ProvenValue proven)

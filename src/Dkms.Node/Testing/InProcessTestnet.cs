@@ -27,8 +27,9 @@ public sealed class InProcessTestnet : IAsyncDisposable
 {
     public const string ChainId = "dkms-inprocess";
 
-    private readonly Ed25519Signer[] _keys;
-    private readonly NodeHost?[] _hosts;
+    private readonly List<Ed25519Signer> _keys;
+    private readonly List<string> _p2pAddresses;
+    private readonly List<NodeHost?> _hosts;
     private readonly InMemoryPeerHub _hub = new();
     private readonly bool _ownsDirectory;
     private readonly TestnetTransport _transport;
@@ -43,11 +44,12 @@ public sealed class InProcessTestnet : IAsyncDisposable
         Directory = directory;
         _ownsDirectory = ownsDirectory;
         Genesis = genesis;
-        _keys = keys;
+        _keys = [.. keys];
+        _p2pAddresses = [.. genesis.Validators.Select(v => v.Address)];
         _transport = transport;
         _logging = logging;
         _loggers = LoggerFactory.Create(logging);
-        _hosts = new NodeHost?[keys.Length];
+        _hosts = [.. new NodeHost?[keys.Length]];
         GenesisPath = Path.Combine(directory, "genesis.json");
         File.WriteAllText(GenesisPath, genesis.ToJson());
     }
@@ -58,7 +60,8 @@ public sealed class InProcessTestnet : IAsyncDisposable
 
     public string GenesisPath { get; }
 
-    public int Count => _keys.Length;
+    /// <summary>Nodes of the testnet: the genesis validators, then those added by <see cref="AddNode"/>.</summary>
+    public int Count => _keys.Count;
 
     /// <summary>RPC roots of the running nodes (a stopped node keeps its last address).</summary>
     public Uri[] RpcEndpoints { get; private set; } = [];
@@ -69,6 +72,29 @@ public sealed class InProcessTestnet : IAsyncDisposable
 
     public PublicKey KeyOf(int i) => _keys[i].PublicKey;
 
+    /// <summary>The P2P address node <paramref name="i"/> listens on (its genesis address for a genesis validator).</summary>
+    public string P2PAddressOf(int i) => _p2pAddresses[i];
+
+    /// <summary>Node <paramref name="i"/>'s key as a signer: what its operator signs a validator-set change with.</summary>
+    public ISigner SignerOf(int i) => _keys[i];
+
+    /// <summary>Writes node <paramref name="i"/>'s key file (as <c>dkms-node init</c> would), for commands that sign with it.</summary>
+    public void WriteNodeKeyFile(int i, string path) => NodeKeyFile.Write(path, SeedFor(i));
+
+    /// <summary>
+    /// Adds a node that is not in the genesis (not started): a key from a fixed seed and a P2P address of its own.
+    /// It becomes a validator only once a committed SetValidators names it. Returns its index.
+    /// </summary>
+    public int AddNode()
+    {
+        var i = _keys.Count;
+        _keys.Add(KeyFor(i));
+        _p2pAddresses.Add(AddressFor(i, _transport));
+        _hosts.Add(null);
+        RpcEndpoints = [.. RpcEndpoints, new Uri("http://127.0.0.1/")];
+        return i;
+    }
+
     public static async Task<InProcessTestnet> StartAsync(int validators = 4, string? directory = null,
         TestnetTransport transport = TestnetTransport.InMemory, Action<ILoggingBuilder>? logging = null, ConsensusParameters? consensus = null,
         LedgerParameters? ledger = null, MempoolOptions? mempool = null)
@@ -76,7 +102,7 @@ public sealed class InProcessTestnet : IAsyncDisposable
         var owns = directory is null;
         directory ??= Path.Combine(Path.GetTempPath(), "dkms-testnet-" + Guid.NewGuid().ToString("N")[..12]);
         System.IO.Directory.CreateDirectory(directory);
-        var keys = Enumerable.Range(0, validators).Select(i => Ed25519Signer.FromSeed(Hash32.Sha256([.. "dkms-inprocess-validator"u8, (byte)i]).ToArray())).ToArray();
+        var keys = Enumerable.Range(0, validators).Select(KeyFor).ToArray();
         var genesis = new GenesisDocument
         {
             ChainId = ChainId,
@@ -85,7 +111,7 @@ public sealed class InProcessTestnet : IAsyncDisposable
             {
                 Name = $"node{i}",
                 NodeKey = k.PublicKey.ToHex(),
-                Address = $"127.0.0.1:{(transport == TestnetTransport.LiteNetLib ? FreeUdpPort() : 26600 + i)}",
+                Address = AddressFor(i, transport),
                 Power = 1,
             })],
             Consensus = consensus ?? new ConsensusParameters
@@ -126,7 +152,7 @@ public sealed class InProcessTestnet : IAsyncDisposable
             DataDir = Path.Combine(Directory, $"node{i}"),
             GenesisFile = GenesisPath,
             RpcListen = "127.0.0.1:0",
-            P2PListen = Genesis.Validators[i].Address,
+            P2PListen = _p2pAddresses[i],
             Mempool = _mempool,
         };
         var link = _transport switch
@@ -163,7 +189,7 @@ public sealed class InProcessTestnet : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        for (var i = 0; i < _hosts.Length; i++) await StopNodeAsync(i).ConfigureAwait(false);
+        for (var i = 0; i < _hosts.Count; i++) await StopNodeAsync(i).ConfigureAwait(false);
         _loggers.Dispose();
         if (_ownsDirectory)
         {
@@ -176,6 +202,12 @@ public sealed class InProcessTestnet : IAsyncDisposable
             }
         }
     }
+
+    private static Ed25519Signer KeyFor(int i) => Ed25519Signer.FromSeed(SeedFor(i));
+
+    private static byte[] SeedFor(int i) => Hash32.Sha256([.. "dkms-inprocess-validator"u8, (byte)i]).ToArray();
+
+    private static string AddressFor(int i, TestnetTransport transport) => $"127.0.0.1:{(transport == TestnetTransport.LiteNetLib ? FreeUdpPort() : 26600 + i)}";
 
     /// <summary>A UDP port free right now (bound then released).</summary>
     public static int FreeUdpPort()

@@ -1,0 +1,43 @@
+using Dkms.Network;
+using Dkms.Node.Networking;
+using Microsoft.Extensions.Logging;
+
+namespace Dkms.Node;
+
+/// <summary>The peer set follows the committed validator set (<see cref="ValidatorPeers"/>), not the genesis.</summary>
+public sealed partial class ValidatorNode
+{
+    private volatile PeerAddress[] _peerSet = [];
+
+    /// <summary>The peers the link is told to keep: the validators of the next two heights by this node's ledger.</summary>
+    public IReadOnlyList<PeerAddress> PeerSet => _peerSet;
+
+    /// <summary>Hands the link the peer set of the committed ledger when it changed. At start, and on the loop thread after each commit.</summary>
+    private void FollowValidatorSet()
+    {
+        var peers = ValidatorPeers.From(Ledger);
+        if (ValidatorPeers.Same(peers, _peerSet)) return;
+        var added = peers.Count(p => !_peerSet.Any(o => o.Key == p.Key));
+        var removed = _peerSet.Count(o => !peers.Any(p => p.Key == o.Key));
+        var first = _peerSet.Length == 0;
+        _peerSet = peers;
+        try
+        {
+            _link.UpdatePeers(peers);
+        }
+        catch (ArgumentException e)
+        {
+            // The ledger's sets are checked when committed; should one still not fit, the node keeps its peers and its loop.
+            LogPeerSetRefused(_logger, e);
+            return;
+        }
+
+        if (!first) LogPeerSetChanged(_logger, Ledger.Height, peers.Length, added, removed);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The committed validator set could not be applied to the peer link; the previous peers stay")]
+    private static partial void LogPeerSetRefused(ILogger logger, Exception e);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Validator set changed at height {Height}: peer set now {Count} validators ({Added} added, {Removed} removed)")]
+    private static partial void LogPeerSetChanged(ILogger logger, ulong height, int count, int added, int removed);
+}

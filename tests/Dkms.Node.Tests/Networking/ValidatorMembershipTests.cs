@@ -1,0 +1,100 @@
+using Dkms.Client;
+using Dkms.Client.Rpc;
+using Dkms.Core.Primitives;
+using Dkms.Core.Transactions;
+using Dkms.Node.Testing;
+using Dkms.Node.Tests.Support;
+
+namespace Dkms.Node.Tests.Networking;
+
+/// <summary>
+/// The peer set follows the committed validator set, over the real LiteNetLib transport: a validator added by a
+/// SetValidators is dialled and accepted, syncs from an empty data directory and votes; a removed one is dropped.
+/// </summary>
+public sealed class ValidatorMembershipTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task A_fifth_validator_joins_a_running_testnet_syncs_and_votes_and_a_removed_one_is_dropped()
+    {
+        await using var net = await InProcessTestnet.StartAsync(4, transport: TestnetTransport.LiteNetLib);
+        var builder = new TransactionBuilder(InProcessTestnet.ChainId);
+        var people = 0;
+        async Task<ulong> CommitOne(int via)
+        {
+            using var client = new DkmsRpcClient(net.RpcEndpoints[via]);
+            var r = await client.SubmitAsync(new TestIdentity($"member{people++}", builder).Incept(), SubmitModes.Commit, 30_000);
+            Assert.Equal(TxStatuses.Committed, r.Status);
+            return r.Height!.Value;
+        }
+
+        await CommitOne(0);
+
+        // The fifth node starts from the genesis and an empty data directory, before the change that admits it.
+        var fifth = net.AddNode();
+        await net.StartNodeAsync(fifth);
+        var added = await ChangeValidatorsAsync(net, via: 0, signers: [0, 1, 2],
+            set => [.. set, new ValidatorEntry(net.KeyOf(fifth), net.P2PAddressOf(fifth), 1)]);
+        var top = 0UL;
+        while (top < added + Governance.ActivationDelay) top = await CommitOne(1);
+
+        // It syncs: its ledger reaches the others' through blocks fetched from its new peers.
+        Assert.True(await WaitAsync(() => net.Node(fifth).Ledger.Height >= top), $"the fifth node stayed at height {net.Node(fifth).Ledger.Height}, the chain is at {top}");
+        Assert.True(await WaitAsync(() => Enumerable.Range(0, 4).All(i => net.Node(i).Peers.Contains(net.KeyOf(fifth)))), "the validators did not connect to the fifth");
+
+        // It votes: with node 3 stopped, four of the five (quorum of five) exist only with the fifth's precommits.
+        await net.StopNodeAsync(3);
+        var withFifth = await CommitOne(0);
+        Assert.True(net.Node(0).Application.TryGetCommitted(withFifth, out _, out var certificate));
+        Assert.Contains(certificate.Signatures, s => s.Validator == net.KeyOf(fifth));
+
+        // Node 3 comes back, then is removed: its connections are dropped, and the four others keep committing.
+        await net.StartNodeAsync(3);
+        Assert.True(await WaitAsync(() => net.Node(3).Ledger.Height >= withFifth), "node 3 did not catch up after its restart");
+        Assert.True(await WaitAsync(() => net.Node(3).Peers.Count == 4), "node 3 did not reconnect to its peers");
+        int[] remaining = [0, 1, 2, fifth];
+        var removed = await ChangeValidatorsAsync(net, via: 0, signers: remaining, set => [.. set.Where(v => v.NodeKey != net.KeyOf(3))]);
+        top = 0;
+        while (top < removed + Governance.ActivationDelay) top = await CommitOne(fifth);
+
+        Assert.True(await WaitAsync(() => remaining.All(i => !net.Node(i).Peers.Contains(net.KeyOf(3)))), "a validator still holds a connection to the removed node");
+        Assert.True(await WaitAsync(() => net.Node(3).Peers.Count == 0), "the removed node still has connections");
+        await Task.Delay(TimeSpan.FromSeconds(2)); // it keeps redialling; it must stay refused
+        Assert.Empty(net.Node(3).Peers);
+        Assert.All(remaining, i => Assert.DoesNotContain(net.KeyOf(3), net.Node(i).Peers));
+
+        var after = await CommitOne(2);
+        Assert.True(await WaitAsync(() => remaining.All(i => net.Node(i).Ledger.Height >= after)));
+        Assert.Single(remaining.Select(i => net.Node(i).Ledger.GetHeight(after)!.StateRoot).Distinct());
+        Assert.True(net.Node(0).Application.TryGetCommitted(after, out _, out var last));
+        Assert.DoesNotContain(last.Signatures, s => s.Validator == net.KeyOf(3));
+    }
+
+    /// <summary>Signs a SetValidators with the given nodes' keys over the set the node <paramref name="via"/> reports, submits
+    /// it there and returns the height it committed at.</summary>
+    private static async Task<ulong> ChangeValidatorsAsync(InProcessTestnet net, int via, int[] signers, Func<ValidatorEntry[], ValidatorEntry[]> change)
+    {
+        using var client = new DkmsRpcClient(net.RpcEndpoints[via]);
+        var current = await client.ValidatorsAsync();
+        var set = current.Validators.Select(v => new ValidatorEntry(PublicKey.ParseHex(v.NodeKey), v.Address, v.Power)).ToArray();
+        var sequence = net.Node(via).Ledger.CommittedSequence(Governance.Subject) + 1;
+        var tx = TransactionCodec.Sign(new TxBody(InProcessTestnet.ChainId, Governance.Subject, sequence, new SetValidatorsPayload(change(set))),
+            signers.Select(i => (net.SignerOf(i), (IdentityId?)null)));
+        var r = await client.SubmitAsync(tx, SubmitModes.Commit, 30_000);
+        Assert.Equal(TxStatuses.Committed, r.Status);
+        return r.Height!.Value;
+    }
+
+    private static async Task<bool> WaitAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + Deadline;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (condition()) return true;
+            await Task.Delay(50);
+        }
+
+        return condition();
+    }
+}
