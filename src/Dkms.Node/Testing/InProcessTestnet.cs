@@ -69,9 +69,12 @@ public sealed class InProcessTestnet : IAsyncDisposable
 
     public PublicKey KeyOf(int i) => _keys[i].PublicKey;
 
+    /// <summary>Node <paramref name="i"/>'s key pair, e.g. for a test peer that takes the seat of a node left stopped.</summary>
+    public ISigner SignerOf(int i) => _keys[i];
+
     public static async Task<InProcessTestnet> StartAsync(int validators = 4, string? directory = null,
         TestnetTransport transport = TestnetTransport.InMemory, Action<ILoggingBuilder>? logging = null, ConsensusParameters? consensus = null,
-        LedgerParameters? ledger = null, MempoolOptions? mempool = null)
+        LedgerParameters? ledger = null, MempoolOptions? mempool = null, int? running = null)
     {
         var owns = directory is null;
         directory ??= Path.Combine(Path.GetTempPath(), "dkms-testnet-" + Guid.NewGuid().ToString("N")[..12]);
@@ -106,7 +109,8 @@ public sealed class InProcessTestnet : IAsyncDisposable
         net.RpcEndpoints = new Uri[validators];
         try
         {
-            for (var i = 0; i < validators; i++) await net.StartNodeAsync(i).ConfigureAwait(false);
+            // Only the first `running` nodes start; the others stay stopped until StartNodeAsync.
+            for (var i = 0; i < (running ?? validators); i++) await net.StartNodeAsync(i).ConfigureAwait(false);
         }
         catch
         {
