@@ -62,6 +62,27 @@ public sealed partial class Campaign
             case Strategy.FutureFlood:
                 FutureFlood(s);
                 break;
+            case Strategy.MalformedNested:
+                MalformedNested(s);
+                break;
+            case Strategy.FutureUnsigned:
+                FutureUnsigned(s);
+                break;
+            case Strategy.DuplicateVotes:
+                DuplicateVotes(s);
+                break;
+            case Strategy.Equivocation:
+                Equivocation(s);
+                break;
+            case Strategy.PoisonTurn:
+                PoisonTurn(s);
+                break;
+            case Strategy.PoisonResponse:
+                PoisonResponses(s);
+                break;
+            case Strategy.BigBlockTurn:
+                BigBlockTurn(s);
+                break;
             case Strategy.Oversized:
                 {
                     var bytes = new byte[_options.NodeMaxMessageBytes + _random.Next(1, 64 * 1024)];

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Dkms.Adversary.Fuzzing;
+using Dkms.Consensus;
 using Dkms.Core.Primitives;
 using Dkms.Network;
 
@@ -22,13 +23,22 @@ public sealed partial class Campaign
     private readonly (Strategy Strategy, int Weight)[] _weights;
     private readonly int _totalWeight;
     private readonly List<Outgoing> _out = [];
+    private readonly LedgerReplica? _replica;
     private PublicKey[] _connected = [];
 
-    public Campaign(AdversaryPeer peer, Forge forge, CampaignOptions options)
+    /// <param name="replica">The adversary's copy of the chain; required by the modes that propose valid blocks
+    /// (<see cref="AttackMode.Poison"/>, <see cref="AttackMode.BigBlock"/>).</param>
+    public Campaign(AdversaryPeer peer, Forge forge, CampaignOptions options, LedgerReplica? replica = null)
     {
+        if (replica is null && options.Mode is AttackMode.Poison or AttackMode.BigBlock)
+        {
+            throw new ArgumentException($"mode {options.Mode} proposes valid blocks and needs a ledger replica", nameof(replica));
+        }
+
         _peer = peer;
         _forge = forge;
         _options = options;
+        _replica = replica;
         _random = new Random(options.Seed);
         _mutator = new Mutator(_random);
         _weights = WeightsOf(options.Mode);
@@ -51,11 +61,8 @@ public sealed partial class Campaign
         var wasConnected = true;
         while (Report.Sent < _options.Messages && !ct.IsCancellationRequested)
         {
-            if (_options.Duration is { } d && clock.Elapsed > d)
-            {
-                Report.StoppedEarly = $"duration {d} reached";
-                break;
-            }
+            // A duration is the caller's choice of when to stop, not an early end.
+            if (_options.Duration is { } d && clock.Elapsed > d) break;
 
             Observe();
             // Sorted, so the seeded choices do not depend on the order sessions came up in.
@@ -75,8 +82,15 @@ public sealed partial class Campaign
             }
 
             wasConnected = true;
+            if (UsesReplica) _replica!.RequestNext(_peer, _connected);
             _out.Clear();
             Generate(PickStrategy());
+            if (_out.Count == 0)
+            {
+                Thread.Sleep(2); // a scenario waiting for its turn
+                continue;
+            }
+
             foreach (var o in _out)
             {
                 if (Report.Sent >= _options.Messages || ct.IsCancellationRequested) break;
@@ -91,9 +105,15 @@ public sealed partial class Campaign
         return Report;
     }
 
+    private bool UsesReplica => _options.Mode is AttackMode.Poison or AttackMode.BigBlock;
+
     private void Observe()
     {
-        foreach (var m in _peer.DrainReceived()) Seen.Add(m);
+        foreach (var m in _peer.DrainReceived())
+        {
+            var decoded = Seen.Add(m);
+            if (UsesReplica && decoded is { Kind: MessageKind.BlockResponse }) _replica!.Offer(decoded.Block, decoded.Certificate);
+        }
     }
 
     private void Pace(Stopwatch clock)
@@ -144,9 +164,16 @@ public sealed partial class Campaign
         [
             (Strategy.Relay, 5_000), (Strategy.Duplicate, 3_000), (Strategy.Reorder, 1_000), (Strategy.BlockRequest, 1_000),
         ],
+        AttackMode.Malformed => [(Strategy.MalformedNested, 1)],
+        AttackMode.FarFuture =>
+        [
+            (Strategy.FutureUnsigned, 4_000), (Strategy.FutureFlood, 2_000), (Strategy.DuplicateVotes, 2_000), (Strategy.Equivocation, 2_000),
+        ],
+        AttackMode.Poison => [(Strategy.PoisonTurn, 6_000), (Strategy.PoisonResponse, 3_000), (Strategy.AlteredRelay, 1_000)],
+        AttackMode.BigBlock => [(Strategy.BigBlockTurn, 1)],
         _ =>
         [
-            (Strategy.MutateObserved, 2_500), (Strategy.MutateForged, 1_500), (Strategy.SignedVote, 1_000), (Strategy.SignedProposal, 800),
+            (Strategy.MalformedNested, 300), (Strategy.FutureUnsigned, 100), (Strategy.MutateObserved, 2_500), (Strategy.MutateForged, 1_500), (Strategy.SignedVote, 1_000), (Strategy.SignedProposal, 800),
             (Strategy.AlteredRelay, 800), (Strategy.UnsolicitedResponse, 600), (Strategy.Relay, 500), (Strategy.Duplicate, 300),
             (Strategy.Reorder, 300), (Strategy.BlockRequest, 300), (Strategy.Gossip, 600), (Strategy.FutureFlood, 300), (Strategy.Oversized, 1),
         ],

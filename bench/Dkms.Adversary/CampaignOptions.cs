@@ -9,6 +9,14 @@ public enum AttackMode
     Flood,
     /// <summary>The honest validators' own messages sent back to them: verbatim, duplicated, reordered, from old heights.</summary>
     Replay,
+    /// <summary>Issue 16 (1): proposals, votes and block responses of the current height with nil or missing nested fields.</summary>
+    Malformed,
+    /// <summary>Issue 16 (2): unsigned and big far-future proposals and votes, duplicated votes, equivocations: work and memory before authentication.</summary>
+    FarFuture,
+    /// <summary>Issue 16 (3): its own valid block sent to one validator with other transactions under the same signed header, and as an unrequested catch-up answer.</summary>
+    Poison,
+    /// <summary>Issue 16 (7): its own valid block with one transaction more than the genesis allows.</summary>
+    BigBlock,
 }
 
 /// <summary>Which generator made a message (counted in the report).</summary>
@@ -40,6 +48,20 @@ public enum Strategy
     FutureFlood,
     /// <summary>A message above the nodes' size limit.</summary>
     Oversized,
+    /// <summary>A proposal, vote or block response of the current height with a nested field nil or missing.</summary>
+    MalformedNested,
+    /// <summary>Proposals (big ones among them) and votes for heights ahead whose signatures do not verify.</summary>
+    FutureUnsigned,
+    /// <summary>One validly signed vote of the current height sent many times.</summary>
+    DuplicateVotes,
+    /// <summary>Two different votes of the adversary's for one round and type, for many rounds.</summary>
+    Equivocation,
+    /// <summary>The adversary's own valid proposal with its votes, one validator getting other transactions under the same header.</summary>
+    PoisonTurn,
+    /// <summary>The altered block of a <see cref="PoisonTurn"/> as a catch-up answer nobody asked for, with a valid certificate.</summary>
+    PoisonResponse,
+    /// <summary>The adversary's own valid proposal of more transactions than the genesis allows, with its votes.</summary>
+    BigBlockTurn,
 }
 
 public sealed record CampaignOptions

@@ -12,6 +12,7 @@ public sealed class CampaignReport
     private long _sent;
     private long _bytes;
     private long _notConnected;
+    private long _notBuilt;
 
     /// <summary>Messages handed to the transport for a connected validator.</summary>
     public long Sent => Interlocked.Read(ref _sent);
@@ -20,6 +21,9 @@ public sealed class CampaignReport
 
     /// <summary>Messages not sent because their target had no session at that moment.</summary>
     public long NotConnected => Interlocked.Read(ref _notConnected);
+
+    /// <summary>Own blocks the adversary could not build (its replica rejected the transactions).</summary>
+    public long NotBuilt => Interlocked.Read(ref _notBuilt);
 
     public long MessagesReceived { get; internal set; }
 
@@ -41,6 +45,8 @@ public sealed class CampaignReport
 
     internal void CountNotConnected() => Interlocked.Increment(ref _notConnected);
 
+    internal void CountNotBuilt() => Interlocked.Increment(ref _notBuilt);
+
     internal void CountMutation(Mutation m) => Interlocked.Increment(ref _byMutation[(int)m]);
 
     public string Summary()
@@ -49,6 +55,7 @@ public sealed class CampaignReport
         var sb = new StringBuilder();
         sb.Append(c, $"sent {Sent:N0} messages ({Bytes / 1024.0 / 1024.0:F1} MiB) in {Elapsed.TotalSeconds:F1} s");
         sb.Append(c, $", {NotConnected:N0} not sent (no session), {MessagesReceived:N0} received");
+        if (NotBuilt > 0) sb.Append(c, $", {NotBuilt:N0} own blocks not built");
         if (StoppedEarly is not null) sb.Append(c, $"; stopped early: {StoppedEarly}");
         sb.AppendLine();
         sb.Append("  by strategy:");

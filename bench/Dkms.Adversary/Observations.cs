@@ -50,19 +50,20 @@ public sealed class Observations
 
     public long Undecodable { get; private set; }
 
-    public void Add(ReceivedMessage m)
+    /// <summary>Keeps <paramref name="m"/>; returns it decoded (null for gossip and what does not decode).</summary>
+    public ConsensusMessage? Add(ReceivedMessage m)
     {
         if (m.Channel == PeerChannel.Mempool)
         {
             AddGossip(m.Bytes);
-            return;
+            return null;
         }
 
         RawConsensus.Add(m);
         if (!Codec.TryDecode<ConsensusMessage>(m.Bytes, out var msg, out _) || msg is null)
         {
             Undecodable++;
-            return;
+            return null;
         }
 
         switch (msg.Kind)
@@ -87,6 +88,8 @@ public sealed class Observations
                 Responses.Add((msg.Block, msg.Certificate));
                 break;
         }
+
+        return msg;
     }
 
     /// <summary>Precommits seen for one block at one height and round, from distinct validators.</summary>

@@ -12,12 +12,25 @@ const string Usage = """
                               stop that validator first, or the two fight over its sessions
       --peers A,B,...         P2P addresses of the validators to attack (default: every other validator of the genesis)
       --listen HOST:PORT      address to bind (default 127.0.0.1:0; the seat's genesis address lets the others dial in)
-      --mode fuzz|flood|replay  what to send (default fuzz)
+      --mode MODE             what to send (default fuzz):
+                                fuzz        mutated, forged, relayed and replayed messages of every kind
+                                flood       validly signed far-future votes and proposals, duplicates, block requests
+                                replay      the validators' own messages back: verbatim, duplicated, reordered
+                                malformed   (issue 16 #1) nested fields nil or missing: proposal without block,
+                                            block response without header, certificate or transactions
+                                far-future  (#2) unsigned and big far-future proposals and votes, duplicated votes,
+                                            equivocations: work and memory before authentication
+                                poison      (#3) its own valid block, one validator getting other transactions under
+                                            the same signed header; the altered block as an unrequested catch-up answer
+                                big-block   (#7) its own valid block with one transaction more than the genesis allows
       --messages N            messages to send, one per validator reached (default 100000)
       --seed S                seeds every choice (default 1)
       --rate N                messages per second at most, 0 for no limit (default 2000)
       --duration S            stop after S seconds even if fewer messages were sent
-    Exit code: 0 when every message was sent, 2 when the campaign stopped early (no session, duration), 1 on bad usage.
+    poison and big-block propose only in the seat's proposer turns (one height in four on a 4-validator chain) and
+    send little else: give them a --duration. The adversary follows the chain (block requests) to build valid blocks.
+    Exit code: 0 when the campaign ran to its end (messages sent or duration reached), 2 when no validator kept a
+    session, 1 on bad usage.
     """;
 
 string? genesisPath = null, keyPath = null, listen = "127.0.0.1:0";
@@ -34,7 +47,7 @@ try
             case "--key": keyPath = Next(); break;
             case "--peers": peers = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
             case "--listen": listen = Next(); break;
-            case "--mode": options = options with { Mode = Enum.Parse<AttackMode>(Next(), ignoreCase: true) }; break;
+            case "--mode": options = options with { Mode = ParseMode(Next()) }; break;
             case "--messages": options = options with { Messages = long.Parse(Next(), CultureInfo.InvariantCulture) }; break;
             case "--seed": options = options with { Seed = int.Parse(Next(), CultureInfo.InvariantCulture) }; break;
             case "--rate": options = options with { Rate = int.Parse(Next(), CultureInfo.InvariantCulture) }; break;
@@ -82,7 +95,7 @@ if (!await peer.WaitConnectedAsync(1, TimeSpan.FromSeconds(30), stop.Token).Conf
     return 2;
 }
 
-var campaign = new Campaign(peer, Forge.ForGenesis(genesis, key), options);
+var campaign = new Campaign(peer, Forge.ForGenesis(genesis, key), options, new LedgerReplica(genesis));
 var run = campaign.RunAsync(stop.Token);
 while (!run.IsCompleted)
 {
@@ -97,3 +110,8 @@ var report = await run.ConfigureAwait(false);
 Console.WriteLine(report.Summary());
 Console.WriteLine($"transport: {peer.Stats.MessagesSent:N0} messages handed to LiteNetLib, {peer.Stats.QueueFullDropped:N0} dropped at a full queue, {peer.Stats.NotConnectedDropped:N0} for a lost session");
 return report.StoppedEarly is null ? 0 : 2;
+
+static AttackMode ParseMode(string text) =>
+    Enum.TryParse<AttackMode>(text.Replace("-", "", StringComparison.Ordinal), ignoreCase: true, out var mode) && Enum.IsDefined(mode)
+        ? mode
+        : throw new ArgumentException($"unknown mode '{text}' (fuzz, flood, replay, malformed, far-future, poison, big-block)");

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime;
+using Dkms.Core.Genesis;
 using Dkms.Node;
 using Dkms.Node.Testing;
 using Xunit.Abstractions;
@@ -25,10 +26,11 @@ public static class AttackRun
     /// <summary>A heap this large stops the attack at once (the test fails anyway): it protects the machine.</summary>
     private const long EmergencyHeapBytes = 4L * 1024 * 1024 * 1024;
 
-    public static async Task<List<string>> RunAsync(CampaignOptions options, ITestOutputHelper output)
+    public static async Task<List<string>> RunAsync(CampaignOptions options, ITestOutputHelper output, ConsensusParameters? consensus = null,
+        Func<int, NodeSettings, NodeSettings>? settings = null)
     {
         var failures = new List<string>();
-        await using var net = await ByzantineTestnet.StartAsync();
+        await using var net = await ByzantineTestnet.StartAsync(consensus, settings);
         var nodes = net.HonestNodes.ToList();
         var probes = new Probes(nodes, InProcessTestnet.ChainId, $"probe-{options.Seed}");
         Assert.True(await probes.CommitOneAsync(), "before the attack: " + probes.Failure);
@@ -36,7 +38,7 @@ public static class AttackRun
         var privateBefore = Process.GetCurrentProcess().PrivateMemorySize64;
 
         using var stop = new CancellationTokenSource();
-        var campaign = new Campaign(net.Adversary, net.Forge, options);
+        var campaign = new Campaign(net.Adversary, net.Forge, options, new LedgerReplica(net.Net.Genesis));
         var attack = campaign.RunAsync(stop.Token);
         var probing = probes.RunAsync(stop.Token);
         var peakHeap = 0L;
@@ -70,7 +72,7 @@ public static class AttackRun
 
         if (failures.Count == 0)
         {
-            if (report.Sent < options.Messages) failures.Add($"the adversary sent {report.Sent:N0} of {options.Messages:N0} messages ({report.StoppedEarly})");
+            if (report.Sent < options.Messages && options.Duration is null) failures.Add($"the adversary sent {report.Sent:N0} of {options.Messages:N0} messages ({report.StoppedEarly})");
             if (batchesDuringAttack < MinimumBatchesDuringAttack)
             {
                 failures.Add($"only {batchesDuringAttack} honest batches were committed during the attack (at least {MinimumBatchesDuringAttack})");
@@ -78,6 +80,14 @@ public static class AttackRun
 
             if (!await probes.CommitOneAsync()) failures.Add("after the attack: " + probes.Failure);
         }
+
+        // A scenario that never played its part proves nothing.
+        foreach (var s in ScenarioStrategies(options.Mode).Where(s => report.SentBy(s) == 0))
+        {
+            failures.Add($"the adversary never sent a {s} message (report: {report.Summary()})");
+        }
+
+        if (report.NotBuilt > 0) failures.Add($"the adversary could not build {report.NotBuilt} of its own blocks (its replica refused the transactions)");
 
         failures.AddRange(DeadLoops(nodes).Select(d => "after the attack: " + d));
         failures.AddRange(Disagreements(nodes, output));
@@ -99,6 +109,16 @@ public static class AttackRun
 
         return failures;
     }
+
+    /// <summary>What a scenario must have sent for its run to mean anything.</summary>
+    private static Strategy[] ScenarioStrategies(AttackMode mode) => mode switch
+    {
+        AttackMode.Malformed => [Strategy.MalformedNested],
+        AttackMode.FarFuture => [Strategy.FutureUnsigned, Strategy.DuplicateVotes, Strategy.Equivocation],
+        AttackMode.Poison => [Strategy.PoisonTurn, Strategy.PoisonResponse],
+        AttackMode.BigBlock => [Strategy.BigBlockTurn],
+        _ => [],
+    };
 
     /// <summary>Honest validators whose consensus loop ended, and why.</summary>
     public static List<string> DeadLoops(IReadOnlyList<ValidatorNode> nodes) =>

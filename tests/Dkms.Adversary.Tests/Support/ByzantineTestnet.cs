@@ -1,3 +1,4 @@
+using Dkms.Core.Genesis;
 using Dkms.Node;
 using Dkms.Node.Testing;
 
@@ -28,9 +29,11 @@ public sealed class ByzantineTestnet : IAsyncDisposable
 
     public IEnumerable<ValidatorNode> HonestNodes => Enumerable.Range(0, Honest).Select(Net.Node);
 
-    public static async Task<ByzantineTestnet> StartAsync()
+    /// <param name="consensus">Genesis consensus parameters (null: the in-process testnet's).</param>
+    /// <param name="settings">Per-node settings of the honest validators, e.g. a local override.</param>
+    public static async Task<ByzantineTestnet> StartAsync(ConsensusParameters? consensus = null, Func<int, NodeSettings, NodeSettings>? settings = null)
     {
-        var net = await InProcessTestnet.StartAsync(Honest + 1, transport: TestnetTransport.LiteNetLib, running: Honest);
+        var net = await InProcessTestnet.StartAsync(Honest + 1, transport: TestnetTransport.LiteNetLib, consensus: consensus, running: Honest, settings: settings);
         AdversaryPeer? adversary = null;
         try
         {
