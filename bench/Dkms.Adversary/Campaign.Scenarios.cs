@@ -24,11 +24,12 @@ public sealed partial class Campaign
     private const int CertificateSignatures = 3;
 
     /// <summary>Size of the transactions of one far-future proposal.</summary>
-    private const int FutureProposalBytes = 256 * 1024;
+    private const int FutureProposalBytes = 512 * 1024;
 
     private readonly HashSet<(ulong Height, int Round)> _ownProposals = [];
     private readonly List<PendingResponse> _pendingResponses = [];
     private int _ownTransactions;
+    private int _poisonTurns;
 
     /// <summary>(1) A message whose envelope is fine and whose nested fields are nil or missing, for the current height.</summary>
     private void MalformedNested(Strategy s)
@@ -98,7 +99,7 @@ public sealed partial class Campaign
     {
         var height = H + (ulong)_random.Next(1, 5_000);
         var round = _random.Next(0, 100);
-        if (_random.Next(3) != 0)
+        if (_random.Next(8) != 0)
         {
             var v = _forge.Vote(_random.Next(2) == 0 ? VoteType.Prevote : VoteType.Precommit, height, round, RandomHash());
             var forged = new Vote(v.Type, v.Height, v.Round, v.BlockHash, _random.Next(2) == 0 ? v.Validator : new PublicKey(RandomHash().ToArray()), RandomBytes(64));
@@ -117,7 +118,7 @@ public sealed partial class Campaign
     {
         var bytes = ConsensusMessage.Encode(_forge.Vote(_random.Next(2) == 0 ? VoteType.Prevote : VoteType.Precommit, H, Seen.Round + _random.Next(0, 3), RandomHash()));
         var to = Target();
-        for (int i = 0, n = _random.Next(20, 60); i < n; i++) Add(s, bytes, to);
+        for (int i = 0, n = _random.Next(5, 16); i < n; i++) Add(s, bytes, to);
     }
 
     /// <summary>(2) Conflicting votes of the adversary's for every round in reach: each pair is equivocation evidence a node keeps.</summary>
@@ -144,7 +145,7 @@ public sealed partial class Campaign
         var proposal = _forge.Proposal(height, round, -1, block);
         var altered = Forge.WithTransactions(block, [.. txs.SkipLast(1)]);
         var victim = _connected[(int)(height % (ulong)_connected.Length)];
-        if (_ownProposals.Count % 2 == 1)
+        if (_poisonTurns++ % 2 == 0)
         {
             Add(s, ConsensusMessage.Encode(new Proposal(height, round, -1, altered, proposal.Proposer, proposal.Signature)), victim);
             foreach (var other in _connected.Where(k => k != victim)) Add(s, ConsensusMessage.Encode(proposal), other);
@@ -182,25 +183,16 @@ public sealed partial class Campaign
     }
 
     /// <summary>True once per (height, round) when the adversary is the proposer of the round the honest validators are in
-    /// (or the next one) at the height after its replica's last block.</summary>
+    /// at the height after its replica's last block.</summary>
     private bool OwnTurn(out ulong height, out int round)
     {
         height = _replica!.Height + 1;
         round = -1;
         if (Seen.Height > height) return false; // the replica is still catching up
         var current = Seen.Height == height ? Math.Max(Seen.Round, 0) : 0;
-        var validators = _replica.NextValidators();
-        for (var r = current; r <= current + 1; r++)
-        {
-            if (validators.Proposer(height, r) == _forge.Key && !_ownProposals.Contains((height, r)))
-            {
-                round = r;
-                _ownProposals.Add((height, r));
-                return true;
-            }
-        }
-
-        return false;
+        if (_replica.NextValidators().Proposer(height, current) != _forge.Key || !_ownProposals.Add((height, current))) return false;
+        round = current;
+        return true;
     }
 
     private bool ValidBlock(ulong height, int round, IReadOnlyList<byte[]> txs, out Block block)

@@ -167,7 +167,7 @@ public sealed partial class Campaign
         AttackMode.Malformed => [(Strategy.MalformedNested, 1)],
         AttackMode.FarFuture =>
         [
-            (Strategy.FutureUnsigned, 4_000), (Strategy.FutureFlood, 2_000), (Strategy.DuplicateVotes, 2_000), (Strategy.Equivocation, 2_000),
+            (Strategy.FutureUnsigned, 6_000), (Strategy.FutureFlood, 1_500), (Strategy.DuplicateVotes, 500), (Strategy.Equivocation, 2_000),
         ],
         AttackMode.Poison => [(Strategy.PoisonTurn, 6_000), (Strategy.PoisonResponse, 3_000), (Strategy.AlteredRelay, 1_000)],
         AttackMode.BigBlock => [(Strategy.BigBlockTurn, 1)],

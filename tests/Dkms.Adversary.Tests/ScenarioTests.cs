@@ -26,7 +26,7 @@ public sealed class ScenarioTests(ITestOutputHelper output)
     [Fact]
     public async Task Unsigned_far_future_oversized_and_duplicated_messages_keep_the_honest_validators_inside_the_memory_bound()
     {
-        var failures = await AttackRun.RunAsync(new CampaignOptions { Mode = AttackMode.FarFuture, Messages = 20_000, Seed = 162, Rate = 1_000 }, output);
+        var failures = await AttackRun.RunAsync(new CampaignOptions { Mode = AttackMode.FarFuture, Messages = 15_000, Seed = 162, Rate = 1_000 }, output);
 
         Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
     }

@@ -89,6 +89,13 @@ public static class AttackRun
 
         if (report.NotBuilt > 0) failures.Add($"the adversary could not build {report.NotBuilt} of its own blocks (its replica refused the transactions)");
 
+        var adversaryBlocks = BlocksProposedBy(nodes, net.Adversary.Key.PublicKey);
+        output.WriteLine($"blocks proposed by the adversary and committed: {adversaryBlocks}");
+        if (options.Mode == AttackMode.Poison && adversaryBlocks == 0)
+        {
+            failures.Add("no block of the adversary's was committed: its poisoned proposals never reached a decision, so the scenario proved nothing");
+        }
+
         failures.AddRange(DeadLoops(nodes).Select(d => "after the attack: " + d));
         failures.AddRange(Disagreements(nodes, output));
 
@@ -142,6 +149,19 @@ public static class AttackRun
 
         output.WriteLine($"agreement checked at heights 1..{top}: {(failures.Count == 0 ? "same blocks and state roots" : $"{failures.Count} heights differ")}");
         return failures;
+    }
+
+    /// <summary>Blocks committed by the most advanced honest validator whose proposer is <paramref name="key"/>.</summary>
+    private static int BlocksProposedBy(IReadOnlyList<ValidatorNode> nodes, Core.Primitives.PublicKey key)
+    {
+        var node = nodes.MaxBy(n => n.Ledger.Height)!;
+        var count = 0;
+        for (ulong h = 1; h <= node.Ledger.Height; h++)
+        {
+            if (node.Application.TryGetCommitted(h, out var b, out _) && b.Header.Proposer == key) count++;
+        }
+
+        return count;
     }
 
     private static long SettledHeap()
