@@ -30,6 +30,13 @@ public sealed partial class Campaign
     private readonly List<PendingResponse> _pendingResponses = [];
     private int _ownTransactions;
     private int _poisonTurns;
+    private readonly List<(DateTime Due, Outgoing Message)> _delayed = [];
+
+    /// <summary>How far ahead of its clock a node accepts a block's timestamp (ConsensusOptions.MaxClockDrift).</summary>
+    private static readonly TimeSpan ClockDrift = TimeSpan.FromSeconds(2);
+
+    /// <summary>How far beyond <see cref="ClockDrift"/> the clock variant stamps its block.</summary>
+    private static readonly TimeSpan ClockEdge = TimeSpan.FromMilliseconds(100);
 
     /// <summary>(1) A message whose envelope is fine and whose nested fields are nil or missing, for the current height.</summary>
     private void MalformedNested(Strategy s)
@@ -132,34 +139,47 @@ public sealed partial class Campaign
     }
 
     /// <summary>
-    /// (3) In its own proposer turns the adversary proposes a valid block (built on its replica) and votes for it, but
-    /// sends one honest validator the same signed header with other transactions. Every other turn it sends the
-    /// right block to all, then, once two honest precommits make a certificate, the altered block as a catch-up
-    /// answer nobody asked for.
+    /// (3) In its own proposer turns the adversary proposes a valid block (built on its replica) and votes for it, and
+    /// in turn: (a) sends one honest validator the same signed header with other transactions; (b) sends the block to
+    /// all but one, then, once two honest precommits make a certificate, the altered block as a catch-up answer nobody
+    /// asked for (the one left out has no other copy yet); (c) stamps the block just beyond the nodes' clock drift allowance, sends it to one validator
+    /// at once (a clock-dependent refusal) and to the others a moment later, when it has become acceptable.
     /// </summary>
     private void PoisonTurn(Strategy s)
     {
         if (!OwnTurn(out var height, out var round)) return;
         var txs = OwnTransactions(3);
-        if (!ValidBlock(height, round, txs, out var block)) return;
-        var proposal = _forge.Proposal(height, round, -1, block);
-        var altered = Forge.WithTransactions(block, [.. txs.SkipLast(1)]);
+        var variant = _poisonTurns++ % 3;
+        var ahead = variant == 2 ? ClockDrift + ClockEdge : TimeSpan.Zero;
+        if (!ValidBlock(height, round, txs, out var block, ahead)) return;
+        var proposal = ConsensusMessage.Encode(_forge.Proposal(height, round, -1, block));
         var victim = _connected[(int)(height % (ulong)_connected.Length)];
-        if (_poisonTurns++ % 2 == 0)
+        var altered = Forge.WithTransactions(block, [.. txs.SkipLast(1)]);
+        switch (variant)
         {
-            Add(s, ConsensusMessage.Encode(new Proposal(height, round, -1, altered, proposal.Proposer, proposal.Signature)), victim);
-            foreach (var other in _connected.Where(k => k != victim)) Add(s, ConsensusMessage.Encode(proposal), other);
-        }
-        else
-        {
-            Add(s, ConsensusMessage.Encode(proposal), null);
+            case 0:
+                var signed = _forge.Proposal(height, round, -1, block);
+                Add(s, ConsensusMessage.Encode(new Proposal(height, round, -1, altered, signed.Proposer, signed.Signature)), victim);
+                foreach (var other in _connected.Where(k => k != victim)) Add(s, proposal, other);
+                break;
+            case 1:
+                // The victim does not get the block: it learns it only from the catch-up answer the adversary sends first.
+                foreach (var other in _connected.Where(k => k != victim)) Add(s, proposal, other);
+                _pendingResponses.Add(new PendingResponse(height, round, block.Hash, altered, DateTime.UtcNow + TimeSpan.FromSeconds(10)));
+                break;
+            default:
+                Add(s, proposal, victim);
+                // Once its timestamp is within the allowance (and well before the others' propose timeout).
+                var due = DateTime.UtcNow + ClockEdge + ClockEdge / 2;
+                foreach (var other in _connected.Where(k => k != victim)) _delayed.Add((due, new Outgoing(s, Network.PeerChannel.Consensus, proposal, other)));
+                break;
         }
 
-        _pendingResponses.Add(new PendingResponse(height, round, block.Hash, altered, DateTime.UtcNow + TimeSpan.FromSeconds(10)));
         VoteFor(s, height, round, block.Hash);
     }
 
-    /// <summary>(3) Sends the altered block with a certificate (two honest precommits and the adversary's) as soon as one can be made.</summary>
+    /// <summary>(3) Sends the altered block with a certificate (two honest precommits and the adversary's) as soon as one
+    /// can be made, and the delayed proposals that are due.</summary>
     private void PoisonResponses(Strategy s)
     {
         for (var i = _pendingResponses.Count - 1; i >= 0; i--)
@@ -169,6 +189,13 @@ public sealed partial class Campaign
             if (certificate is null && DateTime.UtcNow < r.Until) continue;
             _pendingResponses.RemoveAt(i);
             if (certificate is not null) Add(s, ConsensusMessage.Encode(r.Altered, certificate), null);
+        }
+
+        for (var i = _delayed.Count - 1; i >= 0; i--)
+        {
+            if (_delayed[i].Due > DateTime.UtcNow) continue;
+            _out.Add(_delayed[i].Message);
+            _delayed.RemoveAt(i);
         }
     }
 
@@ -195,9 +222,9 @@ public sealed partial class Campaign
         return true;
     }
 
-    private bool ValidBlock(ulong height, int round, IReadOnlyList<byte[]> txs, out Block block)
+    private bool ValidBlock(ulong height, int round, IReadOnlyList<byte[]> txs, out Block block, TimeSpan ahead = default)
     {
-        var timestamp = Math.Max(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), _replica!.LastBlockTimeMs + 1);
+        var timestamp = Math.Max((DateTimeOffset.UtcNow + ahead).ToUnixTimeMilliseconds(), _replica!.LastBlockTimeMs + 1);
         block = null!;
         if (_replica.StateRootOf(timestamp, txs) is not { } stateRoot)
         {
