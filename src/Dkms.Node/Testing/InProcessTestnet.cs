@@ -36,6 +36,7 @@ public sealed class InProcessTestnet : IAsyncDisposable
     private readonly Action<ILoggingBuilder> _logging;
     private readonly ILoggerFactory _loggers;
     private readonly MempoolOptions _mempool;
+    private Func<int, NodeSettings, NodeSettings>? _settings; // per-node changes, e.g. a local override
 
     private InProcessTestnet(string directory, bool ownsDirectory, GenesisDocument genesis, Ed25519Signer[] keys, TestnetTransport transport, Action<ILoggingBuilder> logging,
         MempoolOptions mempool)
@@ -97,7 +98,7 @@ public sealed class InProcessTestnet : IAsyncDisposable
 
     public static async Task<InProcessTestnet> StartAsync(int validators = 4, string? directory = null,
         TestnetTransport transport = TestnetTransport.InMemory, Action<ILoggingBuilder>? logging = null, ConsensusParameters? consensus = null,
-        LedgerParameters? ledger = null, MempoolOptions? mempool = null)
+        LedgerParameters? ledger = null, MempoolOptions? mempool = null, int? running = null, Func<int, NodeSettings, NodeSettings>? settings = null)
     {
         var owns = directory is null;
         directory ??= Path.Combine(Path.GetTempPath(), "dkms-testnet-" + Guid.NewGuid().ToString("N")[..12]);
@@ -130,9 +131,11 @@ public sealed class InProcessTestnet : IAsyncDisposable
 
         var net = new InProcessTestnet(directory, owns, genesis, keys, transport, logging ?? (l => l.SetMinimumLevel(LogLevel.Warning)), mempool ?? new MempoolOptions());
         net.RpcEndpoints = new Uri[validators];
+        net._settings = settings;
         try
         {
-            for (var i = 0; i < validators; i++) await net.StartNodeAsync(i).ConfigureAwait(false);
+            // Only the first `running` nodes start; the others stay stopped until StartNodeAsync.
+            for (var i = 0; i < (running ?? validators); i++) await net.StartNodeAsync(i).ConfigureAwait(false);
         }
         catch
         {
@@ -155,6 +158,7 @@ public sealed class InProcessTestnet : IAsyncDisposable
             P2PListen = _p2pAddresses[i],
             Mempool = _mempool,
         };
+        settings = _settings?.Invoke(i, settings) ?? settings;
         var link = _transport switch
         {
             TestnetTransport.LiteNetLib => PeerLinks.Create(settings, Genesis, _keys[i], _loggers),
