@@ -22,6 +22,12 @@ public sealed partial class PeerNetwork
     private readonly Dictionary<NetPeer, Connection> _connections = new(ReferenceEqualityComparer.Instance);
     private bool _triggerUpdate;
 
+    /// <summary>
+    /// Test hook, network thread: sees every outgoing batch packet as it would go on the wire and returns what is
+    /// sent instead, so a test can forge, drop, replay, reorder or truncate packets of a live session.
+    /// </summary>
+    internal Func<byte[], IReadOnlyList<byte[]>>? OutgoingBatchFilter { get; set; }
+
     private void Run()
     {
         using var writer = new BatchWriter(TargetBatchBytes + BatchWriter.FrameHeaderSize + 1);
@@ -135,7 +141,15 @@ public sealed partial class PeerNetwork
     {
         try
         {
-            conn.Peer.Send(writer.Written, DeliveryMethod.ReliableOrdered);
+            if (OutgoingBatchFilter is { } filter)
+            {
+                foreach (var packet in filter(writer.Written.ToArray())) conn.Peer.Send(packet, DeliveryMethod.ReliableOrdered);
+            }
+            else
+            {
+                conn.Peer.Send(writer.Written, DeliveryMethod.ReliableOrdered);
+            }
+
             _triggerUpdate = true;
         }
         catch (TooBigPacketException e)

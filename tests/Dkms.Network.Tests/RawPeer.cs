@@ -15,7 +15,8 @@ internal sealed class RawPeer : IDisposable
     private volatile NetPeer? _peer;
     private volatile bool _disconnected;
 
-    public RawPeer(int port, bool dkmsTag = true)
+    /// <param name="bind">Source address (any 127.x.y.z on loopback); 127.0.0.1 by default.</param>
+    public RawPeer(int port, bool dkmsTag = true, IPAddress? bind = null)
     {
         var listener = new EventBasedNetListener();
         listener.PeerConnectedEvent += p =>
@@ -30,7 +31,7 @@ internal sealed class RawPeer : IDisposable
         };
         listener.NetworkReceiveEvent += (_, reader, _, _) => Received.Enqueue(reader.PeekRemainingBytes());
         _manager = new NetManager(listener) { UnsyncedEvents = true, AutoRecycle = true, UpdateTime = 1 };
-        _manager.Start(IPAddress.Loopback, IPAddress.IPv6Any, 0);
+        _manager.Start(bind ?? IPAddress.Loopback, IPAddress.IPv6Any, 0);
         _manager.Connect(new IPEndPoint(IPAddress.Loopback, port), dkmsTag ? Wire.ConnectTag : "hello"u8);
     }
 
