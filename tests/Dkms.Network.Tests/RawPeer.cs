@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Dkms.Core.Crypto;
+using Dkms.Core.Primitives;
 using LiteNetLib;
 
 namespace Dkms.Network.Tests;
@@ -52,15 +53,35 @@ internal sealed class RawPeer : IDisposable
         _manager.TriggerUpdate();
     }
 
-    /// <summary>Runs the handshake as <paramref name="key"/> once the node's Hello arrived.</summary>
-    public void Authenticate(ISigner key, string chainId)
+    /// <summary>The session of <see cref="Authenticate"/>, for <see cref="SendFrames"/>.</summary>
+    public SecureSession? Session { get; private set; }
+
+    /// <summary>Runs the handshake as <paramref name="key"/> (the dialer) once the node's Hello arrived.</summary>
+    public void Authenticate(ISigner key, string chainId, PublicKey nodeKey)
     {
         Eventually.True(() => Received.Any(p => p[0] == Wire.Hello), "the node's hello");
         Assert.True(Handshake.TryDecodeHello(Received.First(p => p[0] == Wire.Hello), out var theirs));
-        var ours = Handshake.NewNonce();
-        Send(Handshake.EncodeHello(ours));
-        Send(Handshake.EncodeAuth(key, chainId, ours, theirs));
+        Assert.Equal((HandshakeRole.Responder, nodeKey), (theirs.Role, theirs.NodeKey));
+        Session = new SecureSession();
+        var ours = new Hello(HandshakeRole.Initiator, Handshake.NewNonce(), Session.EphemeralPublic, key.PublicKey);
+        var transcript = Handshake.TranscriptHash(chainId, ours, theirs);
+        Assert.True(Session.TryEstablish(theirs.Ephemeral, HandshakeRole.Initiator, transcript));
+        Send(Handshake.EncodeHello(ours.Role, ours.Nonce, ours.Ephemeral, ours.NodeKey));
+        Send(Handshake.EncodeAuth(key, HandshakeRole.Initiator, transcript));
     }
 
-    public void Dispose() => _manager.Stop();
+    /// <summary>Seals raw frame bytes (well-formed or not) as the next packet of the session and sends it.</summary>
+    public void SendFrames(byte[] frames)
+    {
+        var buffer = new byte[SecureSession.HeaderSize + frames.Length + SecureSession.TagSize];
+        frames.CopyTo(buffer, SecureSession.HeaderSize);
+        var length = Session!.Seal(buffer, SecureSession.HeaderSize + frames.Length);
+        Send(buffer[..length]);
+    }
+
+    public void Dispose()
+    {
+        Session?.Dispose();
+        _manager.Stop();
+    }
 }

@@ -47,13 +47,13 @@ public sealed class RelayTests
         var b = net.Start(1, o => o with { Validators = [o.Validators[0] with { Address = Unreachable }, o.Validators[1], o.Validators[2] with { Address = Unreachable }], HandshakeTimeout = quick });
 
         using var relay = HandshakeRelay.AtAddress(vPort, b.Network.ListenPort);
+        Eventually.True(() => relay.Forwarded > 0, "the relay saw the dial and forwarded a handshake");
 
         Eventually.Never(() =>
         {
             relay.Inject(InjectedBatch());
             return a.Network.ConnectedPeers.Count + b.Network.ConnectedPeers.Count > 0 || a.Inbox.Count + b.Inbox.Count > 0;
         }, "a validator accepted the relay", Watch);
-        Assert.True(relay.Forwarded > 0, "the relay saw the dial and forwarded a handshake");
     }
 
     [Fact]
@@ -91,7 +91,12 @@ public sealed class RelayTests
     private static void OpenIfSilent(HandshakeRelay relay)
     {
         Thread.Sleep(500);
-        if (relay.Forwarded == 0) relay.SendLeft(Handshake.EncodeHello(Handshake.NewNonce()));
+        if (relay.Forwarded == 0)
+        {
+            using var session = new SecureSession();
+            using var stranger = Dkms.Core.Crypto.Ed25519Signer.Generate();
+            relay.SendLeft(Handshake.EncodeHello(HandshakeRole.Initiator, Handshake.NewNonce(), session.EphemeralPublic, stranger.PublicKey));
+        }
     }
 }
 

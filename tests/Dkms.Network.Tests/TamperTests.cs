@@ -60,6 +60,9 @@ public sealed class TamperTests
         Thread.Sleep(200); // anything still in flight
         Assert.Equal(expected, Delivered(a, b));
         Assert.Equal(0, b.Network.Stats.MalformedFrom(a.PublicKey));
+        Assert.Equal(plan.Count(t => t is Tamper.Forge or Tamper.Truncate), b.Network.Stats.ForgedDropped);
+        Assert.Equal(plan.Count(t => t == Tamper.Replay), b.Network.Stats.ReplayedDropped);
+        Assert.Equal(plan.Count(t => t == Tamper.Reorder), b.Network.Stats.ReorderedDropped);
         Assert.Contains(Tamper.Forge, plan);
         Assert.Contains(Tamper.Truncate, plan);
         Assert.Contains(Tamper.Replay, plan);
