@@ -24,9 +24,16 @@ public sealed partial class PeerNetwork
 
         conn = new Connection(peer, _time.GetTimestamp(), incoming ? HandshakeRole.Responder : HandshakeRole.Initiator, incoming ? null : dialed);
         _connections.Add(peer, conn);
-        peer.Send(Handshake.EncodeHello(conn.Role, conn.OwnNonce, conn.Session.EphemeralPublic, _self), DeliveryMethod.ReliableOrdered);
-        _triggerUpdate = true;
+        // The dialer speaks first; the acceptor answers a Hello that passed its checks (OnHello), so a connection
+        // that never sends one costs it no key generation.
+        if (conn.Role == HandshakeRole.Initiator) SendHello(conn);
         return conn;
+    }
+
+    private void SendHello(Connection conn)
+    {
+        conn.Peer.Send(Handshake.EncodeHello(conn.Role, conn.OwnNonce, conn.Session.EphemeralPublic, _self), DeliveryMethod.ReliableOrdered);
+        _triggerUpdate = true;
     }
 
     private void OnPacket(NetPeer peer, byte[] data)
@@ -56,7 +63,8 @@ public sealed partial class PeerNetwork
 
     /// <summary>
     /// Checks the other end's claims as far as they can be checked before its signature — opposite roles, the key
-    /// this node dialed, a validator's key — and answers with Auth over the transcript. A relay fails here: when
+    /// this node dialed, a validator's key — and answers (the acceptor with its own Hello first) with Auth over the
+    /// transcript. A relay fails here: when
     /// it dialed both validators both are responders, and when it holds an address the key is not the dialed one.
     /// </summary>
     private void OnHello(Connection conn, byte[] data)
@@ -88,6 +96,7 @@ public sealed partial class PeerNetwork
             return;
         }
 
+        if (conn.Role == HandshakeRole.Responder) SendHello(conn);
         var own = new Hello(conn.Role, conn.OwnNonce, conn.Session.EphemeralPublic, _self);
         var transcript = conn.Role == HandshakeRole.Initiator
             ? Handshake.TranscriptHash(_options.ChainId, own, hello)

@@ -175,6 +175,12 @@ public sealed partial class PeerNetwork : IDisposable
         if (_thread is not null && _thread != Thread.CurrentThread) _thread.Join();
         // Tells connected peers we left, so they redial at once instead of waiting for a timeout.
         _manager.Stop(sendDisconnectMessages: true);
+        // Session keys; on the network thread itself (a handler disposing) the loop may still touch them.
+        if (_thread != Thread.CurrentThread)
+        {
+            foreach (var conn in _connections.Values) conn.Dispose();
+        }
+
         _connected = [];
         _wake.Dispose();
         _logger.LogInformation("p2p stopped");

@@ -49,7 +49,10 @@ internal sealed class Connection(NetPeer peer, long startedAt, HandshakeRole rol
 
     public byte[] OwnNonce { get; } = Handshake.NewNonce();
 
-    public SecureSession Session { get; } = new();
+    private SecureSession? _session;
+
+    /// <summary>Made on first use: the acceptor makes its ephemeral key only for a Hello that names a validator.</summary>
+    public SecureSession Session => _session ??= new SecureSession();
 
     /// <summary>The other end's Hello, once it came.</summary>
     public Hello? TheirHello { get; set; }
@@ -65,7 +68,7 @@ internal sealed class Connection(NetPeer peer, long startedAt, HandshakeRole rol
 
     public long Malformed { get; set; }
 
-    public void Dispose() => Session.Dispose();
+    public void Dispose() => _session?.Dispose();
 
     /// <summary>
     /// When both sides dialed and two connections authenticated, both keep the one with the smaller key: the

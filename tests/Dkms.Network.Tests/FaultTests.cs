@@ -147,6 +147,23 @@ public sealed class FaultTests
     }
 
     [Fact]
+    public void A_hello_naming_a_key_outside_the_validator_set_gets_neither_a_hello_nor_a_signature_back()
+    {
+        using var net = new TestNet(1);
+        var node = net.Start(0);
+        using var stranger = Ed25519Signer.Generate();
+        using var session = new SecureSession();
+        using var raw = new RawPeer(node.Network.ListenPort);
+        Eventually.True(() => raw.Connected, "raw client connected");
+
+        raw.Send(Handshake.EncodeHello(HandshakeRole.Initiator, Handshake.NewNonce(), session.EphemeralPublic, stranger.PublicKey));
+
+        Eventually.True(() => raw.Disconnected, "the node refused the stranger");
+        Assert.DoesNotContain(raw.Received, p => p.Length > 0 && p[0] is Wire.Hello or Wire.Auth);
+        Assert.Equal(1, node.Network.Stats.RefusedHandshakes);
+    }
+
+    [Fact]
     public void A_silent_client_is_dropped_after_the_handshake_timeout()
     {
         using var net = new TestNet(1);

@@ -56,17 +56,18 @@ internal sealed class RawPeer : IDisposable
     /// <summary>The session of <see cref="Authenticate"/>, for <see cref="SendFrames"/>.</summary>
     public SecureSession? Session { get; private set; }
 
-    /// <summary>Runs the handshake as <paramref name="key"/> (the dialer) once the node's Hello arrived.</summary>
+    /// <summary>Runs the handshake as <paramref name="key"/>, the dialer: Hello, then Auth once the node's Hello arrived.</summary>
     public void Authenticate(ISigner key, string chainId, PublicKey nodeKey)
     {
+        Eventually.True(() => Connected, "raw client connected");
+        Session = new SecureSession();
+        var ours = new Hello(HandshakeRole.Initiator, Handshake.NewNonce(), Session.EphemeralPublic, key.PublicKey);
+        Send(Handshake.EncodeHello(ours.Role, ours.Nonce, ours.Ephemeral, ours.NodeKey));
         Eventually.True(() => Received.Any(p => p[0] == Wire.Hello), "the node's hello");
         Assert.True(Handshake.TryDecodeHello(Received.First(p => p[0] == Wire.Hello), out var theirs));
         Assert.Equal((HandshakeRole.Responder, nodeKey), (theirs.Role, theirs.NodeKey));
-        Session = new SecureSession();
-        var ours = new Hello(HandshakeRole.Initiator, Handshake.NewNonce(), Session.EphemeralPublic, key.PublicKey);
         var transcript = Handshake.TranscriptHash(chainId, ours, theirs);
         Assert.True(Session.TryEstablish(theirs.Ephemeral, HandshakeRole.Initiator, transcript));
-        Send(Handshake.EncodeHello(ours.Role, ours.Nonce, ours.Ephemeral, ours.NodeKey));
         Send(Handshake.EncodeAuth(key, HandshakeRole.Initiator, transcript));
     }
 
