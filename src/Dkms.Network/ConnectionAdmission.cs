@@ -10,6 +10,7 @@ internal enum AdmissionVerdict
     TooManyPendingFromSource,
     TooFastFromSource,
     TooManyPending,
+    TooFastOverall,
     TooManySources,
 }
 
@@ -35,13 +36,23 @@ internal sealed class ConnectionAdmission(TimeProvider time)
 
     public const double RefillPerSecond = 2;
 
+    /// <summary>
+    /// New connections of all non-validator sources together, at once and then per second: bounds the handshake
+    /// work (key generation, agreement, signature) that many addresses can make a node do.
+    /// </summary>
+    public const int OthersBurst = 64;
+
+    public const double OthersRefillPerSecond = 32;
+
     /// <summary>Sources with state kept at once; beyond it, idle ones are forgotten and new ones refused.</summary>
     public const int MaxSources = 4096;
 
     private readonly Lock _lock = new();
-    private readonly Dictionary<NetPeer, SourceAddress> _pending = new(ReferenceEqualityComparer.Instance);
+    /// <summary>Accepted connections still pending, with their source and whether they hold one of the others' places.</summary>
+    private readonly Dictionary<NetPeer, (SourceAddress Source, bool Other)> _pending = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<SourceAddress, Source> _sources = [];
     private Dictionary<SourceAddress, int> _validatorsAt = [];
+    private readonly Source _others = new(time.GetTimestamp(), OthersBurst);
     private int _pendingOthers;
 
     /// <summary>Replaces the sources where validators live (validator count per source).</summary>
@@ -61,32 +72,26 @@ internal sealed class ConnectionAdmission(TimeProvider time)
     public AdmissionVerdict TryAccept(ConnectionRequest request)
     {
         var source = SourceAddress.Of(request.RemoteEndPoint.Address);
-        var now = time.GetTimestamp();
         lock (_lock)
         {
-            var validators = _validatorsAt.GetValueOrDefault(source);
-            if (!_sources.TryGetValue(source, out var state))
-            {
-                if (_sources.Count >= MaxSources && validators == 0 && !ForgetIdle(now)) return AdmissionVerdict.TooManySources;
-                state = new Source(now, validators > 0 ? Burst * 4 : Burst);
-                _sources.Add(source, state);
-            }
-
-            var perSource = validators > 0 ? MaxPendingPerValidatorAtSource * validators : MaxPendingPerSource;
-            if (state.Pending >= perSource) return AdmissionVerdict.TooManyPendingFromSource;
-            if (validators == 0 && _pendingOthers >= MaxPending) return AdmissionVerdict.TooManyPending;
-            if (!state.TryTake(now, time.TimestampFrequency, validators > 0 ? Burst * 4 : Burst, validators > 0 ? RefillPerSecond * 4 : RefillPerSecond))
-            {
-                return AdmissionVerdict.TooFastFromSource;
-            }
-
+            var verdict = AdmitLocked(source, out var other);
+            if (verdict != AdmissionVerdict.Accepted) return verdict;
             // Accept under the lock: the network thread asks IsIncoming when the connect event arrives.
-            var peer = request.Accept();
-            _pending[peer] = source;
-            state.Pending++;
-            if (validators == 0) _pendingOthers++;
-            return AdmissionVerdict.Accepted;
+            _pending[request.Accept()] = (source, other);
+            return verdict;
         }
+    }
+
+    /// <summary>The decision alone, for tests: takes a pending place (and tokens) for the source when there is room.</summary>
+    internal AdmissionVerdict Admit(SourceAddress source)
+    {
+        lock (_lock) return AdmitLocked(source, out _);
+    }
+
+    /// <summary>Gives back a place taken by <see cref="Admit"/>.</summary>
+    internal void Release(SourceAddress source)
+    {
+        lock (_lock) ReleaseLocked(source, _validatorsAt.GetValueOrDefault(source) == 0);
     }
 
     /// <summary>True for a connection this node accepted (rather than dialed) that is still pending.</summary>
@@ -100,9 +105,7 @@ internal sealed class ConnectionAdmission(TimeProvider time)
     {
         lock (_lock)
         {
-            if (!_pending.Remove(peer, out var source)) return;
-            if (_sources.TryGetValue(source, out var state)) state.Pending--;
-            if (_validatorsAt.GetValueOrDefault(source) == 0) _pendingOthers = Math.Max(0, _pendingOthers - 1);
+            if (_pending.Remove(peer, out var place)) ReleaseLocked(place.Source, place.Other);
         }
     }
 
@@ -131,6 +134,45 @@ internal sealed class ConnectionAdmission(TimeProvider time)
         }
     }
 
+    private AdmissionVerdict AdmitLocked(SourceAddress source, out bool other)
+    {
+        var now = time.GetTimestamp();
+        var validators = _validatorsAt.GetValueOrDefault(source);
+        other = validators == 0;
+        var (capacity, refill) = validators > 0 ? (Burst * 4, RefillPerSecond * 4) : (Burst, RefillPerSecond);
+        if (!_sources.TryGetValue(source, out var state))
+        {
+            if (_sources.Count >= MaxSources && validators == 0 && !ForgetIdle(now)) return AdmissionVerdict.TooManySources;
+            state = new Source(now, capacity);
+            _sources.Add(source, state);
+        }
+
+        var perSource = validators > 0 ? MaxPendingPerValidatorAtSource * validators : MaxPendingPerSource;
+        if (state.Pending >= perSource) return AdmissionVerdict.TooManyPendingFromSource;
+        if (validators == 0 && _pendingOthers >= MaxPending) return AdmissionVerdict.TooManyPending;
+        if (!state.CanTake(now, time.TimestampFrequency, capacity, refill)) return AdmissionVerdict.TooFastFromSource;
+        if (validators == 0 && !_others.CanTake(now, time.TimestampFrequency, OthersBurst, OthersRefillPerSecond))
+        {
+            return AdmissionVerdict.TooFastOverall;
+        }
+
+        state.Take();
+        state.Pending++;
+        if (validators == 0)
+        {
+            _others.Take();
+            _pendingOthers++;
+        }
+
+        return AdmissionVerdict.Accepted;
+    }
+
+    private void ReleaseLocked(SourceAddress source, bool other)
+    {
+        if (_sources.TryGetValue(source, out var state)) state.Pending = Math.Max(0, state.Pending - 1);
+        if (other) _pendingOthers--;
+    }
+
     /// <summary>Drops sources with nothing pending and a full bucket (nothing to remember); true if any went.</summary>
     private bool ForgetIdle(long now)
     {
@@ -154,13 +196,13 @@ internal sealed class ConnectionAdmission(TimeProvider time)
 
         public int Pending { get; set; }
 
-        public bool TryTake(long now, long frequency, int capacity, double refillPerSecond)
+        public bool CanTake(long now, long frequency, int capacity, double refillPerSecond)
         {
             Refill(now, frequency, capacity, refillPerSecond);
-            if (_tokens < 1) return false;
-            _tokens--;
-            return true;
+            return _tokens >= 1;
         }
+
+        public void Take() => _tokens--;
 
         public bool IsFull(long now, long frequency, int capacity, double refillPerSecond)
         {

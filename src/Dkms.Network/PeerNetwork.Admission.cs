@@ -84,6 +84,7 @@ public sealed partial class PeerNetwork
                 AdmissionVerdict.TooManyPendingFromSource => "too many pending handshakes from this address",
                 AdmissionVerdict.TooFastFromSource => "too many new connections from this address",
                 AdmissionVerdict.TooManyPending => "too many pending handshakes",
+                AdmissionVerdict.TooFastOverall => "too many new connections from all addresses",
                 _ => "too many addresses connecting",
             }, source, request.RemoteEndPoint.ToString());
             request.RejectForce(RefusedReply);

@@ -28,6 +28,7 @@ public sealed class PeerNetworkStats
     private long _refusedPendingFromSource;
     private long _refusedRateFromSource;
     private long _refusedPendingTotal;
+    private long _refusedRateTotal;
     private long _refusedTooManySources;
 
     /// <summary>Messages handed to LiteNetLib for a peer.</summary>
@@ -83,6 +84,9 @@ public sealed class PeerNetworkStats
 
     /// <summary>Connection requests refused because sources without a validator held all their pending handshakes together.</summary>
     public long RefusedPendingTotal => Volatile.Read(ref _refusedPendingTotal);
+
+    /// <summary>Connection requests refused because sources without a validator together opened connections too fast.</summary>
+    public long RefusedRateTotal => Volatile.Read(ref _refusedRateTotal);
 
     /// <summary>Connection requests refused because too many source addresses were being tracked.</summary>
     public long RefusedTooManySources => Volatile.Read(ref _refusedTooManySources);
@@ -158,6 +162,9 @@ public sealed class PeerNetworkStats
                 break;
             case AdmissionVerdict.TooManyPending:
                 Interlocked.Increment(ref _refusedPendingTotal);
+                break;
+            case AdmissionVerdict.TooFastOverall:
+                Interlocked.Increment(ref _refusedRateTotal);
                 break;
             default:
                 Interlocked.Increment(ref _refusedTooManySources);
