@@ -31,15 +31,22 @@ public sealed partial class PeerNetwork
             }
         }
 
-        _admission.SetValidatorSources(_slotList.Where(s => s.Endpoint is not null).Select(s => s.Endpoint!.Address));
+        RefreshValidatorSources();
     }
+
+    /// <summary>
+    /// Hands the admission the addresses of the current slots (resolved so far). Call it whenever slots are added
+    /// or removed, so a removed validator's address stops having reserved room and an added one gets it.
+    /// </summary>
+    private void RefreshValidatorSources() =>
+        _admission.SetValidatorSources(_slotList.Where(s => s.Endpoint is not null).Select(s => s.Endpoint!.Address));
 
     /// <summary>Keeps the validators' sources current when a dial resolves an address to something new.</summary>
     private void NoteValidatorEndpoint(PeerSlot slot, IPEndPoint endpoint)
     {
         if (endpoint.Equals(slot.Endpoint)) return;
         slot.Endpoint = endpoint;
-        _admission.SetValidatorSources(_slotList.Where(s => s.Endpoint is not null).Select(s => s.Endpoint!.Address));
+        RefreshValidatorSources();
     }
 
     private void AdmissionHousekeeping()
