@@ -4,9 +4,10 @@ using System.Buffers.Binary;
 namespace Dkms.Network;
 
 /// <summary>
-/// A Batch packet is [Wire.Batch] followed by frames [channel u8][length u32 BE][payload]. Several small
-/// messages share one LiteNetLib message (and so one UDP datagram or one fragment run); a large message
-/// travels alone in its batch and LiteNetLib fragments it.
+/// Frames [channel u8][length u32 BE][payload], written after room for the sealed header and with room for the
+/// tag behind them, so <see cref="SecureSession.Seal"/> works in place. Several small messages share one
+/// LiteNetLib message (and so one UDP datagram or one fragment run); a large message travels alone in its batch
+/// and LiteNetLib fragments it.
 /// </summary>
 internal sealed class BatchWriter : IDisposable
 {
@@ -20,26 +21,29 @@ internal sealed class BatchWriter : IDisposable
         Reset();
     }
 
-    /// <summary>Bytes written, including the type byte.</summary>
+    /// <summary>Bytes written, including the room for the sealed header.</summary>
     public int Length { get; private set; }
 
     public int FrameCount { get; private set; }
 
-    public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, Length);
+    /// <summary>The frames written so far.</summary>
+    public ReadOnlySpan<byte> Frames => _buffer.AsSpan(SecureSession.HeaderSize, Length - SecureSession.HeaderSize);
+
+    /// <summary>Header room, frames and room for the tag: what <see cref="SecureSession.Seal"/> works on.</summary>
+    public byte[] Buffer => _buffer;
 
     public void Reset()
     {
-        _buffer[0] = Wire.Batch;
-        Length = 1;
+        Length = SecureSession.HeaderSize;
         FrameCount = 0;
     }
 
     public void Add(PeerChannel channel, ReadOnlySpan<byte> payload)
     {
         var need = Length + FrameHeaderSize + payload.Length;
-        if (need > _buffer.Length)
+        if (need + SecureSession.TagSize > _buffer.Length)
         {
-            var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(need, _buffer.Length * 2));
+            var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(need + SecureSession.TagSize, _buffer.Length * 2));
             _buffer.AsSpan(0, Length).CopyTo(bigger);
             ArrayPool<byte>.Shared.Return(_buffer);
             _buffer = bigger;
@@ -66,22 +70,22 @@ internal sealed class BatchWriter : IDisposable
 
 internal readonly record struct Frame(PeerChannel Channel, byte[] Payload);
 
-/// <summary>What a Batch held: the good frames, and how many were malformed or oversized (dropped).</summary>
+/// <summary>What a batch held: the good frames, and how many were malformed or oversized (dropped).</summary>
 internal readonly record struct BatchContents(List<Frame> Frames, int Malformed, int Oversized);
 
 internal static class BatchReader
 {
     /// <summary>
-    /// Splits a Batch packet into frames. A frame with an unknown channel or a length above
+    /// Splits the opened frames of a batch. A frame with an unknown channel or a length above
     /// <paramref name="maxMessageBytes"/> is skipped alone; a length running past the end spoils the rest.
     /// </summary>
-    public static BatchContents Read(ReadOnlySpan<byte> packet, int maxMessageBytes)
+    public static BatchContents Read(ReadOnlySpan<byte> batch, int maxMessageBytes)
     {
         var frames = new List<Frame>();
         int malformed = 0, oversized = 0;
-        if (packet.Length < 1 + BatchWriter.FrameHeaderSize || packet[0] != Wire.Batch) return new(frames, 1, 0);
+        if (batch.Length < BatchWriter.FrameHeaderSize) return new(frames, 1, 0);
 
-        var rest = packet[1..];
+        var rest = batch;
         while (rest.Length > 0)
         {
             if (rest.Length < BatchWriter.FrameHeaderSize)

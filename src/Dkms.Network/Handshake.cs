@@ -7,53 +7,74 @@ using Dkms.Core.Primitives;
 
 namespace Dkms.Network;
 
+/// <summary>Which end of the LiteNetLib connection a node is: the dialer initiates, the acceptor responds.</summary>
+internal enum HandshakeRole : byte
+{
+    Initiator = 0,
+    Responder = 1,
+}
+
+/// <summary>A decoded Hello: what the other end says about itself, not yet proven.</summary>
+internal readonly record struct Hello(HandshakeRole Role, byte[] Nonce, byte[] Ephemeral, PublicKey NodeKey);
+
 /// <summary>
-/// The two handshake packets and the signed transcript. Each side sends Hello(fresh nonce), then answers the
-/// other's Hello with Auth(key, signature over the transcript). The transcript binds the chain id, both
-/// nonces (so it is valid on this connection only) and the signer's key; the ordering "own nonce, then the
-/// other's" makes the two signatures of one connection different messages, so neither can be reflected.
+/// The two handshake packets and the transcript they bind. Each side sends Hello(role, fresh nonce, fresh X25519
+/// key, node key); on the other's Hello each signs the transcript hash — chain id, both node keys, both
+/// ephemeral keys and both nonces in initiator/responder order — and sends it as Auth. The session keys come from
+/// the same transcript (<see cref="SecureSession"/>), so a valid Auth vouches for exactly the keys of this
+/// connection. The roles are what a relay cannot fake: it can make both validators accept (both responders) or
+/// dial a held address (the dialer names whom it expected), and either way the transcripts differ.
 /// </summary>
 internal static class Handshake
 {
     public const int NonceSize = 32;
 
-    /// <summary>[type][version][nonce 32]</summary>
-    public const int HelloSize = 2 + NonceSize;
+    public const int EphemeralSize = 32;
 
-    /// <summary>[type][public key 32][signature 64]</summary>
-    public const int AuthSize = 1 + PublicKey.Size + Ed25519.SignatureSize;
+    /// <summary>[type][version][role][nonce 32][ephemeral 32][node key 32]</summary>
+    public const int HelloSize = 3 + NonceSize + EphemeralSize + PublicKey.Size;
 
-    public const byte Version = 1;
+    /// <summary>[type][signature 64]</summary>
+    public const int AuthSize = 1 + Ed25519.SignatureSize;
+
+    public const byte Version = 2;
 
     public static byte[] NewNonce() => RandomNumberGenerator.GetBytes(NonceSize);
 
-    public static byte[] EncodeHello(ReadOnlySpan<byte> nonce)
+    public static byte[] EncodeHello(HandshakeRole role, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> ephemeral, PublicKey nodeKey)
     {
         var packet = new byte[HelloSize];
         packet[0] = Wire.Hello;
         packet[1] = Version;
-        nonce.CopyTo(packet.AsSpan(2));
+        packet[2] = (byte)role;
+        nonce.CopyTo(packet.AsSpan(3));
+        ephemeral.CopyTo(packet.AsSpan(3 + NonceSize));
+        nodeKey.CopyTo(packet.AsSpan(3 + NonceSize + EphemeralSize));
         return packet;
     }
 
-    public static bool TryDecodeHello(ReadOnlySpan<byte> packet, out byte[] nonce)
+    public static bool TryDecodeHello(ReadOnlySpan<byte> packet, out Hello hello)
     {
-        nonce = [];
-        if (packet.Length != HelloSize || packet[0] != Wire.Hello || packet[1] != Version) return false;
-        nonce = packet[2..].ToArray();
+        hello = default;
+        if (packet.Length != HelloSize || packet[0] != Wire.Hello || packet[1] != Version || packet[2] > (byte)HandshakeRole.Responder) return false;
+        hello = new Hello(
+            (HandshakeRole)packet[2],
+            packet.Slice(3, NonceSize).ToArray(),
+            packet.Slice(3 + NonceSize, EphemeralSize).ToArray(),
+            new PublicKey(packet.Slice(3 + NonceSize + EphemeralSize, PublicKey.Size)));
         return true;
     }
 
     /// <summary>
-    /// "DKMS/peer-handshake/v1\0" ‖ u16 BE length of the UTF-8 chain id ‖ chain id ‖ signer's nonce ‖
-    /// verifier's nonce ‖ signer's public key.
+    /// SHA-256 of "DKMS/peer-handshake/v2\0" ‖ u16 BE length of the UTF-8 chain id ‖ chain id ‖ initiator's node key ‖
+    /// responder's node key ‖ initiator's ephemeral ‖ responder's ephemeral ‖ initiator's nonce ‖ responder's nonce.
     /// </summary>
-    public static byte[] Transcript(string chainId, ReadOnlySpan<byte> signerNonce, ReadOnlySpan<byte> verifierNonce, PublicKey signer)
+    public static byte[] TranscriptHash(string chainId, Hello initiator, Hello responder)
     {
         var chain = Encoding.UTF8.GetBytes(chainId);
         if (chain.Length > ushort.MaxValue) throw new ArgumentException("chain id too long", nameof(chainId));
         var domain = Domains.PeerHandshake;
-        var m = new byte[domain.Length + 2 + chain.Length + 2 * NonceSize + PublicKey.Size];
+        var m = new byte[domain.Length + 2 + chain.Length + 2 * (PublicKey.Size + EphemeralSize + NonceSize)];
         var at = 0;
         domain.CopyTo(m);
         at += domain.Length;
@@ -61,32 +82,34 @@ internal static class Handshake
         at += 2;
         chain.CopyTo(m, at);
         at += chain.Length;
-        signerNonce.CopyTo(m.AsSpan(at));
-        at += NonceSize;
-        verifierNonce.CopyTo(m.AsSpan(at));
-        at += NonceSize;
-        signer.CopyTo(m.AsSpan(at));
-        return m;
+        foreach (var part in new[]
+        {
+            initiator.NodeKey.ToArray(), responder.NodeKey.ToArray(), initiator.Ephemeral, responder.Ephemeral,
+            initiator.Nonce, responder.Nonce,
+        })
+        {
+            part.CopyTo(m, at);
+            at += part.Length;
+        }
+
+        return SHA256.HashData(m);
     }
 
-    public static byte[] EncodeAuth(ISigner signer, string chainId, ReadOnlySpan<byte> ownNonce, ReadOnlySpan<byte> theirNonce)
+    /// <summary>What a side signs: the domain, its own role (so the two Auths of a connection differ) and the transcript hash.</summary>
+    public static byte[] SignedMessage(HandshakeRole signer, ReadOnlySpan<byte> transcriptHash) =>
+        Domains.Prefixed(Domains.PeerHandshake, [(byte)signer, .. transcriptHash]);
+
+    public static byte[] EncodeAuth(ISigner signer, HandshakeRole role, ReadOnlySpan<byte> transcriptHash)
     {
-        var signature = signer.Sign(Transcript(chainId, ownNonce, theirNonce, signer.PublicKey));
+        var signature = signer.Sign(SignedMessage(role, transcriptHash));
         var packet = new byte[AuthSize];
         packet[0] = Wire.Auth;
-        signer.PublicKey.CopyTo(packet.AsSpan(1));
-        signature.CopyTo(packet, 1 + PublicKey.Size);
+        signature.CopyTo(packet, 1);
         return packet;
     }
 
-    /// <summary>Parses an Auth packet and checks its signature; the caller still checks the key is a validator.</summary>
-    public static bool TryVerifyAuth(ReadOnlySpan<byte> packet, string chainId, ReadOnlySpan<byte> ownNonce, ReadOnlySpan<byte> theirNonce,
-        out PublicKey key)
-    {
-        key = default;
-        if (packet.Length != AuthSize || packet[0] != Wire.Auth) return false;
-        key = new PublicKey(packet.Slice(1, PublicKey.Size));
-        var signature = packet[(1 + PublicKey.Size)..];
-        return Ed25519.Verify(key, Transcript(chainId, theirNonce, ownNonce, key), signature);
-    }
+    /// <summary>Checks an Auth from <paramref name="signerKey"/> (named in its Hello) playing <paramref name="signerRole"/>.</summary>
+    public static bool VerifyAuth(ReadOnlySpan<byte> packet, PublicKey signerKey, HandshakeRole signerRole, ReadOnlySpan<byte> transcriptHash) =>
+        packet.Length == AuthSize && packet[0] == Wire.Auth
+        && Ed25519.Verify(signerKey, SignedMessage(signerRole, transcriptHash), packet[1..]);
 }

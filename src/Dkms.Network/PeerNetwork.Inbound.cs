@@ -1,4 +1,3 @@
-using Dkms.Core.Primitives;
 using LiteNetLib;
 using Microsoft.Extensions.Logging;
 
@@ -13,11 +12,28 @@ public sealed partial class PeerNetwork
         if (_connections.TryGetValue(peer, out var conn)) return conn;
         // Events of a peer we already closed may still sit in the inbox.
         if (peer.ConnectionState != ConnectionState.Connected) return null;
-        conn = new Connection(peer, _time.GetTimestamp());
+        // Accepted connections are registered by the admission; any other one was dialed here, for a known slot.
+        var incoming = _admission.IsIncoming(peer);
+        _dialed.Remove(peer, out var dialed);
+        if (!incoming && dialed is null)
+        {
+            _logger.LogDebug("closing connection to {Endpoint}: neither accepted nor dialed by this node", peer.ToString());
+            _manager.DisconnectPeer(peer);
+            return null;
+        }
+
+        conn = new Connection(peer, _time.GetTimestamp(), incoming ? HandshakeRole.Responder : HandshakeRole.Initiator, incoming ? null : dialed);
         _connections.Add(peer, conn);
-        peer.Send(Handshake.EncodeHello(conn.OwnNonce), DeliveryMethod.ReliableOrdered);
-        _triggerUpdate = true;
+        // The dialer speaks first; the acceptor answers a Hello that passed its checks (OnHello), so a connection
+        // that never sends one costs it no key generation.
+        if (conn.Role == HandshakeRole.Initiator) SendHello(conn);
         return conn;
+    }
+
+    private void SendHello(Connection conn)
+    {
+        conn.Peer.Send(Handshake.EncodeHello(conn.Role, conn.OwnNonce, conn.Session.EphemeralPublic, _self), DeliveryMethod.ReliableOrdered);
+        _triggerUpdate = true;
     }
 
     private void OnPacket(NetPeer peer, byte[] data)
@@ -25,53 +41,97 @@ public sealed partial class PeerNetwork
         var conn = GetOrAdd(peer);
         if (conn is null) return;
         var type = data.Length > 0 ? data[0] : (byte)0;
-        if (type == Wire.Batch && conn.Authenticated)
+        if (conn.Authenticated)
         {
-            OnBatch(conn, data);
+            OnSealed(conn, data);
         }
-        else if (type == Wire.Hello && !conn.Authenticated && conn.TheirNonce is null)
+        else if (type == Wire.Hello && conn.TheirHello is null)
         {
-            if (!Handshake.TryDecodeHello(data, out var nonce))
-            {
-                Stats.Malformed(null);
-                Refuse(conn, "malformed hello", null);
-                return;
-            }
-
-            conn.TheirNonce = nonce;
-            peer.Send(Handshake.EncodeAuth(_options.NodeSigner, _options.ChainId, conn.OwnNonce, nonce), DeliveryMethod.ReliableOrdered);
-            _triggerUpdate = true;
+            OnHello(conn, data);
         }
-        else if (type == Wire.Auth && !conn.Authenticated && conn.TheirNonce is not null)
+        else if (type == Wire.Auth && conn.TheirHello is not null)
         {
             OnAuth(conn, data);
         }
-        else if (!conn.Authenticated)
+        else
         {
             // Nothing but the handshake, in order, before authentication.
             Stats.Malformed(null);
-            Refuse(conn, $"message type {type} during the handshake", null);
+            Refuse(conn, "not a handshake packet during the handshake", $"message type {type}");
         }
-        else
+    }
+
+    /// <summary>
+    /// Checks the other end's claims as far as they can be checked before its signature — opposite roles, the key
+    /// this node dialed, a validator's key — and answers (the acceptor with its own Hello first) with Auth over the
+    /// transcript. A relay fails here: when
+    /// it dialed both validators both are responders, and when it holds an address the key is not the dialed one.
+    /// </summary>
+    private void OnHello(Connection conn, byte[] data)
+    {
+        if (!Handshake.TryDecodeHello(data, out var hello))
         {
-            BadMessage(conn, $"unexpected message type {type}", oversized: false);
+            Stats.Malformed(null);
+            Refuse(conn, "malformed hello or other protocol version", null);
+            return;
         }
+
+        if (hello.Role == conn.Role)
+        {
+            Refuse(conn, hello.Role == HandshakeRole.Responder
+                ? "both ends accepted this connection (a relay dialed both)"
+                : "both ends dialed this connection (a relay holds an address)", hello.NodeKey.ToString());
+            return;
+        }
+
+        if (conn.Dialed is { } dialed && hello.NodeKey != dialed.Address.Key)
+        {
+            Refuse(conn, "the dialed address answered with another key", $"dialed {dialed.Address.Key}, got {hello.NodeKey}");
+            return;
+        }
+
+        if (hello.NodeKey == _self || !_slots.ContainsKey(hello.NodeKey))
+        {
+            Refuse(conn, hello.NodeKey == _self ? "peer uses this node's own key" : "key is not a validator", hello.NodeKey.ToString());
+            return;
+        }
+
+        if (conn.Role == HandshakeRole.Responder) SendHello(conn);
+        var own = new Hello(conn.Role, conn.OwnNonce, conn.Session.EphemeralPublic, _self);
+        var transcript = conn.Role == HandshakeRole.Initiator
+            ? Handshake.TranscriptHash(_options.ChainId, own, hello)
+            : Handshake.TranscriptHash(_options.ChainId, hello, own);
+        if (!conn.Session.TryEstablish(hello.Ephemeral, conn.Role, transcript))
+        {
+            Refuse(conn, "unusable ephemeral key", hello.NodeKey.ToString());
+            return;
+        }
+
+        conn.TheirHello = hello;
+        conn.TranscriptHash = transcript;
+        conn.Peer.Send(Handshake.EncodeAuth(_options.NodeSigner, conn.Role, transcript), DeliveryMethod.ReliableOrdered);
+        _triggerUpdate = true;
     }
 
     private void OnAuth(Connection conn, byte[] data)
     {
-        if (!Handshake.TryVerifyAuth(data, _options.ChainId, conn.OwnNonce, conn.TheirNonce, out var key))
+        var theirs = conn.TheirHello!.Value;
+        var key = theirs.NodeKey;
+        if (!Handshake.VerifyAuth(data, key, theirs.Role, conn.TranscriptHash))
         {
-            Refuse(conn, "handshake signature does not verify (other chain id or not the key's holder)", key);
+            Refuse(conn, "handshake signature does not verify (other chain id, not the key's holder, or a relayed handshake)", key.ToString());
             return;
         }
 
-        if (key == _self || !_slots.TryGetValue(key, out var slot))
+        // Checked at Hello already; the set may have changed since.
+        if (!_slots.TryGetValue(key, out var slot))
         {
-            Refuse(conn, key == _self ? "peer uses this node's own key" : "key is not a validator", key);
+            Refuse(conn, "key is not a validator", key.ToString());
             return;
         }
 
+        _admission.Release(conn.Peer);
+        Stats.SessionOpened();
         var existing = slot.Active;
         if (existing is not null && Connection.CompareForKeeping(conn, existing) > 0)
         {
@@ -94,10 +154,26 @@ public sealed partial class PeerNetwork
         _logger.LogInformation("peer {Peer} connected at {Endpoint}", key, conn.Peer.ToString());
     }
 
-    private void OnBatch(Connection conn, byte[] data)
+    /// <summary>
+    /// Opens a packet of an authenticated session. One that does not open is dropped and counted, and closes the
+    /// session: the stream is reliable and ordered, so a forged, replayed or out-of-order packet means someone
+    /// injected into it, and a packet of the sender may be lost with it; both ends then make a fresh session.
+    /// </summary>
+    private void OnSealed(Connection conn, byte[] data)
     {
         var key = conn.Slot!.Address.Key;
-        var contents = BatchReader.Read(data, _options.MaxMessageBytes);
+        var result = conn.Session.Open(data);
+        if (result != OpenResult.Ok)
+        {
+            Stats.Tampered(result);
+            _logger.LogWarning("closing session with {Peer} at {Endpoint}: a {Result} packet ({Bytes} bytes, type {Type})",
+                key, conn.Peer.ToString(), result.ToString().ToLowerInvariant(), data.Length, data.Length > 0 ? data[0] : -1);
+            Close(conn);
+            return;
+        }
+
+        var contents = BatchReader.Read(data.AsSpan(SecureSession.HeaderSize, data.Length - SecureSession.HeaderSize - SecureSession.TagSize),
+            _options.MaxMessageBytes);
         for (var i = 0; i < contents.Malformed; i++) BadMessage(conn, "malformed frame", oversized: false);
         for (var i = 0; i < contents.Oversized; i++) BadMessage(conn, "oversized frame", oversized: true);
 
@@ -135,10 +211,11 @@ public sealed partial class PeerNetwork
         }
     }
 
-    private void Refuse(Connection conn, string reason, PublicKey? key)
+    /// <summary>Refuses a connection during the handshake; logged through the rate-limited refusal log.</summary>
+    private void Refuse(Connection conn, string reason, string? detail)
     {
         Stats.Refused();
-        _logger.LogWarning("refused peer {Endpoint} with key {Key}: {Reason}", conn.Peer.ToString(), key?.ToString() ?? "(none)", reason);
+        _refusals.Refused(reason, conn.Peer.Address.ToString(), detail is null ? conn.Peer.ToString() : $"{conn.Peer}, {detail}");
         Close(conn);
     }
 
@@ -146,12 +223,16 @@ public sealed partial class PeerNetwork
     private void Close(Connection conn)
     {
         _connections.Remove(conn.Peer);
+        _admission.Release(conn.Peer);
         LeaveSlot(conn);
+        conn.Dispose();
         _manager.DisconnectPeer(conn.Peer);
     }
 
     private void OnDisconnected(NetPeer peer, DisconnectReason reason)
     {
+        _admission.Release(peer);
+        _dialed.Remove(peer);
         if (!_connections.Remove(peer, out var conn)) return; // a failed dial, or one we closed ourselves
         if (conn.Slot is { } slot && slot.Active == conn)
         {
@@ -159,6 +240,7 @@ public sealed partial class PeerNetwork
         }
 
         LeaveSlot(conn);
+        conn.Dispose();
     }
 
     private void LeaveSlot(Connection conn)

@@ -15,12 +15,16 @@ public sealed partial class PeerNetwork
     /// </summary>
     internal const int MaxLiteNetLibQueuedPackets = 8192;
 
-    private static readonly byte[] RefusedReply = "DKMS/refused"u8.ToArray();
-
     private static readonly TimeSpan HousekeepingInterval = TimeSpan.FromMilliseconds(50);
 
     private readonly Dictionary<NetPeer, Connection> _connections = new(ReferenceEqualityComparer.Instance);
     private bool _triggerUpdate;
+
+    /// <summary>
+    /// Test hook, network thread: sees every outgoing sealed packet as it would go on the wire and returns what is
+    /// sent instead, so a test can forge, drop, replay, reorder or truncate packets of a live session.
+    /// </summary>
+    internal Func<byte[], IReadOnlyList<byte[]>>? OutgoingBatchFilter { get; set; }
 
     private void Run()
     {
@@ -136,7 +140,16 @@ public sealed partial class PeerNetwork
     {
         try
         {
-            conn.Peer.Send(writer.Written, DeliveryMethod.ReliableOrdered);
+            var length = conn.Session.Seal(writer.Buffer, writer.Length);
+            if (OutgoingBatchFilter is { } filter)
+            {
+                foreach (var packet in filter(writer.Buffer[..length])) conn.Peer.Send(packet, DeliveryMethod.ReliableOrdered);
+            }
+            else
+            {
+                conn.Peer.Send(writer.Buffer.AsSpan(0, length), DeliveryMethod.ReliableOrdered);
+            }
+
             _triggerUpdate = true;
         }
         catch (TooBigPacketException e)
@@ -167,22 +180,19 @@ public sealed partial class PeerNetwork
     private void Housekeeping(long now)
     {
         List<Connection>? expired = null;
-        var pending = 0;
         foreach (var conn in _connections.Values)
         {
-            if (conn.Authenticated) continue;
-            if (_time.GetElapsedTime(conn.StartedAt, now) > _options.HandshakeTimeout) (expired ??= []).Add(conn);
-            else pending++;
+            if (!conn.Authenticated && _time.GetElapsedTime(conn.StartedAt, now) > _options.HandshakeTimeout) (expired ??= []).Add(conn);
         }
 
         foreach (var conn in expired ?? [])
         {
             Stats.HandshakeTimeout();
-            _logger.LogWarning("handshake with {Endpoint} timed out", conn.Peer.ToString());
+            _refusals.Refused("handshake timed out", conn.Peer.Address.ToString(), conn.Peer.ToString());
             Close(conn);
         }
 
-        Volatile.Write(ref _pendingHandshakes, pending);
+        AdmissionHousekeeping();
         Dial(now);
     }
 
@@ -200,7 +210,10 @@ public sealed partial class PeerNetwork
             {
                 var (host, port) = Endpoints.Parse(slot.Address.Address);
                 var ip = Endpoints.Resolve(host, _manager.IPv6Enabled);
-                _manager.Connect(new System.Net.IPEndPoint(ip, port), Wire.ConnectTag);
+                var endpoint = new System.Net.IPEndPoint(ip, port);
+                NoteValidatorEndpoint(slot, endpoint);
+                var peer = _manager.Connect(endpoint, Wire.ConnectTag);
+                if (peer is not null) _dialed[peer] = slot;
                 if (_logger.IsEnabled(LogLevel.Debug))
                 {
                     _logger.LogDebug("dialing {Peer} at {Address}; next attempt in {Delay}", slot.Address.Key, slot.Address.Address, slot.Backoff);
@@ -218,37 +231,6 @@ public sealed partial class PeerNetwork
     private void PublishConnected() => _connected = [.. _slotList.Where(s => s.Active is not null).Select(s => s.Address.Key)];
 
     // ---- LiteNetLib threads: copy the event out and wake the network thread; never throw back into LiteNetLib.
-
-    private void OnConnectionRequest(ConnectionRequest request)
-    {
-        try
-        {
-            if (_stopping)
-            {
-                request.RejectForce();
-            }
-            else if (!request.Data.PeekRemainingBytesSpan().SequenceEqual(Wire.ConnectTag))
-            {
-                Stats.Refused();
-                _logger.LogWarning("refused connection from {Endpoint}: not a DKMS peer", request.RemoteEndPoint?.ToString());
-                request.RejectForce(RefusedReply); // one unreliable packet, so the client stops retrying
-            }
-            else if (Interlocked.Increment(ref _pendingHandshakes) > MaxPendingHandshakes)
-            {
-                Stats.Refused();
-                _logger.LogWarning("refused connection from {Endpoint}: too many pending handshakes", request.RemoteEndPoint?.ToString());
-                request.RejectForce(RefusedReply);
-            }
-            else
-            {
-                request.Accept();
-            }
-        }
-        catch (Exception e)
-        {
-            _logger.LogError(e, "connection request from {Endpoint} failed", request.RemoteEndPoint?.ToString());
-        }
-    }
 
     private void OnReceive(NetPeer peer, NetPacketReader reader, byte channel, DeliveryMethod method)
     {

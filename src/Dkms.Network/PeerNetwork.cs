@@ -17,7 +17,7 @@ namespace Dkms.Network;
 /// </summary>
 public sealed partial class PeerNetwork : IDisposable
 {
-    /// <summary>Unauthenticated connections beyond this are refused at connect time (a cheap flood guard).</summary>
+    /// <summary>Pending handshakes of sources where no validator lives, together (see <see cref="ConnectionAdmission"/>).</summary>
     internal const int MaxPendingHandshakes = 64;
 
     /// <summary>A connection whose peer sent more bad messages than this is closed.</summary>
@@ -36,7 +36,6 @@ public sealed partial class PeerNetwork : IDisposable
     private volatile bool _stopping;
     private int _started;
     private int _disposed;
-    private int _pendingHandshakes;
     private volatile PublicKey[] _connected = [];
 
     public PeerNetwork(PeerNetworkOptions options, ILogger<PeerNetwork> logger) : this(options, logger, TimeProvider.System)
@@ -58,6 +57,8 @@ public sealed partial class PeerNetwork : IDisposable
         _options = options;
         _logger = logger;
         _time = time;
+        _admission = new ConnectionAdmission(time);
+        _refusals = new RefusalLog(logger, time);
         _self = options.NodeSigner.PublicKey;
         foreach (var v in options.Validators)
         {
@@ -125,6 +126,7 @@ public sealed partial class PeerNetwork : IDisposable
             : _manager.Start(bind, System.Net.IPAddress.IPv6Any, port);
         if (!started) throw new InvalidOperationException($"could not bind {_options.ListenAddress}");
 
+        LearnValidatorSources();
         var now = _time.GetTimestamp();
         foreach (var slot in _slotList) slot.NextDialAt = now;
         _thread = new Thread(Run) { IsBackground = true, Name = $"dkms-p2p:{ListenPort}" };
@@ -173,6 +175,12 @@ public sealed partial class PeerNetwork : IDisposable
         if (_thread is not null && _thread != Thread.CurrentThread) _thread.Join();
         // Tells connected peers we left, so they redial at once instead of waiting for a timeout.
         _manager.Stop(sendDisconnectMessages: true);
+        // Session keys; on the network thread itself (a handler disposing) the loop may still touch them.
+        if (_thread != Thread.CurrentThread)
+        {
+            foreach (var conn in _connections.Values) conn.Dispose();
+        }
+
         _connected = [];
         _wake.Dispose();
         _logger.LogInformation("p2p stopped");

@@ -21,6 +21,15 @@ public sealed class PeerNetworkStats
     private long _refusedHandshakes;
     private long _handshakeTimeouts;
     private long _handlerErrors;
+    private long _sessionsOpened;
+    private long _forgedDropped;
+    private long _replayedDropped;
+    private long _reorderedDropped;
+    private long _refusedPendingFromSource;
+    private long _refusedRateFromSource;
+    private long _refusedPendingTotal;
+    private long _refusedRateTotal;
+    private long _refusedTooManySources;
 
     /// <summary>Messages handed to LiteNetLib for a peer.</summary>
     public long MessagesSent => Volatile.Read(ref _messagesSent);
@@ -44,13 +53,43 @@ public sealed class PeerNetworkStats
     /// <summary>Outgoing messages to a peer that had no authenticated connection (or lost it before the flush).</summary>
     public long NotConnectedDropped => Volatile.Read(ref _notConnectedDropped);
 
-    /// <summary>Connections refused: unknown key, bad signature (e.g. other chain), own key, wrong protocol.</summary>
+    /// <summary>
+    /// Connections refused: unknown key, bad signature (e.g. other chain), own key, wrong protocol, a relayed
+    /// handshake, or a limit at connect time (also counted by the Refused* counters below).
+    /// </summary>
     public long RefusedHandshakes => Volatile.Read(ref _refusedHandshakes);
 
     public long HandshakeTimeouts => Volatile.Read(ref _handshakeTimeouts);
 
     /// <summary>Exceptions thrown by a <see cref="PeerNetwork.MessageReceived"/> handler or caught in the network loop.</summary>
     public long HandlerErrors => Volatile.Read(ref _handlerErrors);
+
+    /// <summary>Handshakes that authenticated (each makes a fresh secure session, including duplicates then dropped).</summary>
+    public long SessionsOpened => Volatile.Read(ref _sessionsOpened);
+
+    /// <summary>Packets of a session that did not authenticate under its keys (altered, truncated, injected); each closed its session.</summary>
+    public long ForgedDropped => Volatile.Read(ref _forgedDropped);
+
+    /// <summary>Authentic packets of a session arriving a second time; each closed its session.</summary>
+    public long ReplayedDropped => Volatile.Read(ref _replayedDropped);
+
+    /// <summary>Authentic packets of a session arriving ahead of the next expected counter; each closed its session.</summary>
+    public long ReorderedDropped => Volatile.Read(ref _reorderedDropped);
+
+    /// <summary>Connection requests refused because their source address had its pending handshakes.</summary>
+    public long RefusedPendingFromSource => Volatile.Read(ref _refusedPendingFromSource);
+
+    /// <summary>Connection requests refused because their source address opened connections too fast.</summary>
+    public long RefusedRateFromSource => Volatile.Read(ref _refusedRateFromSource);
+
+    /// <summary>Connection requests refused because sources without a validator held all their pending handshakes together.</summary>
+    public long RefusedPendingTotal => Volatile.Read(ref _refusedPendingTotal);
+
+    /// <summary>Connection requests refused because sources without a validator together opened connections too fast.</summary>
+    public long RefusedRateTotal => Volatile.Read(ref _refusedRateTotal);
+
+    /// <summary>Connection requests refused because too many source addresses were being tracked.</summary>
+    public long RefusedTooManySources => Volatile.Read(ref _refusedTooManySources);
 
     /// <summary>Malformed or oversized messages from authenticated peers, by peer key, since the network started.</summary>
     public long MalformedFrom(PublicKey peer) => _malformedByPeer.TryGetValue(peer, out var n) ? n : 0;
@@ -92,4 +131,44 @@ public sealed class PeerNetworkStats
     internal void HandshakeTimeout() => Interlocked.Increment(ref _handshakeTimeouts);
 
     internal void HandlerError() => Interlocked.Increment(ref _handlerErrors);
+
+    internal void SessionOpened() => Interlocked.Increment(ref _sessionsOpened);
+
+    internal void Tampered(OpenResult result)
+    {
+        switch (result)
+        {
+            case OpenResult.Replayed:
+                Interlocked.Increment(ref _replayedDropped);
+                break;
+            case OpenResult.Reordered:
+                Interlocked.Increment(ref _reorderedDropped);
+                break;
+            default:
+                Interlocked.Increment(ref _forgedDropped);
+                break;
+        }
+    }
+
+    internal void RefusedAtAdmission(AdmissionVerdict verdict)
+    {
+        switch (verdict)
+        {
+            case AdmissionVerdict.TooManyPendingFromSource:
+                Interlocked.Increment(ref _refusedPendingFromSource);
+                break;
+            case AdmissionVerdict.TooFastFromSource:
+                Interlocked.Increment(ref _refusedRateFromSource);
+                break;
+            case AdmissionVerdict.TooManyPending:
+                Interlocked.Increment(ref _refusedPendingTotal);
+                break;
+            case AdmissionVerdict.TooFastOverall:
+                Interlocked.Increment(ref _refusedRateTotal);
+                break;
+            default:
+                Interlocked.Increment(ref _refusedTooManySources);
+                break;
+        }
+    }
 }

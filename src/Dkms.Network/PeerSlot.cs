@@ -34,16 +34,32 @@ internal sealed class PeerSlot(PeerAddress address, TimeSpan initialBackoff)
     public IPEndPoint? Endpoint { get; set; }
 }
 
-/// <summary>One LiteNetLib connection and its handshake state; network thread only.</summary>
-internal sealed class Connection(NetPeer peer, long startedAt)
+/// <summary>One LiteNetLib connection, its handshake state and its secure session; network thread only.</summary>
+internal sealed class Connection(NetPeer peer, long startedAt, HandshakeRole role, PeerSlot? dialed) : IDisposable
 {
     public NetPeer Peer { get; } = peer;
 
     public long StartedAt { get; } = startedAt;
 
+    /// <summary>Initiator when this node dialed the connection, responder when it accepted it.</summary>
+    public HandshakeRole Role { get; } = role;
+
+    /// <summary>For a dialed connection, the validator this node meant to reach; the answer must carry its key.</summary>
+    public PeerSlot? Dialed { get; } = dialed;
+
     public byte[] OwnNonce { get; } = Handshake.NewNonce();
 
-    public byte[]? TheirNonce { get; set; }
+    private SecureSession? _session;
+
+    /// <summary>Made on first use: the acceptor makes its ephemeral key only for a Hello that names a validator.</summary>
+    public SecureSession Session => _session ??= new SecureSession();
+
+    /// <summary>The other end's Hello, once it came.</summary>
+    public Hello? TheirHello { get; set; }
+
+    public byte[]? TheirNonce => TheirHello?.Nonce;
+
+    public byte[] TranscriptHash { get; set; } = [];
 
     /// <summary>Set once the peer's Auth verified and it was found in the validator set.</summary>
     public PeerSlot? Slot { get; set; }
@@ -51,6 +67,8 @@ internal sealed class Connection(NetPeer peer, long startedAt)
     public bool Authenticated => Slot is not null;
 
     public long Malformed { get; set; }
+
+    public void Dispose() => _session?.Dispose();
 
     /// <summary>
     /// When both sides dialed and two connections authenticated, both keep the one with the smaller key: the

@@ -79,13 +79,13 @@ public sealed class FaultTests
         var node = net.Start(0);
         var peerKey = net.Keys[1];
         using var raw = new RawPeer(node.Network.ListenPort);
-        raw.Authenticate(peerKey, net.ChainId);
+        raw.Authenticate(peerKey, net.ChainId, node.PublicKey);
         Eventually.True(() => node.Network.ConnectedPeers.Contains(peerKey.PublicKey), "raw peer authenticated");
 
-        // A good frame, a frame on an unknown channel (skipped alone), then a length running past the end.
-        byte[] batch = [Wire.Batch, 0, 0, 0, 0, 1, 0xAA, 9, 0, 0, 0, 1, 0xBB, 1, 0, 0, 0x10, 0, 0xCC];
-        raw.Send(batch);
-        raw.Send([Wire.Hello]); // not a handshake time any more
+        // A good frame, a frame on an unknown channel (skipped alone), then a length running past the end; sealed,
+        // so they are the authenticated peer's own bad frames.
+        raw.SendFrames([0, 0, 0, 0, 1, 0xAA, 9, 0, 0, 0, 1, 0xBB, 1, 0, 0, 0x10, 0, 0xCC]);
+        raw.SendFrames([0x77]);
 
         Eventually.True(() => node.Network.Stats.MalformedFrom(peerKey.PublicKey) == 3, "three bad messages counted");
         var got = Assert.Single(node.Inbox.Items);
@@ -101,11 +101,10 @@ public sealed class FaultTests
         var node = net.Start(0, o => o with { MaxMessageBytes = 16 });
         var peerKey = net.Keys[1];
         using var raw = new RawPeer(node.Network.ListenPort);
-        raw.Authenticate(peerKey, net.ChainId);
+        raw.Authenticate(peerKey, net.ChainId, node.PublicKey);
         Eventually.True(() => node.Network.ConnectedPeers.Contains(peerKey.PublicKey), "raw peer authenticated");
 
-        byte[] batch = [Wire.Batch, 1, 0, 0, 0, 17, .. new byte[17], 1, 0, 0, 0, 1, 0x55];
-        raw.Send(batch);
+        raw.SendFrames([1, 0, 0, 0, 17, .. new byte[17], 1, 0, 0, 0, 1, 0x55]);
 
         Eventually.True(() => node.Inbox.Count == 1, "the frame within the limit delivered");
         Assert.Equal(1, node.Network.Stats.OversizedDropped);
@@ -119,13 +118,49 @@ public sealed class FaultTests
         var node = net.Start(0);
         var peerKey = net.Keys[1];
         using var raw = new RawPeer(node.Network.ListenPort);
-        raw.Authenticate(peerKey, net.ChainId);
+        raw.Authenticate(peerKey, net.ChainId, node.PublicKey);
         Eventually.True(() => node.Network.ConnectedPeers.Contains(peerKey.PublicKey), "raw peer authenticated");
 
-        for (var i = 0; i <= PeerNetwork.MaxMalformedPerConnection; i++) raw.Send([0x77]);
+        for (var i = 0; i <= PeerNetwork.MaxMalformedPerConnection; i++) raw.SendFrames([0x77]);
 
         Eventually.True(() => raw.Disconnected, "the node closed the connection");
         Assert.DoesNotContain(peerKey.PublicKey, node.Network.ConnectedPeers);
+    }
+
+    [Fact]
+    public void An_unsealed_batch_after_the_handshake_is_dropped_as_forged_and_closes_the_session()
+    {
+        using var net = new TestNet(2);
+        var node = net.Start(0);
+        var peerKey = net.Keys[1];
+        using var raw = new RawPeer(node.Network.ListenPort);
+        raw.Authenticate(peerKey, net.ChainId, node.PublicKey);
+        Eventually.True(() => node.Network.ConnectedPeers.Contains(peerKey.PublicKey), "raw peer authenticated");
+
+        // What protocol v1 sent after its handshake, and what anyone who can inject into the stream could send.
+        raw.Send([Wire.Batch, 0, 0, 0, 0, 1, 0xAA]);
+
+        Eventually.True(() => raw.Disconnected, "the node closed the session");
+        Assert.Equal(1, node.Network.Stats.ForgedDropped);
+        Assert.Empty(node.Inbox.Items);
+        Assert.DoesNotContain(peerKey.PublicKey, node.Network.ConnectedPeers);
+    }
+
+    [Fact]
+    public void A_hello_naming_a_key_outside_the_validator_set_gets_neither_a_hello_nor_a_signature_back()
+    {
+        using var net = new TestNet(1);
+        var node = net.Start(0);
+        using var stranger = Ed25519Signer.Generate();
+        using var session = new SecureSession();
+        using var raw = new RawPeer(node.Network.ListenPort);
+        Eventually.True(() => raw.Connected, "raw client connected");
+
+        raw.Send(Handshake.EncodeHello(HandshakeRole.Initiator, Handshake.NewNonce(), session.EphemeralPublic, stranger.PublicKey));
+
+        Eventually.True(() => raw.Disconnected, "the node refused the stranger");
+        Assert.DoesNotContain(raw.Received, p => p.Length > 0 && p[0] is Wire.Hello or Wire.Auth);
+        Assert.Equal(1, node.Network.Stats.RefusedHandshakes);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Dkms.Core.Crypto;
+using Dkms.Core.Primitives;
 using LiteNetLib;
 
 namespace Dkms.Network.Tests;
@@ -15,7 +16,8 @@ internal sealed class RawPeer : IDisposable
     private volatile NetPeer? _peer;
     private volatile bool _disconnected;
 
-    public RawPeer(int port, bool dkmsTag = true)
+    /// <param name="bind">Source address (any 127.x.y.z on loopback); 127.0.0.1 by default.</param>
+    public RawPeer(int port, bool dkmsTag = true, IPAddress? bind = null)
     {
         var listener = new EventBasedNetListener();
         listener.PeerConnectedEvent += p =>
@@ -30,7 +32,7 @@ internal sealed class RawPeer : IDisposable
         };
         listener.NetworkReceiveEvent += (_, reader, _, _) => Received.Enqueue(reader.PeekRemainingBytes());
         _manager = new NetManager(listener) { UnsyncedEvents = true, AutoRecycle = true, UpdateTime = 1 };
-        _manager.Start(IPAddress.Loopback, IPAddress.IPv6Any, 0);
+        _manager.Start(bind ?? IPAddress.Loopback, IPAddress.IPv6Any, 0);
         _manager.Connect(new IPEndPoint(IPAddress.Loopback, port), dkmsTag ? Wire.ConnectTag : "hello"u8);
     }
 
@@ -51,15 +53,36 @@ internal sealed class RawPeer : IDisposable
         _manager.TriggerUpdate();
     }
 
-    /// <summary>Runs the handshake as <paramref name="key"/> once the node's Hello arrived.</summary>
-    public void Authenticate(ISigner key, string chainId)
+    /// <summary>The session of <see cref="Authenticate"/>, for <see cref="SendFrames"/>.</summary>
+    public SecureSession? Session { get; private set; }
+
+    /// <summary>Runs the handshake as <paramref name="key"/>, the dialer: Hello, then Auth once the node's Hello arrived.</summary>
+    public void Authenticate(ISigner key, string chainId, PublicKey nodeKey)
     {
+        Eventually.True(() => Connected, "raw client connected");
+        Session = new SecureSession();
+        var ours = new Hello(HandshakeRole.Initiator, Handshake.NewNonce(), Session.EphemeralPublic, key.PublicKey);
+        Send(Handshake.EncodeHello(ours.Role, ours.Nonce, ours.Ephemeral, ours.NodeKey));
         Eventually.True(() => Received.Any(p => p[0] == Wire.Hello), "the node's hello");
         Assert.True(Handshake.TryDecodeHello(Received.First(p => p[0] == Wire.Hello), out var theirs));
-        var ours = Handshake.NewNonce();
-        Send(Handshake.EncodeHello(ours));
-        Send(Handshake.EncodeAuth(key, chainId, ours, theirs));
+        Assert.Equal((HandshakeRole.Responder, nodeKey), (theirs.Role, theirs.NodeKey));
+        var transcript = Handshake.TranscriptHash(chainId, ours, theirs);
+        Assert.True(Session.TryEstablish(theirs.Ephemeral, HandshakeRole.Initiator, transcript));
+        Send(Handshake.EncodeAuth(key, HandshakeRole.Initiator, transcript));
     }
 
-    public void Dispose() => _manager.Stop();
+    /// <summary>Seals raw frame bytes (well-formed or not) as the next packet of the session and sends it.</summary>
+    public void SendFrames(byte[] frames)
+    {
+        var buffer = new byte[SecureSession.HeaderSize + frames.Length + SecureSession.TagSize];
+        frames.CopyTo(buffer, SecureSession.HeaderSize);
+        var length = Session!.Seal(buffer, SecureSession.HeaderSize + frames.Length);
+        Send(buffer[..length]);
+    }
+
+    public void Dispose()
+    {
+        Session?.Dispose();
+        _manager.Stop();
+    }
 }

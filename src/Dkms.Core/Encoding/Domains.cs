@@ -10,7 +10,7 @@ public static class Domains
     public static ReadOnlySpan<byte> AgentProof => "DKMS/agent-proof/v1\0"u8;
 
     /// <summary>P2P handshake: a node proves it holds its node key to a peer (see docs/network.md).</summary>
-    public static ReadOnlySpan<byte> PeerHandshake => "DKMS/peer-handshake/v1\0"u8;
+    public static ReadOnlySpan<byte> PeerHandshake => "DKMS/peer-handshake/v2\0"u8;
 
     /// <summary><paramref name="domain"/> followed by <paramref name="body"/>, as one array.</summary>
     public static byte[] Prefixed(ReadOnlySpan<byte> domain, ReadOnlySpan<byte> body)
