@@ -97,6 +97,8 @@ public sealed partial class PeerNetwork
             DropQueued(slot);
         }
 
+        // Reserved admission room follows the set: added validators get it, removed ones lose it.
+        LearnValidatorSources();
         PublishConnected();
         _logger.LogInformation("peer set updated: {Count} peers ({Added} added, {Removed} removed, {Moved} with a new address)",
             _slotList.Length, next.Keys.Count(k => !old.ContainsKey(k)), removed.Count, moved.Count);
