@@ -1,3 +1,5 @@
+using Dkms.Consensus;
+using Dkms.Core.Blocks;
 using Dkms.Core.Crypto;
 using Dkms.Core.Genesis;
 using Dkms.Network;
@@ -28,7 +30,17 @@ public static class PeerLinks
             NodeSigner = nodeKey,
             ListenAddress = listen,
             Validators = [.. genesis.Validators.Select(v => new PeerAddress(v.Key, v.Address))],
+            MaxMessageBytes = MaxMessageBytesFor(genesis),
+            MaxQueuedBytesPerPeer = (int)Math.Min(int.MaxValue, Math.Max(64L * 1024 * 1024, 4L * MaxMessageBytesFor(genesis))),
         };
         return new LiteNetPeerLink(new PeerNetwork(options, loggers.CreateLogger<PeerNetwork>()));
     }
+
+    /// <summary>
+    /// The largest peer message: a proposal or catch-up answer carrying a block at the genesis limits (its transactions,
+    /// their framing, header and certificate). A smaller transport limit would drop a full block, so a full mempool would
+    /// stop every round.
+    /// </summary>
+    public static int MaxMessageBytesFor(GenesisDocument genesis) =>
+        (int)Math.Min(int.MaxValue / 4, IntakeBounds.MaxMessageBytes(new BlockLimits(genesis.Consensus.MaxBlockTransactions, genesis.Consensus.MaxBlockBytes)));
 }
