@@ -22,6 +22,11 @@ WORK=$(mktemp -d)
 load=""
 cleanup() {
   if [ -n "$load" ] && kill -0 "$load" 2>/dev/null; then kill "$load" 2>/dev/null; wait "$load" 2>/dev/null; fi
+  if [ "${failed:-0}" -gt 0 ] && ls testnet/node*/node.log >/dev/null 2>&1; then
+    local keep; keep=$(mktemp -d /tmp/membership-logs.XXXXXX)
+    for f in testnet/node*/node.log; do cp "$f" "$keep/$(basename "$(dirname "$f")").log"; done
+    cp "$WORK"/*.log "$keep/" 2>/dev/null; echo "logs kept in $keep"
+  fi
   ./run-testnet.sh clean >/dev/null 2>&1
   rm -rf "$WORK"
 }
@@ -185,6 +190,12 @@ commits=0; for i in 0 1 2 4; do probe "$i" | grep -q "probe committed" && commit
 common=$(min_height 0 1 2 4)
 hashes=$(for i in 0 1 2 4; do block_hash "$i" "$common"; done | sort -u)
 [ "$(echo "$hashes" | grep -c .)" = 1 ] && ok "nodes 0, 1, 2, 4 agree on block $common (${hashes:0:16}…)" || bad "nodes 0, 1, 2, 4 agree on block $common: $(echo "$hashes" | tr '\n' ' ')"
+faults=""; for i in 0 1 2 3 4; do
+  n=$(curl -s -m 3 "$(url "$i")health" | python3 -c 'import json,sys; print(json.load(sys.stdin)["consensusFaults"])' 2>/dev/null)
+  errors=$(grep -cE '^[0-9-]+ [0-9:.]+ (fail|crit):' "testnet/node$i/node.log")
+  [ "${n:-?}" = 0 ] && [ "$errors" = 0 ] || faults="$faults node$i: ${n:-?} contained faults, $errors error lines;"
+done
+[ -z "$faults" ] && ok "no node logged an error or contained a consensus fault" || bad "errors or faults:$faults"
 down=""; for i in 0 1 2 3 4; do alive "$i" || down="$down node$i"; done
 [ -z "$down" ] && ok "every node process still runs" || bad "stopped:$down"
 
