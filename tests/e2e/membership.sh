@@ -10,7 +10,7 @@
 # sees five validators; node 4 catches up and its precommits are in the certificates — with node 3 stopped the
 # chain (quorum 4 of 5) commits only with node 4's vote; node 3's removal closes its sessions and a restarted
 # node 3 is refused; the four agree on the blocks; the load lost nothing. Ends with "N passed, N failed"; the
-# testnet is stopped and its data removed at the end.
+# testnet is stopped and its data removed at the end (its logs are kept in /tmp when a check failed or KEEP_LOGS=1).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -22,7 +22,7 @@ WORK=$(mktemp -d)
 load=""
 cleanup() {
   if [ -n "$load" ] && kill -0 "$load" 2>/dev/null; then kill "$load" 2>/dev/null; wait "$load" 2>/dev/null; fi
-  if [ "${failed:-0}" -gt 0 ] && ls testnet/node*/node.log >/dev/null 2>&1; then
+  if { [ "${failed:-0}" -gt 0 ] || [ -n "${KEEP_LOGS:-}" ]; } && ls testnet/node*/node.log >/dev/null 2>&1; then
     local keep; keep=$(mktemp -d /tmp/membership-logs.XXXXXX)
     for f in testnet/node*/node.log; do cp "$f" "$keep/$(basename "$(dirname "$f")").log"; done
     cp "$WORK"/*.log "$keep/" 2>/dev/null; echo "logs kept in $keep"
