@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A local 4-validator testnet on loopback.
 #   ./run-testnet.sh            build (Release), create keys + genesis unless present, start 4 nodes, wait for blocks
-#   ./run-testnet.sh stop       stop every node (SIGTERM, clean shutdown)
+#   ./run-testnet.sh stop [N]   stop every node, or node N (SIGTERM, clean shutdown)
 #   ./run-testnet.sh status     which nodes run, their height and peers
 #   ./run-testnet.sh logs [N]   follow node N's log (all nodes when N is omitted)
 #   ./run-testnet.sh restart N  stop and start node N (it resumes from its data)
@@ -109,7 +109,7 @@ case "${1:-start}" in
     echo "stop with: ./run-testnet.sh stop"
     ;;
   stop)
-    for i in $(seq 0 $(($(count) - 1))); do stop_node "$i"; done ;;
+    if [ -n "${2:-}" ]; then stop_node "$2"; else for i in $(seq 0 $(($(count) - 1))); do stop_node "$i"; done; fi ;;
   status)
     for i in $(seq 0 $(($(count) - 1))); do
       if running "$i"; then echo "node$i  running (pid $(cat "$(pid_file "$i")"))  height $(height_of "$i")  rpc $(rpc_url "$i")"
