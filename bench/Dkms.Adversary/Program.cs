@@ -99,6 +99,7 @@ try
         offPath = new OffPathOptions
         {
             Targets = OffPathOptions.TargetsOf(genesis, peers, held),
+            KeysAt = OffPathOptions.KeysOf(genesis),
             Held = held is null ? null : OffPathOptions.Resolve(held),
             Seed = options.Seed,
             Rate = options.Rate > 0 ? options.Rate : 2_000,

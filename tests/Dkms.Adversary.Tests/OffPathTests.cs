@@ -37,6 +37,7 @@ public sealed class OffPathTests(ITestOutputHelper output) : IDisposable
         {
             Targets = [Endpoint(validators[0]), Endpoint(validators[1])],
             Held = Endpoint(validators[2]),
+            KeysAt = validators.ToDictionary(Endpoint, v => v.Key),
             Seed = 16,
             Duration = TimeSpan.FromSeconds(6),
         });

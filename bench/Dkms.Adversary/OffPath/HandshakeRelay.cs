@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net;
 using Dkms.Core.Crypto;
+using Dkms.Core.Primitives;
 using Dkms.Network;
 using LiteNetLib;
 
@@ -140,15 +141,16 @@ public sealed class HandshakeRelay : IDisposable
     }
 
     /// <summary>
-    /// When neither side spoke (both wait for the dialer's Hello), opens with a Hello of a stranger key to the left
-    /// side, so the relay has a handshake to pass along: its best try at starting one. True when it did.
+    /// When neither side spoke (both wait for the dialer's Hello), opens with a dialer's Hello to the left side — in
+    /// the name of <paramref name="asKey"/> (the right side's validator key: the left then answers as to that
+    /// validator) or of a stranger key — so the relay has a handshake to pass along. True when it did.
     /// </summary>
-    public bool OpenIfSilent()
+    public bool OpenIfSilent(PublicKey? asKey = null)
     {
         if (Forwarded > 0 || _left is not { ConnectionState: ConnectionState.Connected }) return false;
         using var session = new SecureSession();
         using var stranger = Ed25519Signer.Generate();
-        SendLeft(Handshake.EncodeHello(HandshakeRole.Initiator, Handshake.NewNonce(), session.EphemeralPublic, stranger.PublicKey));
+        SendLeft(Handshake.EncodeHello(HandshakeRole.Initiator, Handshake.NewNonce(), session.EphemeralPublic, asKey ?? stranger.PublicKey));
         return true;
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using Dkms.Core.Genesis;
+using Dkms.Core.Primitives;
 using Dkms.Network;
 
 namespace Dkms.Adversary.OffPath;
@@ -9,6 +10,9 @@ public sealed record OffPathOptions
 {
     /// <summary>The validators' P2P endpoints to attack.</summary>
     public required IReadOnlyList<IPEndPoint> Targets { get; init; }
+
+    /// <summary>Relay: the validators' node keys by endpoint (from the genesis), so the relay can open a handshake in another validator's name.</summary>
+    public IReadOnlyDictionary<IPEndPoint, PublicKey> KeysAt { get; init; } = new Dictionary<IPEndPoint, PublicKey>();
 
     /// <summary>Relay: an address the validators dial that the relay holds (a free seat's genesis address), or null to only dial.</summary>
     public IPEndPoint? Held { get; init; }
@@ -39,6 +43,10 @@ public sealed record OffPathOptions
 
         return [.. addresses.Select(Resolve)];
     }
+
+    /// <summary>Every validator's node key by its P2P endpoint.</summary>
+    public static IReadOnlyDictionary<IPEndPoint, PublicKey> KeysOf(GenesisDocument genesis) =>
+        genesis.Validators.ToDictionary(v => Resolve(v.Address), v => v.Key);
 
     /// <summary>"host:port" as an endpoint (IPv4 first).</summary>
     public static IPEndPoint Resolve(string address)

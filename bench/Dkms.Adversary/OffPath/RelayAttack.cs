@@ -1,13 +1,14 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Dkms.Core.Primitives;
 
 namespace Dkms.Adversary.OffPath;
 
 /// <summary>
 /// Mode relay (issue 16 #4): round after round, a fresh <see cref="HandshakeRelay"/> either dials two validators
 /// or holds a free seat's address (which the validators dial) and dials another validator, forwards whatever each
-/// side says, opens with a stranger's Hello when both wait, and injects plaintext batches and forged sealed packets
+/// side says, opens in the other validator's name when both wait, and injects plaintext batches and forged sealed packets
 /// on both connections. It counts what it got: sessions (a validator that sent it a sealed packet) must stay 0.
 /// </summary>
 public static class RelayAttack
@@ -36,6 +37,7 @@ public static class RelayAttack
             var held = options.Held is not null && (options.Targets.Count < 2 || report.Rounds % 2 == 1);
             var started = clock.Elapsed;
             HandshakeRelay relay;
+            PublicKey? rightKey = null;
             if (held)
             {
                 // Wait for a validator to dial the seat, then dial one of the others: each believes the other is at the far end.
@@ -54,6 +56,7 @@ public static class RelayAttack
                 var right = options.Targets[random.Next(options.Targets.Count)];
                 var others = options.Targets.Where(t => !t.Equals(right)).ToList();
                 relay = HandshakeRelay.Between(others[random.Next(others.Count)], right);
+                rightKey = options.KeysAt.TryGetValue(right, out var key) ? key : null;
             }
 
             using (relay)
@@ -63,7 +66,8 @@ public static class RelayAttack
                 if (held && relay.HasLeft) report.HeldDialed++;
 
                 await Task.Delay(500, CancellationToken.None).ConfigureAwait(false);
-                if (relay.OpenIfSilent()) report.StrangerHellos++;
+                // Opening in the right side's name, the left answers as to that validator and its Hello goes on to it.
+                if (relay.OpenIfSilent(rightKey)) report.OpenedHellos++;
                 var injecting = clock.Elapsed;
                 while (clock.Elapsed - injecting < InjectFor && !relay.BothClosed && !ct.IsCancellationRequested)
                 {
@@ -102,8 +106,8 @@ public sealed class RelayReport
     /// <summary>Held rounds in which a validator dialed the held address.</summary>
     public int HeldDialed { get; internal set; }
 
-    /// <summary>Rounds in which neither side spoke first and the relay opened with a stranger's Hello.</summary>
-    public int StrangerHellos { get; internal set; }
+    /// <summary>Rounds in which neither side spoke first and the relay opened with a Hello in the other validator's name.</summary>
+    public int OpenedHellos { get; internal set; }
 
     /// <summary>Handshake packets handed from one validator to the other.</summary>
     public long Forwarded { get; internal set; }
@@ -129,6 +133,6 @@ public sealed class RelayReport
         foreach (var (reason, n) in _closedBy) closed.Append(closed.Length > 0 ? ", " : "").Append(CultureInfo.InvariantCulture, $"{reason} {n}");
         return string.Create(CultureInfo.InvariantCulture,
             $"relay: sessions {Sessions}, {Rounds} rounds ({Rounds - HeldRounds} dialing two validators, {HeldRounds} holding a seat's address, dialed in {HeldDialed}), " +
-            $"{Forwarded} handshake packets forwarded, {Injected} packets injected, {StrangerHellos} stranger Hellos; connections ended: {closed}");
+            $"{Forwarded} handshake packets forwarded, {Injected} packets injected, {OpenedHellos} opened with a Hello in the other validator's name; connections ended: {closed}");
     }
 }
