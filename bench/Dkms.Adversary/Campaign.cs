@@ -35,6 +35,11 @@ public sealed partial class Campaign
             throw new ArgumentException($"mode {options.Mode} proposes valid blocks and needs a ledger replica", nameof(replica));
         }
 
+        if (options.Mode is AttackMode.Relay or AttackMode.ConnectFlood)
+        {
+            throw new ArgumentException($"mode {options.Mode} holds no validator seat: run it with OffPath.{options.Mode}Attack", nameof(options));
+        }
+
         _peer = peer;
         _forge = forge;
         _options = options;

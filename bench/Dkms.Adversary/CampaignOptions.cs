@@ -17,6 +17,14 @@ public enum AttackMode
     Poison,
     /// <summary>Issue 16 (7): its own valid block with one transaction more than the genesis allows.</summary>
     BigBlock,
+
+    /// <summary>Issue 16 (4), no validator key: a host off the path forwards two validators' handshakes to each other
+    /// and injects frames (<see cref="OffPath.RelayAttack"/>).</summary>
+    Relay,
+
+    /// <summary>Issue 16 (5), no validator key: connection requests that never finish and junk handshakes from many
+    /// source addresses (<see cref="OffPath.ConnectFloodAttack"/>).</summary>
+    ConnectFlood,
 }
 
 /// <summary>Which generator made a message (counted in the report).</summary>

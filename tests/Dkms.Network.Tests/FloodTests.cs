@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using Dkms.Adversary.OffPath;
 using Microsoft.Extensions.Logging;
 
 namespace Dkms.Network.Tests;
@@ -8,7 +9,7 @@ namespace Dkms.Network.Tests;
 public sealed class FloodTests
 {
     /// <summary>Flooding sources: 127.0.0.2 to 127.0.0.33 (the validators use 127.0.0.1).</summary>
-    private static readonly IReadOnlyList<IPAddress> Sources = [.. Enumerable.Range(2, 32).Select(i => IPAddress.Parse($"127.0.0.{i}"))];
+    private static readonly IReadOnlyList<IPAddress> Sources = ConnectFlooder.LoopbackSources(32);
 
     /// <summary>Port 1 on loopback refuses at once.</summary>
     private const string Unreachable = "127.0.0.1:1";
@@ -18,7 +19,7 @@ public sealed class FloodTests
     {
         using var net = new TestNet(2);
         // a never dials b, so every session has to come in through a's connection admission, flood or not.
-        // A short handshake timeout churns the flood's pending places, so the garbage handshakers get some of them.
+        // A short handshake timeout churns the flood's pending places, so the junk handshakers get some of them.
         var a = net.Start(0, o => o with
         {
             Validators = [o.Validators[0], o.Validators[1] with { Address = Unreachable }],
@@ -28,10 +29,10 @@ public sealed class FloodTests
         net.WaitFullyConnected();
         var clock = Stopwatch.StartNew();
         int[] ports = [a.Network.ListenPort, b.Network.ListenPort];
-        using var flood = new ConnectFlooder(ports, Sources, portsPerSource: 4, interval: TimeSpan.FromMilliseconds(4), seed: 16);
-        using var garbage = new GarbageHandshakers(ports, Sources, workers: 3, seed: 17);
+        using var flood = new ConnectFlooder(ports, Sources, portsPerSource: 4, perSecond: 250, seed: 16);
+        using var junk = new JunkHandshakers(ports, Sources, workers: 3, seed: 17);
         Eventually.True(() => a.Network.Stats.RefusedPendingTotal + a.Network.Stats.RefusedRateTotal > 50, "the flood reached a's limits for all addresses");
-        Eventually.True(() => garbage.Connected > 5, "garbage handshakes got connections");
+        Eventually.True(() => junk.Connected > 5, "junk handshakes got connections");
 
         for (var round = 0; round < 3; round++)
         {
@@ -65,92 +66,12 @@ public sealed class FloodTests
         using var net = new TestNet(1);
         var a = net.Start(0);
         using var flood = new ConnectFlooder([a.Network.ListenPort], [IPAddress.Parse("127.0.0.2")], portsPerSource: 64,
-            interval: TimeSpan.FromMilliseconds(1), seed: 18);
+            perSecond: 1_000, seed: 18);
         Eventually.True(() => a.Network.Stats.RefusedPendingFromSource + a.Network.Stats.RefusedRateFromSource > 20,
             "the flooding address was held to its limits");
 
         using var other = new RawPeer(a.Network.ListenPort, bind: IPAddress.Parse("127.0.0.3"));
         Eventually.True(() => other.WasConnected, "another address still got a place");
         Assert.Equal(0, a.Network.Stats.RefusedPendingTotal + a.Network.Stats.RefusedRateTotal);
-    }
-
-    /// <summary>A well-formed Hello of the dialer with random nonce, ephemeral and key.</summary>
-    private static byte[] RandomHello(Random random)
-    {
-        var bytes = new byte[Handshake.NonceSize + Handshake.EphemeralSize + Dkms.Core.Primitives.PublicKey.Size];
-        random.NextBytes(bytes);
-        return Handshake.EncodeHello(HandshakeRole.Initiator, bytes.AsSpan(0, 32), bytes.AsSpan(32, 32), new Dkms.Core.Primitives.PublicKey(bytes.AsSpan(64, 32)));
-    }
-
-    /// <summary>
-    /// LiteNetLib clients from the flooding sources that connect and then send junk: random bytes, a Hello of
-    /// another version, a Hello followed by a forged Auth, a batch before any handshake, or nothing.
-    /// </summary>
-    private sealed class GarbageHandshakers : IDisposable
-    {
-        private readonly Thread[] _threads;
-        private volatile bool _stop;
-        private int _connected;
-
-        public GarbageHandshakers(int[] ports, IReadOnlyList<IPAddress> sources, int workers, int seed)
-        {
-            _threads = [.. Enumerable.Range(0, workers).Select(w => new Thread(() => Run(ports, sources, new Random(seed + w))) { IsBackground = true })];
-            foreach (var t in _threads) t.Start();
-        }
-
-        public int Connected => Volatile.Read(ref _connected);
-
-        public void Dispose()
-        {
-            _stop = true;
-            foreach (var t in _threads) t.Join();
-        }
-
-        private void Run(int[] ports, IReadOnlyList<IPAddress> sources, Random random)
-        {
-            while (!_stop)
-            {
-                using var raw = new RawPeer(ports[random.Next(ports.Length)], bind: sources[random.Next(sources.Count)]);
-                var clock = Stopwatch.StartNew();
-                while (!raw.Connected && !raw.Disconnected && clock.ElapsedMilliseconds < 1000) Thread.Sleep(5);
-                if (!raw.Connected) continue;
-                Interlocked.Increment(ref _connected);
-                foreach (var packet in Junk(random)) raw.Send(packet);
-                while (!raw.Disconnected && clock.ElapsedMilliseconds < 1300) Thread.Sleep(5);
-            }
-        }
-
-        private static IEnumerable<byte[]> Junk(Random random)
-        {
-            byte[] Bytes(int n)
-            {
-                var b = new byte[n];
-                random.NextBytes(b);
-                return b;
-            }
-
-            switch (random.Next(5))
-            {
-                case 0:
-                    yield return Bytes(1 + random.Next(200));
-                    break;
-                case 1:
-                    var hello = RandomHello(random);
-                    hello[1] ^= 0x7F;
-                    yield return hello;
-                    break;
-                case 2:
-                    yield return RandomHello(random);
-                    var auth = Bytes(Handshake.AuthSize);
-                    auth[0] = Wire.Auth;
-                    yield return auth;
-                    break;
-                case 3:
-                    yield return [Wire.Batch, .. Bytes(random.Next(64))];
-                    break;
-                default:
-                    break; // silent until the timeout
-            }
-        }
     }
 }

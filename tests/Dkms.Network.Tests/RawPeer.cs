@@ -1,58 +1,16 @@
-using System.Collections.Concurrent;
 using System.Net;
+using Dkms.Adversary.OffPath;
 using Dkms.Core.Crypto;
 using Dkms.Core.Primitives;
-using LiteNetLib;
 
 namespace Dkms.Network.Tests;
 
 /// <summary>
-/// A bare LiteNetLib client that speaks whatever the test makes it say: garbage, a partial handshake, or a
-/// correct handshake followed by broken frames.
+/// The tool's bare client (<see cref="RawClient"/>) that can also run a correct handshake with a key of the test's
+/// choosing and then send sealed frames of any shape.
 /// </summary>
-internal sealed class RawPeer : IDisposable
+internal sealed class RawPeer(int port, bool dkmsTag = true, IPAddress? bind = null) : RawClient(port, dkmsTag, bind)
 {
-    private readonly NetManager _manager;
-    private volatile NetPeer? _peer;
-    private volatile bool _disconnected;
-
-    /// <param name="bind">Source address (any 127.x.y.z on loopback); 127.0.0.1 by default.</param>
-    public RawPeer(int port, bool dkmsTag = true, IPAddress? bind = null)
-    {
-        var listener = new EventBasedNetListener();
-        listener.PeerConnectedEvent += p =>
-        {
-            _peer = p;
-            WasConnected = true;
-        };
-        listener.PeerDisconnectedEvent += (_, info) =>
-        {
-            DisconnectReason = info.Reason.ToString();
-            _disconnected = true;
-        };
-        listener.NetworkReceiveEvent += (_, reader, _, _) => Received.Enqueue(reader.PeekRemainingBytes());
-        _manager = new NetManager(listener) { UnsyncedEvents = true, AutoRecycle = true, UpdateTime = 1 };
-        _manager.Start(bind ?? IPAddress.Loopback, IPAddress.IPv6Any, 0);
-        _manager.Connect(new IPEndPoint(IPAddress.Loopback, port), dkmsTag ? Wire.ConnectTag : "hello"u8);
-    }
-
-    public ConcurrentQueue<byte[]> Received { get; } = new();
-
-    public bool Connected => _peer?.ConnectionState == ConnectionState.Connected && !_disconnected;
-
-    public bool Disconnected => _disconnected;
-
-    public bool WasConnected { get; private set; }
-
-    /// <summary>LiteNetLib's reason for the disconnect, for failure messages.</summary>
-    public string? DisconnectReason { get; private set; }
-
-    public void Send(byte[] packet)
-    {
-        _peer!.Send(packet, DeliveryMethod.ReliableOrdered);
-        _manager.TriggerUpdate();
-    }
-
     /// <summary>The session of <see cref="Authenticate"/>, for <see cref="SendFrames"/>.</summary>
     public SecureSession? Session { get; private set; }
 
@@ -80,9 +38,9 @@ internal sealed class RawPeer : IDisposable
         Send(buffer[..length]);
     }
 
-    public void Dispose()
+    protected override void Dispose(bool disposing)
     {
-        Session?.Dispose();
-        _manager.Stop();
+        if (disposing) Session?.Dispose();
+        base.Dispose(disposing);
     }
 }

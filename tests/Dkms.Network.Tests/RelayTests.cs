@@ -1,3 +1,5 @@
+using Dkms.Adversary.OffPath;
+
 namespace Dkms.Network.Tests;
 
 /// <summary>
@@ -14,7 +16,7 @@ public sealed class RelayTests
     private static readonly byte[] InjectedPayload = [0x66, 0x66, 0x66];
 
     /// <summary>What the relay injects once the handshakes went through: one frame on the consensus channel.</summary>
-    private static byte[] InjectedBatch() => [Wire.Batch, 0, 0, 0, 0, (byte)InjectedPayload.Length, .. InjectedPayload];
+    private static byte[] InjectedBatch() => HandshakeRelay.PlaintextBatch(InjectedPayload);
 
     [Fact]
     public void A_relay_between_two_validators_that_cannot_reach_each_other_connects_neither()
@@ -84,19 +86,11 @@ public sealed class RelayTests
         Assert.Contains(a.PublicKey, b.Network.ConnectedPeers);
     }
 
-    /// <summary>
-    /// When neither side speaks first (both wait for the dialer), the relay opens with a Hello of its own to the
-    /// left side and forwards from there: its best try at starting a handshake it can pass along.
-    /// </summary>
+    /// <summary>Gives the sides a moment to speak; when neither did, the relay opens with a stranger's Hello.</summary>
     private static void OpenIfSilent(HandshakeRelay relay)
     {
         Thread.Sleep(500);
-        if (relay.Forwarded == 0)
-        {
-            using var session = new SecureSession();
-            using var stranger = Dkms.Core.Crypto.Ed25519Signer.Generate();
-            relay.SendLeft(Handshake.EncodeHello(HandshakeRole.Initiator, Handshake.NewNonce(), session.EphemeralPublic, stranger.PublicKey));
-        }
+        relay.OpenIfSilent();
     }
 }
 
