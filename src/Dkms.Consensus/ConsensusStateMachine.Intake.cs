@@ -20,7 +20,7 @@ public sealed partial class ConsensusStateMachine
     private readonly Dictionary<PublicKey, (ulong Height, DateTimeOffset At)> _requested = new();
     private readonly Dictionary<PublicKey, (ulong Height, DateTimeOffset At)> _stale = new();
     private readonly Dictionary<PublicKey, int> _responses = new(); // catch-up responses checked at this height, per peer
-    private readonly Dictionary<PublicKey, (DateTimeOffset Since, int Count)> _serving = new(); // blocks served per peer and window
+    private readonly Dictionary<PublicKey, (DateTimeOffset Since, int Count, long Bytes)> _serving = new(); // blocks served per peer and window
     private readonly HashSet<(PublicKey, int, VoteType)> _evidenceKeys = new(); // this height's
     private bool _catchUpScheduled;
 
@@ -298,25 +298,28 @@ public sealed partial class ConsensusStateMachine
         if (now - first.At >= _options.CatchUpDelay) ServeBlock(peer, height);
     }
 
-    /// <summary>Catch-up, serving side: a peer behind gets our committed block and certificate (rate-limited per peer).</summary>
+    /// <summary>Catch-up, serving side: a peer behind gets our committed block and certificate, within its serving budget
+    /// by count and bytes per catch-up delay (a budget spent by a large block waits for the next window).</summary>
     private void ServeBlock(PublicKey peer, ulong height)
     {
         if (height == 0 || height >= Height) return;
         var now = _time.GetUtcNow();
         if (_served.TryGetValue(peer, out var last) && last.Height == height && now - last.At < _options.CatchUpDelay) return;
-        if (!_serving.TryGetValue(peer, out var window) || now - window.Since >= _options.CatchUpDelay) window = (now, 0);
-        if (window.Count >= IntakeBounds.ServedBlocksPerPeerPerCatchUpDelay)
+        if (!_serving.TryGetValue(peer, out var window) || now - window.Since >= _options.CatchUpDelay) window = (now, 0, 0);
+        var byteBudget = IntakeBounds.ServedLargestMessagesPerPeerPerCatchUpDelay * IntakeBounds.MaxMessageBytes(Limits);
+        if (window.Count >= IntakeBounds.ServedBlocksPerPeerPerCatchUpDelay || window.Bytes >= byteBudget)
         {
-            Drop(peer, DropReason.RateLimited, $"{window.Count} blocks served to this peer within the catch-up delay");
+            Drop(peer, DropReason.RateLimited, $"{window.Count} blocks ({window.Bytes} bytes) served to this peer within the catch-up delay");
             return;
         }
 
         if (!_app.TryGetCommitted(height, out var block, out var certificate)) return;
+        var response = ConsensusMessage.Encode(block, certificate);
         if (_serving.Count >= IntakeBounds.MaxTrackedPeers) _serving.Clear();
-        _serving[peer] = (window.Since, window.Count + 1);
+        _serving[peer] = (window.Since, window.Count + 1, window.Bytes + response.LongLength);
         if (_served.Count >= IntakeBounds.MaxTrackedPeers) _served.Clear();
         _served[peer] = (height, now);
-        _out.Add(new SendAction(peer, ConsensusMessage.Encode(block, certificate)));
+        _out.Add(new SendAction(peer, response));
     }
 
     /// <summary>Catch-up, receiving side: a block of our current height whose certificate verifies against the validator

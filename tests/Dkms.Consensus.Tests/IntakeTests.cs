@@ -148,4 +148,30 @@ public sealed class IntakeTests
         Assert.Equal(IntakeBounds.ServedBlocksPerPeerPerCatchUpDelay, responses);
         Assert.Equal(100 - IntakeBounds.ServedBlocksPerPeerPerCatchUpDelay, victim.Intake[key.PublicKey, DropReason.RateLimited]);
     }
+
+    [Fact]
+    public void A_peer_cycling_requests_for_old_heights_gets_only_the_serving_budget_however_long_it_asks()
+    {
+        using var net = new TestNet(4, seed: 165);
+        Assert.True(net.RunUntilHeight(40, TimeSpan.FromSeconds(60)), net.Describe());
+        net.Crash(Byzantine);
+        var key = net.Signers[Byzantine];
+        var responses = 0;
+        net.Network.Join(key.PublicKey, (from, bytes) =>
+        {
+            if (ConsensusMessage.TryDecode(bytes, TestNet.DefaultOptions.Limits, out var m, out _) && m!.Kind == MessageKind.BlockResponse) responses++;
+        });
+        var victim = net.Drivers[0]!;
+        const int windows = 10;
+        var random = new Random(165);
+        for (var w = 0; w < windows; w++)
+        {
+            for (var i = 0; i < 64; i++) victim.Deliver(key.PublicKey, ConsensusMessage.EncodeRequest((ulong)random.Next(1, 30)));
+            net.Run(TestNet.DefaultOptions.CatchUpDelay);
+        }
+
+        // A few blocks per catch-up delay, not one per small request: 640 requests here.
+        const int fewPerDelay = 4;
+        Assert.InRange(responses, 1, (windows + 1) * fewPerDelay);
+    }
 }
