@@ -21,6 +21,7 @@ public sealed partial class ConsensusStateMachine
     private readonly Dictionary<PublicKey, (ulong Height, DateTimeOffset At)> _stale = new();
     private readonly Dictionary<PublicKey, int> _responses = new(); // catch-up responses checked at this height, per peer
     private readonly Dictionary<PublicKey, (DateTimeOffset Since, int Count, long Bytes)> _serving = new(); // blocks served per peer and window
+    private readonly Dictionary<PublicKey, int> _strikes = new(); // bad signatures and tampered blocks per peer at this height
     private readonly HashSet<(PublicKey, int, VoteType)> _evidenceKeys = new(); // this height's
     private bool _catchUpScheduled;
 
@@ -43,6 +44,24 @@ public sealed partial class ConsensusStateMachine
         {
             _logger.Log(level, "dropped a consensus message from {Peer}: {Reason} ({Why}); {Unlogged} more not logged", from, reason, why, unlogged);
         }
+    }
+
+    /// <summary>True, and the message dropped, if <paramref name="from"/> has used up its strikes at this height: what it
+    /// sends is not worth a signature check until the next height.</summary>
+    private bool Struck(PublicKey from)
+    {
+        var strikes = _strikes.GetValueOrDefault(from);
+        if (strikes < IntakeBounds.StrikesPerPeerPerHeight) return false;
+        Drop(from, DropReason.Strikes, $"{strikes} bad signatures or tampered blocks from this peer at this height");
+        return true;
+    }
+
+    /// <summary>Drops a message that proves its (authenticated) sender misbehaves, and counts a strike against it.</summary>
+    private void Strike(PublicKey from, DropReason reason, string why)
+    {
+        if (_strikes.Count >= IntakeBounds.MaxTrackedPeers) _strikes.Clear();
+        _strikes[from] = _strikes.GetValueOrDefault(from) + 1;
+        Drop(from, reason, why);
     }
 
     private void OnProposal(PublicKey from, Proposal p, bool verified = false)
@@ -96,16 +115,17 @@ public sealed partial class ConsensusStateMachine
     /// commits to (the signature covers the header only).</summary>
     private bool Authentic(PublicKey from, Proposal p)
     {
+        if (Struck(from)) return false;
         Intake.CountSignatureCheck();
         if (!p.VerifySignature(_options.ChainId))
         {
-            Drop(from, DropReason.BadSignature, "proposal signature does not verify");
+            Strike(from, DropReason.BadSignature, "proposal signature does not verify");
             return false;
         }
 
         if (!p.Block.TransactionRootMatches())
         {
-            Drop(from, DropReason.TamperedBlock, "proposal transactions do not match the header's transaction root");
+            Strike(from, DropReason.TamperedBlock, "proposal transactions do not match the header's transaction root");
             return false;
         }
 
@@ -163,10 +183,11 @@ public sealed partial class ConsensusStateMachine
 
         if (!verified)
         {
+            if (Struck(from)) return;
             Intake.CountSignatureCheck();
             if (!v.VerifySignature(_options.ChainId))
             {
-                Drop(from, DropReason.BadSignature, "vote signature does not verify");
+                Strike(from, DropReason.BadSignature, "vote signature does not verify");
                 return;
             }
         }
@@ -232,9 +253,10 @@ public sealed partial class ConsensusStateMachine
                 case ProposalReceived p when !Authentic(from, p.Proposal):
                     return;
                 case VoteReceived v:
+                    if (Struck(from)) return;
                     Intake.CountSignatureCheck();
                     if (v.Vote.VerifySignature(_options.ChainId)) break;
-                    Drop(from, DropReason.BadSignature, "vote signature does not verify");
+                    Strike(from, DropReason.BadSignature, "vote signature does not verify");
                     return;
             }
         }
@@ -353,7 +375,7 @@ public sealed partial class ConsensusStateMachine
 
         if (!block.TransactionRootMatches())
         {
-            Drop(from, DropReason.TamperedBlock, "block response transactions do not match the header's transaction root");
+            Strike(from, DropReason.TamperedBlock, "block response transactions do not match the header's transaction root");
             return;
         }
 

@@ -27,6 +27,11 @@ public static class IntakeBounds
     /// a request at most once per catch-up delay, and the first good answer moves this node on.</summary>
     public const int ResponsesPerPeerPerHeight = 4;
 
+    /// <summary>Bad signatures and tampered blocks from one peer per height before its messages go unverified until the
+    /// next height. The transport authenticates the sender and a validator speaks only for itself, so each one proves
+    /// that peer misbehaves; a few are allowed for a peer whose keys changed with the validator set.</summary>
+    public const int StrikesPerPeerPerHeight = 16;
+
     /// <summary>Committed blocks served to one peer per catch-up delay, by count and by bytes (in messages of the
     /// largest size). Each answer costs this node a block read, decoded and re-encoded on the consensus thread for a
     /// request of a few bytes, so a peer gets a few per delay: a node catching up asks for the next block only once it
