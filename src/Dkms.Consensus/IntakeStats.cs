@@ -30,7 +30,7 @@ public enum DropReason : byte
     /// <summary>More block requests from this peer than are served per catch-up delay (each answer is a whole block).</summary>
     RateLimited,
     /// <summary>The peer sent <see cref="IntakeBounds.StrikesPerPeerPerHeight"/> messages with bad signatures or tampered
-    /// blocks at this height: its proposals, votes and block responses are dropped unverified until the next height.</summary>
+    /// blocks at this height: its proposals and votes are dropped unverified until the next height.</summary>
     Strikes,
 }
 
