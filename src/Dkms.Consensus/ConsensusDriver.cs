@@ -62,6 +62,13 @@ public abstract class ConsensusDriver : IDisposable
             return;
         }
 
+        // Decoding costs up to a whole block's worth of work: not for bytes whose event would find no room anyway.
+        if (!HasRoom(from, bytes.Length))
+        {
+            Machine.Drop(from, DropReason.QueueFull, $"no room for {bytes.Length} more bytes from this peer");
+            return;
+        }
+
         ConsensusMessage? m;
         string why;
         try
@@ -84,6 +91,10 @@ public abstract class ConsensusDriver : IDisposable
 
         Post(from, ToEvent(from, m), bytes.Length);
     }
+
+    /// <summary>Whether an event of <paramref name="size"/> bytes from <paramref name="from"/> would find room now (a
+    /// cheap check before decoding; <see cref="Post(PublicKey, ConsensusEvent, int)"/> checks again).</summary>
+    protected virtual bool HasRoom(PublicKey from, int size) => true;
 
     /// <summary>Posts an event that came from <paramref name="from"/>'s <paramref name="size"/> bytes (a driver may bound
     /// what each peer has waiting).</summary>

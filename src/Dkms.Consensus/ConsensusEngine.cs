@@ -43,6 +43,15 @@ public sealed class ConsensusEngine : ConsensusDriver
         _ = _events.Writer.WriteAsync(new Queued(e, null, 0)).AsTask();
     }
 
+    protected override bool HasRoom(PublicKey from, int size)
+    {
+        lock (_waitingLock)
+        {
+            var w = _waiting.GetValueOrDefault(from);
+            return w.Count < IntakeBounds.QueuedMessagesPerPeer && w.Bytes + size <= _maxBytesPerPeer;
+        }
+    }
+
     protected override void Post(PublicKey from, ConsensusEvent e, int size)
     {
         lock (_waitingLock)

@@ -20,7 +20,8 @@ public sealed partial class ConsensusStateMachine
     private readonly Dictionary<PublicKey, (ulong Height, DateTimeOffset At)> _requested = new();
     private readonly Dictionary<PublicKey, (ulong Height, DateTimeOffset At)> _stale = new();
     private readonly Dictionary<PublicKey, int> _responses = new(); // catch-up responses checked at this height, per peer
-    private readonly Dictionary<PublicKey, (DateTimeOffset Since, int Count)> _serving = new(); // blocks served per peer and window
+    private readonly Dictionary<PublicKey, (DateTimeOffset Since, int Count, long Bytes)> _serving = new(); // blocks served per peer and window
+    private readonly Dictionary<PublicKey, int> _strikes = new(); // bad signatures and tampered blocks per peer at this height
     private readonly HashSet<(PublicKey, int, VoteType)> _evidenceKeys = new(); // this height's
     private bool _catchUpScheduled;
 
@@ -43,6 +44,24 @@ public sealed partial class ConsensusStateMachine
         {
             _logger.Log(level, "dropped a consensus message from {Peer}: {Reason} ({Why}); {Unlogged} more not logged", from, reason, why, unlogged);
         }
+    }
+
+    /// <summary>True, and the message dropped, if <paramref name="from"/> has used up its strikes at this height: what it
+    /// sends is not worth a signature check until the next height.</summary>
+    private bool Struck(PublicKey from)
+    {
+        var strikes = _strikes.GetValueOrDefault(from);
+        if (strikes < IntakeBounds.StrikesPerPeerPerHeight) return false;
+        Drop(from, DropReason.Strikes, $"{strikes} bad signatures or tampered blocks from this peer at this height");
+        return true;
+    }
+
+    /// <summary>Drops a message that proves its (authenticated) sender misbehaves, and counts a strike against it.</summary>
+    private void Strike(PublicKey from, DropReason reason, string why)
+    {
+        if (_strikes.Count >= IntakeBounds.MaxTrackedPeers) _strikes.Clear();
+        _strikes[from] = _strikes.GetValueOrDefault(from) + 1;
+        Drop(from, reason, why);
     }
 
     private void OnProposal(PublicKey from, Proposal p, bool verified = false)
@@ -96,16 +115,17 @@ public sealed partial class ConsensusStateMachine
     /// commits to (the signature covers the header only).</summary>
     private bool Authentic(PublicKey from, Proposal p)
     {
+        if (Struck(from)) return false;
         Intake.CountSignatureCheck();
         if (!p.VerifySignature(_options.ChainId))
         {
-            Drop(from, DropReason.BadSignature, "proposal signature does not verify");
+            Strike(from, DropReason.BadSignature, "proposal signature does not verify");
             return false;
         }
 
         if (!p.Block.TransactionRootMatches())
         {
-            Drop(from, DropReason.TamperedBlock, "proposal transactions do not match the header's transaction root");
+            Strike(from, DropReason.TamperedBlock, "proposal transactions do not match the header's transaction root");
             return false;
         }
 
@@ -163,10 +183,11 @@ public sealed partial class ConsensusStateMachine
 
         if (!verified)
         {
+            if (Struck(from)) return;
             Intake.CountSignatureCheck();
             if (!v.VerifySignature(_options.ChainId))
             {
-                Drop(from, DropReason.BadSignature, "vote signature does not verify");
+                Strike(from, DropReason.BadSignature, "vote signature does not verify");
                 return;
             }
         }
@@ -232,9 +253,10 @@ public sealed partial class ConsensusStateMachine
                 case ProposalReceived p when !Authentic(from, p.Proposal):
                     return;
                 case VoteReceived v:
+                    if (Struck(from)) return;
                     Intake.CountSignatureCheck();
                     if (v.Vote.VerifySignature(_options.ChainId)) break;
-                    Drop(from, DropReason.BadSignature, "vote signature does not verify");
+                    Strike(from, DropReason.BadSignature, "vote signature does not verify");
                     return;
             }
         }
@@ -298,25 +320,28 @@ public sealed partial class ConsensusStateMachine
         if (now - first.At >= _options.CatchUpDelay) ServeBlock(peer, height);
     }
 
-    /// <summary>Catch-up, serving side: a peer behind gets our committed block and certificate (rate-limited per peer).</summary>
+    /// <summary>Catch-up, serving side: a peer behind gets our committed block and certificate, within its serving budget
+    /// by count and bytes per catch-up delay (a budget spent by a large block waits for the next window).</summary>
     private void ServeBlock(PublicKey peer, ulong height)
     {
         if (height == 0 || height >= Height) return;
         var now = _time.GetUtcNow();
         if (_served.TryGetValue(peer, out var last) && last.Height == height && now - last.At < _options.CatchUpDelay) return;
-        if (!_serving.TryGetValue(peer, out var window) || now - window.Since >= _options.CatchUpDelay) window = (now, 0);
-        if (window.Count >= IntakeBounds.ServedBlocksPerPeerPerCatchUpDelay)
+        if (!_serving.TryGetValue(peer, out var window) || now - window.Since >= _options.CatchUpDelay) window = (now, 0, 0);
+        var byteBudget = IntakeBounds.ServedLargestMessagesPerPeerPerCatchUpDelay * IntakeBounds.MaxMessageBytes(Limits);
+        if (window.Count >= IntakeBounds.ServedBlocksPerPeerPerCatchUpDelay || window.Bytes >= byteBudget)
         {
-            Drop(peer, DropReason.RateLimited, $"{window.Count} blocks served to this peer within the catch-up delay");
+            Drop(peer, DropReason.RateLimited, $"{window.Count} blocks ({window.Bytes} bytes) served to this peer within the catch-up delay");
             return;
         }
 
         if (!_app.TryGetCommitted(height, out var block, out var certificate)) return;
+        var response = ConsensusMessage.Encode(block, certificate);
         if (_serving.Count >= IntakeBounds.MaxTrackedPeers) _serving.Clear();
-        _serving[peer] = (window.Since, window.Count + 1);
+        _serving[peer] = (window.Since, window.Count + 1, window.Bytes + response.LongLength);
         if (_served.Count >= IntakeBounds.MaxTrackedPeers) _served.Clear();
         _served[peer] = (height, now);
-        _out.Add(new SendAction(peer, ConsensusMessage.Encode(block, certificate)));
+        _out.Add(new SendAction(peer, response));
     }
 
     /// <summary>Catch-up, receiving side: a block of our current height whose certificate verifies against the validator
@@ -350,7 +375,7 @@ public sealed partial class ConsensusStateMachine
 
         if (!block.TransactionRootMatches())
         {
-            Drop(from, DropReason.TamperedBlock, "block response transactions do not match the header's transaction root");
+            Strike(from, DropReason.TamperedBlock, "block response transactions do not match the header's transaction root");
             return;
         }
 

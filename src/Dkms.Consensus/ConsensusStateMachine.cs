@@ -156,6 +156,7 @@ public sealed partial class ConsensusStateMachine
         _catchUpScheduled = false;
         _served.Clear();
         _responses.Clear();
+        _strikes.Clear();
         _evidenceKeys.Clear();
 
         if (resume is not null)

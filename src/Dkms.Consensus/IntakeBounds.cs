@@ -27,10 +27,17 @@ public static class IntakeBounds
     /// a request at most once per catch-up delay, and the first good answer moves this node on.</summary>
     public const int ResponsesPerPeerPerHeight = 4;
 
-    /// <summary>Committed blocks served to one peer per catch-up delay: a node catching up asks for the next block only
-    /// once it has the previous one, so this is well above its pace; a peer asking for many heights at once cannot make
-    /// this node read and send a block per small request.</summary>
-    public const int ServedBlocksPerPeerPerCatchUpDelay = 64;
+    /// <summary>Bad signatures and tampered blocks from one peer per height before its messages go unverified until the
+    /// next height. The transport authenticates the sender and a validator speaks only for itself, so each one proves
+    /// that peer misbehaves; a few are allowed for a peer whose keys changed with the validator set.</summary>
+    public const int StrikesPerPeerPerHeight = 16;
+
+    /// <summary>Committed blocks served to one peer per catch-up delay, by count and by bytes (in messages of the
+    /// largest size). Each answer costs this node a block read, decoded and re-encoded on the consensus thread for a
+    /// request of a few bytes, so a peer gets a few per delay: a node catching up asks for the next block only once it
+    /// has the previous one, and asks every peer that is ahead; past this it waits for the next window.</summary>
+    public const int ServedBlocksPerPeerPerCatchUpDelay = 4;
+    public const int ServedLargestMessagesPerPeerPerCatchUpDelay = 2;
 
     /// <summary>Events from one peer waiting in the engine's queue, by count and by bytes (in messages of the largest size).</summary>
     public const int QueuedMessagesPerPeer = 1000;

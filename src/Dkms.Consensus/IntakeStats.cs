@@ -29,6 +29,9 @@ public enum DropReason : byte
     TooManyResponses,
     /// <summary>More block requests from this peer than are served per catch-up delay (each answer is a whole block).</summary>
     RateLimited,
+    /// <summary>The peer sent <see cref="IntakeBounds.StrikesPerPeerPerHeight"/> messages with bad signatures or tampered
+    /// blocks at this height: its proposals and votes are dropped unverified until the next height.</summary>
+    Strikes,
 }
 
 public static class DropReasons
@@ -37,7 +40,7 @@ public static class DropReasons
     /// duplicates, a peer ahead of us, a full queue while this node is busy).</summary>
     public static bool IsMisbehaviour(this DropReason reason) =>
         reason is DropReason.Malformed or DropReason.NotOwnMessage or DropReason.NotValidator or DropReason.BadSignature
-            or DropReason.TamperedBlock or DropReason.BadCertificate or DropReason.TooManyResponses;
+            or DropReason.TamperedBlock or DropReason.BadCertificate or DropReason.TooManyResponses or DropReason.Strikes;
 }
 
 /// <summary>

@@ -77,4 +77,21 @@ public sealed class BlockTypesTests
         Assert.Equal(block.Hash, decoded.Hash);
         Assert.Equal(block.Transactions[0], decoded.Transactions[0]);
     }
+
+    [Theory]
+    [InlineData(1UL)]
+    [InlineData(2UL)]
+    public void A_proposals_signature_does_not_verify_as_a_vote_with_the_same_fields(ulong height)
+    {
+        // Without a domain per kind, a proposal (chain, height, round, valid round, hash) at height 1 or 2 has the same
+        // sign bytes as a vote (chain, type = height, height = round, round = valid round, hash): false evidence.
+        using var signer = Ed25519Signer.FromSeed(TestNet.Seed(3));
+        var txs = new[] { new byte[] { 1, 2, 3 } };
+        var header = new BlockHeader(TestNet.ChainId, height, 0, Hash32.Zero, Block.ComputeTransactionRoot(txs), Hash32.Zero, signer.PublicKey, 1);
+        var proposal = Proposal.Create(signer, TestNet.ChainId, height, round: 7, validRound: 5, new Block(header, txs));
+        var vote = new Vote((VoteType)height, 7, 5, proposal.Block.Hash, signer.PublicKey, proposal.Signature);
+
+        Assert.True(proposal.VerifySignature(TestNet.ChainId));
+        Assert.False(vote.VerifySignature(TestNet.ChainId));
+    }
 }

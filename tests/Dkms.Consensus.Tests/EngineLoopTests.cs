@@ -122,4 +122,24 @@ public sealed class EngineLoopTests
 
         Assert.Equal(10 - IntakeBounds.QueuedLargestMessagesPerPeer, engine.Intake[other.PublicKey, DropReason.QueueFull]);
     }
+
+    [Fact]
+    public void Bytes_from_a_peer_whose_queue_share_is_full_are_dropped_before_they_are_decoded()
+    {
+        using var signer = Ed25519Signer.FromSeed(TestNet.Seed(0));
+        using var flooder = Ed25519Signer.FromSeed(TestNet.Seed(1));
+        var set = new ValidatorSet([new Validator(signer.PublicKey, 1), new Validator(flooder.PublicKey, 1)]);
+        var machine = new ConsensusStateMachine(TestNet.DefaultOptions, signer, new InMemoryApplication(set), new InMemoryConsensusStore(), TimeProvider.System, NullLogger.Instance);
+        using var engine = new ConsensusEngine(machine, new NoPeers(), TimeProvider.System, 100_000); // not running: nothing drains
+
+        var vote = ConsensusMessage.Encode(Vote.Create(flooder, TestNet.ChainId, VoteType.Prevote, 1, 0, Hash32.Zero));
+        for (var i = 0; i < IntakeBounds.QueuedMessagesPerPeer; i++) engine.Deliver(flooder.PublicKey, vote);
+        // Bytes that would not decode: with the share full they are not even read (a decoded drop would count Malformed).
+        var junk = new byte[64 * 1024];
+        new Random(168).NextBytes(junk);
+        for (var i = 0; i < 10; i++) engine.Deliver(flooder.PublicKey, junk);
+
+        Assert.Equal(0, engine.Intake[flooder.PublicKey, DropReason.Malformed]);
+        Assert.Equal(10, engine.Intake[flooder.PublicKey, DropReason.QueueFull]);
+    }
 }

@@ -33,7 +33,8 @@ public sealed class IntakeTests
         for (var r = 0; r < 20; r++) victim.Deliver(key.PublicKey, ConsensusMessage.Encode(Forged(key, h + 1, r)));
 
         Assert.Equal(0, victim.Machine.BufferedMessages);
-        Assert.Equal(20, victim.Intake[key.PublicKey, DropReason.BadSignature]);
+        Assert.Equal(IntakeBounds.StrikesPerPeerPerHeight, victim.Intake[key.PublicKey, DropReason.BadSignature]);
+        Assert.Equal(20 - IntakeBounds.StrikesPerPeerPerHeight, victim.Intake[key.PublicKey, DropReason.Strikes]);
     }
 
     [Fact]
@@ -147,5 +148,53 @@ public sealed class IntakeTests
 
         Assert.Equal(IntakeBounds.ServedBlocksPerPeerPerCatchUpDelay, responses);
         Assert.Equal(100 - IntakeBounds.ServedBlocksPerPeerPerCatchUpDelay, victim.Intake[key.PublicKey, DropReason.RateLimited]);
+    }
+
+    [Fact]
+    public void A_peer_cycling_requests_for_old_heights_gets_only_the_serving_budget_however_long_it_asks()
+    {
+        using var net = new TestNet(4, seed: 165);
+        Assert.True(net.RunUntilHeight(40, TimeSpan.FromSeconds(60)), net.Describe());
+        net.Crash(Byzantine);
+        var key = net.Signers[Byzantine];
+        var responses = 0;
+        net.Network.Join(key.PublicKey, (from, bytes) =>
+        {
+            if (ConsensusMessage.TryDecode(bytes, TestNet.DefaultOptions.Limits, out var m, out _) && m!.Kind == MessageKind.BlockResponse) responses++;
+        });
+        var victim = net.Drivers[0]!;
+        const int windows = 10;
+        var random = new Random(165);
+        for (var w = 0; w < windows; w++)
+        {
+            for (var i = 0; i < 64; i++) victim.Deliver(key.PublicKey, ConsensusMessage.EncodeRequest((ulong)random.Next(1, 30)));
+            net.Run(TestNet.DefaultOptions.CatchUpDelay);
+        }
+
+        // A few blocks per catch-up delay, not one per small request: 640 requests here.
+        const int fewPerDelay = 4;
+        Assert.InRange(responses, 1, (windows + 1) * fewPerDelay);
+    }
+
+    [Fact]
+    public void A_peer_sending_junk_signed_votes_costs_a_bounded_number_of_signature_checks_per_height()
+    {
+        var (net, victim, key) = Setup();
+        using var _ = net;
+        var h = victim.Machine.Height;
+        var random = new Random(166);
+        for (var i = 0; i < 3000; i++)
+        {
+            var round = random.Next(0, 3);
+            var height = random.Next(2) == 0 ? h : h + 1;
+            victim.Deliver(key.PublicKey, ConsensusMessage.Encode(Forged(key, height, round)));
+        }
+
+        // A bad signature from an authenticated sender proves it misbehaves: a few are checked, then what it sends is
+        // dropped unchecked for the rest of the height.
+        const int few = 20;
+        Assert.InRange(victim.Intake.SignatureChecks, 1, few);
+        Assert.True(victim.Intake[key.PublicKey, DropReason.Strikes] > 0);
+        Assert.Equal(0, victim.Machine.BufferedMessages);
     }
 }

@@ -13,11 +13,17 @@ namespace Dkms.Node.Mempool;
 /// comes), and transactions from peers are never sent on (validators are fully connected); batches received
 /// from peers are decoded and admitted in the background, with their signatures verified in parallel.
 /// Both directions use bounded queues: under overload, gossip is dropped (the proposer that holds a
-/// transaction still proposes it), never the node.
+/// transaction still proposes it), never the node. Received gossip waits with a share per peer, by count and bytes,
+/// so one peer's flood neither crowds out the others nor holds more than its share of memory; a message larger than a
+/// full batch is dropped unread.
 /// </summary>
 public sealed partial class TransactionGossip : IDisposable
 {
     private const int QueueCapacity = 1_000;
+
+    /// <summary>Received gossip messages waiting per peer, by count and by bytes.</summary>
+    public const int QueuedMessagesPerPeer = 100;
+    public const long QueuedBytesPerPeer = 16 * 1024 * 1024;
 
     private readonly IPeerLink _link;
     private readonly TransactionPool _pool;
@@ -25,12 +31,16 @@ public sealed partial class TransactionGossip : IDisposable
     private readonly ILogger _logger;
     private readonly Channel<IReadOnlyList<Transaction>> _outgoing = Channel.CreateBounded<IReadOnlyList<Transaction>>(
         new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+    // Wait mode: TryWrite then reports a full queue, which the per-peer accounting needs (it is never awaited).
     private readonly Channel<(PublicKey From, byte[] Message)> _incoming = Channel.CreateBounded<(PublicKey, byte[])>(
-        new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+        new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly CancellationTokenSource _stop = new();
     private Task? _sender;
     private Task? _receiver;
     private long _malformed;
+    private long _dropped;
+    private readonly Dictionary<PublicKey, (int Count, long Bytes)> _waiting = new();
+    private readonly Lock _waitingLock = new();
 
     public TransactionGossip(IPeerLink link, TransactionPool pool, int batchSize, ILogger<TransactionGossip> logger)
     {
@@ -38,6 +48,7 @@ public sealed partial class TransactionGossip : IDisposable
         _pool = pool;
         _batchSize = batchSize;
         _logger = logger;
+        MaxMessageBytes = (long)batchSize * (Dkms.Core.Transactions.Limits.MaxTransactionBytes + 8) + 64;
     }
 
     /// <summary>Gossip messages from peers that did not decode.</summary>
@@ -51,8 +62,59 @@ public sealed partial class TransactionGossip : IDisposable
 
     public void Enqueue(IReadOnlyList<Transaction> txs) => _outgoing.Writer.TryWrite(txs);
 
+    /// <summary>Largest gossip message taken: a full batch of the largest transactions with their framing.</summary>
+    public long MaxMessageBytes { get; }
+
+    /// <summary>Gossip messages dropped on receipt: too large, or the sender's share of the queue is full.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>Gossip messages from <paramref name="peer"/> waiting to be decoded.</summary>
+    public int QueuedMessagesOf(PublicKey peer)
+    {
+        lock (_waitingLock) return _waiting.GetValueOrDefault(peer).Count;
+    }
+
+    /// <summary>Bytes of gossip messages from all peers waiting to be decoded.</summary>
+    public long QueuedBytes
+    {
+        get
+        {
+            lock (_waitingLock) return _waiting.Values.Sum(w => w.Bytes);
+        }
+    }
+
     /// <summary>Called on a transport thread; decoding and admission happen on the gossip task.</summary>
-    public void Receive(PublicKey from, byte[] message) => _incoming.Writer.TryWrite((from, message));
+    public void Receive(PublicKey from, byte[] message)
+    {
+        if (message.LongLength > MaxMessageBytes)
+        {
+            Interlocked.Increment(ref _malformed);
+            return;
+        }
+
+        lock (_waitingLock)
+        {
+            var w = _waiting.GetValueOrDefault(from);
+            if (w.Count >= QueuedMessagesPerPeer || w.Bytes + message.LongLength > QueuedBytesPerPeer
+                || !_incoming.Writer.TryWrite((from, message)))
+            {
+                Interlocked.Increment(ref _dropped);
+                return;
+            }
+
+            _waiting[from] = (w.Count + 1, w.Bytes + message.LongLength);
+        }
+    }
+
+    private void Release(PublicKey from, int size)
+    {
+        lock (_waitingLock)
+        {
+            var w = _waiting[from];
+            if (w.Count == 1) _waiting.Remove(from);
+            else _waiting[from] = (w.Count - 1, w.Bytes - size);
+        }
+    }
 
     private async Task SendLoop()
     {
@@ -96,7 +158,12 @@ public sealed partial class TransactionGossip : IDisposable
             while (await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
             {
                 txs.Clear();
-                while (txs.Count < 4 * _batchSize && reader.TryRead(out var item)) Decode(item.From, item.Message, txs);
+                while (txs.Count < 4 * _batchSize && reader.TryRead(out var item))
+                {
+                    Release(item.From, item.Message.Length);
+                    Decode(item.From, item.Message, txs);
+                }
+
                 if (txs.Count > 0) _pool.AdmitBatch(txs);
             }
         }
