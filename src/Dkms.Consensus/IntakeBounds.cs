@@ -34,9 +34,11 @@ public static class IntakeBounds
 
     /// <summary>Committed blocks served to one peer per catch-up delay, by count and by bytes (in messages of the
     /// largest size). Each answer costs this node a block read, decoded and re-encoded on the consensus thread for a
-    /// request of a few bytes, so a peer gets a few per delay: a node catching up asks for the next block only once it
-    /// has the previous one, and asks every peer that is ahead; past this it waits for the next window.</summary>
-    public const int ServedBlocksPerPeerPerCatchUpDelay = 4;
+    /// request of a few bytes, so a peer gets a bounded number per delay. The count must stay above the chain's block
+    /// rate under load (small blocks, many heights a second), or a node that fell behind could never catch up: a node
+    /// catching up asks for the next block only once it has the previous one, and asks every peer that is ahead. The
+    /// byte budget is what bounds the cost of big blocks; past either it waits for the next window.</summary>
+    public const int ServedBlocksPerPeerPerCatchUpDelay = 32;
     public const int ServedLargestMessagesPerPeerPerCatchUpDelay = 2;
 
     /// <summary>Events from one peer waiting in the engine's queue, by count and by bytes (in messages of the largest size).</summary>
