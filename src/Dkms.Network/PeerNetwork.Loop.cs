@@ -40,6 +40,7 @@ public sealed partial class PeerNetwork
             try
             {
                 ApplyRequestedPeers();
+                DrainResolved();
                 DrainInbox();
                 backlog = Flush(writer);
                 var now = _time.GetTimestamp();
@@ -196,7 +197,8 @@ public sealed partial class PeerNetwork
         Dial(now);
     }
 
-    /// <summary>Dials every validator without a session whose backoff has passed. Both ends dial; the handshake
+    /// <summary>Dials every validator without a session whose backoff has passed (a host name is resolved anew off
+    /// this thread at each attempt, and dialled at its last answer). Both ends dial; the handshake
     /// drops a duplicate. Connect to an endpoint LiteNetLib already knows returns that peer, so a redial while
     /// an attempt is under way is harmless.</summary>
     private void Dial(long now)
@@ -208,9 +210,8 @@ public sealed partial class PeerNetwork
             slot.Backoff = TimeSpan.FromTicks(Math.Min(slot.Backoff.Ticks * 2, _options.ReconnectMaxDelay.Ticks));
             try
             {
-                var (host, port) = Endpoints.Parse(slot.Address.Address);
-                var ip = Endpoints.Resolve(host, _manager.IPv6Enabled);
-                var endpoint = new System.Net.IPEndPoint(ip, port);
+                // A host name not answered yet is dialled when its resolution comes back.
+                if (Locate(slot) is not { } endpoint) continue;
                 NoteValidatorEndpoint(slot, endpoint);
                 var peer = _manager.Connect(endpoint, Wire.ConnectTag);
                 if (peer is not null) _dialed[peer] = slot;

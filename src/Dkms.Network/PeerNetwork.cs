@@ -170,6 +170,7 @@ public sealed partial class PeerNetwork : IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _stopping = true;
+        _resolveStop.Cancel();
         Wake();
         // A MessageReceived handler may dispose the network; the loop then ends after the handler returns.
         if (_thread is not null && _thread != Thread.CurrentThread) _thread.Join();
@@ -182,6 +183,7 @@ public sealed partial class PeerNetwork : IDisposable
         }
 
         _connected = [];
+        _resolveStop.Dispose();
         _wake.Dispose();
         _logger.LogInformation("p2p stopped");
     }
