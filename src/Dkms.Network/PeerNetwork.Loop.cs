@@ -237,12 +237,41 @@ public sealed partial class PeerNetwork
     {
         try
         {
+            if (!WithinHandshakeSize(peer, reader.AvailableBytes))
+            {
+                Stats.PreAuthOversized();
+                return;
+            }
+
             Post(new NetInput(NetInputKind.Received, peer, reader.PeekRemainingBytes()));
         }
         catch (Exception e)
         {
             _logger.LogError(e, "receive from {Endpoint} failed", peer.ToString());
         }
+    }
+
+    /// <summary>
+    /// LiteNetLib's receive thread, before the packet is copied: a peer's first <see cref="HandshakePackets"/> packets are
+    /// its Hello and Auth, so a bigger one comes from a connection that is not authenticated and is dropped. Counted
+    /// here rather than on the network thread, which may not yet have read the Auth when the first batch arrives.
+    /// </summary>
+    private static bool WithinHandshakeSize(NetPeer peer, int bytes)
+    {
+        var gate = peer.Tag as ReceiveGate ?? (ReceiveGate)(peer.Tag = new ReceiveGate());
+        if (gate.Packets >= HandshakePackets) return true;
+        if (bytes > Handshake.MaxPacketSize) return false;
+        gate.Packets++;
+        return true;
+    }
+
+    /// <summary>Packets a peer sends before its session: its Hello and its Auth.</summary>
+    private const int HandshakePackets = 2;
+
+    /// <summary>Per LiteNetLib peer, touched only by LiteNetLib's receive thread.</summary>
+    private sealed class ReceiveGate
+    {
+        public int Packets;
     }
 
     private void OnNetworkError(string? endpoint, System.Net.Sockets.SocketError error)
