@@ -23,13 +23,14 @@ internal static class Endpoints
         return (host, port);
     }
 
-    /// <summary>An IP literal as is; a host name through DNS, IPv4 first. Blocks while DNS answers.</summary>
-    public static IPAddress Resolve(string host, bool allowV6)
-    {
-        if (IPAddress.TryParse(host, out var ip)) return ip;
-        var all = Dns.GetHostAddresses(host);
-        return all.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)
+    /// <summary>An IP literal as is; a host name through DNS, IPv4 first. Blocks while DNS answers: for this node's
+    /// own listen address at start only, never for a peer's (see PeerNetwork.Resolution.cs).</summary>
+    public static IPAddress Resolve(string host, bool allowV6) =>
+        IPAddress.TryParse(host, out var ip) ? ip : Pick(Dns.GetHostAddresses(host), allowV6);
+
+    /// <summary>The address to use among a name's answers: IPv4 first.</summary>
+    public static IPAddress Pick(IPAddress[] all, bool allowV6) =>
+        all.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)
             ?? (allowV6 ? all.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetworkV6) : null)
             ?? throw new SocketException((int)SocketError.HostNotFound);
-    }
 }

@@ -37,6 +37,9 @@ internal static class Handshake
     /// <summary>[type][signature 64]</summary>
     public const int AuthSize = 1 + Ed25519.SignatureSize;
 
+    /// <summary>The largest packet of the handshake; anything bigger before authentication is dropped unread.</summary>
+    public const int MaxPacketSize = HelloSize > AuthSize ? HelloSize : AuthSize;
+
     public const byte Version = 2;
 
     public static byte[] NewNonce() => RandomNumberGenerator.GetBytes(NonceSize);

@@ -15,19 +15,19 @@ public sealed partial class PeerNetwork
     /// <summary>Connections this node dialed, with the validator it meant to reach, until they connect; network thread.</summary>
     private readonly Dictionary<NetPeer, PeerSlot> _dialed = new(ReferenceEqualityComparer.Instance);
 
-    /// <summary>Resolves every validator's address once, so their sources are known before the first request comes.</summary>
+    /// <summary>Learns every validator's endpoint, so their sources are known before the first request comes: IP
+    /// literals at once, host names when their resolution answers (<see cref="DrainResolved"/>).</summary>
     private void LearnValidatorSources()
     {
         foreach (var slot in _slotList)
         {
             try
             {
-                var (host, port) = Endpoints.Parse(slot.Address.Address);
-                slot.Endpoint = new IPEndPoint(Endpoints.Resolve(host, _manager.IPv6Enabled), port);
+                if (Locate(slot) is { } endpoint) slot.Endpoint = endpoint;
             }
-            catch (Exception e) when (e is FormatException or System.Net.Sockets.SocketException or ArgumentException)
+            catch (Exception e) when (e is FormatException or ArgumentException)
             {
-                _logger.LogWarning("cannot resolve {Peer} at {Address} yet: {Error}", slot.Address.Key, slot.Address.Address, e.Message);
+                _logger.LogWarning("cannot use the address of {Peer}, {Address}: {Error}", slot.Address.Key, slot.Address.Address, e.Message);
             }
         }
 

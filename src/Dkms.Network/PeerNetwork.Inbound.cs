@@ -133,9 +133,11 @@ public sealed partial class PeerNetwork
         _admission.Release(conn.Peer);
         Stats.SessionOpened();
         var existing = slot.Active;
-        if (existing is not null && Connection.CompareForKeeping(conn, existing) > 0)
+        if (existing is not null && !Silent(existing) && Connection.CompareForKeeping(conn, existing) > 0)
         {
-            // Both ends dialed; both keep the same one of the two (see CompareForKeeping).
+            // Both ends dialed; both keep the same one of the two (see CompareForKeeping). A silent existing session
+            // is the peer's previous life (restarted at another source): the newcomer proved the key, so it wins;
+            // a relay cannot authenticate, so it never gets here to displace a live session.
             _logger.LogDebug("dropping duplicate connection to {Peer} at {Endpoint}", key, conn.Peer.ToString());
             Close(conn);
             return;
@@ -153,6 +155,9 @@ public sealed partial class PeerNetwork
         PublishConnected();
         _logger.LogInformation("peer {Peer} connected at {Endpoint}", key, conn.Peer.ToString());
     }
+
+    /// <summary>Nothing heard for two keepalive intervals: the other end is most likely gone.</summary>
+    private static bool Silent(Connection conn) => conn.Peer.TimeSinceLastPacket > 2 * KeepaliveInterval.TotalMilliseconds;
 
     /// <summary>
     /// Opens a packet of an authenticated session. One that does not open is dropped and counted, and closes the

@@ -40,6 +40,7 @@ public sealed partial class PeerNetwork
             try
             {
                 ApplyRequestedPeers();
+                DrainResolved();
                 DrainInbox();
                 backlog = Flush(writer);
                 var now = _time.GetTimestamp();
@@ -196,7 +197,8 @@ public sealed partial class PeerNetwork
         Dial(now);
     }
 
-    /// <summary>Dials every validator without a session whose backoff has passed. Both ends dial; the handshake
+    /// <summary>Dials every validator without a session whose backoff has passed (a host name is resolved anew off
+    /// this thread at each attempt, and dialled at its last answer). Both ends dial; the handshake
     /// drops a duplicate. Connect to an endpoint LiteNetLib already knows returns that peer, so a redial while
     /// an attempt is under way is harmless.</summary>
     private void Dial(long now)
@@ -208,9 +210,8 @@ public sealed partial class PeerNetwork
             slot.Backoff = TimeSpan.FromTicks(Math.Min(slot.Backoff.Ticks * 2, _options.ReconnectMaxDelay.Ticks));
             try
             {
-                var (host, port) = Endpoints.Parse(slot.Address.Address);
-                var ip = Endpoints.Resolve(host, _manager.IPv6Enabled);
-                var endpoint = new System.Net.IPEndPoint(ip, port);
+                // A host name not answered yet is dialled when its resolution comes back.
+                if (Locate(slot) is not { } endpoint) continue;
                 NoteValidatorEndpoint(slot, endpoint);
                 var peer = _manager.Connect(endpoint, Wire.ConnectTag);
                 if (peer is not null) _dialed[peer] = slot;
@@ -236,12 +237,41 @@ public sealed partial class PeerNetwork
     {
         try
         {
+            if (!WithinHandshakeSize(peer, reader.AvailableBytes))
+            {
+                Stats.PreAuthOversized();
+                return;
+            }
+
             Post(new NetInput(NetInputKind.Received, peer, reader.PeekRemainingBytes()));
         }
         catch (Exception e)
         {
             _logger.LogError(e, "receive from {Endpoint} failed", peer.ToString());
         }
+    }
+
+    /// <summary>
+    /// LiteNetLib's receive thread, before the packet is copied: a peer's first <see cref="HandshakePackets"/> packets are
+    /// its Hello and Auth, so a bigger one comes from a connection that is not authenticated and is dropped. Counted
+    /// here rather than on the network thread, which may not yet have read the Auth when the first batch arrives.
+    /// </summary>
+    private static bool WithinHandshakeSize(NetPeer peer, int bytes)
+    {
+        var gate = peer.Tag as ReceiveGate ?? (ReceiveGate)(peer.Tag = new ReceiveGate());
+        if (gate.Packets >= HandshakePackets) return true;
+        if (bytes > Handshake.MaxPacketSize) return false;
+        gate.Packets++;
+        return true;
+    }
+
+    /// <summary>Packets a peer sends before its session: its Hello and its Auth.</summary>
+    private const int HandshakePackets = 2;
+
+    /// <summary>Per LiteNetLib peer, touched only by LiteNetLib's receive thread.</summary>
+    private sealed class ReceiveGate
+    {
+        public int Packets;
     }
 
     private void OnNetworkError(string? endpoint, System.Net.Sockets.SocketError error)

@@ -23,6 +23,9 @@ public sealed partial class PeerNetwork : IDisposable
     /// <summary>A connection whose peer sent more bad messages than this is closed.</summary>
     internal const int MaxMalformedPerConnection = 100;
 
+    /// <summary>LiteNetLib's ping interval: a live connection hears something at least this often.</summary>
+    internal static readonly TimeSpan KeepaliveInterval = TimeSpan.FromSeconds(1);
+
     private readonly PeerNetworkOptions _options;
     private readonly ILogger<PeerNetwork> _logger;
     private readonly TimeProvider _time;
@@ -92,6 +95,7 @@ public sealed partial class PeerNetwork : IDisposable
             ChannelsCount = 1,
             // Reassembly limit for incoming fragmented messages: room for the largest batch, at the smallest MTU.
             MaxFragmentsCount = MaxFragmentsFor(options.MaxMessageBytes),
+            PingInterval = (int)KeepaliveInterval.TotalMilliseconds,
         };
     }
 
@@ -166,15 +170,21 @@ public sealed partial class PeerNetwork : IDisposable
         if (any) Wake();
     }
 
-    public void Dispose()
+    public void Dispose() => Stop(sendDisconnectMessages: true);
+
+    /// <summary>Test hook: stops like a killed process, without telling the peers.</summary>
+    internal void Crash() => Stop(sendDisconnectMessages: false);
+
+    private void Stop(bool sendDisconnectMessages)
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _stopping = true;
+        _resolveStop.Cancel();
         Wake();
         // A MessageReceived handler may dispose the network; the loop then ends after the handler returns.
         if (_thread is not null && _thread != Thread.CurrentThread) _thread.Join();
         // Tells connected peers we left, so they redial at once instead of waiting for a timeout.
-        _manager.Stop(sendDisconnectMessages: true);
+        _manager.Stop(sendDisconnectMessages);
         // Session keys; on the network thread itself (a handler disposing) the loop may still touch them.
         if (_thread != Thread.CurrentThread)
         {
@@ -182,6 +192,7 @@ public sealed partial class PeerNetwork : IDisposable
         }
 
         _connected = [];
+        _resolveStop.Dispose();
         _wake.Dispose();
         _logger.LogInformation("p2p stopped");
     }

@@ -1,3 +1,4 @@
+using System.Net;
 using Dkms.Core.Crypto;
 
 namespace Dkms.Network;
@@ -29,4 +30,13 @@ public sealed record PeerNetworkOptions
 
     /// <summary>From transport connect to a verified peer signature; slower connections are dropped.</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Turns a peer's host name into addresses (IP literals never reach it). Runs off the network thread, bounded by
+    /// <see cref="ResolveTimeout"/>; a test replaces it to play a nameserver that never answers.
+    /// </summary>
+    public Func<string, CancellationToken, Task<IPAddress[]>> Resolver { get; init; } = Dns.GetHostAddressesAsync;
+
+    /// <summary>How long one resolution of a peer's host name may take before it counts as failed.</summary>
+    public TimeSpan ResolveTimeout { get; init; } = TimeSpan.FromSeconds(5);
 }

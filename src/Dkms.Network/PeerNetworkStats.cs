@@ -16,6 +16,7 @@ public sealed class PeerNetworkStats
     private long _bytesReceived;
     private long _malformedDropped;
     private long _oversizedDropped;
+    private long _preAuthOversizedDropped;
     private long _queueFullDropped;
     private long _notConnectedDropped;
     private long _refusedHandshakes;
@@ -46,6 +47,9 @@ public sealed class PeerNetworkStats
 
     /// <summary>Messages above <see cref="PeerNetworkOptions.MaxMessageBytes"/>, outgoing or incoming.</summary>
     public long OversizedDropped => Volatile.Read(ref _oversizedDropped);
+
+    /// <summary>Packets larger than any handshake message from a connection still in its handshake, dropped on receipt.</summary>
+    public long PreAuthOversizedDropped => Volatile.Read(ref _preAuthOversizedDropped);
 
     /// <summary>Outgoing messages dropped because the peer's queue was at <see cref="PeerNetworkOptions.MaxQueuedBytesPerPeer"/>.</summary>
     public long QueueFullDropped => Volatile.Read(ref _queueFullDropped);
@@ -121,6 +125,8 @@ public sealed class PeerNetworkStats
         Interlocked.Increment(ref _oversizedDropped);
         return peer is { } key ? _malformedByPeer.AddOrUpdate(key, 1, (_, n) => n + 1) : 0;
     }
+
+    internal void PreAuthOversized() => Interlocked.Increment(ref _preAuthOversizedDropped);
 
     internal void QueueFull() => Interlocked.Increment(ref _queueFullDropped);
 

@@ -31,7 +31,11 @@ internal sealed class PeerSlot(PeerAddress address, TimeSpan initialBackoff)
 
     public TimeSpan Backoff { get; set; } = initialBackoff;
 
+    /// <summary>Where to dial: the address itself for an IP literal, the last answer for a host name; network thread.</summary>
     public IPEndPoint? Endpoint { get; set; }
+
+    /// <summary>A resolution of the slot's host name is under way (at most one at a time); network thread.</summary>
+    public bool Resolving { get; set; }
 }
 
 /// <summary>One LiteNetLib connection, its handshake state and its secure session; network thread only.</summary>

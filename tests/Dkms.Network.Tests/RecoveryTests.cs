@@ -38,4 +38,28 @@ public sealed class RecoveryTests
         net.WaitFullyConnected();
         Assert.Contains(early.PublicKey, late.Network.ConnectedPeers);
     }
+
+    [Fact]
+    public void A_validator_that_crashed_and_came_back_from_another_port_keeps_its_first_new_session()
+    {
+        using var net = new TestNet(2);
+        var survivor = net.Start(0);
+        for (var restart = 0; restart < 4; restart++)
+        {
+            var crashed = net.Start(1);
+            net.WaitFullyConnected([survivor, crashed]);
+            // No disconnect message: the survivor keeps the dead session until it hears nothing for a while.
+            crashed.Network.Crash();
+            Thread.Sleep(2 * PeerNetwork.KeepaliveInterval + TimeSpan.FromMilliseconds(500));
+            Assert.Contains(crashed.PublicKey, survivor.Network.ConnectedPeers);
+
+            var back = net.StartWith(net.Keys[1], $"127.0.0.1:{FreePort.Next()}");
+            Eventually.True(() => back.Network.ConnectedPeers.Contains(survivor.PublicKey), "the restarted node got a session");
+            Thread.Sleep(500);
+            // The survivor kept the newcomer rather than the dead session: one session, not a closed one and a redial.
+            Assert.Equal(1, back.Network.Stats.SessionsOpened);
+            back.Network.Dispose();
+            Eventually.True(() => survivor.Network.ConnectedPeers.Count == 0, "the restarted node left cleanly");
+        }
+    }
 }
