@@ -44,7 +44,9 @@ public sealed class OffPathTests(ITestOutputHelper output) : IDisposable
         output.WriteLine(report.Summary());
 
         Assert.Equal(0, report.Sessions);
-        Assert.True(report.Forwarded > 0 && report.Injected > 0, "the relay reached both validators and passed handshakes along");
+        // The attack was made: handshakes passed along (a validator's own Hello forwarded, or one opened in the other
+        // validator's name when neither side spoke first — which of the two happens depends on timing) and frames injected.
+        Assert.True(report.Forwarded + report.OpenedHellos > 0 && report.Injected > 0, "the relay reached both validators and passed handshakes along");
         Assert.True(report.HeldDialed > 0, "a validator dialed the held seat's address");
         Assert.Equal(opened, (a.Stats.SessionsOpened, b.Stats.SessionsOpened));
         Assert.Contains(_keys[1].PublicKey, a.ConnectedPeers);
