@@ -34,4 +34,11 @@ public interface IKeyValueReader
 public interface IKeyValueSnapshot : IKeyValueReader, IDisposable;
 
 /// <summary>Thrown when the store cannot read or persist; never caught and ignored.</summary>
-public sealed class StorageException(string message, Exception? inner = null) : Exception(message, inner);
+public class StorageException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// The store's files are damaged: a checksum failed, the write-ahead log lost writes that were acknowledged as
+/// synced, or a record the node wrote itself is missing or inconsistent. The node must stop and not serve or sign
+/// from this directory (docs/node.md, "Recovering a damaged data directory").
+/// </summary>
+public sealed class StorageCorruptionException(string message, Exception? inner = null) : StorageException(message, inner);

@@ -12,21 +12,40 @@ public sealed class RocksDbStore : IKeyValueStore
     private readonly RocksDb _db;
     private readonly WriteOptions _syncWrite = new WriteOptions().SetSync(true);
     private readonly WriteOptions _asyncWrite = new WriteOptions().SetSync(false);
+
+    // Checksums are RocksDB's default for reads; set here so that no read path depends on that default.
+    private readonly ReadOptions _read = new ReadOptions().SetVerifyChecksums(true);
+    private readonly SyncedWriteMark _mark;
+
+    // Writes and the mark update after them go one at a time, so the sequence read after a synced write is that
+    // write's (or an earlier one's): never a later unsynced write's.
+    private readonly Lock _writeLock = new();
     private int _disposed;
 
-    private RocksDbStore(RocksDb db, string path)
+    private RocksDbStore(RocksDb db, string path, SyncedWriteMark mark)
     {
         _db = db;
         Path = path;
+        _mark = mark;
     }
 
     public string Path { get; }
 
     /// <summary>Opens the database in <paramref name="path"/>, creating it if missing.</summary>
-    public static RocksDbStore Open(string path)
+    public static RocksDbStore Open(string path) => Open(path, new RocksDbStoreOptions());
+
+    /// <summary>
+    /// Opens the database in <paramref name="path"/>, creating it if missing. A store whose write-ahead log lost
+    /// synced writes, whose synced-write mark is missing or damaged, or (with
+    /// <see cref="RocksDbStoreOptions.VerifyChecksumsAtOpen"/>) whose table files fail their checksums is refused
+    /// with a <see cref="StorageCorruptionException"/>.
+    /// </summary>
+    public static RocksDbStore Open(string path, RocksDbStoreOptions settings)
     {
+        bool existed;
         try
         {
+            existed = File.Exists(System.IO.Path.Combine(path, "CURRENT"));
             Directory.CreateDirectory(path);
         }
         catch (IOException e)
@@ -44,28 +63,54 @@ public sealed class RocksDbStore : IKeyValueStore
             // A Bloom filter over whole keys in the memtable too (the tables already have one), so point
             // reads of absent keys — the duplicate-transaction check of every executed transaction —
             // skip the memtable's skip list.
-            .SetMemtablePrefixBloomSizeRatio(0.1);
+            .SetMemtablePrefixBloomSizeRatio(0.1)
+            // Stop on damage instead of opening what is left. Point-in-time recovery (the default) replays the log up
+            // to the first bad record and opens silently without the rest — a validator restarted far below its
+            // height with its consensus record rolled back. This mode accepts only a torn last record (a write whose
+            // sync never returned, so never acknowledged) and fails on anything else; a cut on a record boundary it
+            // cannot see, which the synced-write mark catches.
+            .SetWalRecoveryMode(Recovery.TolerateCorruptedTailRecords)
+            .SetParanoidChecks(true);
         Native.Instance.rocksdb_options_set_memtable_whole_key_filtering(options.Handle, 1);
+        RocksDb db;
         try
         {
-            return new RocksDbStore(RocksDb.Open(options, path), path);
+            db = RocksDb.Open(options, path);
         }
         catch (RocksDbException e)
         {
-            throw new StorageException($"cannot open RocksDB at {path}: {e.Message}", e);
+            throw IsCorruption(e)
+                ? new StorageCorruptionException($"the store at {path} is damaged and cannot be opened: {e.Message}", e)
+                : new StorageException($"cannot open RocksDB at {path}: {e.Message}", e);
+        }
+
+        try
+        {
+            if (settings.VerifyChecksumsAtOpen) VerifyChecksums(db, path);
+            var mark = CheckMark(db, path, existed);
+            return new RocksDbStore(db, path, mark);
+        }
+        catch
+        {
+            db.Dispose();
+            throw;
         }
     }
+
+    /// <summary>Raised (on the reading or writing thread) when a read or write finds the store damaged, before the
+    /// <see cref="StorageCorruptionException"/> is thrown: the node stops on it even if the caller was an RPC request.</summary>
+    public event Action<StorageCorruptionException>? CorruptionDetected;
 
     public byte[]? Get(ReadOnlySpan<byte> key)
     {
         ThrowIfDisposed();
         try
         {
-            return _db.Get(key.ToArray());
+            return _db.Get(key.ToArray(), null, _read);
         }
         catch (RocksDbException e)
         {
-            throw new StorageException($"read failed: {e.Message}", e);
+            throw Fault("read failed", e);
         }
     }
 
@@ -89,13 +134,19 @@ public sealed class RocksDbStore : IKeyValueStore
             else native.Put(key, value);
         }
 
-        try
+        lock (_writeLock)
         {
-            _db.Write(native, sync ? _syncWrite : _asyncWrite);
-        }
-        catch (RocksDbException e)
-        {
-            throw new StorageException($"write of {batch.Count} entries failed: {e.Message}", e);
+            try
+            {
+                _db.Write(native, sync ? _syncWrite : _asyncWrite);
+            }
+            catch (RocksDbException e)
+            {
+                throw Fault($"write of {batch.Count} entries failed", e);
+            }
+
+            // The log up to this write is on disk: every write before it is too (the log is one sequential file).
+            if (sync) _mark.Advance(_db.GetLatestSequenceNumber());
         }
     }
 
@@ -107,7 +158,9 @@ public sealed class RocksDbStore : IKeyValueStore
     private IEnumerable<KeyValuePair<byte[], byte[]>> Iterate(byte[] prefix, ReadOptions? read, bool reverse)
     {
         ThrowIfDisposed();
-        using var it = read is null ? _db.NewIterator() : _db.NewIterator(null, read);
+        using var it = _db.NewIterator(null, read ?? _read);
+        // An iterator that meets a damaged block becomes invalid exactly as at the end of the data; only its status
+        // tells the two apart. Valid() is true only with an OK status, so the status is checked wherever it is false.
         if (!reverse)
         {
             for (it.Seek(prefix); it.Valid(); it.Next())
@@ -117,6 +170,7 @@ public sealed class RocksDbStore : IKeyValueStore
                 yield return new(key, it.Value());
             }
 
+            ThrowIfFailed(it);
             yield break;
         }
 
@@ -127,7 +181,11 @@ public sealed class RocksDbStore : IKeyValueStore
         {
             it.Seek(past);
             if (it.Valid()) it.Prev();
-            else it.SeekToLast();
+            else
+            {
+                ThrowIfFailed(it);
+                it.SeekToLast();
+            }
         }
 
         for (; it.Valid(); it.Prev())
@@ -136,6 +194,81 @@ public sealed class RocksDbStore : IKeyValueStore
             if (!ByteKeyComparer.HasPrefix(key, prefix)) yield break;
             yield return new(key, it.Value());
         }
+
+        ThrowIfFailed(it);
+    }
+
+    private void ThrowIfFailed(Iterator it)
+    {
+        try
+        {
+            Native.Instance.rocksdb_iter_get_error(it.Handle);
+        }
+        catch (RocksDbException e)
+        {
+            throw Fault("scan failed", e);
+        }
+    }
+
+    /// <summary>The exception for a failed RocksDB call: a corruption is raised as such (and reported), the rest as storage faults.</summary>
+    private StorageException Fault(string what, RocksDbException e)
+    {
+        if (!IsCorruption(e)) return new StorageException($"{what}: {e.Message}", e);
+        var fault = new StorageCorruptionException($"{what}: the store at {Path} is damaged: {e.Message}", e);
+        CorruptionDetected?.Invoke(fault);
+        return fault;
+    }
+
+    private static bool IsCorruption(RocksDbException e) => e.Message.StartsWith("Corruption", StringComparison.Ordinal);
+
+    /// <summary>Reads every block of every table file and checks its checksum.</summary>
+    private static void VerifyChecksums(RocksDb db, string path)
+    {
+        try
+        {
+            Native.Instance.rocksdb_verify_checksum(db.Handle);
+        }
+        catch (RocksDbException e)
+        {
+            throw new StorageCorruptionException($"a table file of the store at {path} fails its checksum: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Compares the sequence RocksDB recovered with the synced-write mark. A new (or still empty) store gets its mark
+    /// now; a store with data and no readable mark, or one that recovered fewer writes than were synced, is refused.
+    /// </summary>
+    private static SyncedWriteMark CheckMark(RocksDb db, string path, bool existed)
+    {
+        var mark = new SyncedWriteMark(path);
+        var recovered = db.GetLatestSequenceNumber();
+        if (!mark.Exists)
+        {
+            if (existed && recovered > 0)
+            {
+                throw new StorageCorruptionException(
+                    $"the store at {path} holds data (sequence {recovered}) but has no synced-write mark {SyncedWriteMark.FileName}: " +
+                    "the mark was deleted, or the store was written by a version before the mark existed. Whether writes were lost " +
+                    "cannot be told; start from a fresh data directory (a testnet: ./run-testnet.sh clean)");
+            }
+
+            mark.Advance(recovered);
+            return mark;
+        }
+
+        if (!mark.TryRead(out var synced, out var why))
+        {
+            throw new StorageCorruptionException($"the synced-write mark {mark.Path} {why}; whether the store lost writes cannot be told");
+        }
+
+        if (recovered < synced)
+        {
+            throw new StorageCorruptionException(
+                $"the write-ahead log of the store at {path} lost synced writes: it recovered up to sequence {recovered}, " +
+                $"but writes up to {synced} were synced ({SyncedWriteMark.FileName}). The log was cut or damaged; opening would roll the node back");
+        }
+
+        return mark;
     }
 
     /// <summary>The smallest key greater than every key starting with <paramref name="prefix"/>, or null if none exists (all 0xFF).</summary>
@@ -163,7 +296,7 @@ public sealed class RocksDbStore : IKeyValueStore
         }
         catch (RocksDbException e)
         {
-            throw new StorageException($"read failed: {e.Message}", e);
+            throw Fault("read failed", e);
         }
     }
 
@@ -171,7 +304,7 @@ public sealed class RocksDbStore : IKeyValueStore
 
     private sealed class RocksSnapshot(RocksDbStore store, Snapshot snapshot) : IKeyValueSnapshot
     {
-        private readonly ReadOptions _read = new ReadOptions().SetSnapshot(snapshot);
+        private readonly ReadOptions _read = new ReadOptions().SetSnapshot(snapshot).SetVerifyChecksums(true);
 
         public byte[]? Get(ReadOnlySpan<byte> key)
         {
