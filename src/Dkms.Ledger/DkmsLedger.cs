@@ -86,14 +86,14 @@ public sealed partial class DkmsLedger
         var last = store.Get(StateKeys.LastCommitted);
         if (last is null)
         {
-            if (tree.Count != 0) throw new StorageException("the store holds state but no record of a committed height");
+            if (tree.Count != 0) throw new StorageCorruptionException("the store holds state but no record of a committed height");
             return new DkmsLedger(store, options, new Head(0, 0, tree));
         }
 
         var record = Codec.Decode<HeightRecord>(last);
         if (record.StateRoot != tree.Root)
         {
-            throw new StorageException($"state root mismatch at height {record.Height}: recorded {record.StateRoot}, rebuilt {tree.Root}");
+            throw new StorageCorruptionException($"state root mismatch at height {record.Height}: recorded {record.StateRoot}, rebuilt {tree.Root}");
         }
 
         return new DkmsLedger(store, options, new Head(record.Height, record.BlockTimeMs, tree));

@@ -42,13 +42,16 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         _link = link;
         _logger = loggers.CreateLogger<ValidatorNode>();
 
+        if (store is RocksDbStore rocks) rocks.CorruptionDetected += OnCorruption;
         Ledger = DkmsLedger.Open(store, new LedgerOptions(genesis.ChainId));
-        CheckGenesis();
+        var consensusRecord = new DurableConsensusStore(store);
+        CheckGenesis(consensusRecord);
+        consensusRecord.CheckAgainstLedger(Ledger.Height);
         Pool = new TransactionPool(Ledger, settings.Mempool, time);
         _admissionQueue = CreateAdmissionQueue(settings.Mempool.AdmissionQueueTransactions);
-        Application = new LedgerApplication(Ledger, store, Pool);
+        Application = new LedgerApplication(Ledger, store, Pool, consensusRecord);
         var machine = new ConsensusStateMachine(ConsensusOptionsFor(genesis, settings), nodeKey, Application,
-            new DurableConsensusStore(store), time, loggers.CreateLogger<ConsensusStateMachine>());
+            consensusRecord, time, loggers.CreateLogger<ConsensusStateMachine>());
         _engine = new ConsensusEngine(machine, new ChannelTransport(link, NodeChannel.Consensus), time, 10_000)
         {
             // Only this node's own storage failing stops the loop (and the node); anything else is contained.
@@ -81,6 +84,20 @@ public sealed partial class ValidatorNode : IAsyncDisposable
     public ConsensusEngine ConsensusEngine => _engine;
     public IReadOnlyList<Core.Primitives.PublicKey> Peers => _link.ConnectedPeers;
     public bool IsValidator => Application.ValidatorSetAt(Ledger.Height + 1).Contains(NodeKey.PublicKey);
+
+    /// <summary>Completes when a read or write finds this node's store damaged, wherever it happened (an RPC query as
+    /// much as the consensus loop): the node must stop rather than serve or sign from a damaged directory.</summary>
+    public Task<StorageCorruptionException> Damaged => _damaged.Task;
+
+    private readonly TaskCompletionSource<StorageCorruptionException> _damaged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private void OnCorruption(StorageCorruptionException e)
+    {
+        if (_damaged.TrySetResult(e)) LogDamaged(_logger, e.Message);
+    }
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The data directory is damaged: {What}")]
+    private static partial void LogDamaged(ILogger logger, string what);
 
     /// <summary>Completes when the consensus loop stops; faulted only if this node's own storage failed, which must stop
     /// the node (other exceptions while handling an event are contained by the engine).</summary>
@@ -151,7 +168,7 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         LogCommitted(_logger, block.Height, txs.Count, block.Header.StateRoot.ToHex(), certificate.Round);
     }
 
-    private void CheckGenesis()
+    private void CheckGenesis(DurableConsensusStore consensusRecord)
     {
         var storedChain = _store.Get(ChainIdKey);
         if (storedChain is not null && System.Text.Encoding.UTF8.GetString(storedChain) != Genesis.ChainId)
@@ -161,13 +178,22 @@ public sealed partial class ValidatorNode : IAsyncDisposable
 
         var expected = Genesis.ValidatorEntries();
         var stored = Ledger.ValidatorSetAt(0);
-        if (stored is null)
-        {
-            Ledger.InitializeGenesis(expected, Genesis.Ledger);
-            _store.Write(new WriteBatch().Put(ChainIdKey, System.Text.Encoding.UTF8.GetBytes(Genesis.ChainId)), sync: true);
-            return;
-        }
+        if (stored is null) Ledger.InitializeGenesis(expected, Genesis.Ledger);
+        else CheckStoredGenesis(stored, expected);
 
+        // The first start ends with the chain id and the consensus record of height 1 in one write; a start that
+        // crashed before it does this again. From then on the record must exist (CheckAgainstLedger).
+        if (storedChain is null && Ledger.Height == 0 && !consensusRecord.HasRecord)
+        {
+            var batch = new WriteBatch().Put(ChainIdKey, System.Text.Encoding.UTF8.GetBytes(Genesis.ChainId));
+            var record = consensusRecord.AddNextHeight(batch, 1);
+            _store.Write(batch, sync: true);
+            consensusRecord.Written(record);
+        }
+    }
+
+    private void CheckStoredGenesis(ValidatorEntry[] stored, ValidatorEntry[] expected)
+    {
         if (!Codec.Encode(stored).AsSpan().SequenceEqual(Codec.Encode(expected)))
         {
             throw new NodeConfigurationException("the data directory was initialised from a different genesis (validators differ)");

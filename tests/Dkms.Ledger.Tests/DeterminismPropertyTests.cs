@@ -77,6 +77,6 @@ public class DeterminismPropertyTests
 
         var key = store.Scan(Dkms.Ledger.State.StateKeys.Authenticated).First().Key;
         store.Write(new WriteBatch().Put(key, [1, 2, 3]), sync: true);
-        Assert.Throws<StorageException>(() => DkmsLedger.Open(store, new LedgerOptions(LedgerHarness.Chain)));
+        Assert.Throws<StorageCorruptionException>(() => DkmsLedger.Open(store, new LedgerOptions(LedgerHarness.Chain)));
     }
 }

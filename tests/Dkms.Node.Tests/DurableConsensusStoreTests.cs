@@ -44,7 +44,7 @@ public sealed class DurableConsensusStoreTests : IDisposable
     {
         using var store = RocksDbStore.Open(_dir);
         store.Write(new WriteBatch().Put(System.Text.Encoding.ASCII.GetBytes(key), [0xc1, 0x00]), sync: true);
-        Assert.Throws<StorageException>(() => new DurableConsensusStore(store).Load());
+        Assert.Throws<StorageCorruptionException>(() => new DurableConsensusStore(store).Load());
     }
 
     [Fact]

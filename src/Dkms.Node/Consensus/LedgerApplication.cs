@@ -25,13 +25,17 @@ public sealed class LedgerApplication : IConsensusApplication
     private readonly DkmsLedger _ledger;
     private readonly IKeyValueStore _store;
     private readonly TransactionPool _pool;
+    private readonly DurableConsensusStore? _consensusRecord;
     private ExecutedBlock? _lastExecuted;
     private Hash32 _lastBlockHash;
 
-    public LedgerApplication(DkmsLedger ledger, IKeyValueStore store, TransactionPool? pool = null)
+    /// <param name="consensusRecord">The validator's consensus record on the same store: each commit batch moves it to
+    /// the next height, so the ledger and the record cannot disagree after a crash.</param>
+    public LedgerApplication(DkmsLedger ledger, IKeyValueStore store, TransactionPool? pool = null, DurableConsensusStore? consensusRecord = null)
     {
         _ledger = ledger;
         _store = store;
+        _consensusRecord = consensusRecord;
         _pool = pool ?? new TransactionPool(ledger, new MempoolOptions());
         if (ledger.Height > 0 && TryGetCommitted(ledger.Height, out var block, out _)) _lastBlockHash = block.Hash;
     }
@@ -111,7 +115,9 @@ public sealed class LedgerApplication : IConsensusApplication
         var extra = new WriteBatch()
             .Put(Key(BlockPrefix, block.Height), Codec.Encode(block))
             .Put(Key(CertificatePrefix, block.Height), Codec.Encode(certificate));
+        var record = _consensusRecord?.AddNextHeight(extra, block.Height + 1);
         _ledger.Commit(executed, extra);
+        if (record is not null) _consensusRecord!.Written(record);
         _lastBlockHash = block.Hash;
         _lastExecuted = null;
         _pool.Update(executed.Accepted);
