@@ -40,7 +40,19 @@ internal static class RunCommand
 
         using var loggers = LoggerFactory.Create(Logging);
         var link = PeerLinks.Create(settings, genesis, key, loggers);
-        await using var host = NodeHost.Create(settings, genesis, key, link, Logging);
+        NodeHost created;
+        try
+        {
+            created = NodeHost.Create(settings, genesis, key, link, Logging);
+        }
+        catch (Exception e) when (DamagedDataDirectory.Find(e) is { } atStart)
+        {
+            link.Dispose();
+            Console.Error.WriteLine(DamagedDataDirectory.Explain(atStart, settings));
+            return DamagedDataDirectory.ExitCode;
+        }
+
+        await using var host = created;
 
         using var stop = new CancellationTokenSource();
         using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
@@ -51,7 +63,16 @@ internal static class RunCommand
         logger.LogInformation("RPC listening on {Endpoint}; P2P on {P2P}", host.RpcEndpoint, settings.P2PListen.Length > 0 ? settings.P2PListen : "the genesis address");
 
         var stopped = Task.Delay(Timeout.Infinite, stop.Token);
-        var finished = await Task.WhenAny(stopped, host.Node.Loop).ConfigureAwait(false);
+        var finished = await Task.WhenAny(stopped, host.Node.Loop, host.Node.Damaged).ConfigureAwait(false);
+        // Damage found while running (a read by the loop or by an RPC query) stops the node as damage at start does.
+        var damage = finished == host.Node.Damaged ? host.Node.Damaged.Result : DamagedDataDirectory.Find(host.Node.Loop.Exception);
+        if (damage is not null)
+        {
+            logger.LogCritical("The data directory is damaged; stopping: {What}", damage.Message);
+            Console.Error.WriteLine(DamagedDataDirectory.Explain(damage, settings));
+            return DamagedDataDirectory.ExitCode;
+        }
+
         if (finished == host.Node.Loop && host.Node.Loop.IsFaulted)
         {
             logger.LogCritical(host.Node.Loop.Exception, "The consensus loop stopped on a fault of this node's own storage; stopping");

@@ -108,6 +108,15 @@ public sealed class ProcessTestnet : IDisposable
 
     public string Log(int i) => File.Exists(LogPath(i)) ? ReadShared(LogPath(i)) : "";
 
+    /// <summary>Waits for node <paramref name="i"/> to exit by itself: its exit code, or null if it still runs after <paramref name="patience"/>.</summary>
+    public int? WaitForExit(int i, TimeSpan patience)
+    {
+        var p = _processes[i];
+        if (p is null || !p.WaitForExit(patience)) return null;
+        p.WaitForExit(); // after exit, also waits until the redirected output has reached the log
+        return p.ExitCode;
+    }
+
     public void Dispose()
     {
         for (var i = 0; i < _processes.Length; i++)
