@@ -15,7 +15,7 @@ public sealed class RocksDbStore : IKeyValueStore
 
     // Checksums are RocksDB's default for reads; set here so that no read path depends on that default.
     private readonly ReadOptions _read = new ReadOptions().SetVerifyChecksums(true);
-    private readonly SyncedWriteMark _mark;
+    private readonly SyncedWriteMarkWriter _mark;
 
     // Writes and the mark update after them go one at a time, so the sequence read after a synced write is that
     // write's (or an earlier one's): never a later unsynced write's.
@@ -26,7 +26,7 @@ public sealed class RocksDbStore : IKeyValueStore
     {
         _db = db;
         Path = path;
-        _mark = mark;
+        _mark = new SyncedWriteMarkWriter(mark);
     }
 
     public string Path { get; }
@@ -145,14 +145,24 @@ public sealed class RocksDbStore : IKeyValueStore
                 throw Fault($"write of {batch.Count} entries failed", e);
             }
 
-            // The log up to this write is on disk: every write before it is too (the log is one sequential file).
-            if (sync) _mark.Advance(_db.GetLatestSequenceNumber());
+            // The log up to this write is on disk: every write before it is too (the log is one sequential file). The
+            // mark follows on its own thread (SyncedWriteMarkWriter), so this write does not wait for a second fsync.
+            if (sync) _mark.Synced(_db.GetLatestSequenceNumber());
         }
     }
 
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0) _db.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        try
+        {
+            // After any write in flight: the final mark names the last synced write.
+            lock (_writeLock) _mark.Dispose();
+        }
+        finally
+        {
+            _db.Dispose();
+        }
     }
 
     private IEnumerable<KeyValuePair<byte[], byte[]>> Iterate(byte[] prefix, ReadOptions? read, bool reverse)
