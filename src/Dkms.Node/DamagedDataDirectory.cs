@@ -38,7 +38,9 @@ internal static class DamagedDataDirectory
             "The node stops rather than start from lost state or serve or sign from it. To recover:\n" +
             "  1. keep the node key file " + settings.ResolvedNodeKeyFile + " and the config: they are not part of the damage;\n" +
             $"  2. move the store aside (keep it to inspect): mv {ledger} {ledger}.damaged;\n" +
-            "  3. start the node again: it writes the genesis into a fresh store and resyncs the chain from its peers\n" +
+            "  3. wait until the other validators have committed past this node's last height + 1 (its log names the last height\n" +
+            "     it committed; check a peer's node.status), so nothing it signs again can conflict with what it signed;\n" +
+            "  4. start the node again: it writes the genesis into a fresh store and resyncs the chain from its peers\n" +
             "     (a testnet can also start over: ./run-testnet.sh clean).\n" +
             "See docs/node.md, \"Recovering a damaged data directory\".";
     }

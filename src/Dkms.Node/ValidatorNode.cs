@@ -42,7 +42,7 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         _link = link;
         _logger = loggers.CreateLogger<ValidatorNode>();
 
-        if (store is RocksDbStore rocks) rocks.CorruptionDetected += OnCorruption;
+        if (store is IStorageFaultSource faults) faults.CorruptionDetected += OnCorruption;
         Ledger = DkmsLedger.Open(store, new LedgerOptions(genesis.ChainId));
         var consensusRecord = new DurableConsensusStore(store);
         CheckGenesis(consensusRecord);

@@ -18,6 +18,13 @@ public interface IKeyValueStore : IKeyValueReader, IDisposable
     void Write(WriteBatch batch, bool sync);
 }
 
+/// <summary>A store that reports the damage it finds to whoever owns it, whichever caller's read found it.</summary>
+public interface IStorageFaultSource
+{
+    /// <summary>Raised on the reading thread before the <see cref="StorageCorruptionException"/> is thrown to the reader.</summary>
+    event Action<StorageCorruptionException>? CorruptionDetected;
+}
+
 /// <summary>Point reads and ordered prefix scans.</summary>
 public interface IKeyValueReader
 {

@@ -7,7 +7,7 @@ namespace Dkms.Storage;
 /// crash); a synced write returns only after the WAL is on disk. Any RocksDB failure surfaces as a
 /// <see cref="StorageException"/> — callers stop rather than continue on state they could not persist.
 /// </summary>
-public sealed class RocksDbStore : IKeyValueStore
+public sealed class RocksDbStore : IKeyValueStore, IStorageFaultSource
 {
     private readonly RocksDb _db;
     private readonly WriteOptions _syncWrite = new WriteOptions().SetSync(true);
