@@ -117,7 +117,7 @@ public sealed partial class DkmsLedger
         for (; sequence >= 1; sequence--)
         {
             var bytes = _store.Get(StateKeys.Event(height, id, sequence))
-                ?? throw new StorageException($"event {sequence} of {id} at height {height} is missing: the store is damaged");
+                ?? throw new StorageCorruptionException($"event {sequence} of {id} at height {height} is missing: the store is damaged");
             var e = Codec.Decode<EventRecord>(bytes);
             yield return e;
             height = e.PreviousHeight;
@@ -159,7 +159,7 @@ public sealed partial class DkmsLedger
 
     private ulong CheckpointHeight(byte[] key) => _store.Get(key) is { Length: 8 } value
         ? System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(value)
-        : throw new StorageException($"history checkpoint {Convert.ToHexStringLower(key)} is missing or malformed: the store is damaged");
+        : throw new StorageCorruptionException($"history checkpoint {Convert.ToHexStringLower(key)} is missing or malformed: the store is damaged");
 
     public AgentPolicy? GetPolicy(IdentityId owner, string policyId) => Decode<AgentPolicy>(_store.Get(StateKeys.Policy(owner, policyId)));
 
@@ -251,7 +251,7 @@ public sealed partial class DkmsLedger
         while (versionHeight != 0)
         {
             var bytes = _store.Get(StateKeys.PolicyHistory(versionHeight, owner, policyId))
-                ?? throw new StorageException($"version of policy '{policyId}' of {owner} at height {versionHeight} is missing: the store is damaged");
+                ?? throw new StorageCorruptionException($"version of policy '{policyId}' of {owner} at height {versionHeight} is missing: the store is damaged");
             var version = Codec.Decode<PolicyVersion>(bytes);
             if (versionHeight <= height) return version.Policy;
             versionHeight = version.PreviousHeight;
