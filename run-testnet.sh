@@ -79,7 +79,7 @@ wait_for_peers() {
       local status peers
       # A node that exited at start-up (a refused data directory, a port in use) will not come: say why now.
       if ! running "$i"; then
-        echo " node$i exited:"; tail -n 3 "$(log_file "$i")" | sed 's/^/  /'; return 1
+        echo " node$i exited:"; tail -n 10 "$(log_file "$i")" | sed 's/^/  /'; return 1
       fi
       status=$(rpc "$i" node.status)
       # A node counts as ready once its RPC answers and it sees every other validator.
