@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Dkms.Client;
+using Xunit.Abstractions;
 
 namespace Dkms.Node.Tests.Process;
 
@@ -10,7 +11,7 @@ namespace Dkms.Node.Tests.Process;
 /// malformed and badly encoded requests on RPC — and the node's log must not grow with the flood: every such line
 /// is rate-limited (docs/security.md, "Log flooding") and the events are counted in the metrics instead.
 /// </summary>
-public sealed class LogFloodProcessTests
+public sealed class LogFloodProcessTests(ITestOutputHelper output)
 {
     /// <summary>Log bytes the flood may cause: a few lines per limiter and window, whatever the flood's size.</summary>
     private const int MaxLogBytes = 16 * 1024;
@@ -46,11 +47,16 @@ public sealed class LogFloodProcessTests
         Assert.True(grown < MaxLogBytes, $"{udpSent} garbage packets and {rpcSent} bad requests wrote {grown} bytes of log:\n"
             + net.Log(0)[before..][..Math.Min(4000, grown)]);
 
-        var metrics = await new HttpClient().GetStringAsync(new Uri(net.RpcEndpoints[0], "metrics"));
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync(new Uri(net.RpcEndpoints[0], "metrics"));
+        output.WriteLine($"{udpSent} garbage packets and {rpcSent} bad requests in {FloodTime.TotalSeconds} s wrote {grown} bytes of log:");
+        output.WriteLine(net.Log(0)[before..]);
+        output.WriteLine(string.Join('\n', metrics.Split('\n').Where(l => l.StartsWith("dkms_p2p", StringComparison.Ordinal) || l.StartsWith("dkms_rpc", StringComparison.Ordinal))));
         Assert.True(Counter(metrics, "dkms_p2p_malformed_packets_total") > 0, "garbage UDP counted");
         Assert.True(Counter(metrics, "dkms_rpc_client_errors_total{kind=\"aborted\"}") > 0, "aborted bodies counted");
         Assert.True(Counter(metrics, "dkms_rpc_client_errors_total{kind=\"slow_body\"}") > 0, "slow bodies counted");
         Assert.True(Counter(metrics, "dkms_rpc_client_errors_total{kind=\"parse_error\"}") > 0, "undecodable bodies counted");
+        Assert.True(Counter(metrics, "dkms_rpc_client_errors_total{kind=\"bad_http\"}") > 0, "malformed HTTP counted");
 
         // The node still answers.
         Assert.NotNull(await client.NodeStatusAsync());
