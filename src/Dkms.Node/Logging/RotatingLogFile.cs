@@ -50,7 +50,14 @@ public sealed class RotatingLogFile : ILoggerProvider
         if (string.IsNullOrWhiteSpace(path)) return null;
         var mb = ParsePositive(maxSizeMb, 10, "Logging:File:MaxSizeMB");
         var files = ParsePositive(maxFiles, 5, "Logging:File:MaxFiles");
-        return new RotatingLogFile(path, mb * 1024L * 1024L, files);
+        try
+        {
+            return new RotatingLogFile(path, mb * 1024L * 1024L, files);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new NodeConfigurationException($"cannot open the log file '{path}': {e.Message}");
+        }
     }
 
     public ILogger CreateLogger(string categoryName) => new FileLogger(this, categoryName);

@@ -9,12 +9,14 @@ namespace Dkms.Node.Rpc;
 /// </summary>
 internal sealed class KestrelFaultLog(RpcClientFaults faults) : ILoggerProvider
 {
-    public const string Category = "Microsoft.AspNetCore.Server.Kestrel";
+    /// <summary>Kestrel's category for lines about bad requests; only it is heard (its other categories log per
+    /// connection and request at Debug, which would then all be produced for nothing).</summary>
+    public const string Category = "Microsoft.AspNetCore.Server.Kestrel.BadRequests";
 
     private readonly FaultLogger _logger = new(faults);
 
     public ILogger CreateLogger(string categoryName) =>
-        categoryName.StartsWith(Category, StringComparison.Ordinal) ? _logger : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        categoryName == Category ? _logger : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
     public void Dispose()
     {
