@@ -21,6 +21,7 @@ public static class RpcEndpoints
             var body = await ReadBodyAsync(ctx.Request, maxBody, CancellationToken.None).ConfigureAwait(false);
             if (body is null)
             {
+                dispatcher.Faults?.Counted("too_large");
                 ctx.Response.StatusCode = (int)HttpStatusCode.RequestEntityTooLarge;
                 await WriteJsonAsync(ctx, new JsonObject
                 {
