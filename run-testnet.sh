@@ -7,6 +7,7 @@
 #   ./run-testnet.sh restart N  stop and start node N (it resumes from its data)
 #   ./run-testnet.sh clean      stop and delete keys, data and genesis
 # Environment: VALIDATORS (4), P2P_PORT (26656), RPC_PORT (26657); ports step by 10 per node.
+#   Each node logs to testnet/nodeN/node.log, rotated at LOG_MAX_MB (10) MB keeping LOG_FILES (5) files; stdout goes to node.out.
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
@@ -16,14 +17,22 @@ N=${VALIDATORS:-4}
 P2P_PORT=${P2P_PORT:-26656}
 RPC_PORT=${RPC_PORT:-26657}
 BIN="$ROOT/src/Dkms.Node/bin/Release/net10.0/dkms-node"
+LOG_MAX_MB=${LOG_MAX_MB:-10}
+LOG_FILES=${LOG_FILES:-5}
 
 rpc_url() { echo "http://127.0.0.1:$((RPC_PORT + 10 * $1))/"; }
 pid_file() { echo "$DIR/node$1/node.pid"; }
 log_file() { echo "$DIR/node$1/node.log"; }
+out_file() { echo "$DIR/node$1/node.out"; }
 
+# Node N runs when its pid file names a live process that is this testnet's node N: after a kill -9 the pid may
+# have been given to any other process, which must never be signalled.
 running() {
-  local f; f=$(pid_file "$1")
-  [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null
+  local f pid cmd; f=$(pid_file "$1")
+  [ -f "$f" ] || return 1
+  pid=$(cat "$f"); [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  if [ -r "/proc/$pid/cmdline" ]; then cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline"); else cmd=$(ps -o args= -p "$pid" 2>/dev/null); fi
+  case "$cmd" in *dkms-node*"$DIR/node$1/"*) return 0 ;; *) return 1 ;; esac
 }
 
 rpc() { # rpc N METHOD -> JSON result or empty
@@ -54,7 +63,8 @@ setup() {
 start_node() {
   local i=$1
   if running "$i"; then echo "node$i already running (pid $(cat "$(pid_file "$i")"))"; return; fi
-  nohup "$BIN" run --config "$DIR/node$i/node.json" >>"$(log_file "$i")" 2>&1 &
+  nohup "$BIN" run --config "$DIR/node$i/node.json" --log-file "$(log_file "$i")" \
+    --Logging:File:MaxSizeMB="$LOG_MAX_MB" --Logging:File:MaxFiles="$LOG_FILES" >>"$(out_file "$i")" 2>&1 &
   echo $! >"$(pid_file "$i")"
 }
 
@@ -79,7 +89,7 @@ wait_for_peers() {
       local status peers
       # A node that exited at start-up (a refused data directory, a port in use) will not come: say why now.
       if ! running "$i"; then
-        echo " node$i exited:"; tail -n 10 "$(log_file "$i")" | sed 's/^/  /'; return 1
+        echo " node$i exited:"; tail -n 10 "$(log_file "$i")" "$(out_file "$i")" 2>/dev/null | sed 's/^/  /'; return 1
       fi
       status=$(rpc "$i" node.status)
       # A node counts as ready once its RPC answers and it sees every other validator.
@@ -124,5 +134,5 @@ case "${1:-start}" in
     for i in $(seq 0 $(($(count) - 1))); do stop_node "$i"; done
     rm -rf "$DIR" "$GENESIS"; echo "removed testnet/ and genesis/genesis.json" ;;
   *)
-    sed -n '2,9p' "$0"; exit 1 ;;
+    sed -n '2,10p' "$0"; exit 1 ;;
 esac

@@ -33,7 +33,8 @@ public static class Curve
         {
             var m = (Func<RunResult, double> f) => Median(all.Select(f));
             var target = all[0].TargetRate is { } t ? F(t) : "max";
-            var cpu = string.Join(" / ", Enumerable.Range(0, all[0].NodeCpu.Length).Select(i => F(m(r => r.NodeCpu[i].Cores), "F2")));
+            var cpu = string.Join(" / ", Enumerable.Range(0, all[0].NodeCpu.Length).Select(i =>
+                all.Any(r => r.NodeCpu[i].Cores is not null) ? F(Median(all.Where(r => r.NodeCpu[i].Cores is not null).Select(r => r.NodeCpu[i].Cores!.Value)), "F2") : "-"));
             sb.AppendLine(CultureInfo.InvariantCulture,
                 $"| {target} | {F(m(r => r.OfferedRate))} | {F(m(r => r.CommittedTxPerSecond))} | {F(m(r => r.Latency.P50))} | {F(m(r => r.Latency.P90))} | {F(m(r => r.Latency.P99))} | {F(m(r => r.Latency.Max))} | " +
                 $"{all.Sum(r => r.Lost)} | {all.Sum(r => r.Rejected)} | {all.Sum(r => r.MempoolFullRetries)} | {F(m(r => r.TxPerBlock))} | {cpu} | {F(m(r => r.LoadGenCores), "F2")} | {F(m(r => r.OtherProcessesCores), "F2")} | {runs} |");

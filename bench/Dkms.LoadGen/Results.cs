@@ -5,7 +5,8 @@ namespace Dkms.LoadGen;
 
 public sealed record LatencyMs(long Count, double P50, double P90, double P99, double Max, double Mean);
 
-public sealed record NodeCpu(string Name, int Pid, double CpuSeconds, double Cores);
+/// <summary>CPU of one node over the measurement window; null when its process was not there at both samples.</summary>
+public sealed record NodeCpu(string Name, int Pid, double? CpuSeconds, double? Cores);
 
 public sealed record VerifyBenchResult(double Seconds, double OneCoreVerifiesPerSecond, int Threads, double AllCoresVerifiesPerSecond, double CeilingTxPerSecond);
 
@@ -57,6 +58,9 @@ public sealed record RunResult
     public VerifyBenchResult? Verify { get; init; }
     public Consistency? Consistency { get; init; }
 
+    /// <summary>Nodes that could not be reached during the run (their load went to the others).</summary>
+    public DeadNode[] DeadNodes { get; init; } = [];
+
     public static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
@@ -68,6 +72,7 @@ public sealed record RunResult
         $"{Label}: offered {OfferedRate:F0} tx/s, committed {CommittedTxPerSecond:F0} tx/s, " +
         $"p50 {Latency.P50:F0} ms p90 {Latency.P90:F0} ms p99 {Latency.P99:F0} ms max {Latency.Max:F0} ms, " +
         $"submitted {Submitted} accepted {Accepted} rejected {Rejected} lost {Lost} retries {MempoolFullRetries}, " +
-        $"node cpu {string.Join("/", NodeCpu.Select(n => n.Cores.ToString("F2")))} cores, loadgen {LoadGenCores:F2}, other {OtherProcessesCores:F2}, " +
-        $"consistent {(Consistency?.Same == true ? "yes" : "NO")} at {Consistency?.ComparedHeight}";
+        $"node cpu {string.Join("/", NodeCpu.Select(n => n.Cores is { } c ? c.ToString("F2") : "-"))} cores, loadgen {LoadGenCores:F2}, other {OtherProcessesCores:F2}, " +
+        $"consistent {(Consistency?.Same == true ? "yes" : "NO")} at {Consistency?.ComparedHeight}" +
+        (DeadNodes.Length > 0 ? $", dead nodes: {string.Join(" ", DeadNodes.Select(d => $"{d.Node} (at {d.FirstFailureSeconds} s: {d.Error})"))}" : "");
 }

@@ -67,16 +67,16 @@ public sealed class Runner(Options o)
         foreach (var e in setup) byHash[e.Hash] = e;
         foreach (var e in run) byHash[e.Hash] = e;
 
+        var pool = new NodePool(o.Nodes);
         var rpcs = Enumerable.Range(0, o.Connections).Select(c => new RawRpc(o.Nodes[c % o.Nodes.Length])).ToArray();
-        using var trackerRpc = new RawRpc(o.Nodes[0]);
-        var tracker = new Tracker(trackerRpc, byHash, o.PollMs);
+        using var tracker = new Tracker(pool, byHash, o.PollMs);
         await tracker.StartAtCurrentHeightAsync(ct).ConfigureAwait(false);
         using var stopTracker = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var trackerTask = Task.Run(() => tracker.RunAsync(stopTracker.Token), CancellationToken.None);
 
         // Set-up: incept the identities and wait until all are committed.
         var setupWatch = Stopwatch.StartNew();
-        await SetupAsync(rpcs, setup, tracker, ct).ConfigureAwait(false);
+        await SetupAsync(rpcs, pool, setup, tracker, ct).ConfigureAwait(false);
         setupWatch.Stop();
         Log($"set-up: {setup.Length} identities committed in {setupWatch.Elapsed.TotalSeconds:F1} s (height {tracker.Height})");
 
@@ -85,22 +85,22 @@ public sealed class Runner(Options o)
         var startHeight = tracker.Height;
         var state = new RunState(run, rpcs.Length);
         var t0 = Stopwatch.GetTimestamp();
-        double[]? cpuA = null, cpuB = null;
+        double?[]? cpuA = null, cpuB = null;
         double selfA = 0, selfB = 0;
         (double Busy, double Total) machA = default, machB = default;
         var cpuTask = Task.Run(async () =>
         {
             await Task.Delay(TimeSpan.FromSeconds(warmup), ct).ConfigureAwait(false);
-            cpuA = [.. pids.Select(p => Cpu.ProcessSeconds(p) ?? double.NaN)];
+            cpuA = [.. pids.Select(Cpu.ProcessSeconds)];
             selfA = Cpu.SelfSeconds();
             machA = Cpu.Machine();
             await Task.Delay(TimeSpan.FromSeconds(o.Duration - warmup), ct).ConfigureAwait(false);
-            cpuB = [.. pids.Select(p => Cpu.ProcessSeconds(p) ?? double.NaN)];
+            cpuB = [.. pids.Select(Cpu.ProcessSeconds)];
             selfB = Cpu.SelfSeconds();
             machB = Cpu.Machine();
         }, ct);
 
-        var workers = rpcs.Select((rpc, c) => Task.Run(() => WorkerAsync(rpc, state, c, t0, ct), ct)).ToArray();
+        var workers = rpcs.Select((_, c) => Task.Run(() => WorkerAsync(rpcs, pool, state, c, t0, ct), ct)).ToArray();
         var all = Task.WhenAll(workers);
         long lastCommitted = 0;
         while (!all.IsCompleted)
@@ -149,6 +149,7 @@ public sealed class Runner(Options o)
                 }
                 catch (Exception e) when (e is RpcCallException or HttpRequestException or TaskCanceledException)
                 {
+                    if (NodePool.Unreachable(e, ct)) pool.Failed(node, e);
                     views.Add([.. lost.Select(_ => "status-query-failed")]);
                 }
             }
@@ -165,7 +166,7 @@ public sealed class Runner(Options o)
         var unanswered = run.Count(e => e.FirstSubmit != 0 && e.State == 0);
         if (unanswered > 0) lostByStatus["never-accepted (retries pending at end)"] = unanswered;
 
-        var consistency = await CheckConsistencyAsync(ct).ConfigureAwait(false);
+        var consistency = await CheckConsistencyAsync(pool, ct).ConfigureAwait(false);
         foreach (var rpc in rpcs) rpc.Dispose();
 
         // Figures over the measurement window [warmup, duration].
@@ -180,13 +181,14 @@ public sealed class Runner(Options o)
         var nodeCpu = new List<NodeCpu>();
         for (var i = 0; i < pids.Length; i++)
         {
-            var s = cpuB![i] - cpuA![i];
-            nodeCpu.Add(new NodeCpu($"node{i}", pids[i], Math.Round(s, 2), Math.Round(s / window, 3)));
+            // No figure for a node whose process was not there at both samples (down, or no pid file).
+            double? s = cpuB![i] is { } b && cpuA![i] is { } a ? b - a : null;
+            nodeCpu.Add(new NodeCpu($"node{i}", pids[i], s is { } v ? Math.Round(v, 2) : null, s is { } w ? Math.Round(w / window, 3) : null));
         }
 
         var machineBusy = (machB.Busy - machA.Busy) / window;
         var self = (selfB - selfA) / window;
-        var nodesTotal = nodeCpu.Where(n => !double.IsNaN(n.Cores)).Sum(n => n.Cores);
+        var nodesTotal = nodeCpu.Sum(n => n.Cores ?? 0);
         return new RunResult
         {
             StartedUtc = started.ToString("O"),
@@ -229,6 +231,7 @@ public sealed class Runner(Options o)
             OtherProcessesCores = Math.Round(machineBusy - self - nodesTotal, 3),
             Verify = verify,
             Consistency = consistency,
+            DeadNodes = pool.Report(),
         };
     }
 
@@ -258,8 +261,9 @@ public sealed class Runner(Options o)
     /// of the offered rate (or, at <c>max</c>, batches of <see cref="Options.MaxBatch"/> back to back).
     /// Transactions refused with MempoolFull are resent on this connection after a backoff.
     /// </summary>
-    private async Task WorkerAsync(RawRpc rpc, RunState s, int connection, long t0, CancellationToken ct)
+    private async Task WorkerAsync(RawRpc[] rpcs, NodePool pool, RunState s, int connection, long t0, CancellationToken ct)
     {
+        var rpc = rpcs[connection];
         var share = o.Rate / o.Connections;
         var lane = s.Lanes[connection];
         var next = 0;
@@ -346,6 +350,7 @@ public sealed class Runner(Options o)
                 else Interlocked.Increment(ref s.CallErrors);
                 full = true;
                 foreach (var e in batch) retry.Enqueue((e, 0));
+                if (NodePool.Unreachable(ex, ct)) rpcs[connection] = rpc = FailOver(rpc, pool, ex);
             }
 
             if (full)
@@ -370,13 +375,23 @@ public sealed class Runner(Options o)
         }
     }
 
+    /// <summary>A connection to the next live node in place of <paramref name="rpc"/>'s, which could not be reached.</summary>
+    private static RawRpc FailOver(RawRpc rpc, NodePool pool, Exception e)
+    {
+        var next = pool.Failed(rpc.Node, e);
+        if (next == rpc.Node) return rpc; // every node is down: keep trying this one
+        rpc.Dispose();
+        return new RawRpc(next);
+    }
+
     /// <summary>Submits the set-up inceptions (sync, in batches over every connection) and waits until all are committed.</summary>
-    private async Task SetupAsync(RawRpc[] rpcs, Entry[] setup, Tracker tracker, CancellationToken ct)
+    private async Task SetupAsync(RawRpc[] rpcs, NodePool pool, Entry[] setup, Tracker tracker, CancellationToken ct)
     {
         var next = -1;
         var rejected = 0;
-        async Task Feed(RawRpc rpc)
+        async Task Feed(int connection)
         {
+            var rpc = rpcs[connection];
             while (true)
             {
                 var first = Interlocked.Add(ref next, 500) - 499;
@@ -401,10 +416,11 @@ public sealed class Runner(Options o)
                             }
                         }
                     }
-                    catch (Exception e) when (e is RpcCallException or HttpRequestException)
+                    catch (Exception e) when (e is RpcCallException or HttpRequestException || NodePool.Unreachable(e, ct))
                     {
                         Log($"set-up submit failed ({e.Message}); retrying");
                         again = batch;
+                        if (NodePool.Unreachable(e, ct)) rpcs[connection] = rpc = FailOver(rpc, pool, e);
                     }
 
                     batch = again;
@@ -417,7 +433,7 @@ public sealed class Runner(Options o)
             }
         }
 
-        await Task.WhenAll(rpcs.Select(r => Task.Run(() => Feed(r), ct))).ConfigureAwait(false);
+        await Task.WhenAll(rpcs.Select((_, c) => Task.Run(() => Feed(c), ct))).ConfigureAwait(false);
         var watch = Stopwatch.StartNew();
         while (tracker.CommittedSetup < setup.Length - rejected)
         {
@@ -428,28 +444,44 @@ public sealed class Runner(Options o)
         if (rejected > 0) throw new InvalidOperationException($"set-up: {rejected} inceptions rejected");
     }
 
-    /// <summary>Every node's height; then the block at the lowest height from each node: same hash and state root?</summary>
-    private async Task<Consistency> CheckConsistencyAsync(CancellationToken ct)
+    /// <summary>Every reachable node's height; then the block at the lowest height from each: same hash and state root?
+    /// A node that does not answer is reported dead and left out.</summary>
+    private async Task<Consistency> CheckConsistencyAsync(NodePool pool, CancellationToken ct)
     {
-        var heights = new ulong[o.Nodes.Length];
-        for (var i = 0; i < o.Nodes.Length; i++)
+        var live = new List<(Uri Node, ulong Height)>();
+        foreach (var node in o.Nodes)
         {
-            using var rpc = new RawRpc(o.Nodes[i], timeout: TimeSpan.FromSeconds(10));
-            var st = await rpc.CallAsync(RpcMethods.NodeStatus, null, ct).ConfigureAwait(false);
-            heights[i] = st.GetProperty("height").GetUInt64();
+            try
+            {
+                using var rpc = new RawRpc(node, timeout: TimeSpan.FromSeconds(10));
+                var st = await rpc.CallAsync(RpcMethods.NodeStatus, null, ct).ConfigureAwait(false);
+                live.Add((node, st.GetProperty("height").GetUInt64()));
+            }
+            catch (Exception e) when (NodePool.Unreachable(e, ct))
+            {
+                pool.Failed(node, e);
+            }
         }
 
-        var min = heights.Min();
-        var states = new NodeState[o.Nodes.Length];
-        for (var i = 0; i < o.Nodes.Length; i++)
+        if (live.Count == 0) return new Consistency(false, 0, []);
+        var min = live.Min(n => n.Height);
+        var states = new List<NodeState>();
+        foreach (var (node, height) in live)
         {
-            using var rpc = new RawRpc(o.Nodes[i], timeout: TimeSpan.FromSeconds(10));
-            var b = await rpc.CallAsync(RpcMethods.Block, w => w.WriteNumber("height", min), ct).ConfigureAwait(false);
-            states[i] = new NodeState(o.Nodes[i].ToString(), heights[i], b.GetProperty("hash").GetString(), b.GetProperty("stateRoot").GetString());
+            try
+            {
+                using var rpc = new RawRpc(node, timeout: TimeSpan.FromSeconds(10));
+                var b = await rpc.CallAsync(RpcMethods.Block, w => w.WriteNumber("height", min), ct).ConfigureAwait(false);
+                states.Add(new NodeState(node.ToString(), height, b.GetProperty("hash").GetString(), b.GetProperty("stateRoot").GetString()));
+            }
+            catch (Exception e) when (NodePool.Unreachable(e, ct))
+            {
+                pool.Failed(node, e);
+            }
         }
 
-        var same = states.All(s => s.Hash == states[0].Hash && s.StateRoot == states[0].StateRoot);
-        Log($"consistency at height {min}: {(same ? "all nodes agree" : "NODES DIFFER")} (heights {string.Join(",", heights)})");
-        return new Consistency(same, min, states);
+        var same = states.Count > 0 && states.All(s => s.Hash == states[0].Hash && s.StateRoot == states[0].StateRoot);
+        Log($"consistency at height {min}: {(same ? "all reachable nodes agree" : "NODES DIFFER")} (heights {string.Join(",", live.Select(n => n.Height))})");
+        return new Consistency(same, min, [.. states]);
     }
 }

@@ -6,10 +6,12 @@ namespace Dkms.LoadGen;
 
 /// <summary>
 /// Follows the chain on one node: polls <c>node.status</c>, fetches every new block with <c>block.get</c>
-/// and marks the transactions it lists as committed at the moment the block was first seen.
+/// and marks the transactions it lists as committed at the moment the block was first seen. When its node cannot be
+/// reached it goes on from the same height on the next live node of the pool.
 /// </summary>
-public sealed class Tracker(RawRpc rpc, IReadOnlyDictionary<string, Entry> byHash, int pollMs)
+public sealed class Tracker(NodePool pool, IReadOnlyDictionary<string, Entry> byHash, int pollMs) : IDisposable
 {
+    private RawRpc _rpc = new(pool.FirstAlive());
     private long _committedRun;
     private long _committedSetup;
     private long _blocks;
@@ -26,10 +28,34 @@ public sealed class Tracker(RawRpc rpc, IReadOnlyDictionary<string, Entry> byHas
     /// <summary>Heights and their arrival (Stopwatch ticks) and transaction count, in order.</summary>
     public List<(ulong Height, long SeenTicks, int Txs)> BlockLog { get; } = [];
 
+    /// <summary>The node followed now.</summary>
+    public Uri Node => _rpc.Node;
+
     public async Task StartAtCurrentHeightAsync(CancellationToken ct)
     {
-        var status = await rpc.CallAsync(RpcMethods.NodeStatus, null, ct).ConfigureAwait(false);
-        Height = status.GetProperty("height").GetUInt64();
+        for (var tries = 0; ; tries++)
+        {
+            try
+            {
+                var status = await _rpc.CallAsync(RpcMethods.NodeStatus, null, ct).ConfigureAwait(false);
+                Height = status.GetProperty("height").GetUInt64();
+                return;
+            }
+            catch (Exception e) when (NodePool.Unreachable(e, ct) && tries < pool.Nodes.Length)
+            {
+                SwitchFrom(e);
+            }
+        }
+    }
+
+    public void Dispose() => _rpc.Dispose();
+
+    private void SwitchFrom(Exception e)
+    {
+        var next = pool.Failed(_rpc.Node, e);
+        if (next == _rpc.Node) return;
+        _rpc.Dispose();
+        _rpc = new RawRpc(next);
     }
 
     public async Task RunAsync(CancellationToken ct)
@@ -38,13 +64,13 @@ public sealed class Tracker(RawRpc rpc, IReadOnlyDictionary<string, Entry> byHas
         {
             try
             {
-                var status = await rpc.CallAsync(RpcMethods.NodeStatus, null, ct).ConfigureAwait(false);
+                var status = await _rpc.CallAsync(RpcMethods.NodeStatus, null, ct).ConfigureAwait(false);
                 var height = status.GetProperty("height").GetUInt64();
                 MempoolCount = status.GetProperty("mempoolCount").GetInt32();
                 while (Height < height && !ct.IsCancellationRequested)
                 {
                     var h = Height + 1;
-                    var block = await rpc.CallAsync(RpcMethods.Block, w => w.WriteNumber("height", h), ct).ConfigureAwait(false);
+                    var block = await _rpc.CallAsync(RpcMethods.Block, w => w.WriteNumber("height", h), ct).ConfigureAwait(false);
                     var seen = Stopwatch.GetTimestamp();
                     var count = 0;
                     foreach (var hash in block.GetProperty("transactionHashes").EnumerateArray())
@@ -71,6 +97,7 @@ public sealed class Tracker(RawRpc rpc, IReadOnlyDictionary<string, Entry> byHas
             catch (Exception e) when (e is RpcCallException or HttpRequestException or JsonException or TaskCanceledException or KeyNotFoundException)
             {
                 Errors++;
+                if (NodePool.Unreachable(e, ct)) SwitchFrom(e);
             }
 
             try

@@ -12,6 +12,9 @@ public sealed partial class PeerNetwork
     private readonly ConnectionAdmission _admission;
     private readonly RefusalLog _refusals;
 
+    /// <summary>Packets that break a session: someone who can spoof a peer's address can send them, so rate-limited too.</summary>
+    private readonly SourceLimitedLog _sessionFaults;
+
     /// <summary>Connections this node dialed, with the validator it meant to reach, until they connect; network thread.</summary>
     private readonly Dictionary<NetPeer, PeerSlot> _dialed = new(ReferenceEqualityComparer.Instance);
 

@@ -171,7 +171,7 @@ public sealed partial class PeerNetwork
         if (result != OpenResult.Ok)
         {
             Stats.Tampered(result);
-            _logger.LogWarning("closing session with {Peer} at {Endpoint}: a {Result} packet ({Bytes} bytes, type {Type})",
+            _sessionFaults.Log(conn.Peer.Address.ToString(), LogLevel.Warning, "closing session with {Peer} at {Endpoint}: a {Result} packet ({Bytes} bytes, type {Type})",
                 key, conn.Peer.ToString(), result.ToString().ToLowerInvariant(), data.Length, data.Length > 0 ? data[0] : -1);
             Close(conn);
             return;

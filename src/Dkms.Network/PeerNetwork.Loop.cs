@@ -276,6 +276,7 @@ public sealed partial class PeerNetwork
 
     private void OnNetworkError(string? endpoint, System.Net.Sockets.SocketError error)
     {
+        Stats.SocketError();
         if (_logger.IsEnabled(LogLevel.Debug)) _logger.LogDebug("socket error {Error} with {Endpoint}", error, endpoint);
     }
 }

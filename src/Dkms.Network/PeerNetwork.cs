@@ -62,6 +62,9 @@ public sealed partial class PeerNetwork : IDisposable
         _time = time;
         _admission = new ConnectionAdmission(time);
         _refusals = new RefusalLog(logger, time);
+        _sessionFaults = new SourceLimitedLog(logger, time, "broken-session lines");
+        // LiteNetLib's messages on a real clock: its logger is one for the process, whatever clock this network has.
+        LiteNetLibLog.Install(logger, TimeProvider.System);
         _self = options.NodeSigner.PublicKey;
         foreach (var v in options.Validators)
         {
@@ -194,6 +197,8 @@ public sealed partial class PeerNetwork : IDisposable
         _connected = [];
         _resolveStop.Dispose();
         _wake.Dispose();
+        _refusals.Dispose();
+        _sessionFaults.Dispose();
         _logger.LogInformation("p2p stopped");
     }
 

@@ -31,6 +31,7 @@ public sealed class PeerNetworkStats
     private long _refusedPendingTotal;
     private long _refusedRateTotal;
     private long _refusedTooManySources;
+    private long _socketErrors;
 
     /// <summary>Messages handed to LiteNetLib for a peer.</summary>
     public long MessagesSent => Volatile.Read(ref _messagesSent);
@@ -95,6 +96,9 @@ public sealed class PeerNetworkStats
     /// <summary>Connection requests refused because too many source addresses were being tracked.</summary>
     public long RefusedTooManySources => Volatile.Read(ref _refusedTooManySources);
 
+    /// <summary>Socket errors LiteNetLib reported (e.g. an ICMP unreachable for a datagram sent); logged at Debug only.</summary>
+    public long SocketErrors => Volatile.Read(ref _socketErrors);
+
     /// <summary>Malformed or oversized messages from authenticated peers, by peer key, since the network started.</summary>
     public long MalformedFrom(PublicKey peer) => _malformedByPeer.TryGetValue(peer, out var n) ? n : 0;
 
@@ -133,6 +137,8 @@ public sealed class PeerNetworkStats
     internal void NotConnected(int count = 1) => Interlocked.Add(ref _notConnectedDropped, count);
 
     internal void Refused() => Interlocked.Increment(ref _refusedHandshakes);
+
+    internal void SocketError() => Interlocked.Increment(ref _socketErrors);
 
     internal void HandshakeTimeout() => Interlocked.Increment(ref _handshakeTimeouts);
 

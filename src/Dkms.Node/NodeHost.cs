@@ -23,6 +23,8 @@ public sealed class NodeHost : IAsyncDisposable
 
     private readonly ILoggerFactory _loggers;
 
+    private RpcClientFaults? _clientFaults;
+
     private NodeHost(ValidatorNode node, WebApplication web, ILoggerFactory loggers)
     {
         Node = node;
@@ -70,6 +72,7 @@ public sealed class NodeHost : IAsyncDisposable
             if (configureLogging is not null) configureLogging(l);
             else l.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
         });
+        var clientFaults = RpcClientFaults.Install(builder, loggers, time ?? TimeProvider.System);
         store ??= OpenStore(settings);
         ValidatorNode node;
         try
@@ -79,16 +82,20 @@ public sealed class NodeHost : IAsyncDisposable
         catch
         {
             store.Dispose();
+            clientFaults.Dispose();
             loggers.Dispose();
             throw;
         }
 
         builder.Services.AddSingleton(node);
         var web = builder.Build();
-        var dispatcher = new JsonRpcDispatcher(web.Services.GetRequiredService<ILoggerFactory>().CreateLogger<JsonRpcDispatcher>());
+        web.Use(clientFaults.InvokeAsync);
+        node.Metrics.RpcFaults = clientFaults;
+        node.Metrics.Transport = (link as LiteNetPeerLink)?.Network.Stats;
+        var dispatcher = new JsonRpcDispatcher(web.Services.GetRequiredService<ILoggerFactory>().CreateLogger<JsonRpcDispatcher>()) { Faults = clientFaults };
         new NodeRpc(node).Register(dispatcher);
         RpcEndpoints.Map(web, node, dispatcher);
-        return new NodeHost(node, web, loggers);
+        return new NodeHost(node, web, loggers) { _clientFaults = clientFaults };
     }
 
     public async Task StartAsync(CancellationToken ct = default)
@@ -110,6 +117,7 @@ public sealed class NodeHost : IAsyncDisposable
         {
             await Web.DisposeAsync().ConfigureAwait(false);
             await Node.DisposeAsync().ConfigureAwait(false);
+            _clientFaults?.Dispose();
             _loggers.Dispose(); // flushes the node's last log lines
         }
     }

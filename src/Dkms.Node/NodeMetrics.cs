@@ -33,6 +33,16 @@ public sealed class NodeMetrics
             "Consensus events whose handling threw and was contained (the loop went on); non-zero is a bug worth reporting.");
         ConsensusBuffered = f.CreateGauge("dkms_consensus_buffered_messages", "Authentic consensus messages of future heights held for replay (bounded per peer).");
         Equivocations = f.CreateCounter("dkms_consensus_equivocations_total", "Conflicting votes by one validator detected (evidence logged).");
+        P2PRefused = f.CreateCounter("dkms_p2p_refused_total",
+            "P2P connections or handshakes refused (not a validator, wrong protocol, admission limits, handshake timeouts); logged rate-limited.");
+        P2PMalformedPackets = f.CreateCounter("dkms_p2p_malformed_packets_total",
+            "P2P datagrams or frames that did not decode: garbage LiteNetLib could not parse, non-handshake packets before a session, bad frames.");
+        P2PTransportErrors = f.CreateCounter("dkms_p2p_transport_errors_total",
+            "P2P transport faults by kind: socket (socket errors), litenetlib (other LiteNetLib errors), tampered (packets that broke a session).",
+            new CounterConfiguration { LabelNames = ["kind"] });
+        RpcClientErrors = f.CreateCounter("dkms_rpc_client_errors_total",
+            "RPC requests failed by the client, by kind: slow_body, aborted, bad_request, too_large, bad_http, parse_error; logged rate-limited.",
+            new CounterConfiguration { LabelNames = ["kind"] });
         CommitLatency = f.CreateHistogram("dkms_commit_latency_seconds", "From the block's timestamp (proposal) to its commit on this node.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.005, 2, 12) });
     }
@@ -54,6 +64,35 @@ public sealed class NodeMetrics
     public Counter ConsensusFaults { get; }
     public Gauge ConsensusBuffered { get; }
     public Counter Equivocations { get; }
+    public Counter P2PRefused { get; }
+    public Counter P2PMalformedPackets { get; }
+    public Counter P2PTransportErrors { get; }
+    public Counter RpcClientErrors { get; }
+
+    /// <summary>The transport's counters, read at each scrape (null without a LiteNetLib link).</summary>
+    internal Dkms.Network.PeerNetworkStats? Transport { get; set; }
+
+    /// <summary>The RPC's client faults, read at each scrape.</summary>
+    internal Rpc.RpcClientFaults? RpcFaults { get; set; }
+
+    /// <summary>Copies the counters kept by the transport and the RPC into the registry; called before a scrape.</summary>
+    internal void ReadOutsiderCounters()
+    {
+        if (Transport is { } t)
+        {
+            P2PRefused.IncTo(t.RefusedHandshakes + t.HandshakeTimeouts);
+            // LiteNetLib's counts are the process's: one node per process outside tests.
+            P2PMalformedPackets.IncTo(Dkms.Network.LiteNetLibLog.BadPackets + t.MalformedDropped + t.PreAuthOversizedDropped);
+            P2PTransportErrors.WithLabels("socket").IncTo(t.SocketErrors + Dkms.Network.LiteNetLibLog.SocketErrors);
+            P2PTransportErrors.WithLabels("litenetlib").IncTo(Dkms.Network.LiteNetLibLog.OtherErrors);
+            P2PTransportErrors.WithLabels("tampered").IncTo(t.ForgedDropped + t.ReplayedDropped + t.ReorderedDropped);
+        }
+
+        if (RpcFaults is { } r)
+        {
+            foreach (var kind in Rpc.RpcClientFaults.Kinds) RpcClientErrors.WithLabels(kind).IncTo(r.Count(kind));
+        }
+    }
 
     internal void OnDropped(Dkms.Consensus.DropReason reason) => ConsensusDropped.WithLabels(DropLabels[(int)reason]).Inc();
 

@@ -21,6 +21,7 @@ internal static class RunCommand
         ["--rpc"] = "Node:RpcListen",
         ["--storage"] = "Node:Storage",
         ["--log-level"] = "Logging:LogLevel:Default",
+        ["--log-file"] = "Logging:File:Path",
     };
 
     public static async Task<int> RunAsync(string[] args)
@@ -31,10 +32,16 @@ internal static class RunCommand
         var key = NodeKeyFile.Load(settings.ResolvedNodeKeyFile);
         Directory.CreateDirectory(settings.DataDir);
 
+        // One file for every logger factory of the node; with a file, nothing is logged to the console (which a
+        // script redirects to a file that never rotates).
+        using var file = Dkms.Node.Logging.RotatingLogFile.FromSettings(configuration["Logging:File:Path"], configuration["Logging:File:MaxSizeMB"],
+            configuration["Logging:File:MaxFiles"]);
+
         void Logging(ILoggingBuilder l)
         {
             l.AddConfiguration(configuration.GetSection("Logging"));
-            if (configuration["Logging:Format"] == "json") l.AddJsonConsole(o => o.TimestampFormat = "O");
+            if (file is not null) l.AddProvider(file);
+            else if (configuration["Logging:Format"] == "json") l.AddJsonConsole(o => o.TimestampFormat = "O");
             else l.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff "; });
         }
 

@@ -27,10 +27,12 @@ internal static class Usage
         "run" => """
             dkms-node run [--config FILE] [--data-dir DIR] [--genesis FILE] [--node-key FILE]
                           [--p2p HOST:PORT] [--rpc HOST:PORT] [--storage rocksdb|memory]
-                          [--log-level Information] [--Node:Section:Key=value ...]
+                          [--log-level Information] [--log-file PATH] [--Node:Section:Key=value ...]
               Runs a validator until SIGINT/SIGTERM. Settings come from FILE (JSON, section
               "Node"), then environment variables DKMS_NODE__<KEY> (e.g. DKMS_NODE__RPCLISTEN),
               then the command line; later sources win. See docs/node.md for every setting.
+              --log-file: log to PATH instead of the console, rotated by size
+              (--Logging:File:MaxSizeMB=10, --Logging:File:MaxFiles=5).
             """ + "\n",
         "probe" => """
             dkms-node probe [--rpc http://127.0.0.1:26657/] [--genesis genesis/genesis.json] [--timeout-ms 30000]

@@ -51,6 +51,9 @@ public sealed partial class JsonRpcDispatcher
         };
     }
 
+    /// <summary>Counts the bodies that are not JSON (parse errors), for the metrics; null in tests that need no count.</summary>
+    public RpcClientFaults? Faults { get; set; }
+
     /// <summary>The methods registered, by name.</summary>
     public IReadOnlyCollection<string> Methods => _methods.Keys;
 
@@ -63,6 +66,14 @@ public sealed partial class JsonRpcDispatcher
     {
         // Parsed once; params deserialize straight from this document (a batch of 10,000 transactions is
         // not copied into a node tree and back).
+        // JSON text is UTF-8 (RFC 8259). The parser does not check the bytes inside strings: they would fail later, when a
+        // string is read (an InvalidOperationException, an HTTP 500 with an empty body), so they are checked here, once.
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+        {
+            Faults?.Counted("parse_error");
+            return Serialize(Error(null, RpcErrorCodes.ParseError, "parse error: the body is not valid UTF-8"));
+        }
+
         JsonDocument document;
         try
         {
@@ -71,6 +82,7 @@ public sealed partial class JsonRpcDispatcher
         }
         catch (JsonException e)
         {
+            Faults?.Counted("parse_error");
             return Serialize(Error(null, RpcErrorCodes.ParseError, $"parse error: {Explain(e)}"));
         }
 

@@ -15,9 +15,13 @@ public static class RpcEndpoints
         var maxBody = node.Settings.MaxRequestBytes;
         app.MapPost("/", async (HttpContext ctx) =>
         {
-            var body = await ReadBodyAsync(ctx.Request, maxBody, ctx.RequestAborted).ConfigureAwait(false);
+            // Not cancelled by RequestAborted: a read cancelled mid-body leaves Kestrel's body reader "in progress" and its
+            // draining then logs an error with a stack trace per request (aspnetcore#17840). Kestrel ends the read itself
+            // when the client goes away or sends too slowly (MinRequestBodyDataRate).
+            var body = await ReadBodyAsync(ctx.Request, maxBody, CancellationToken.None).ConfigureAwait(false);
             if (body is null)
             {
+                dispatcher.Faults?.Counted("too_large");
                 ctx.Response.StatusCode = (int)HttpStatusCode.RequestEntityTooLarge;
                 await WriteJsonAsync(ctx, new JsonObject
                 {
@@ -66,6 +70,7 @@ public static class RpcEndpoints
             m.SignatureChecks.IncTo(node.Ledger.Signatures.Verifications);
             m.Peers.Set(node.Peers.Count);
             m.ConsensusBuffered.Set(node.Consensus.BufferedMessages);
+            m.ReadOutsiderCounters();
             ctx.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
             await m.Registry.CollectAndExportAsTextAsync(ctx.Response.Body, ctx.RequestAborted).ConfigureAwait(false);
         });

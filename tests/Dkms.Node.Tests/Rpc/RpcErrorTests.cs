@@ -234,6 +234,34 @@ public sealed class RpcErrorTests(RpcErrorTestnetFixture fixture) : IClassFixtur
         Assert.Contains("uplicate", error.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("method")]
+    [InlineData("jsonrpc")]
+    [InlineData("params")]
+    [InlineData("id")]
+    public async Task Invalid_UTF8_inside_a_JSON_string_is_a_parse_error_not_a_server_failure(string where)
+    {
+        byte[] bad = [0xff, 0xfe, 0xc3];
+        byte[] body = where switch
+        {
+            "method" => [.. "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\""u8, .. bad, .. "\"}"u8],
+            "jsonrpc" => [.. "{\"jsonrpc\":\"2.0"u8, .. bad, .. "\",\"id\":1,\"method\":\"node.status\"}"u8],
+            "params" => [.. "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tx.status\",\"params\":{\"hash\":\""u8, .. bad, .. "\"}}"u8],
+            _ => [.. "{\"jsonrpc\":\"2.0\",\"id\":\""u8, .. bad, .. "\",\"method\":\"node.status\"}"u8],
+        };
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var response = await _http.PostAsync("", content);
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        AssertNoStackTrace(text);
+        var answer = JsonDocument.Parse(text).RootElement;
+        var error = ErrorOf(answer, RpcErrorCodes.ParseError);
+        Assert.Contains("UTF-8", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(JsonValueKind.Null, answer.GetProperty("id").ValueKind);
+    }
+
     [Fact]
     public async Task Unknown_method_gets_method_not_found_with_the_name()
     {

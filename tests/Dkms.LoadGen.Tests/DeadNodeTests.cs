@@ -1,0 +1,49 @@
+using System.Text.Json;
+using Dkms.Node.Testing;
+
+namespace Dkms.LoadGen.Tests;
+
+/// <summary>
+/// The load generator against a testnet with a node down: it must say which node is dead, send its share of the load
+/// to the others, track commits on a live node and still write a result (no crash, no NaN in the JSON).
+/// </summary>
+public sealed class DeadNodeTests
+{
+    [Fact]
+    public async Task A_node_that_is_down_is_reported_dead_and_the_run_goes_on_over_the_others_without_losing_a_transaction()
+    {
+        await using var net = await InProcessTestnet.StartAsync(4);
+        await net.StopNodeAsync(0); // node 0 — the first listed, where the tracker starts — refuses every connection
+        var options = new Options
+        {
+            Nodes = net.RpcEndpoints,
+            Genesis = net.GenesisPath,
+            TestnetDir = Path.Combine(net.Directory, "no-testnet-here"), // no pid files: no CPU figures
+            Rate = 40,
+            Duration = 3,
+            Warmup = 1,
+            Grace = 30,
+            Connections = 4,
+            Identities = 40,
+            Seed = 5,
+        };
+
+        var result = await new Runner(options).RunAsync(CancellationToken.None);
+
+        var dead = Assert.Single(result.DeadNodes);
+        Assert.Equal(net.RpcEndpoints[0].ToString(), dead.Node);
+        Assert.False(string.IsNullOrEmpty(dead.Error));
+        Assert.True(result.Submitted > 0, "the load went on");
+        Assert.Equal(result.Submitted, result.Accepted + result.Rejected);
+        Assert.Equal(0, result.Lost);
+        Assert.Equal(result.Accepted, result.Committed);
+        Assert.True(result.Consistency!.Same);
+        Assert.Equal(3, result.Consistency.Nodes.Length); // the live ones
+        Assert.All(result.NodeCpu, n => Assert.Null(n.Cores));
+
+        var json = JsonSerializer.Serialize(result, RunResult.Json);
+        Assert.DoesNotContain("NaN", json, StringComparison.Ordinal);
+        Assert.Contains("\"deadNodes\"", json, StringComparison.Ordinal);
+        Assert.Equal(result.DeadNodes.Length, JsonSerializer.Deserialize<RunResult>(json, RunResult.Json)!.DeadNodes.Length);
+    }
+}
