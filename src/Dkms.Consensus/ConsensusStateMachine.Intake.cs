@@ -320,11 +320,15 @@ public sealed partial class ConsensusStateMachine
         if (now - first.At >= _options.CatchUpDelay) ServeBlock(peer, height);
     }
 
-    /// <summary>Catch-up, serving side: a peer behind gets our committed block and certificate, within its serving budget
-    /// by count and bytes per catch-up delay (a budget spent by a large block waits for the next window).</summary>
+    /// <summary>Catch-up, serving side: a peer behind gets our committed block and certificate; a peer at our height (it
+    /// asks for the block it is deciding, e.g. just restarted, having missed the proposal and the votes) gets what this
+    /// node signed at this height — the proposal of the current round and its votes, which the peer would otherwise see
+    /// only at the next re-broadcast (only the signer's own messages: intake accepts no relayed ones). Both within the
+    /// peer's serving budget by count and bytes per catch-up delay (a budget spent by a large block waits for the next
+    /// window), so a peer's requests cannot make this node serve without bound.</summary>
     private void ServeBlock(PublicKey peer, ulong height)
     {
-        if (height == 0 || height >= Height) return;
+        if (height == 0 || height > Height) return;
         var now = _time.GetUtcNow();
         if (_served.TryGetValue(peer, out var last) && last.Height == height && now - last.At < _options.CatchUpDelay) return;
         if (!_serving.TryGetValue(peer, out var window) || now - window.Since >= _options.CatchUpDelay) window = (now, 0, 0);
@@ -335,13 +339,24 @@ public sealed partial class ConsensusStateMachine
             return;
         }
 
-        if (!_app.TryGetCommitted(height, out var block, out var certificate)) return;
-        var response = ConsensusMessage.Encode(block, certificate);
+        var messages = new List<byte[]>();
+        if (height < Height)
+        {
+            if (!_app.TryGetCommitted(height, out var block, out var certificate)) return;
+            messages.Add(ConsensusMessage.Encode(block, certificate));
+        }
+        else
+        {
+            if (_signedProposals.TryGetValue(Round, out var proposal)) messages.Add(ConsensusMessage.Encode(proposal));
+            foreach (var v in _signedVotes.Values) messages.Add(ConsensusMessage.Encode(v));
+            if (messages.Count == 0) return; // nothing signed here yet: nothing to tell, nothing spent
+        }
+
         if (_serving.Count >= IntakeBounds.MaxTrackedPeers) _serving.Clear();
-        _serving[peer] = (window.Since, window.Count + 1, window.Bytes + response.LongLength);
+        _serving[peer] = (window.Since, window.Count + 1, window.Bytes + messages.Sum(m => m.LongLength));
         if (_served.Count >= IntakeBounds.MaxTrackedPeers) _served.Clear();
         _served[peer] = (height, now);
-        _out.Add(new SendAction(peer, response));
+        foreach (var m in messages) _out.Add(new SendAction(peer, m));
     }
 
     /// <summary>Catch-up, receiving side: a block of our current height whose certificate verifies against the validator

@@ -51,6 +51,7 @@ public sealed partial class ConsensusStateMachine
         _time = time;
         _logger = logger;
         Intake = new IntakeStats(time, DropLogInterval);
+        Pace = new ExecutionPace(time);
     }
 
     private static readonly TimeSpan DropLogInterval = TimeSpan.FromSeconds(10);
@@ -71,6 +72,9 @@ public sealed partial class ConsensusStateMachine
     public Step Step { get; private set; }
     public PublicKey Key => _signer.PublicKey;
     public bool IsWaitingForTransactions => _waitingForTransactions;
+
+    /// <summary>This node's measured execution time per transaction, which caps the blocks it proposes.</summary>
+    public ExecutionPace Pace { get; }
 
     /// <summary>Conflicting vote pairs seen and not yet taken (equivocation evidence; the latest
     /// <see cref="IntakeBounds.MaxEvidence"/>).</summary>
@@ -107,6 +111,10 @@ public sealed partial class ConsensusStateMachine
             EnterHeight(next, resume: null);
         }
 
+        // A validator starting (typically after being down) may have missed this height's proposal and votes, which the
+        // others re-send only every RebroadcastInterval: asking for the block of its height gets it, from each peer, the
+        // block if that peer is past it, or else what that peer signed at this height (ServeBlock).
+        AnnounceHeight(peer: null);
         return Flush();
     }
 
@@ -120,9 +128,19 @@ public sealed partial class ConsensusStateMachine
             case BlockFetched b: OnBlockFetched(b.From, b.Block, b.Certificate); break;
             case BlockRequested r: ServeBlock(r.From, r.Height); break;
             case TransactionsAvailable: OnTransactionsAvailable(); break;
+            case PeerConnected c: AnnounceHeight(c.Peer); break;
         }
 
         return Flush();
+    }
+
+    /// <summary>Asks <paramref name="peer"/> (all peers when null) for the block of this node's height: the answer is
+    /// that block with its certificate, or the peer's own proposal and votes of this height. Sent at start and to a peer
+    /// whose session (re)opens — at start the sessions are not up yet, so the broadcast alone reaches nobody.</summary>
+    private void AnnounceHeight(PublicKey? peer)
+    {
+        var request = ConsensusMessage.EncodeRequest(Height);
+        _out.Add(peer is { } p ? new SendAction(p, request) : new BroadcastAction(request));
     }
 
     private IReadOnlyList<ConsensusAction> Flush()
@@ -259,9 +277,14 @@ public sealed partial class ConsensusStateMachine
     {
         // Monotonic timestamps: never at or before the parent's, whatever the local clock says.
         var ts = Math.Max(_time.GetUtcNow().ToUnixTimeMilliseconds(), _tip.TimestampMs + 1);
-        var txs = _app.SelectTransactions(Height, ts, Math.Min(_options.MaxBlockTransactions, _options.Limits.MaxTransactions),
-            (int)Math.Min(_options.MaxBlockBytes, _options.Limits.MaxBytes));
+        // At most what the measured pace builds within the share of this round's propose timeout: a block the validators
+        // receive after their timeout gets nil prevotes (ExecutionPace).
+        var limit = Pace.Cap(_options.ProposeTimeout(round), _options.ProposeExecutionShare,
+            Math.Min(_options.MaxBlockTransactions, _options.Limits.MaxTransactions));
+        var start = _time.GetTimestamp();
+        var txs = _app.SelectTransactions(Height, ts, limit, (int)Math.Min(_options.MaxBlockBytes, _options.Limits.MaxBytes));
         var result = _app.Execute(Height, ts, txs);
+        if (txs.Count > 0) Pace.Add(txs.Count, _time.GetElapsedTime(start)); // selection may execute too: both count
         if (!result.Accepted)
         {
             _logger.LogWarning("own batch rejected at height {Height} ({Error}); proposing an empty block", Height, result.Error);
@@ -314,7 +337,7 @@ public sealed partial class ConsensusStateMachine
         else if (b.Transactions.Count > _options.Limits.MaxTransactions || b.TransactionBytes > _options.Limits.MaxBytes) why = "too large";
         if (why.Length > 0 || ReferenceEquals(b, _built)) return why.Length == 0; // our own block: state root computed in BuildBlock
 
-        var result = _app.Execute(Height, h.TimestampMs, b.Transactions);
+        var result = Pace.Time(b.Transactions.Count, () => _app.Execute(Height, h.TimestampMs, b.Transactions));
         if (!result.Accepted) why = "rejected: " + result.Error;
         else if (result.StateRoot != h.StateRoot) why = "state root mismatch";
         return why.Length == 0;

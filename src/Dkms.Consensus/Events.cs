@@ -17,6 +17,10 @@ public sealed record BlockFetched(PublicKey From, Block Block, CommitCertificate
 
 public sealed record BlockRequested(PublicKey From, ulong Height) : ConsensusEvent;
 
+/// <summary>An authenticated session with <paramref name="Peer"/> opened (at start, or after it was down): tell it this
+/// node's height.</summary>
+public sealed record PeerConnected(PublicKey Peer) : ConsensusEvent;
+
 /// <summary>The mempool gained transactions (wakes an idle chain).</summary>
 public sealed record TransactionsAvailable : ConsensusEvent;
 
