@@ -64,7 +64,7 @@ public sealed partial class ConsensusStateMachine
         Drop(from, reason, why);
     }
 
-    private void OnProposal(PublicKey from, Proposal p, bool verified = false)
+    private void OnProposal(PublicKey from, Proposal p, bool verified = false, Vote[]? justification = null)
     {
         if (from != p.Proposer)
         {
@@ -80,7 +80,7 @@ public sealed partial class ConsensusStateMachine
 
         if (p.Height > Height)
         {
-            Buffer(from, p.Height, p.Round, ProposalKind, new ProposalReceived(from, p), verified);
+            Buffer(from, p.Height, p.Round, ProposalKind, new ProposalReceived(from, p, justification), verified);
             return;
         }
 
@@ -102,12 +102,15 @@ public sealed partial class ConsensusStateMachine
             // reach a quorum): a second is not worth a signature check.
             if (earlier.Block.Hash != p.Block.Hash) _logger.LogWarning("proposer {Proposer} sent two proposals at height {Height} round {Round}", p.Proposer, p.Height, p.Round);
             Drop(from, DropReason.Duplicate, "a proposal of this round is already held");
+            // Its prevotes may be news (the proposer has seen more of them since): each is checked on its own.
+            if (earlier.Block.Hash == p.Block.Hash && earlier.ValidRound == p.ValidRound && AcceptJustification(from, justification)) Evaluate();
             return;
         }
 
         if (!verified && !Authentic(from, p)) return;
         if (_waitingForTransactions) BeginFirstRound(); // the others have started this height
         AcceptProposal(p);
+        AcceptJustification(from, justification);
         Evaluate();
     }
 
@@ -130,6 +133,38 @@ public sealed partial class ConsensusStateMachine
         }
 
         return true;
+    }
+
+    /// <summary>The prevotes that came with an authentic re-proposal (their shape — prevotes of its valid round for its
+    /// block — was checked at decoding): each not yet held is verified against its own signer and counted like a vote
+    /// that signer sent; a bad signature is a strike against the proposer that passed it on. True if one was new.</summary>
+    private bool AcceptJustification(PublicKey from, Vote[]? votes)
+    {
+        if (votes is null) return false;
+        var added = false;
+        foreach (var v in votes)
+        {
+            if (!_validators.Contains(v.Validator))
+            {
+                Drop(from, DropReason.NotValidator, "a justifying prevote by a key outside the validator set");
+                continue;
+            }
+
+            if (_log.Votes(v.Round, v.Type).TryGet(v.Validator, out var held)
+                && (held.BlockHash == v.BlockHash || _evidenceKeys.Contains((v.Validator, v.Round, v.Type)))) continue;
+            if (Struck(from)) return added;
+            Intake.CountSignatureCheck();
+            if (!v.VerifySignature(_options.ChainId))
+            {
+                Strike(from, DropReason.BadSignature, "justifying prevote signature does not verify");
+                continue;
+            }
+
+            AddVote(v);
+            added = true;
+        }
+
+        return added;
     }
 
     /// <summary>Keeps the first proposal of each round.</summary>
@@ -296,7 +331,7 @@ public sealed partial class ConsensusStateMachine
         {
             switch (e)
             {
-                case ProposalReceived p when p.Proposal.Height >= Height: OnProposal(p.From, p.Proposal, verified: true); break;
+                case ProposalReceived p when p.Proposal.Height >= Height: OnProposal(p.From, p.Proposal, verified: true, p.Justification); break;
                 case VoteReceived v when v.Vote.Height >= Height: OnVote(v.From, v.Vote, verified: true); break;
             }
         }
@@ -347,7 +382,7 @@ public sealed partial class ConsensusStateMachine
         }
         else
         {
-            if (_signedProposals.TryGetValue(Round, out var proposal)) messages.Add(ConsensusMessage.Encode(proposal));
+            if (_signedProposals.TryGetValue(Round, out var proposal)) messages.Add(EncodeProposal(proposal));
             foreach (var v in _signedVotes.Values) messages.Add(ConsensusMessage.Encode(v));
             if (messages.Count == 0) return; // nothing signed here yet: nothing to tell, nothing spent
         }

@@ -122,7 +122,7 @@ public sealed partial class ConsensusStateMachine
     {
         switch (e)
         {
-            case ProposalReceived p: OnProposal(p.From, p.Proposal); break;
+            case ProposalReceived p: OnProposal(p.From, p.Proposal, justification: p.Justification); break;
             case VoteReceived v: OnVote(v.From, v.Vote); break;
             case TimeoutFired t: OnTimeout(t.Timeout); break;
             case BlockFetched b: OnBlockFetched(b.From, b.Block, b.Certificate); break;
@@ -243,7 +243,7 @@ public sealed partial class ConsensusStateMachine
         {
             if (_signedProposals.TryGetValue(round, out var signed))
             {
-                _out.Add(new BroadcastAction(ConsensusMessage.Encode(signed))); // after a restart: the same proposal again
+                _out.Add(new BroadcastAction(EncodeProposal(signed))); // after a restart: the same proposal again
             }
             else if (_validBlock is not null)
             {
@@ -268,9 +268,14 @@ public sealed partial class ConsensusStateMachine
         var proposal = Proposal.Create(_signer, _options.ChainId, Height, round, validRound, block);
         _signedProposals[round] = proposal;
         Persist(); // before it leaves the node
-        _out.Add(new BroadcastAction(ConsensusMessage.Encode(proposal))); // line 19
+        _out.Add(new BroadcastAction(EncodeProposal(proposal))); // line 19
         AcceptProposal(proposal);
     }
+
+    /// <summary>A proposal as it is sent: a re-proposal (valid round vr ≥ 0) with the prevotes of vr for its block held
+    /// here, so that every validator can check line 28 (<see cref="ConsensusMessage.Justification"/>).</summary>
+    private byte[] EncodeProposal(Proposal p) =>
+        ConsensusMessage.Encode(p, p.ValidRound >= 0 ? _log.Votes(p.ValidRound, VoteType.Prevote).For(p.Block.Hash).ToArray() : null);
 
     /// <summary>getValue(): a fresh block from the application's batch.</summary>
     private Block BuildBlock(int round)

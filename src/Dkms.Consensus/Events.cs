@@ -6,7 +6,9 @@ namespace Dkms.Consensus;
 /// <summary>An input of the state machine.</summary>
 public abstract record ConsensusEvent;
 
-public sealed record ProposalReceived(PublicKey From, Proposal Proposal) : ConsensusEvent;
+/// <summary>A proposal; <paramref name="Justification"/>: the prevotes of its valid round that came with it
+/// (<see cref="ConsensusMessage.Justification"/>).</summary>
+public sealed record ProposalReceived(PublicKey From, Proposal Proposal, Vote[]? Justification = null) : ConsensusEvent;
 
 public sealed record VoteReceived(PublicKey From, Vote Vote) : ConsensusEvent;
 

@@ -1,0 +1,105 @@
+using Dkms.Core.Blocks;
+using Dkms.Core.Primitives;
+
+namespace Dkms.Consensus.Tests;
+
+/// <summary>Issue 17 item 5: recovery after quorum is lost and regained — timeouts that grow per round and start again
+/// at each height, rounds that cannot decide left at once, and a restarted validator told its height's messages at once.</summary>
+public sealed class RecoveryTests
+{
+    private static readonly Hash32 Other = Hash32.Sha256("a block this node never saw"u8);
+
+    private static ConsensusOptions Running(ConsensusOptions o) => o with { CreateEmptyBlocks = true };
+
+    [Fact]
+    public void Timeouts_grow_with_the_round_and_start_again_at_each_height()
+    {
+        using var solo = new Solo(Solo.NeverProposer(3), Running);
+        var (a, b, c) = (solo.Other(), solo.Other(solo.Other()), solo.Other(solo.Other(), solo.Other(solo.Other())));
+        var actions = solo.Machine.Start();
+        for (var r = 0; r < 3; r++)
+        {
+            Assert.Equal(solo.Options.ProposeTimeout(r), Assert.Single(Solo.Timeouts(actions, TimeoutKind.Propose)).Delay);
+            solo.Fire(TimeoutKind.Propose, r); // prevote nil
+            // Two prevotes for a block: with the one validator not heard yet it could still get 2f+1, so the round waits.
+            solo.Vote(a, VoteType.Prevote, r, Other);
+            actions = solo.Vote(b, VoteType.Prevote, r, Other);
+            Assert.Equal(solo.Options.PrevoteTimeout(r), Assert.Single(Solo.Timeouts(actions, TimeoutKind.Prevote)).Delay);
+            solo.Fire(TimeoutKind.Prevote, r); // precommit nil
+            solo.Vote(a, VoteType.Precommit, r, Other);
+            actions = solo.Vote(b, VoteType.Precommit, r, Other);
+            Assert.Equal(solo.Options.PrecommitTimeout(r), Assert.Single(Solo.Timeouts(actions, TimeoutKind.Precommit)).Delay);
+            actions = solo.Fire(TimeoutKind.Precommit, r); // next round
+        }
+
+        Assert.True(solo.Options.ProposeTimeout(2) > solo.Options.ProposeTimeout(0));
+        Assert.True(solo.Options.PrecommitTimeout(2) > solo.Options.PrecommitTimeout(0));
+
+        // The block of round 0 arrives decided (certificate): the next height starts from the base timeouts again.
+        var block = solo.ProposalFor(0).Block;
+        var precommits = new[] { a, b, c }.Select(i => Vote.Create(solo.Signers[i], TestNet.ChainId, VoteType.Precommit, 1, 0, block.Hash));
+        actions = solo.Machine.Handle(new BlockFetched(solo.Signers[c].PublicKey, block, CommitCertificate.FromPrecommits(1, 0, block.Hash, precommits)));
+        Assert.Equal(2UL, solo.Machine.Height);
+        Assert.Equal(0, solo.Machine.Round);
+        var propose = Assert.Single(Solo.Timeouts(actions, TimeoutKind.Propose));
+        Assert.Equal((2UL, 0), (propose.Timeout.Height, propose.Timeout.Round));
+        Assert.Equal(solo.Options.ProposeTimeout(0), propose.Delay);
+    }
+
+    [Fact]
+    public void A_round_in_which_no_block_can_get_a_quorum_is_left_without_waiting_for_its_timeouts()
+    {
+        using var solo = new Solo(Solo.NeverProposer(2), Running);
+        var (a, b) = (solo.Other(), solo.Other(solo.Other()));
+        solo.Machine.Start();
+        solo.Fire(TimeoutKind.Propose, 0); // prevote nil
+        solo.Vote(a, VoteType.Prevote, 0, Hash32.Zero);
+        // 2f+1 prevotes in, two of them nil (more than 1/3): the block can reach 2 of the 3 needed at most.
+        var actions = solo.Vote(b, VoteType.Prevote, 0, Other);
+        var precommit = Assert.Single(Solo.Votes(actions));
+        Assert.Equal((VoteType.Precommit, 0, true), (precommit.Type, precommit.Round, precommit.IsNil));
+        Assert.Empty(Solo.Timeouts(actions, TimeoutKind.Prevote));
+
+        solo.Vote(a, VoteType.Precommit, 0, Hash32.Zero);
+        actions = solo.Vote(b, VoteType.Precommit, 0, Other);
+        Assert.Equal(1, solo.Machine.Round);
+        Assert.Empty(Solo.Timeouts(actions, TimeoutKind.Precommit));
+        Assert.Equal(solo.Options.ProposeTimeout(1), Assert.Single(Solo.Timeouts(actions, TimeoutKind.Propose)).Delay);
+    }
+
+    [Fact]
+    public void A_block_request_for_the_current_height_is_answered_with_the_signed_proposal_and_votes_once_per_catch_up_delay()
+    {
+        using var probe = new Solo(0);
+        var proposer = Array.FindIndex(probe.Signers, s => s.PublicKey == probe.Set.Proposer(1, 0));
+        using var solo = new Solo(proposer, o => Running(o) with { BatchDelay = TimeSpan.Zero });
+        var peer = solo.Signers[solo.Other()].PublicKey;
+        solo.Machine.Start(); // proposes and prevotes its block at once
+
+        var answer = solo.Machine.Handle(new BlockRequested(peer, 1));
+        Assert.All(answer, a => Assert.Equal(peer, Assert.IsType<SendAction>(a).Peer));
+        var messages = Solo.Messages(answer).ToArray();
+        Assert.Equal(2, messages.Length);
+        var proposal = Assert.Single(messages, m => m.Kind == MessageKind.Proposal).Proposal!;
+        var prevote = Assert.Single(messages, m => m.Kind == MessageKind.Vote).Vote!;
+        Assert.Equal((0, solo.Signers[proposer].PublicKey), (proposal.Round, proposal.Proposer));
+        Assert.Equal((VoteType.Prevote, proposal.Block.Hash), (prevote.Type, prevote.BlockHash));
+
+        // Within the peer's serving budget: asking again and again gets nothing more until the catch-up delay passed.
+        for (var k = 0; k < 100; k++) Assert.Empty(solo.Machine.Handle(new BlockRequested(peer, 1)));
+        solo.Time.Advance(solo.Options.CatchUpDelay);
+        Assert.Equal(2, solo.Machine.Handle(new BlockRequested(peer, 1)).Count);
+    }
+
+    [Fact]
+    public void A_validator_asks_for_its_heights_block_when_it_starts_and_when_a_peer_connects()
+    {
+        using var solo = new Solo(0);
+        var request = ConsensusMessage.EncodeRequest(1);
+        Assert.Contains(solo.Machine.Start(), a => a is BroadcastAction b && b.Message.AsSpan().SequenceEqual(request));
+        var peer = solo.Signers[2].PublicKey;
+        var sent = Assert.Single(solo.Machine.Handle(new PeerConnected(peer)));
+        Assert.Equal(peer, Assert.IsType<SendAction>(sent).Peer);
+        Assert.Equal(request, ((SendAction)sent).Message);
+    }
+}
