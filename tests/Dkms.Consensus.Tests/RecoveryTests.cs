@@ -103,6 +103,35 @@ public sealed class RecoveryTests
         Assert.Equal(request, ((SendAction)sent).Message);
     }
 
+    [Fact]
+    public void A_re_proposal_carries_the_prevotes_of_its_valid_round_and_each_is_checked_against_its_signer()
+    {
+        using var probe = new Solo(0);
+        int Index(PublicKey k) => Array.FindIndex(probe.Signers, s => s.PublicKey == k);
+        var (p0, p1) = (Index(probe.Set.Proposer(1, 0)), Index(probe.Set.Proposer(1, 1)));
+        var self = Enumerable.Range(0, 4).First(i => i != p0 && i != p1);
+        using var solo = new Solo(self, Running);
+        var c = solo.Other(p0, p1);
+        solo.Machine.Start();
+        solo.Vote(p0, VoteType.Precommit, 1, Hash32.Zero);
+        solo.Vote(c, VoteType.Precommit, 1, Hash32.Zero); // f+1 in round 1: this node joins it
+        Assert.Equal(1, solo.Machine.Round);
+
+        // Validator p1 re-proposes round 0's block with the polka of round 0 this node missed — one prevote forged.
+        var block = solo.ProposalFor(0).Block;
+        Vote Prevote(int i) => Vote.Create(solo.Signers[i], TestNet.ChainId, VoteType.Prevote, 1, 0, block.Hash);
+        var forged = new Vote(VoteType.Prevote, 1, 0, block.Hash, solo.Signers[c].PublicKey, new byte[64]);
+        var proposal = Proposal.Create(solo.Signers[p1], TestNet.ChainId, 1, 1, 0, block);
+        var actions = solo.Machine.Handle(new ProposalReceived(solo.Signers[p1].PublicKey, proposal, [Prevote(p0), Prevote(p1), forged]));
+        Assert.Empty(Solo.Votes(actions)); // two genuine prevotes are no polka: line 28 waits
+        Assert.Equal(1, solo.Machine.Intake[solo.Signers[p1].PublicKey, DropReason.BadSignature]);
+
+        // The third genuine prevote completes the polka the justification brought: prevote the block (line 30).
+        actions = solo.Machine.Handle(new VoteReceived(solo.Signers[c].PublicKey, Prevote(c)));
+        var prevote = Assert.Single(Solo.Votes(actions));
+        Assert.Equal((VoteType.Prevote, 1, block.Hash), (prevote.Type, prevote.Round, prevote.BlockHash));
+    }
+
     /// <summary>The node's genesis timeouts.</summary>
     private static ConsensusOptions NodeTimeouts(ConsensusOptions o) => o with
     {
