@@ -154,6 +154,15 @@ public sealed partial class PeerNetwork
 
         PublishConnected();
         _logger.LogInformation("peer {Peer} connected at {Endpoint}", key, conn.Peer.ToString());
+        try
+        {
+            PeerConnected?.Invoke(key);
+        }
+        catch (Exception e)
+        {
+            Stats.HandlerError();
+            _logger.LogError(e, "PeerConnected handler failed for {Peer}", key);
+        }
     }
 
     /// <summary>Nothing heard for two keepalive intervals: the other end is most likely gone.</summary>

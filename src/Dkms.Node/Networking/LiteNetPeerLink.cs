@@ -22,6 +22,12 @@ public sealed class LiteNetPeerLink(PeerNetwork network) : IPeerLink
 
     public IReadOnlyList<PublicKey> ConnectedPeers => Network.ConnectedPeers;
 
+    public Action<PublicKey>? PeerConnected
+    {
+        get => Network.PeerConnected;
+        set => Network.PeerConnected = value;
+    }
+
     public void Start() => Network.Start();
 
     public void UpdatePeers(IReadOnlyList<PeerAddress> peers) => Network.UpdatePeers(peers);
