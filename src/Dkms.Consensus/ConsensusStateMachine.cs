@@ -40,6 +40,7 @@ public sealed partial class ConsensusStateMachine
     private readonly HashSet<int> _prevoteTimeoutScheduled = new();   // line 34 "for the first time"
     private readonly HashSet<int> _precommitTimeoutScheduled = new(); // line 47 "for the first time"
     private readonly HashSet<int> _line36Done = new();                // line 36 "for the first time"
+    private readonly HashSet<PublicKey> _unreachable = new();         // validators whose session closed (not reset per height)
 
     public ConsensusStateMachine(ConsensusOptions options, ISigner signer, IConsensusApplication app, IConsensusStore store,
         TimeProvider time, ILogger logger)
@@ -120,6 +121,17 @@ public sealed partial class ConsensusStateMachine
 
     public IReadOnlyList<ConsensusAction> Handle(ConsensusEvent e)
     {
+        // Whatever a peer sends shows its session is up again.
+        if (_unreachable.Count > 0)
+        {
+            switch (e)
+            {
+                case ProposalReceived m: _unreachable.Remove(m.From); break;
+                case VoteReceived m: _unreachable.Remove(m.From); break;
+                case BlockRequested m: _unreachable.Remove(m.From); break;
+            }
+        }
+
         switch (e)
         {
             case ProposalReceived p: OnProposal(p.From, p.Proposal, justification: p.Justification); break;
@@ -128,7 +140,11 @@ public sealed partial class ConsensusStateMachine
             case BlockFetched b: OnBlockFetched(b.From, b.Block, b.Certificate); break;
             case BlockRequested r: ServeBlock(r.From, r.Height); break;
             case TransactionsAvailable: OnTransactionsAvailable(); break;
-            case PeerConnected c: AnnounceHeight(c.Peer); break;
+            case PeerConnected c:
+                _unreachable.Remove(c.Peer);
+                AnnounceHeight(c.Peer);
+                break;
+            case PeerDisconnected d: OnPeerDisconnected(d.Peer); break;
         }
 
         return Flush();
@@ -259,7 +275,23 @@ public sealed partial class ConsensusStateMachine
         }
         else
         {
-            Schedule(TimeoutKind.Propose, round, _options.ProposeTimeout(round)); // line 21
+            // Line 21. A proposer whose session is down cannot deliver a proposal: prevote nil now (what the timeout would
+            // do later; nil is always safe to prevote).
+            var proposer = _validators.Proposer(Height, round);
+            Schedule(TimeoutKind.Propose, round, _unreachable.Contains(proposer) ? TimeSpan.Zero : _options.ProposeTimeout(round));
+        }
+    }
+
+    /// <summary>The session with <paramref name="peer"/> closed. If it proposes the current round and its proposal has
+    /// not come, the propose timeout is not waited for.</summary>
+    private void OnPeerDisconnected(PublicKey peer)
+    {
+        if (_validators is null || (!_validators.Contains(peer) && !_nextValidators.Contains(peer))) return;
+        if (_unreachable.Count >= IntakeBounds.MaxTrackedPeers) _unreachable.Clear();
+        _unreachable.Add(peer);
+        if (Step == Step.Propose && !_waitingForTransactions && _validators.Proposer(Height, Round) == peer && !_log.Proposals.ContainsKey(Round))
+        {
+            Schedule(TimeoutKind.Propose, Round, TimeSpan.Zero);
         }
     }
 

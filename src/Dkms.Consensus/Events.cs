@@ -23,6 +23,9 @@ public sealed record BlockRequested(PublicKey From, ulong Height) : ConsensusEve
 /// node's height.</summary>
 public sealed record PeerConnected(PublicKey Peer) : ConsensusEvent;
 
+/// <summary>The session with <paramref name="Peer"/> closed: while it is down, a round it proposes is not waited for.</summary>
+public sealed record PeerDisconnected(PublicKey Peer) : ConsensusEvent;
+
 /// <summary>The mempool gained transactions (wakes an idle chain).</summary>
 public sealed record TransactionsAvailable : ConsensusEvent;
 

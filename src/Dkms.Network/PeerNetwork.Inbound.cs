@@ -264,5 +264,14 @@ public sealed partial class PeerNetwork
         slot.NextDialAt = Later(slot.Backoff);
         DropQueued(slot);
         PublishConnected();
+        try
+        {
+            PeerDisconnected?.Invoke(slot.Address.Key);
+        }
+        catch (Exception e)
+        {
+            Stats.HandlerError();
+            _logger.LogError(e, "PeerDisconnected handler failed for {Peer}", slot.Address.Key);
+        }
     }
 }

@@ -132,6 +132,31 @@ public sealed class RecoveryTests
         Assert.Equal((VoteType.Prevote, 1, block.Hash), (prevote.Type, prevote.Round, prevote.BlockHash));
     }
 
+    [Fact]
+    public void A_round_whose_proposer_is_disconnected_is_not_waited_for()
+    {
+        using var solo = new Solo(Solo.NeverProposer(2), Running);
+        int Index(PublicKey k) => Array.FindIndex(solo.Signers, s => s.PublicKey == k);
+        var (p0, p1) = (Index(solo.Set.Proposer(1, 0)), Index(solo.Set.Proposer(1, 1)));
+        Assert.Equal(solo.Options.ProposeTimeout(0), Assert.Single(Solo.Timeouts(solo.Machine.Start(), TimeoutKind.Propose)).Delay);
+
+        // Round 0's proposer drops while its proposal is awaited: prevote nil without waiting.
+        var actions = solo.Machine.Handle(new PeerDisconnected(solo.Signers[p0].PublicKey));
+        var now = Assert.Single(Solo.Timeouts(actions, TimeoutKind.Propose));
+        Assert.Equal((0, TimeSpan.Zero), (now.Timeout.Round, now.Delay));
+
+        // Round 1's proposer is down too when round 1 starts; once it is back, its rounds are waited for again.
+        solo.Machine.Handle(new PeerDisconnected(solo.Signers[p1].PublicKey));
+        solo.Vote(p0, VoteType.Precommit, 1, Hash32.Zero);
+        actions = solo.Vote(solo.Other(p0, p1), VoteType.Precommit, 1, Hash32.Zero); // f+1 in round 1
+        Assert.Equal((1, TimeSpan.Zero), (solo.Machine.Round, Assert.Single(Solo.Timeouts(actions, TimeoutKind.Propose)).Delay));
+        solo.Machine.Handle(new PeerConnected(solo.Signers[p1].PublicKey));
+        solo.Vote(p0, VoteType.Precommit, 5, Hash32.Zero);
+        actions = solo.Vote(solo.Other(p0, p1), VoteType.Precommit, 5, Hash32.Zero);
+        Assert.Equal(5, solo.Machine.Round);
+        Assert.Equal(solo.Options.ProposeTimeout(5), Assert.Single(Solo.Timeouts(actions, TimeoutKind.Propose)).Delay);
+    }
+
     /// <summary>The node's genesis timeouts.</summary>
     private static ConsensusOptions NodeTimeouts(ConsensusOptions o) => o with
     {

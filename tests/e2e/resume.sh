@@ -56,7 +56,7 @@ for run in $(seq 1 "$RUNS"); do
   done
   if [ -z "$t_commit" ]; then echo "run $run: no commit within 60 s after node 2 started (stalled at $stalled)"; exit 1; fi
   t_rpc=${t_rpc:-$t_commit}
-  echo "run $run: height $stalled -> $((stalled + 1)): commit $((t_commit - t0)) ms after node 2 was launched, its RPC up at $((t_rpc - t0)) ms ($((t_commit - t_rpc)) ms before the commit)"
+  echo "run $run (launched $(date -u -d "@$((t0 / 1000)).$(printf '%03d' $((t0 % 1000)))" +%H:%M:%S.%3N) UTC): height $stalled -> $((stalled + 1)): commit $((t_commit - t0)) ms after node 2 was launched, its RPC up at $((t_rpc - t0)) ms ($((t_commit - t_rpc)) ms before the commit)"
   starts+=($((t_commit - t0))); rpcs+=($((t_rpc - t0))); fromrpc+=($((t_commit - t_rpc)))
   wait "$probe_pid" 2>/dev/null; probe_pid=""
   ./run-testnet.sh restart 3 >/dev/null

@@ -29,6 +29,13 @@ public interface IPeerLink : IDisposable
         set { }
     }
 
+    /// <summary>Called on a transport thread when the session with a peer closes.</summary>
+    Action<PublicKey>? PeerDisconnected
+    {
+        get => null;
+        set { }
+    }
+
     /// <summary>
     /// Replaces the peers this node talks to (the committed validator set, see <see cref="ValidatorPeers"/>): new ones
     /// are dialled and accepted, removed ones lose their session and are refused from then on. Thread-safe; may be

@@ -28,6 +28,12 @@ public sealed class LiteNetPeerLink(PeerNetwork network) : IPeerLink
         set => Network.PeerConnected = value;
     }
 
+    public Action<PublicKey>? PeerDisconnected
+    {
+        get => Network.PeerDisconnected;
+        set => Network.PeerDisconnected = value;
+    }
+
     public void Start() => Network.Start();
 
     public void UpdatePeers(IReadOnlyList<PeerAddress> peers) => Network.UpdatePeers(peers);
