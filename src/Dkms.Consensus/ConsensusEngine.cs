@@ -39,7 +39,7 @@ public sealed class ConsensusEngine : ConsensusDriver
 
     public override void Post(ConsensusEvent e)
     {
-        if (_events.Writer.TryWrite(new Queued(e, null, 0)) || e is ProposalReceived or VoteReceived or BlockFetched or BlockRequested) return;
+        if (_events.Writer.TryWrite(new Queued(e, null, 0)) || e is ProposalReceived or VoteReceived or BlockFetched or BlockRequested or PeerConnected or PeerDisconnected) return;
         _ = _events.Writer.WriteAsync(new Queued(e, null, 0)).AsTask();
     }
 

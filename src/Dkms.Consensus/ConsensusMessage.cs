@@ -19,8 +19,10 @@ public enum MessageKind : byte
 [MessagePackObject]
 public sealed class ConsensusMessage
 {
-    public ConsensusMessage(MessageKind kind, Proposal? proposal, Vote? vote, ulong height, Block? block, CommitCertificate? certificate)
+    public ConsensusMessage(MessageKind kind, Proposal? proposal, Vote? vote, ulong height, Block? block, CommitCertificate? certificate,
+        Vote[]? justification = null)
     {
+        Justification = justification;
         Kind = kind;
         Proposal = proposal;
         Vote = vote;
@@ -36,7 +38,15 @@ public sealed class ConsensusMessage
     [Key(4)] public Block? Block { get; }
     [Key(5)] public CommitCertificate? Certificate { get; }
 
-    public static byte[] Encode(Proposal p) => Codec.Encode(new ConsensusMessage(MessageKind.Proposal, p, null, p.Height, null, null));
+    /// <summary>With a proposal of valid round vr ≥ 0 (a re-proposal, line 16): the prevotes of round vr for its block that
+    /// the proposer holds, each signed by its own validator. Line 28 needs 2f+1 of them at every validator, and a validator
+    /// that missed some (it was down) cannot get them otherwise when their signers are down now: nothing else carries
+    /// one validator's vote on another's behalf. Without them such a validator prevotes nil in every round and, with
+    /// only 2f+1 up, the height never ends. Each is checked like a vote of its signer.</summary>
+    [Key(6)] public Vote[]? Justification { get; }
+
+    public static byte[] Encode(Proposal p, Vote[]? justification = null) =>
+        Codec.Encode(new ConsensusMessage(MessageKind.Proposal, p, null, p.Height, null, null, justification is { Length: > 0 } ? justification : null));
     public static byte[] Encode(Vote v) => Codec.Encode(new ConsensusMessage(MessageKind.Vote, null, v, v.Height, null, null));
     public static byte[] EncodeRequest(ulong height) => Codec.Encode(new ConsensusMessage(MessageKind.BlockRequest, null, null, height, null, null));
     public static byte[] Encode(Block b, CommitCertificate c) => Codec.Encode(new ConsensusMessage(MessageKind.BlockResponse, null, null, b.Height, b, c));
@@ -73,6 +83,7 @@ public sealed class ConsensusMessage
             MessageKind.BlockResponse => m.Proposal is not null || m.Vote is not null,
             _ => true,
         };
+        others |= m.Justification is not null && (m.Kind != MessageKind.Proposal || m.Proposal is null || m.Proposal.ValidRound < 0);
         if (others)
         {
             why = Enum.IsDefined(m.Kind) ? $"{m.Kind} carries fields of another kind" : $"unknown message kind {(byte)m.Kind}";
@@ -82,7 +93,7 @@ public sealed class ConsensusMessage
         switch (m.Kind)
         {
             case MessageKind.Proposal:
-                if (!CheckProposal(m.Proposal, limits, out why)) return false;
+                if (!CheckProposal(m.Proposal, limits, out why) || !CheckJustification(m.Proposal!, m.Justification, out why)) return false;
                 break;
             case MessageKind.Vote:
                 if (!BlockShape.Check(m.Vote, out why)) return false;
@@ -107,6 +118,29 @@ public sealed class ConsensusMessage
         };
         why = m.Height == 0 ? "height is zero" : m.Height != inner ? "envelope height differs from the message's" : "";
         return why.Length == 0;
+    }
+
+    private static bool CheckJustification(Proposal p, Vote[]? votes, out string why)
+    {
+        why = "";
+        if (votes is null) return true;
+        if (votes.Length > Dkms.Core.Transactions.Governance.MaxValidators)
+        {
+            why = $"{votes.Length} justifying prevotes, more than a validator set has";
+            return false;
+        }
+
+        foreach (var v in votes)
+        {
+            if (!BlockShape.Check(v, out why)) return false;
+            if (v.Type != VoteType.Prevote || v.Height != p.Height || v.Round != p.ValidRound || v.BlockHash != p.Block.Hash)
+            {
+                why = "a justifying vote is not a prevote of the proposal's valid round for its block";
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static bool CheckProposal(Proposal? p, BlockLimits limits, out string why)

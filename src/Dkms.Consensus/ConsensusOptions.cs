@@ -27,6 +27,12 @@ public sealed record ConsensusOptions
     public int MaxBlockTransactions { get; init; } = 1000;
     public int MaxBlockBytes { get; init; } = 4 * 1024 * 1024;
 
+    /// <summary>Share of the propose timeout that building this node's proposal may take (<see cref="ExecutionPace"/>):
+    /// the proposer caps its block by the measured execution time per transaction so that the proposal reaches the
+    /// validators before their propose timeout, the rest being left for transfer and load. Local, like
+    /// <see cref="MaxBlockTransactions"/>; zero turns the cap off.</summary>
+    public double ProposeExecutionShare { get; init; } = 0.5;
+
     /// <summary>When false an idle chain waits for transactions instead of committing empty blocks.</summary>
     public bool CreateEmptyBlocks { get; init; }
 

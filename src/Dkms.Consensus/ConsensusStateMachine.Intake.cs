@@ -64,7 +64,7 @@ public sealed partial class ConsensusStateMachine
         Drop(from, reason, why);
     }
 
-    private void OnProposal(PublicKey from, Proposal p, bool verified = false)
+    private void OnProposal(PublicKey from, Proposal p, bool verified = false, Vote[]? justification = null)
     {
         if (from != p.Proposer)
         {
@@ -80,7 +80,7 @@ public sealed partial class ConsensusStateMachine
 
         if (p.Height > Height)
         {
-            Buffer(from, p.Height, p.Round, ProposalKind, new ProposalReceived(from, p), verified);
+            Buffer(from, p.Height, p.Round, ProposalKind, new ProposalReceived(from, p, justification), verified);
             return;
         }
 
@@ -102,12 +102,15 @@ public sealed partial class ConsensusStateMachine
             // reach a quorum): a second is not worth a signature check.
             if (earlier.Block.Hash != p.Block.Hash) _logger.LogWarning("proposer {Proposer} sent two proposals at height {Height} round {Round}", p.Proposer, p.Height, p.Round);
             Drop(from, DropReason.Duplicate, "a proposal of this round is already held");
+            // Its prevotes may be news (the proposer has seen more of them since): each is checked on its own.
+            if (earlier.Block.Hash == p.Block.Hash && earlier.ValidRound == p.ValidRound && AcceptJustification(from, justification)) Evaluate();
             return;
         }
 
         if (!verified && !Authentic(from, p)) return;
         if (_waitingForTransactions) BeginFirstRound(); // the others have started this height
         AcceptProposal(p);
+        AcceptJustification(from, justification);
         Evaluate();
     }
 
@@ -130,6 +133,38 @@ public sealed partial class ConsensusStateMachine
         }
 
         return true;
+    }
+
+    /// <summary>The prevotes that came with an authentic re-proposal (their shape — prevotes of its valid round for its
+    /// block — was checked at decoding): each not yet held is verified against its own signer and counted like a vote
+    /// that signer sent; a bad signature is a strike against the proposer that passed it on. True if one was new.</summary>
+    private bool AcceptJustification(PublicKey from, Vote[]? votes)
+    {
+        if (votes is null) return false;
+        var added = false;
+        foreach (var v in votes)
+        {
+            if (!_validators.Contains(v.Validator))
+            {
+                Drop(from, DropReason.NotValidator, "a justifying prevote by a key outside the validator set");
+                continue;
+            }
+
+            if (_log.Votes(v.Round, v.Type).TryGet(v.Validator, out var held)
+                && (held.BlockHash == v.BlockHash || _evidenceKeys.Contains((v.Validator, v.Round, v.Type)))) continue;
+            if (Struck(from)) return added;
+            Intake.CountSignatureCheck();
+            if (!v.VerifySignature(_options.ChainId))
+            {
+                Strike(from, DropReason.BadSignature, "justifying prevote signature does not verify");
+                continue;
+            }
+
+            AddVote(v);
+            added = true;
+        }
+
+        return added;
     }
 
     /// <summary>Keeps the first proposal of each round.</summary>
@@ -296,7 +331,7 @@ public sealed partial class ConsensusStateMachine
         {
             switch (e)
             {
-                case ProposalReceived p when p.Proposal.Height >= Height: OnProposal(p.From, p.Proposal, verified: true); break;
+                case ProposalReceived p when p.Proposal.Height >= Height: OnProposal(p.From, p.Proposal, verified: true, p.Justification); break;
                 case VoteReceived v when v.Vote.Height >= Height: OnVote(v.From, v.Vote, verified: true); break;
             }
         }
@@ -320,11 +355,15 @@ public sealed partial class ConsensusStateMachine
         if (now - first.At >= _options.CatchUpDelay) ServeBlock(peer, height);
     }
 
-    /// <summary>Catch-up, serving side: a peer behind gets our committed block and certificate, within its serving budget
-    /// by count and bytes per catch-up delay (a budget spent by a large block waits for the next window).</summary>
+    /// <summary>Catch-up, serving side: a peer behind gets our committed block and certificate; a peer at our height (it
+    /// asks for the block it is deciding, e.g. just restarted, having missed the proposal and the votes) gets what this
+    /// node signed at this height — the proposal of the current round and its votes, which the peer would otherwise see
+    /// only at the next re-broadcast (only the signer's own messages: intake accepts no relayed ones). Both within the
+    /// peer's serving budget by count and bytes per catch-up delay (a budget spent by a large block waits for the next
+    /// window), so a peer's requests cannot make this node serve without bound.</summary>
     private void ServeBlock(PublicKey peer, ulong height)
     {
-        if (height == 0 || height >= Height) return;
+        if (height == 0 || height > Height) return;
         var now = _time.GetUtcNow();
         if (_served.TryGetValue(peer, out var last) && last.Height == height && now - last.At < _options.CatchUpDelay) return;
         if (!_serving.TryGetValue(peer, out var window) || now - window.Since >= _options.CatchUpDelay) window = (now, 0, 0);
@@ -335,13 +374,24 @@ public sealed partial class ConsensusStateMachine
             return;
         }
 
-        if (!_app.TryGetCommitted(height, out var block, out var certificate)) return;
-        var response = ConsensusMessage.Encode(block, certificate);
+        var messages = new List<byte[]>();
+        if (height < Height)
+        {
+            if (!_app.TryGetCommitted(height, out var block, out var certificate)) return;
+            messages.Add(ConsensusMessage.Encode(block, certificate));
+        }
+        else
+        {
+            if (_signedProposals.TryGetValue(Round, out var proposal)) messages.Add(EncodeProposal(proposal));
+            foreach (var v in _signedVotes.Values) messages.Add(ConsensusMessage.Encode(v));
+            if (messages.Count == 0) return; // nothing signed here yet: nothing to tell, nothing spent
+        }
+
         if (_serving.Count >= IntakeBounds.MaxTrackedPeers) _serving.Clear();
-        _serving[peer] = (window.Since, window.Count + 1, window.Bytes + response.LongLength);
+        _serving[peer] = (window.Since, window.Count + 1, window.Bytes + messages.Sum(m => m.LongLength));
         if (_served.Count >= IntakeBounds.MaxTrackedPeers) _served.Clear();
         _served[peer] = (height, now);
-        _out.Add(new SendAction(peer, response));
+        foreach (var m in messages) _out.Add(new SendAction(peer, m));
     }
 
     /// <summary>Catch-up, receiving side: a block of our current height whose certificate verifies against the validator

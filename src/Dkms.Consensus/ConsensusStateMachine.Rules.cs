@@ -13,7 +13,8 @@ public sealed partial class ConsensusStateMachine
         var fired = true;
         while (fired && !_waitingForTransactions && height == Height)
         {
-            fired = TryDecide() || TrySkipRound() || TryPrevoteOnProposal() || TryLockOrUpdateValid() || TryPrecommitNil();
+            fired = TryDecide() || TrySkipRound() || TryPrevoteOnProposal() || TryLockOrUpdateValid() || TryPrecommitNil()
+                    || TryLeaveLostRound();
             ScheduleVoteTimeouts();
         }
     }
@@ -117,6 +118,51 @@ public sealed partial class ConsensusStateMachine
         return true;
     }
 
+    /// <summary>
+    /// Outside the paper, a shortcut past timeouts that cannot help: once 2f+1 votes of the current round are in and
+    /// no value can reach 2f+1 of that type any more (its votes plus the power not yet heard from stay below the
+    /// quorum; e.g. more than 1/3 voted nil), waiting changes nothing in this node's view. So
+    /// - prevotes of the round: precommit nil now (what <c>OnTimeoutPrevote</c>, lines 61-64, would do later);
+    /// - precommits of the round: start the next round now (what <c>OnTimeoutPrecommit</c>, lines 65-67, would do).
+    /// Safety: precommitting nil and changing rounds are never what the safety argument restricts — it rests on a
+    /// validator precommitting at most one value per round and on the lock (lines 36-43, 29), and neither rule signs a
+    /// value or touches the lock; line 36 still runs in step precommit (a later polka still sets the valid value), and
+    /// line 49 decides in any round. Liveness: the timeouts exist to let a quorum that is still possible form; only
+    /// the first vote of each validator counts (a second is evidence), so with the counted votes no quorum can form,
+    /// and a timeout would only delay the next round. After a quorum was lost this is what lets a returning validator
+    /// bring the chain through the lost rounds at message speed instead of timeout after timeout.
+    /// </summary>
+    private bool TryLeaveLostRound()
+    {
+        if (Step == Step.Prevote && RoundLost(_log.Votes(Round, VoteType.Prevote)))
+        {
+            CastVote(VoteType.Precommit, Hash32.Zero);
+            Step = Step.Precommit;
+            return true;
+        }
+
+        if (RoundLost(_log.Votes(Round, VoteType.Precommit)))
+        {
+            StartRound(Round + 1);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>2f+1 votes in, and no value (other than nil) can still get 2f+1 of them.</summary>
+    private bool RoundLost(RoundVotes votes)
+    {
+        if (votes.TotalPower < _validators.QuorumPower) return false;
+        var unheard = _validators.TotalPower - votes.TotalPower;
+        foreach (var (hash, power) in votes.Tallies)
+        {
+            if (!hash.IsZero && power + unheard >= _validators.QuorumPower) return false;
+        }
+
+        return true;
+    }
+
     /// <summary>Lines 34-35 and 47-48: the first time 2f+1 prevotes (in prevote) / precommits of any value are seen.</summary>
     private void ScheduleVoteTimeouts()
     {
@@ -177,7 +223,7 @@ public sealed partial class ConsensusStateMachine
         // answers with the block (catch-up); one at the same height ignores it.
         if (_signedVotes.Count == 0 && _signedProposals.Count == 0) _out.Add(new BroadcastAction(ConsensusMessage.EncodeRequest(Height)));
 
-        if (_signedProposals.TryGetValue(Round, out var p)) _out.Add(new BroadcastAction(ConsensusMessage.Encode(p)));
+        if (_signedProposals.TryGetValue(Round, out var p)) _out.Add(new BroadcastAction(EncodeProposal(p)));
         // All rounds, not just the current one: a re-proposal in round r with validRound vr (line 28) needs
         // the prevotes of round vr, which a peer may have lost long ago.
         foreach (var v in _signedVotes.Values)

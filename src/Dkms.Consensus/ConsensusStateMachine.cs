@@ -40,6 +40,7 @@ public sealed partial class ConsensusStateMachine
     private readonly HashSet<int> _prevoteTimeoutScheduled = new();   // line 34 "for the first time"
     private readonly HashSet<int> _precommitTimeoutScheduled = new(); // line 47 "for the first time"
     private readonly HashSet<int> _line36Done = new();                // line 36 "for the first time"
+    private readonly HashSet<PublicKey> _unreachable = new();         // validators whose session closed (not reset per height)
 
     public ConsensusStateMachine(ConsensusOptions options, ISigner signer, IConsensusApplication app, IConsensusStore store,
         TimeProvider time, ILogger logger)
@@ -51,6 +52,7 @@ public sealed partial class ConsensusStateMachine
         _time = time;
         _logger = logger;
         Intake = new IntakeStats(time, DropLogInterval);
+        Pace = new ExecutionPace(time);
     }
 
     private static readonly TimeSpan DropLogInterval = TimeSpan.FromSeconds(10);
@@ -71,6 +73,9 @@ public sealed partial class ConsensusStateMachine
     public Step Step { get; private set; }
     public PublicKey Key => _signer.PublicKey;
     public bool IsWaitingForTransactions => _waitingForTransactions;
+
+    /// <summary>This node's measured execution time per transaction, which caps the blocks it proposes.</summary>
+    public ExecutionPace Pace { get; }
 
     /// <summary>Conflicting vote pairs seen and not yet taken (equivocation evidence; the latest
     /// <see cref="IntakeBounds.MaxEvidence"/>).</summary>
@@ -107,22 +112,51 @@ public sealed partial class ConsensusStateMachine
             EnterHeight(next, resume: null);
         }
 
+        // A validator starting (typically after being down) may have missed this height's proposal and votes, which the
+        // others re-send only every RebroadcastInterval: asking for the block of its height gets it, from each peer, the
+        // block if that peer is past it, or else what that peer signed at this height (ServeBlock).
+        AnnounceHeight(peer: null);
         return Flush();
     }
 
     public IReadOnlyList<ConsensusAction> Handle(ConsensusEvent e)
     {
+        // Whatever a peer sends shows its session is up again.
+        if (_unreachable.Count > 0)
+        {
+            switch (e)
+            {
+                case ProposalReceived m: _unreachable.Remove(m.From); break;
+                case VoteReceived m: _unreachable.Remove(m.From); break;
+                case BlockRequested m: _unreachable.Remove(m.From); break;
+            }
+        }
+
         switch (e)
         {
-            case ProposalReceived p: OnProposal(p.From, p.Proposal); break;
+            case ProposalReceived p: OnProposal(p.From, p.Proposal, justification: p.Justification); break;
             case VoteReceived v: OnVote(v.From, v.Vote); break;
             case TimeoutFired t: OnTimeout(t.Timeout); break;
             case BlockFetched b: OnBlockFetched(b.From, b.Block, b.Certificate); break;
             case BlockRequested r: ServeBlock(r.From, r.Height); break;
             case TransactionsAvailable: OnTransactionsAvailable(); break;
+            case PeerConnected c:
+                _unreachable.Remove(c.Peer);
+                AnnounceHeight(c.Peer);
+                break;
+            case PeerDisconnected d: OnPeerDisconnected(d.Peer); break;
         }
 
         return Flush();
+    }
+
+    /// <summary>Asks <paramref name="peer"/> (all peers when null) for the block of this node's height: the answer is
+    /// that block with its certificate, or the peer's own proposal and votes of this height. Sent at start and to a peer
+    /// whose session (re)opens — at start the sessions are not up yet, so the broadcast alone reaches nobody.</summary>
+    private void AnnounceHeight(PublicKey? peer)
+    {
+        var request = ConsensusMessage.EncodeRequest(Height);
+        _out.Add(peer is { } p ? new SendAction(p, request) : new BroadcastAction(request));
     }
 
     private IReadOnlyList<ConsensusAction> Flush()
@@ -225,7 +259,7 @@ public sealed partial class ConsensusStateMachine
         {
             if (_signedProposals.TryGetValue(round, out var signed))
             {
-                _out.Add(new BroadcastAction(ConsensusMessage.Encode(signed))); // after a restart: the same proposal again
+                _out.Add(new BroadcastAction(EncodeProposal(signed))); // after a restart: the same proposal again
             }
             else if (_validBlock is not null)
             {
@@ -241,7 +275,23 @@ public sealed partial class ConsensusStateMachine
         }
         else
         {
-            Schedule(TimeoutKind.Propose, round, _options.ProposeTimeout(round)); // line 21
+            // Line 21. A proposer whose session is down cannot deliver a proposal: prevote nil now (what the timeout would
+            // do later; nil is always safe to prevote).
+            var proposer = _validators.Proposer(Height, round);
+            Schedule(TimeoutKind.Propose, round, _unreachable.Contains(proposer) ? TimeSpan.Zero : _options.ProposeTimeout(round));
+        }
+    }
+
+    /// <summary>The session with <paramref name="peer"/> closed. If it proposes the current round and its proposal has
+    /// not come, the propose timeout is not waited for.</summary>
+    private void OnPeerDisconnected(PublicKey peer)
+    {
+        if (_validators is null || (!_validators.Contains(peer) && !_nextValidators.Contains(peer))) return;
+        if (_unreachable.Count >= IntakeBounds.MaxTrackedPeers) _unreachable.Clear();
+        _unreachable.Add(peer);
+        if (Step == Step.Propose && !_waitingForTransactions && _validators.Proposer(Height, Round) == peer && !_log.Proposals.ContainsKey(Round))
+        {
+            Schedule(TimeoutKind.Propose, Round, TimeSpan.Zero);
         }
     }
 
@@ -250,18 +300,28 @@ public sealed partial class ConsensusStateMachine
         var proposal = Proposal.Create(_signer, _options.ChainId, Height, round, validRound, block);
         _signedProposals[round] = proposal;
         Persist(); // before it leaves the node
-        _out.Add(new BroadcastAction(ConsensusMessage.Encode(proposal))); // line 19
+        _out.Add(new BroadcastAction(EncodeProposal(proposal))); // line 19
         AcceptProposal(proposal);
     }
+
+    /// <summary>A proposal as it is sent: a re-proposal (valid round vr ≥ 0) with the prevotes of vr for its block held
+    /// here, so that every validator can check line 28 (<see cref="ConsensusMessage.Justification"/>).</summary>
+    private byte[] EncodeProposal(Proposal p) =>
+        ConsensusMessage.Encode(p, p.ValidRound >= 0 ? _log.Votes(p.ValidRound, VoteType.Prevote).For(p.Block.Hash).ToArray() : null);
 
     /// <summary>getValue(): a fresh block from the application's batch.</summary>
     private Block BuildBlock(int round)
     {
         // Monotonic timestamps: never at or before the parent's, whatever the local clock says.
         var ts = Math.Max(_time.GetUtcNow().ToUnixTimeMilliseconds(), _tip.TimestampMs + 1);
-        var txs = _app.SelectTransactions(Height, ts, Math.Min(_options.MaxBlockTransactions, _options.Limits.MaxTransactions),
-            (int)Math.Min(_options.MaxBlockBytes, _options.Limits.MaxBytes));
+        // At most what the measured pace builds within the share of this round's propose timeout: a block the validators
+        // receive after their timeout gets nil prevotes (ExecutionPace).
+        var limit = Pace.Cap(_options.ProposeTimeout(round), _options.ProposeExecutionShare,
+            Math.Min(_options.MaxBlockTransactions, _options.Limits.MaxTransactions));
+        var start = _time.GetTimestamp();
+        var txs = _app.SelectTransactions(Height, ts, limit, (int)Math.Min(_options.MaxBlockBytes, _options.Limits.MaxBytes));
         var result = _app.Execute(Height, ts, txs);
+        if (txs.Count > 0) Pace.Add(txs.Count, _time.GetElapsedTime(start)); // selection may execute too: both count
         if (!result.Accepted)
         {
             _logger.LogWarning("own batch rejected at height {Height} ({Error}); proposing an empty block", Height, result.Error);
@@ -314,7 +374,7 @@ public sealed partial class ConsensusStateMachine
         else if (b.Transactions.Count > _options.Limits.MaxTransactions || b.TransactionBytes > _options.Limits.MaxBytes) why = "too large";
         if (why.Length > 0 || ReferenceEquals(b, _built)) return why.Length == 0; // our own block: state root computed in BuildBlock
 
-        var result = _app.Execute(Height, h.TimestampMs, b.Transactions);
+        var result = Pace.Time(b.Transactions.Count, () => _app.Execute(Height, h.TimestampMs, b.Transactions));
         if (!result.Accepted) why = "rejected: " + result.Error;
         else if (result.StateRoot != h.StateRoot) why = "state root mismatch";
         return why.Length == 0;

@@ -6,7 +6,9 @@ namespace Dkms.Consensus;
 /// <summary>An input of the state machine.</summary>
 public abstract record ConsensusEvent;
 
-public sealed record ProposalReceived(PublicKey From, Proposal Proposal) : ConsensusEvent;
+/// <summary>A proposal; <paramref name="Justification"/>: the prevotes of its valid round that came with it
+/// (<see cref="ConsensusMessage.Justification"/>).</summary>
+public sealed record ProposalReceived(PublicKey From, Proposal Proposal, Vote[]? Justification = null) : ConsensusEvent;
 
 public sealed record VoteReceived(PublicKey From, Vote Vote) : ConsensusEvent;
 
@@ -16,6 +18,13 @@ public sealed record TimeoutFired(ConsensusTimeout Timeout) : ConsensusEvent;
 public sealed record BlockFetched(PublicKey From, Block Block, CommitCertificate Certificate) : ConsensusEvent;
 
 public sealed record BlockRequested(PublicKey From, ulong Height) : ConsensusEvent;
+
+/// <summary>An authenticated session with <paramref name="Peer"/> opened (at start, or after it was down): tell it this
+/// node's height.</summary>
+public sealed record PeerConnected(PublicKey Peer) : ConsensusEvent;
+
+/// <summary>The session with <paramref name="Peer"/> closed: while it is down, a round it proposes is not waited for.</summary>
+public sealed record PeerDisconnected(PublicKey Peer) : ConsensusEvent;
 
 /// <summary>The mempool gained transactions (wakes an idle chain).</summary>
 public sealed record TransactionsAvailable : ConsensusEvent;

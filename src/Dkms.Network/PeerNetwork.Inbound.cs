@@ -154,6 +154,15 @@ public sealed partial class PeerNetwork
 
         PublishConnected();
         _logger.LogInformation("peer {Peer} connected at {Endpoint}", key, conn.Peer.ToString());
+        try
+        {
+            PeerConnected?.Invoke(key);
+        }
+        catch (Exception e)
+        {
+            Stats.HandlerError();
+            _logger.LogError(e, "PeerConnected handler failed for {Peer}", key);
+        }
     }
 
     /// <summary>Nothing heard for two keepalive intervals: the other end is most likely gone.</summary>
@@ -255,5 +264,14 @@ public sealed partial class PeerNetwork
         slot.NextDialAt = Later(slot.Backoff);
         DropQueued(slot);
         PublishConnected();
+        try
+        {
+            PeerDisconnected?.Invoke(slot.Address.Key);
+        }
+        catch (Exception e)
+        {
+            Stats.HandlerError();
+            _logger.LogError(e, "PeerDisconnected handler failed for {Peer}", slot.Address.Key);
+        }
     }
 }

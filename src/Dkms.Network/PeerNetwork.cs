@@ -108,6 +108,13 @@ public sealed partial class PeerNetwork : IDisposable
     /// </summary>
     public Action<PublicKey, PeerChannel, byte[]>? MessageReceived { get; set; }
 
+    /// <summary>Called on the network thread when an authenticated session with a validator opens (a peer that restarted,
+    /// or this node at start): consensus tells it its height at once. Keep it short, like <see cref="MessageReceived"/>.</summary>
+    public Action<PublicKey>? PeerConnected { get; set; }
+
+    /// <summary>Called on the network thread when the session with a validator closes (and no other replaced it).</summary>
+    public Action<PublicKey>? PeerDisconnected { get; set; }
+
     /// <summary>The actual bound UDP port (0 before <see cref="Start"/>).</summary>
     public int ListenPort => _manager.LocalPort;
 

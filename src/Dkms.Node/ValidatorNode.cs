@@ -67,6 +67,10 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         Pool.Evicted += (tx, why) => Waiters.Complete(tx.Hash, new TxOutcome(false, 0, 0, why));
         Application.BlockCommitted += OnCommitted;
         link.MessageReceived = OnPeerMessage;
+        // A (re)opened session: tell the peer this node's height at once (at start the engine's first request reaches
+        // nobody: sessions are not up yet).
+        link.PeerConnected = peer => _engine.Post(new PeerConnected(peer));
+        link.PeerDisconnected = peer => _engine.Post(new PeerDisconnected(peer));
     }
 
     public GenesisDocument Genesis { get; }

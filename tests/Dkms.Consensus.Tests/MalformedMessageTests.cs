@@ -23,6 +23,11 @@ public sealed class MalformedMessageTests
         VoteWithShortSignature,
         VoteOfUnknownType,
         MismatchedEnvelopeHeight,
+        JustificationWithFreshProposal,
+        JustificationWithVote,
+        JustificationWithPrecommit,
+        JustificationWithNilEntry,
+        JustificationForAnotherRound,
     }
 
     [Theory]
@@ -60,6 +65,10 @@ public sealed class MalformedMessageTests
         ConsensusMessage VoteMessage(VoteType type, byte[]? signature) =>
             new(MessageKind.Vote, null, new Vote(type, 1, 0, Hash32.Zero, key.PublicKey, signature!), 1, null, null);
 
+        var prevote = Vote.Create(key, TestNet.ChainId, VoteType.Prevote, 1, 0, good.Hash);
+        ConsensusMessage Justified(int validRound, params Vote[] votes) =>
+            new(MessageKind.Proposal, Dkms.Consensus.Proposal.Create(key, TestNet.ChainId, 1, 1, validRound, good), null, 1, null, null, votes);
+
         var message = shape switch
         {
             Shape.ProposalWithoutBlock => Proposal(null, sig),
@@ -77,6 +86,11 @@ public sealed class MalformedMessageTests
             Shape.VoteOfUnknownType => VoteMessage((VoteType)9, sig),
             Shape.MismatchedEnvelopeHeight => new ConsensusMessage(MessageKind.Vote, null,
                 Vote.Create(key, TestNet.ChainId, VoteType.Prevote, 5, 0, Hash32.Zero), 1, null, null),
+            Shape.JustificationWithFreshProposal => Justified(-1, prevote),
+            Shape.JustificationWithVote => new ConsensusMessage(MessageKind.Vote, null, prevote, 1, null, null, [prevote]),
+            Shape.JustificationWithPrecommit => Justified(0, Vote.Create(key, TestNet.ChainId, VoteType.Precommit, 1, 0, good.Hash)),
+            Shape.JustificationWithNilEntry => Justified(0, prevote, null!),
+            Shape.JustificationForAnotherRound => Justified(0, Vote.Create(key, TestNet.ChainId, VoteType.Prevote, 1, 1, good.Hash)),
             _ => throw new ArgumentOutOfRangeException(nameof(shape)),
         };
         return Codec.Encode(message);

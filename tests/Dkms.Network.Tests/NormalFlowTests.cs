@@ -18,6 +18,19 @@ public sealed class NormalFlowTests
         }
     }
 
+    [Fact]
+    public void A_node_is_told_when_its_session_with_a_validator_opens()
+    {
+        using var net = new TestNet(2);
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<Dkms.Core.Primitives.PublicKey>();
+        net.Start(0).Network.PeerConnected = seen.Enqueue; // before the other exists: no session can open earlier
+        var other = net.Start(1);
+        net.WaitFullyConnected();
+
+        Eventually.True(() => seen.Contains(other.PublicKey), "told of the session");
+        Assert.Single(seen);
+    }
+
     [Theory]
     [InlineData(PeerChannel.Consensus)]
     [InlineData(PeerChannel.Mempool)]

@@ -26,6 +26,10 @@ public sealed class InMemoryApplication : IConsensusApplication
     /// <summary>Transactions this predicate accepts are invalid (executing a block containing one fails).</summary>
     public Func<byte[], bool> Reject { get; set; } = _ => false;
 
+    /// <summary>Called with the number of transactions each time a block is executed: a test advances its fake clock in
+    /// it to model a slow (or CPU-starved) machine, on which execution takes time the consensus timeouts see.</summary>
+    public Action<int>? ExecutionCost { get; set; }
+
     public ChainTip Tip => _chain.Count == 0
         ? new ChainTip(0, Hash32.Zero, 0)
         : new ChainTip((ulong)_chain.Count, _chain[^1].Block.Hash, _chain[^1].Block.Header.TimestampMs);
@@ -66,6 +70,7 @@ public sealed class InMemoryApplication : IConsensusApplication
     public ExecutionResult Execute(ulong height, long timestampMs, IReadOnlyList<byte[]> transactions)
     {
         if (height != Tip.Height + 1) return ExecutionResult.Rejected($"height {height} does not follow {Tip.Height}");
+        ExecutionCost?.Invoke(transactions.Count);
         var seen = new HashSet<Hash32>();
         foreach (var tx in transactions)
         {

@@ -21,6 +21,21 @@ public interface IPeerLink : IDisposable
 
     IReadOnlyList<PublicKey> ConnectedPeers { get; }
 
+    /// <summary>Called on a transport thread when an authenticated session with a peer opens. A link whose peers are all
+    /// there from the start (the in-memory hub) never calls it.</summary>
+    Action<PublicKey>? PeerConnected
+    {
+        get => null;
+        set { }
+    }
+
+    /// <summary>Called on a transport thread when the session with a peer closes.</summary>
+    Action<PublicKey>? PeerDisconnected
+    {
+        get => null;
+        set { }
+    }
+
     /// <summary>
     /// Replaces the peers this node talks to (the committed validator set, see <see cref="ValidatorPeers"/>): new ones
     /// are dialled and accepted, removed ones lose their session and are refused from then on. Thread-safe; may be

@@ -22,6 +22,18 @@ public sealed class LiteNetPeerLink(PeerNetwork network) : IPeerLink
 
     public IReadOnlyList<PublicKey> ConnectedPeers => Network.ConnectedPeers;
 
+    public Action<PublicKey>? PeerConnected
+    {
+        get => Network.PeerConnected;
+        set => Network.PeerConnected = value;
+    }
+
+    public Action<PublicKey>? PeerDisconnected
+    {
+        get => Network.PeerDisconnected;
+        set => Network.PeerDisconnected = value;
+    }
+
     public void Start() => Network.Start();
 
     public void UpdatePeers(IReadOnlyList<PeerAddress> peers) => Network.UpdatePeers(peers);
