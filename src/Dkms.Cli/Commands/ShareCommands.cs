@@ -33,9 +33,13 @@ internal static class ShareCommands
         var owner = new Option<string?>("--owner") { Description = "The identity whose backup this is: the restored secret must derive its signing keys on the ledger (required with --sealed)" };
         var restoreTo = new Option<string?>("--restore-to") { Description = "With --sealed: the new wallet file to create (default --wallet for mnemonics)" };
         var combinePassphrase = Slip39PassphraseOption();
-        var combine = new Command("combine", "Restore the master secret into a new wallet from mnemonics, or from sealed shares") { mnemonic, mnemonicFile, sealedFiles, owner, restoreTo, combinePassphrase };
+        var newPassphraseFile = new Option<string?>("--new-passphrase-file")
+        {
+            Description = "The new wallet's passphrase (first line) [else: from mnemonics --passphrase-file / env DKMS_PASSPHRASE; with --sealed env DKMS_NEW_PASSPHRASE; else prompt]",
+        };
+        var combine = new Command("combine", "Restore the master secret into a new wallet from mnemonics, or from sealed shares") { mnemonic, mnemonicFile, sealedFiles, owner, restoreTo, combinePassphrase, newPassphraseFile };
         shares.Subcommands.Add(app.Bind(combine, (ctx, ct) => CombineAsync(ctx, ctx.Parse.GetValue(mnemonic) ?? [], ctx.Parse.GetValue(mnemonicFile) ?? [],
-            ctx.Parse.GetValue(sealedFiles) ?? [], ctx.Get(owner), ctx.Get(restoreTo), ctx.Get(combinePassphrase), ct)));
+            ctx.Parse.GetValue(sealedFiles) ?? [], ctx.Get(owner), ctx.Get(restoreTo), ctx.Get(combinePassphrase), ctx.Get(newPassphraseFile), ct)));
 
         var sealId = IdentityCommands.IdentityOption();
         var trustees = new Option<string[]>("--trustee") { Description = "Trustee identity whose key-agreement key receives one share (repeat)", Required = true };
@@ -111,7 +115,7 @@ internal static class ShareCommands
         return ExitCodes.Ok;
     }
 
-    private static async Task<int> CombineAsync(CommandContext ctx, string[] mnemonics, string[] mnemonicFiles, string[] sealedFiles, string? ownerText, string? restoreTo, string? passphraseFile, CancellationToken ct)
+    private static async Task<int> CombineAsync(CommandContext ctx, string[] mnemonics, string[] mnemonicFiles, string[] sealedFiles, string? ownerText, string? restoreTo, string? passphraseFile, string? newPassphraseFile, CancellationToken ct)
     {
         var words = mnemonics.Concat(mnemonicFiles.Select(f => ReadSmall(ctx, f, MaxMnemonicFileBytes, "a mnemonic").Trim())).ToList();
         if ((words.Count > 0) == (sealedFiles.Length > 0)) throw CliException.Usage("give mnemonics (--mnemonic/--mnemonic-file) or sealed shares (--sealed), not both or neither");
@@ -153,7 +157,9 @@ internal static class ShareCommands
             // Shares prove only that they belong together; whose secret they hold is checked against the ledger, before anything is written.
             if (owner is { } id) anchor = await OwnerCheck.RequireOwnersSecretAsync(ctx, id, master, ct).ConfigureAwait(false);
             // With sealed shares --wallet (unlocked by DKMS_PASSPHRASE) is the one holding the request key, so the new wallet's passphrase is the "new" one.
-            var passphrase = sealedFiles.Length > 0 ? ctx.NewPassphrase(null, "DKMS_NEW_PASSPHRASE") : ctx.NewPassphrase(ctx.PassphraseFile, "DKMS_PASSPHRASE");
+            var passphrase = sealedFiles.Length > 0
+                ? ctx.NewPassphrase(newPassphraseFile, "DKMS_NEW_PASSPHRASE")
+                : ctx.NewPassphrase(newPassphraseFile ?? ctx.PassphraseFile, "DKMS_PASSPHRASE");
             using var restored = await ctx.CreateWalletAsync(target, passphrase, master).ConfigureAwait(false);
         }
         finally
