@@ -3,14 +3,17 @@
 // SHA-256 from node:crypto — and compares them with the bytes the doc lists.
 //
 //   node tests/interop/wire-format.mjs [docs/wire-format.md]
-//
-// Prints one line per vector and "N of M vectors reproduced"; exits 1 on any MISMATCH.
+//     Prints one line per vector and "N of M vectors reproduced"; exits 1 on any MISMATCH.
+//   node tests/interop/wire-format.mjs --build inputs.json
+//     Builds each transaction of a JSON array of inputs (the vectors' "input" shape; subject "derive" for an
+//     inception's own identifier) and prints one JSON array of {envelope (base64, for tx.submit), txHash, identity?}.
 import { readFileSync } from 'node:fs';
 import { createHash, createPrivateKey, createPublicKey, sign } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
-const docPath = process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'wire-format.md');
+const buildMode = process.argv[2] === '--build';
+const docPath = buildMode ? null : process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'wire-format.md');
 
 // ---- MessagePack: only the forms the format uses, each in its shortest encoding ----
 class Writer {
@@ -153,6 +156,11 @@ function compareSignatures(a, b) {
 }
 
 function buildTransaction(input) {
+  if (input.subject === 'derive') {
+    const bare = new Writer();
+    inceptionFields(bare, input.payload);
+    input = { ...input, subject: identityText(sha256(bare.bytes()).subarray(0, 16)) };
+  }
   const body = new Writer();
   body.array(4);
   body.str(input.chainId);
@@ -199,6 +207,16 @@ function buildAgentProof(input) {
   const agent = ed25519(input.agentSeed);
   const signature = agent.sign(Buffer.concat([Buffer.from('DKMS/agent-proof/v1\0', 'ascii'), statement]));
   return { statement: statement.toString('hex'), agentKey: agent.publicKey.toString('hex'), signature: signature.toString('hex') };
+}
+
+if (buildMode) {
+  const inputs = JSON.parse(readFileSync(process.argv[3], 'utf8'));
+  const built = inputs.map((input) => {
+    const b = buildTransaction(input);
+    return { envelope: Buffer.from(b.envelope, 'hex').toString('base64'), txHash: b.txHash, identity: b.identity ?? null };
+  });
+  console.log(JSON.stringify(built));
+  process.exit(0);
 }
 
 // ---- Read the vectors out of the doc and compare ----
