@@ -117,6 +117,30 @@ public sealed class DidResolutionTests(RpcTestnetFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_version_older_than_the_kept_proofs_is_served_and_says_why_it_has_no_proof()
+    {
+        var (alice, commits) = await HistoryAsync("old");
+        // Move the chain past the proof window (the last ProofHistoryHeights heights keep their trees).
+        var window = (ulong)fixture.Net.Host(0).Node.Ledger.Options.ProofHistoryHeights;
+        var filler = 0;
+        while ((await fixture.Client.NodeStatusAsync()).Height <= commits[0].Height + window)
+        {
+            await CommitAsync(Person($"old-filler-{filler++}").Incept());
+        }
+
+        var (response, v1) = await GetAsync($"1.0/identifiers/{alice.Id}?versionId=1&proof=true");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(Multibase(alice.KeyAt(0).PublicKey), SigningKey(v1));
+        var metadata = v1.GetProperty("didResolutionMetadata");
+        Assert.False(metadata.TryGetProperty("proof", out _));
+        Assert.Contains($"last {window} heights", metadata.GetProperty("proofUnavailable").GetString(), StringComparison.Ordinal);
+
+        // The current version is still provable.
+        var (_, latest) = await GetAsync($"1.0/identifiers/{alice.Id}?proof=true");
+        Assert.True(latest.GetProperty("didResolutionMetadata").TryGetProperty("proof", out _));
+    }
+
+    [Fact]
     public async Task VersionTime_serves_the_version_in_force_at_that_time()
     {
         var (alice, _) = await HistoryAsync("time");
