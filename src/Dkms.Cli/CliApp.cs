@@ -12,6 +12,15 @@ public static class CliApp
     {
         var root = BuildRoot(env);
         var parse = root.Parse(args);
+        if (parse.Errors.Count > 0 && args.Contains("--json"))
+        {
+            // A script that asked for JSON gets the error document every failing command prints, not help text.
+            var message = string.Join("; ", parse.Errors.Select(e => e.Message));
+            env.Error.WriteLine($"error: {message}");
+            env.Out.WriteLine(JsonSerializer.Serialize(new { error = new { exitCode = ExitCodes.Usage, code = "Usage", message } }));
+            return ExitCodes.Usage;
+        }
+
         var config = new InvocationConfiguration { Output = env.Out, Error = env.Error, EnableDefaultExceptionHandler = false };
         return await parse.InvokeAsync(config, ct).ConfigureAwait(false);
     }

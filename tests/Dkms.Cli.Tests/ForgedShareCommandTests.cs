@@ -95,15 +95,19 @@ public sealed class ForgedShareCommandTests(Testnet testnet) : IClassFixture<Tes
         var (bob, bobId) = await testnet.IdentityAsync("rot-bob");
         var (carol, carolId) = await testnet.IdentityAsync("rot-carol");
         var (gus, gusId) = await testnet.IdentityAsync("gus");
-        var sealedFiles = (await gus.JsonAsync("shares", "seal", "--trustee", bobId, "--trustee", carolId, "--threshold", "2", "--out-dir", "gus-shares"))
-            .GetProperty("shares").EnumerateArray().Select(s => s.GetProperty("file").GetString()!).ToArray();
+        var sealJson = await gus.JsonAsync("shares", "seal", "--trustee", bobId, "--trustee", carolId, "--threshold", "2", "--out-dir", "gus-shares");
+        var sealedFiles = sealJson.GetProperty("shares").EnumerateArray().Select(s => s.GetProperty("file").GetString()!).ToArray();
+        // The 64-bit set id travels as a string (JavaScript numbers lose bits above 2^53) and names the files' set.
+        var setId = sealJson.GetProperty("shareSetId").GetString()!;
+        var label = Dkms.Core.Encoding.Codec.Decode<Dkms.Wallet.Recovery.SealedShare>(File.ReadAllBytes(sealedFiles[0])).ShareSetId;
+        Assert.Equal(label.ToString("x16", System.Globalization.CultureInfo.InvariantCulture), setId);
         (await gus.RunAsync("identity", "rotate")).Ok();
         (await gus.RunAsync("identity", "rotate")).Ok();
         var original = MasterHex(gus.Wallet);
         File.Delete(gus.Wallet);
 
         var (fresh, requestKey) = await NewWalletAsync("gus-new");
-        (await bob.RunAsync("shares", "unseal", sealedFiles[0], "--to", requestKey, "--out", "gus-1.resealed")).Ok();
+        Assert.Equal(setId, (await bob.JsonAsync("shares", "unseal", sealedFiles[0], "--to", requestKey, "--out", "gus-1.resealed")).GetProperty("shareSetId").GetString());
         (await carol.RunAsync("shares", "unseal", sealedFiles[1], "--to", requestKey, "--out", "gus-2.resealed")).Ok();
         var restoredPath = Path.Combine(testnet.Directory, $"gus-restored-{Guid.NewGuid():N}.dkms");
         var restored = await fresh.JsonAsync("shares", "combine", "--sealed", "gus-1.resealed", "--sealed", "gus-2.resealed", "--owner", gusId, "--restore-to", restoredPath);

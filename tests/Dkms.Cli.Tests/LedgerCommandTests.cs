@@ -43,8 +43,17 @@ public sealed class LedgerCommandTests(Testnet testnet) : IClassFixture<Testnet>
     public async Task Resolving_an_unknown_identity_exits_6()
     {
         var unknown = new Dkms.Core.Primitives.IdentityId(UInt128.MaxValue).ToString();
+        await testnet.IdentityAsync("someone"); // a certified block, so absence can be proven
         (await testnet.Person("v").RunAsync("resolve", unknown)).Fails(ExitCodes.NotFound);
         (await testnet.Person("v").RunAsync("resolve", unknown, "--verify")).Fails(ExitCodes.NotFound);
+        // With --json the answer is the error document every failing command prints, not a result that looks normal.
+        foreach (var verify in new[] { false, true })
+        {
+            string[] args = verify ? ["resolve", unknown, "--verify", "--json"] : ["resolve", unknown, "--json"];
+            var error = (await testnet.Person("v").RunAsync(args)).Fails(ExitCodes.NotFound).Json.GetProperty("error");
+            Assert.Equal("UnknownIdentity", error.GetProperty("code").GetString());
+            Assert.Equal(ExitCodes.NotFound, error.GetProperty("exitCode").GetInt32());
+        }
     }
 
     [Fact]

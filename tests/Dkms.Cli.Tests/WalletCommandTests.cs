@@ -108,7 +108,17 @@ public sealed class WalletCommandTests : IDisposable
         Assert.Equal(Master(_cli.Wallet), Master(restored.Wallet));
 
         var wrongKey = new User(_dir.Path, _dir.File("x.dkms")).With("DKMS_RECOVERY_KEY", new string('0', 64));
-        (await wrongKey.RunAsync("wallet", "restore", "--recovery-file", "backup.rec")).Fails(ExitCodes.WalletLocked);
+        var wrong = (await wrongKey.RunAsync("wallet", "restore", "--recovery-file", "backup.rec", "--json")).Fails(ExitCodes.WalletLocked);
+        // A wrong recovery key is named as such: the user typed no passphrase here.
+        Assert.Equal("WrongRecoveryKey", wrong.Json.GetProperty("error").GetProperty("code").GetString());
+        Assert.DoesNotContain("passphrase", wrong.Error, StringComparison.OrdinalIgnoreCase);
+        Assert.False(File.Exists(wrongKey.Wallet));
+
+        // The key can also come from a file (--recovery-key-file), as the guide says.
+        await File.WriteAllTextAsync(_dir.File("rec.key"), key + "\n");
+        var fromFile = new User(_dir.Path, _dir.File("from-file.dkms")).Without("DKMS_RECOVERY_KEY");
+        (await fromFile.RunAsync("wallet", "restore", "--recovery-file", "backup.rec", "--recovery-key-file", "rec.key")).Ok();
+        Assert.Equal(Master(_cli.Wallet), Master(fromFile.Wallet));
     }
 
     [Fact]
@@ -151,6 +161,33 @@ public sealed class WalletCommandTests : IDisposable
         (await _cli.RunAsync("no-such-command")).Fails(ExitCodes.Usage);
         (await _cli.RunAsync("tx", "status", "xyz")).Fails(ExitCodes.Usage);
         (await _cli.RunAsync("policy", "show")).Fails(ExitCodes.Usage); // --policy is required
+    }
+
+    [Theory]
+    [InlineData("no-such-command", "--json")]
+    [InlineData("wallet", "no-such-subcommand", "--json")]
+    [InlineData("identity", "create", "--no-such-option", "--json")]
+    [InlineData("policy", "show", "--json")]
+    public async Task Usage_errors_with_json_print_a_json_error_not_help(params string[] args)
+    {
+        var run = (await _cli.RunAsync(args)).Fails(ExitCodes.Usage);
+        var error = run.Json.GetProperty("error");
+        Assert.Equal(ExitCodes.Usage, error.GetProperty("exitCode").GetInt32());
+        Assert.Equal("Usage", error.GetProperty("code").GetString());
+        Assert.False(string.IsNullOrWhiteSpace(error.GetProperty("message").GetString()));
+    }
+
+    [Fact]
+    public async Task Shares_combine_takes_the_new_wallets_passphrase_from_new_passphrase_file()
+    {
+        await _cli.RunAsync("wallet", "create");
+        var split = await _cli.JsonAsync("shares", "split", "--threshold", "2", "--count", "2");
+        var words = split.GetProperty("mnemonics").EnumerateArray().Select(m => m.GetString()!).ToArray();
+        await File.WriteAllTextAsync(_dir.File("new.pass"), "another good passphrase\n");
+        var restored = new User(_dir.Path, _dir.File("restored.dkms"));
+        (await restored.RunAsync("shares", "combine", "--mnemonic", words[0], "--mnemonic", words[1], "--new-passphrase-file", "new.pass")).Ok();
+        using var wallet = WalletFile.Open(restored.Wallet, "another good passphrase");
+        Assert.Equal(Master(_cli.Wallet), Convert.ToHexString(wallet.Master.Export()));
     }
 
     [Fact]

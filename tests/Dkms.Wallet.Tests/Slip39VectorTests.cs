@@ -10,7 +10,7 @@ public sealed class VectorFactAttribute : FactAttribute
     {
         if (Slip39VectorTests.VectorFile() is null)
         {
-            Skip = "shared/testdata/slip39-vectors.json not found beside the repository; SLIP-0039 vectors not run";
+            Skip = "tests/testdata/slip39-vectors.json not found; SLIP-0039 vectors not run";
         }
     }
 }
@@ -19,10 +19,13 @@ public class Slip39VectorTests
 {
     internal static string? VectorFile()
     {
+        // The repository's own copy (tests/testdata) first, so the vectors run wherever the repository is checked out.
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            var candidate = Path.Combine(dir.FullName, "shared", "testdata", "slip39-vectors.json");
-            if (File.Exists(candidate)) return candidate;
+            foreach (var candidate in new[] { Path.Combine(dir.FullName, "tests", "testdata", "slip39-vectors.json"), Path.Combine(dir.FullName, "shared", "testdata", "slip39-vectors.json") })
+            {
+                if (File.Exists(candidate)) return candidate;
+            }
         }
 
         return null;

@@ -23,17 +23,23 @@ internal static class ShareCommands
         var threshold = new Option<int>("--threshold") { Description = "Shares needed to restore", Required = true };
         var count = new Option<int>("--count") { Description = "Shares to make (1..16)", Required = true };
         var outDir = new Option<string?>("--out-dir") { Description = "Also write each mnemonic to its own file here" };
-        var split = new Command("split", "Print the master secret as SLIP-0039 mnemonic shares (m of n) — this exports the secret") { threshold, count, outDir };
-        shares.Subcommands.Add(app.Bind(split, (ctx, _) => SplitAsync(ctx, ctx.Get(threshold), ctx.Get(count), ctx.Get(outDir))));
+        var splitPassphrase = Slip39PassphraseOption();
+        var split = new Command("split", "Print the master secret as SLIP-0039 mnemonic shares (m of n) — this exports the secret") { threshold, count, outDir, splitPassphrase };
+        shares.Subcommands.Add(app.Bind(split, (ctx, _) => SplitAsync(ctx, ctx.Get(threshold), ctx.Get(count), ctx.Get(outDir), ctx.Get(splitPassphrase))));
 
         var mnemonic = new Option<string[]>("--mnemonic") { Description = "A SLIP-0039 mnemonic (repeat)" };
         var mnemonicFile = new Option<string[]>("--mnemonic-file") { Description = "A file holding one mnemonic (repeat)" };
         var sealedFiles = new Option<string[]>("--sealed") { Description = "A share re-sealed to this wallet's request key (repeat)" };
         var owner = new Option<string?>("--owner") { Description = "The identity whose backup this is: the restored secret must derive its signing keys on the ledger (required with --sealed)" };
         var restoreTo = new Option<string?>("--restore-to") { Description = "With --sealed: the new wallet file to create (default --wallet for mnemonics)" };
-        var combine = new Command("combine", "Restore the master secret into a new wallet from mnemonics, or from sealed shares") { mnemonic, mnemonicFile, sealedFiles, owner, restoreTo };
+        var combinePassphrase = Slip39PassphraseOption();
+        var newPassphraseFile = new Option<string?>("--new-passphrase-file")
+        {
+            Description = "The new wallet's passphrase (first line) [else: from mnemonics --passphrase-file / env DKMS_PASSPHRASE; with --sealed env DKMS_NEW_PASSPHRASE; else prompt]",
+        };
+        var combine = new Command("combine", "Restore the master secret into a new wallet from mnemonics, or from sealed shares") { mnemonic, mnemonicFile, sealedFiles, owner, restoreTo, combinePassphrase, newPassphraseFile };
         shares.Subcommands.Add(app.Bind(combine, (ctx, ct) => CombineAsync(ctx, ctx.Parse.GetValue(mnemonic) ?? [], ctx.Parse.GetValue(mnemonicFile) ?? [],
-            ctx.Parse.GetValue(sealedFiles) ?? [], ctx.Get(owner), ctx.Get(restoreTo), ct)));
+            ctx.Parse.GetValue(sealedFiles) ?? [], ctx.Get(owner), ctx.Get(restoreTo), ctx.Get(combinePassphrase), ctx.Get(newPassphraseFile), ct)));
 
         var sealId = IdentityCommands.IdentityOption();
         var trustees = new Option<string[]>("--trustee") { Description = "Trustee identity whose key-agreement key receives one share (repeat)", Required = true };
@@ -52,16 +58,40 @@ internal static class ShareCommands
         return shares;
     }
 
-    private static async Task<int> SplitAsync(CommandContext ctx, int threshold, int count, string? outDir)
+    /// <summary>
+    /// The SLIP-0039 passphrase encrypts the master secret inside the mnemonics. Every passphrase decrypts to some
+    /// secret, so mnemonics made elsewhere with one (a hardware wallet, the reference implementation) restore a
+    /// different wallet without it — the reason it can be given here at all.
+    /// </summary>
+    private static Option<string?> Slip39PassphraseOption() => new("--slip39-passphrase-file")
+    {
+        Description = "The SLIP-0039 passphrase (printable ASCII, first line of the file) [else env DKMS_SLIP39_PASSPHRASE, else none: the standard's empty passphrase]",
+    };
+
+    private static string Slip39Passphrase(CommandContext ctx, string? file)
+    {
+        var passphrase = file is null
+            ? ctx.Env.GetVariable("DKMS_SLIP39_PASSPHRASE") ?? ""
+            : ReadSmall(ctx, file, MaxPassphraseFileBytes, "a passphrase").Split('\n')[0].TrimEnd('\r');
+        if (!Slip39Shares.IsValidPassphrase(passphrase))
+        {
+            throw CliException.Usage("a SLIP-0039 passphrase is printable ASCII only (the standard's rule, so every implementation derives the same secret)");
+        }
+
+        return passphrase;
+    }
+
+    private static async Task<int> SplitAsync(CommandContext ctx, int threshold, int count, string? outDir, string? passphraseFile)
     {
         if (threshold < 1 || threshold > count || count > 16) throw CliException.Usage("need 1 <= --threshold <= --count <= 16");
         if (threshold == 1 && count > 1) throw CliException.Usage("SLIP-0039 needs --threshold >= 2 for more than one share");
+        var slip39Passphrase = Slip39Passphrase(ctx, passphraseFile);
         using var wallet = await ctx.OpenWalletAsync().ConfigureAwait(false);
         var secret = wallet.Master.Export();
         IReadOnlyList<string> mnemonics;
         try
         {
-            mnemonics = Slip39Shares.Split(secret, 1, [new Slip39Group(threshold, count)], random: ctx.Env.Random)[0];
+            mnemonics = Slip39Shares.Split(secret, 1, [new Slip39Group(threshold, count)], slip39Passphrase, random: ctx.Env.Random)[0];
         }
         finally
         {
@@ -75,25 +105,28 @@ internal static class ShareCommands
             for (var i = 0; i < mnemonics.Count; i++) AtomicFile.Write(Path.Combine(dir, $"share-{i + 1}.txt"), System.Text.Encoding.UTF8.GetBytes(mnemonics[i] + "\n"));
         }
 
-        ctx.Note($"These {count} mnemonics ARE your master secret: any {threshold} restore every key. Store them apart, offline.");
-        ctx.Emit(new { threshold, count, mnemonics }, o =>
+        ctx.Note(slip39Passphrase.Length > 0
+            ? $"These {count} mnemonics and the SLIP-0039 passphrase ARE your master secret: any {threshold} with the passphrase restore every key; without it they restore another wallet. Store them apart, offline."
+            : $"These {count} mnemonics ARE your master secret: any {threshold} restore every key. Store them apart, offline.");
+        ctx.Emit(new { threshold, count, slip39Passphrase = slip39Passphrase.Length > 0, mnemonics }, o =>
         {
             for (var i = 0; i < mnemonics.Count; i++) o.WriteLine($"share {i + 1}: {mnemonics[i]}");
         });
         return ExitCodes.Ok;
     }
 
-    private static async Task<int> CombineAsync(CommandContext ctx, string[] mnemonics, string[] mnemonicFiles, string[] sealedFiles, string? ownerText, string? restoreTo, CancellationToken ct)
+    private static async Task<int> CombineAsync(CommandContext ctx, string[] mnemonics, string[] mnemonicFiles, string[] sealedFiles, string? ownerText, string? restoreTo, string? passphraseFile, string? newPassphraseFile, CancellationToken ct)
     {
         var words = mnemonics.Concat(mnemonicFiles.Select(f => ReadSmall(ctx, f, MaxMnemonicFileBytes, "a mnemonic").Trim())).ToList();
         if ((words.Count > 0) == (sealedFiles.Length > 0)) throw CliException.Usage("give mnemonics (--mnemonic/--mnemonic-file) or sealed shares (--sealed), not both or neither");
         if (sealedFiles.Length > SecretSharing.MaxShares) throw CliException.Usage($"a share set has at most {SecretSharing.MaxShares} shares");
         var owner = ownerText is null ? (IdentityId?)null : WalletSupport.ParseId(ownerText, "owner");
+        if (sealedFiles.Length > 0 && passphraseFile is not null) throw CliException.Usage("--slip39-passphrase-file is for mnemonics; sealed shares carry none");
         byte[] secret;
         string target;
         if (words.Count > 0)
         {
-            secret = Slip39Shares.Combine(words);
+            secret = Slip39Shares.Combine(words, Slip39Passphrase(ctx, passphraseFile));
             target = restoreTo is null ? ctx.WalletPath : ctx.ResolvePath(restoreTo);
         }
         else
@@ -124,7 +157,9 @@ internal static class ShareCommands
             // Shares prove only that they belong together; whose secret they hold is checked against the ledger, before anything is written.
             if (owner is { } id) anchor = await OwnerCheck.RequireOwnersSecretAsync(ctx, id, master, ct).ConfigureAwait(false);
             // With sealed shares --wallet (unlocked by DKMS_PASSPHRASE) is the one holding the request key, so the new wallet's passphrase is the "new" one.
-            var passphrase = sealedFiles.Length > 0 ? ctx.NewPassphrase(null, "DKMS_NEW_PASSPHRASE") : ctx.NewPassphrase(ctx.PassphraseFile, "DKMS_PASSPHRASE");
+            var passphrase = sealedFiles.Length > 0
+                ? ctx.NewPassphrase(newPassphraseFile, "DKMS_NEW_PASSPHRASE")
+                : ctx.NewPassphrase(newPassphraseFile ?? ctx.PassphraseFile, "DKMS_PASSPHRASE");
             using var restored = await ctx.CreateWalletAsync(target, passphrase, master).ConfigureAwait(false);
         }
         finally
@@ -171,9 +206,11 @@ internal static class ShareCommands
         AtomicFile.CreatePrivateDirectory(dir);
         var secret = wallet.Master.Export();
         var files = new List<string>();
+        ulong setId;
         try
         {
             var parts = SecretSharing.Split(secret, threshold, ids.Length, ctx.Env.Random);
+            setId = parts[0].SetId;
             for (var i = 0; i < parts.Count; i++)
             {
                 var sealedShare = ShareSealing.Seal(parts[i], owner, holders[i], ctx.Env.Random);
@@ -188,7 +225,8 @@ internal static class ShareCommands
             CryptographicOperations.ZeroMemory(secret);
         }
 
-        ctx.Emit(new { owner, threshold, shares = files.Select((f, i) => new { trustee = ids[i].ToString(), file = f }) }, o =>
+        // The set id is 64 bits: a string, so clients whose JSON numbers are doubles (JavaScript) keep it exact.
+        ctx.Emit(new { owner, threshold, shareSetId = ShareSetIdText(setId), shares = files.Select((f, i) => new { trustee = ids[i].ToString(), file = f }) }, o =>
         {
             o.WriteLine($"Sealed {ids.Length} shares of the master secret (any {threshold} restore it):");
             for (var i = 0; i < files.Count; i++) o.WriteLine($"  {files[i]} -> {ids[i]}");
@@ -208,7 +246,7 @@ internal static class ShareCommands
         var resealed = ShareSealing.Reseal(sealedShare, holder, requester, ctx.Env.Random);
         var path = ctx.ResolvePath(output);
         AtomicFile.Write(path, Codec.Encode(resealed));
-        ctx.Emit(new { owner = resealed.Owner, share = resealed.ShareIndex + 1, to = toHex, file = path }, o =>
+        ctx.Emit(new { owner = resealed.Owner, shareSetId = ShareSetIdText(resealed.ShareSetId), share = resealed.ShareIndex + 1, to = toHex, file = path }, o =>
             o.WriteLine($"Re-sealed share {resealed.ShareIndex + 1} of {resealed.Owner} to {toHex}: {path}"));
         return ExitCodes.Ok;
     }
@@ -220,6 +258,9 @@ internal static class ShareCommands
         ctx.Emit(new { requestKey = key.PublicKey.ToHex() }, o => o.WriteLine(key.PublicKey.ToHex()));
         return ExitCodes.Ok;
     }
+
+    /// <summary>A share set id as JSON carries it: 16 hex digits, as the share's own label writes it.</summary>
+    private static string ShareSetIdText(ulong setId) => setId.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
 
     private static X25519KeyPair? FindHolder(WalletFile wallet, PublicKey holder)
     {
@@ -238,6 +279,9 @@ internal static class ShareCommands
 
     /// <summary>A sealed share is a few hundred bytes; a larger file is refused before it is read.</summary>
     private const int MaxSealedFileBytes = 4096;
+
+    /// <summary>A passphrase is one line.</summary>
+    private const int MaxPassphraseFileBytes = 4096;
 
     /// <summary>A mnemonic is a few hundred characters.</summary>
     private const int MaxMnemonicFileBytes = 16384;

@@ -72,6 +72,14 @@ internal static class TxCommands
             at = result.Height;
         }
 
+        if (view is null)
+        {
+            // An error like any other (with --json the error document), so a script cannot mistake absence for a result.
+            throw new CliException(ExitCodes.NotFound, verify
+                ? $"{id} does not exist at height {at} (proven absent, verified against the genesis validators)"
+                : $"{id} does not exist at height {at} (as the node says; add --verify for a proof)", "UnknownIdentity");
+        }
+
         // The event list is the node's word (not proven): it is shown as such, never used for a decision.
         var history = events && view is not null ? await ctx.Client.EventsAsync(id, null, null, ct).ConfigureAwait(false) : null;
         var deactivated = view?.Status == nameof(IdentityStatus.Deactivated);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Dkms.Cli.Infrastructure;
 using Dkms.Wallet.Recovery;
+using Dkms.Wallet.Storage;
 
 namespace Dkms.Cli.Commands;
 
@@ -97,6 +98,20 @@ internal static class WalletCommands
         return ExitCodes.Ok;
     }
 
+    /// <summary>The recovery file is locked with the recovery key, not a passphrase: a failure says so.</summary>
+    private static Dkms.Wallet.Keys.MasterSecret OpenRecoveryFile(string path, string name, string key)
+    {
+        try
+        {
+            return RecoveryFile.Restore(path, key);
+        }
+        catch (WalletException e) when (e.Error == WalletError.WrongKeyOrTampered)
+        {
+            throw new CliException(ExitCodes.WalletLocked,
+                $"the recovery key does not open '{name}': a wrong key (64 hex digits, as 'wallet export-recovery' printed it), or the file was altered", "WrongRecoveryKey");
+        }
+    }
+
     private static async Task<int> RestoreAsync(CommandContext ctx, string recoveryFile, string? keyFile)
     {
         var file = ctx.ResolvePath(recoveryFile);
@@ -105,7 +120,7 @@ internal static class WalletCommands
             ?? ctx.Env.GetVariable("DKMS_RECOVERY_KEY")
             ?? ctx.Env.Passphrases.Read("Recovery key: ")
             ?? throw CliException.Usage("no recovery key: give --recovery-key-file or set DKMS_RECOVERY_KEY");
-        using var master = RecoveryFile.Restore(file, key);
+        using var master = OpenRecoveryFile(file, recoveryFile, key);
         var passphrase = ctx.NewPassphrase(ctx.PassphraseFile, "DKMS_PASSPHRASE");
         using var wallet = await ctx.CreateWalletAsync(ctx.WalletPath, passphrase, master).ConfigureAwait(false);
         ctx.Emit(new { wallet = wallet.Path, restored = true }, o =>

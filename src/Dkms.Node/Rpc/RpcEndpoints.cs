@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Dkms.Client.Rpc;
-using Dkms.Core.Primitives;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
@@ -75,27 +74,8 @@ public static class RpcEndpoints
             await m.Registry.CollectAndExportAsTextAsync(ctx.Response.Body, ctx.RequestAborted).ConfigureAwait(false);
         });
 
-        app.MapGet("/1.0/identifiers/{did}", async (HttpContext ctx, string did) =>
-        {
-            JsonObject result;
-            if (!IdentityId.TryParse(did, out var id))
-            {
-                ctx.Response.StatusCode = 400;
-                result = DidDocuments.Error("invalidDid", $"'{did}' is not a did:dkms identifier");
-            }
-            else if (node.Ledger.GetIdentity(id) is { } state)
-            {
-                result = DidDocuments.Resolution(state);
-            }
-            else
-            {
-                ctx.Response.StatusCode = 404;
-                result = DidDocuments.Error("notFound", $"{did} does not exist on this ledger");
-            }
-
-            ctx.Response.ContentType = "application/ld+json;profile=\"https://w3id.org/did-resolution\"";
-            await ctx.Response.WriteAsync(result.ToJsonString(), ctx.RequestAborted).ConfigureAwait(false);
-        });
+        // DID resolution (W3C/DIF conventions: versions, proofs, representations, caching): DidResolution.cs.
+        app.MapGet("/1.0/identifiers/{did}", (HttpContext ctx, string did) => DidResolution.HandleAsync(ctx, node, did));
     }
 
     /// <summary>The request body, or null when it is larger than <paramref name="max"/> bytes.</summary>

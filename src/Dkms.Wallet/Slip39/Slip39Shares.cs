@@ -33,7 +33,7 @@ public static class Slip39Shares
             if (g.MemberThreshold == 1 && g.MemberCount > 1) throw Bad("a group with member threshold 1 must have exactly one member");
         }
 
-        if (passphrase.Any(c => c < 32 || c > 126)) throw Bad("passphrase must be printable ASCII");
+        if (!IsValidPassphrase(passphrase)) throw Bad("passphrase must be printable ASCII");
         Span<byte> idBytes = stackalloc byte[2];
         random.Fill(idBytes);
         var identifier = ((idBytes[0] << 8) | idBytes[1]) & 0x7FFF;
@@ -54,6 +54,8 @@ public static class Slip39Shares
     /// <summary>Recovers the master secret from mnemonics forming exactly a threshold of groups, each with exactly its member threshold.</summary>
     public static byte[] Combine(IEnumerable<string> mnemonics, string passphrase = "")
     {
+        // Any other character would be replaced while encoding to ASCII: a different passphrase, silently.
+        if (!IsValidPassphrase(passphrase)) throw Bad("passphrase must be printable ASCII");
         var shares = mnemonics.Select(Slip39Share.Parse).ToList();
         if (shares.Count == 0) throw new ShareException(ShareError.InsufficientShares, "no mnemonics");
         var f = shares[0];
@@ -127,6 +129,9 @@ public static class Slip39Shares
         CryptographicOperations.ZeroMemory(right);
         return output;
     }
+
+    /// <summary>The standard allows printable ASCII only (32..126), so that every implementation derives the same bytes.</summary>
+    public static bool IsValidPassphrase(string passphrase) => passphrase.All(c => c is >= ' ' and <= '~');
 
     private static ShareException Bad(string message) => new(ShareError.InvalidParameters, message);
 }

@@ -631,7 +631,7 @@ public sealed class RpcMethodTests(RpcTestnetFixture fixture) : IClassFixture<Rp
     }
 
     [Fact]
-    public async Task Did_resolution_of_a_deactivated_identity_says_deactivated_and_lists_no_keys()
+    public async Task Did_resolution_of_a_deactivated_identity_is_410_says_deactivated_and_lists_no_keys()
     {
         var alice = Person("did-deactivated");
         await CommitAsync(alice.Incept());
@@ -640,7 +640,7 @@ public sealed class RpcMethodTests(RpcTestnetFixture fixture) : IClassFixture<Rp
         using var response = await _http.GetAsync($"1.0/identifiers/{alice.Id}");
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(HttpStatusCode.Gone, response.StatusCode);
         Assert.True(json.RootElement.GetProperty("didDocumentMetadata").GetProperty("deactivated").GetBoolean());
         Assert.Empty(json.RootElement.GetProperty("didDocument").GetProperty("verificationMethod").EnumerateArray());
         Assert.Equal("Deactivated", (await _client.ResolveAsync(alice.Id)).Identity!.Status);
@@ -661,8 +661,8 @@ public sealed class RpcMethodTests(RpcTestnetFixture fixture) : IClassFixture<Rp
     }
 
     [Theory]
-    [InlineData("did:example:123")]
     [InlineData("did:dkms:0OIl")]
+    [InlineData("did:DKMS:abc")]
     [InlineData("not-a-did")]
     public async Task Did_resolution_of_something_that_is_not_a_dkms_did_is_400_invalidDid(string did)
     {
