@@ -17,7 +17,8 @@ namespace Dkms.Node.Mempool;
 /// one batch — synced when an acknowledgement waits on it — and then completes those acknowledgements. One fsync serves
 /// every request that arrived meanwhile; none waits for an fsync of its own.
 /// </para>
-/// Keys: <c>pending/</c> + arrival number (8 bytes, big-endian: key order is arrival order) → the signed transaction;
+/// Keys: <c>pending/</c> + arrival number (8 bytes, big-endian: key order is arrival order) → a check (8 bytes of the
+/// envelope hash) and the signed transaction;
 /// <c>rejected/</c> + the same number → hash, status code, message.
 /// </summary>
 public sealed partial class PendingJournal : IDisposable
@@ -92,7 +93,7 @@ public sealed partial class PendingJournal : IDisposable
             var number = _nextNumber++;
             var durable = _flushed.Task;
             AddLocked(new Entry(number, tx.Hash, tx.EnvelopeHash, durable));
-            _batch.Put(Key(PendingPrefix, number), tx.Encoded);
+            _batch.Put(Key(PendingPrefix, number), EncodePending(tx));
             _syncWanted = true;
             Monitor.Pulse(_gate);
             return durable;
@@ -271,7 +272,7 @@ public sealed partial class PendingJournal : IDisposable
         var cleanup = new WriteBatch();
         foreach (var (key, value) in _store.Scan(PendingPrefix))
         {
-            if (!TryNumber(key, PendingPrefix, out var number) || !TransactionCodec.TryDecode(value, out var tx, out _) || tx is null)
+            if (!TryNumber(key, PendingPrefix, out var number) || DecodePending(value) is not { } tx)
             {
                 Damage(cleanup, key, "pending");
                 continue;
@@ -320,6 +321,24 @@ public sealed partial class PendingJournal : IDisposable
         Damaged++;
         // The key only (its kind and length): a value may hold a client's signed transaction, never logged.
         LogDamaged(_logger, kind, key.Length);
+    }
+
+    // Entry: the first 8 bytes of the envelope hash (SHA-256 of the signed form, already computed) | the signed form. A
+    // flipped byte that still decodes would replay a different transaction than the one acknowledged: the check finds it.
+    private const int CheckBytes = 8;
+
+    private static byte[] EncodePending(Transaction tx)
+    {
+        var value = new byte[CheckBytes + tx.Encoded.Length];
+        tx.EnvelopeHash.ToArray().AsSpan(0, CheckBytes).CopyTo(value);
+        tx.Encoded.CopyTo(value, CheckBytes);
+        return value;
+    }
+
+    private static Transaction? DecodePending(byte[] value)
+    {
+        if (value.Length <= CheckBytes || !TransactionCodec.TryDecode(value[CheckBytes..], out var tx, out _) || tx is null) return null;
+        return tx.EnvelopeHash.ToArray().AsSpan(0, CheckBytes).SequenceEqual(value.AsSpan(0, CheckBytes)) ? tx : null;
     }
 
     private static bool TryNumber(byte[] key, byte[] prefix, out long number)
