@@ -133,9 +133,8 @@ public sealed class KillAllUnderLoadTests(ITestOutputHelper output)
             }
         }
 
-        private Transaction NextOf(int k) => _ids[k].Sequence == 0
-            ? _ids[k].Incept()
-            : _ids[k].AddKeyAgreementKey($"k{_ids[k].Sequence + 1}", _ids[k].KeyAt(1_000 + (int)_ids[k].Sequence).PublicKey);
+        // Rotations: unlimited in number (key-agreement keys are capped per identity).
+        private Transaction NextOf(int k) => _ids[k].Sequence == 0 ? _ids[k].Incept() : _ids[k].Rotate();
 
         private async Task SubmitAsync(int node)
         {
