@@ -66,6 +66,9 @@ public sealed record RunResult
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        // A run whose nodes were all down for a while (tests/e2e/durability.sh) can have an infinite or undefined
+        // figure; the result must still be written (readers: Python's json, this tool's curve-report).
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
     public string Summary() =>

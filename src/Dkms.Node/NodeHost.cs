@@ -74,13 +74,16 @@ public sealed class NodeHost : IAsyncDisposable
         });
         var clientFaults = RpcClientFaults.Install(builder, loggers, time ?? TimeProvider.System);
         store ??= OpenStore(settings);
+        IKeyValueStore? journal = null;
         ValidatorNode node;
         try
         {
-            node = new ValidatorNode(genesis, settings, nodeKey, store, link, loggers, time ?? TimeProvider.System);
+            journal = OpenJournalStore(settings);
+            node = new ValidatorNode(genesis, settings, nodeKey, store, link, loggers, time ?? TimeProvider.System, journal);
         }
         catch
         {
+            journal?.Dispose();
             store.Dispose();
             clientFaults.Dispose();
             loggers.Dispose();
@@ -100,7 +103,8 @@ public sealed class NodeHost : IAsyncDisposable
 
     public async Task StartAsync(CancellationToken ct = default)
     {
-        Node.Start();
+        // The journal's acknowledged transactions go back into admission before the RPC takes new ones.
+        await Node.StartAsync(ct).ConfigureAwait(false);
         await Web.StartAsync(ct).ConfigureAwait(false);
         var address = Web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
         if (address is not null) RpcEndpoint = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/");
@@ -128,6 +132,11 @@ public sealed class NodeHost : IAsyncDisposable
         "memory" => new MemoryStore(),
         _ => throw new NodeConfigurationException($"Storage '{settings.Storage}' is not rocksdb or memory"),
     };
+
+    /// <summary>The pending journal's own RocksDB (<c>&lt;data&gt;/pending</c>), apart from the ledger's: its synced
+    /// group writes neither wait behind the ledger's writes nor count among them. None for in-memory storage.</summary>
+    private static IKeyValueStore? OpenJournalStore(NodeSettings settings) =>
+        settings.Storage.Equals("rocksdb", StringComparison.OrdinalIgnoreCase) ? RocksDbStore.Open(Path.Combine(settings.DataDir, "pending")) : null;
 
     internal static IPAddress ResolveAddress(string host)
     {

@@ -19,6 +19,10 @@ public sealed class NodeMetrics
         MempoolBytes = f.CreateGauge("dkms_mempool_bytes", "Bytes of transactions waiting in the mempool.");
         MempoolOrphans = f.CreateGauge("dkms_mempool_orphans",
             "Mempool transactions waiting for a predecessor that is neither committed nor pending here (capped; a flood of junk shows here).");
+        PendingJournal = f.CreateGauge("dkms_pending_journal_transactions",
+            "Acknowledged transactions kept in the pending journal on disk until they commit or are refused.");
+        PendingJournalDamaged = f.CreateCounter("dkms_pending_journal_damaged_total",
+            "Pending-journal entries found undecodable at start and deleted (an acknowledged transaction may be lost; see the log).");
         AdmissionQueue = f.CreateGauge("dkms_admission_queue_transactions", "Transactions submitted in async mode and not yet admitted.");
         SignatureChecks = f.CreateCounter("dkms_signature_checks_total",
             "Transactions whose signatures this node verified (once per transaction unless the signature cache evicted it).");
@@ -54,6 +58,8 @@ public sealed class NodeMetrics
     public Gauge MempoolBytes { get; }
     public Gauge MempoolOrphans { get; }
     public Gauge AdmissionQueue { get; }
+    public Gauge PendingJournal { get; }
+    public Counter PendingJournalDamaged { get; }
     public Counter SignatureChecks { get; }
     public Gauge Peers { get; }
     public Counter TransactionsCommitted { get; }

@@ -20,38 +20,62 @@ public sealed partial class ValidatorNode
     /// <summary>Transactions queued for background admission.</summary>
     public int AdmissionQueueLength => _queued.Count;
 
-    /// <summary>True when <see cref="AdmitLater"/> would refuse every transaction now.</summary>
-    public bool AdmissionQueueIsFull => _admissionQueue.Reader.Count >= Settings.Mempool.AdmissionQueueTransactions;
+    /// <summary>True when <see cref="AdmitLater(IReadOnlyList{Transaction})"/> would refuse every transaction now (the
+    /// queue or the pending journal is full).</summary>
+    public bool AdmissionQueueIsFull => _admissionQueue.Reader.Count >= Settings.Mempool.AdmissionQueueTransactions || Journal.IsFull;
 
     /// <summary>Pending: in the mempool or queued for admission.</summary>
     public bool IsPending(Hash32 hash) => _queuedIds.ContainsKey(hash) || Pool.Contains(hash);
 
+    /// <summary>As <see cref="AdmitLater(IReadOnlyList{Transaction}, out Task)"/>, without waiting for the journal.</summary>
+    public bool[] AdmitLater(IReadOnlyList<Transaction> txs) => AdmitLater(txs, out _);
+
     /// <summary>Queues transactions for admission in the background (submit mode <c>async</c>): the
-    /// caller does not wait for signature checks. False for each one the full queue refused. Once one is
-    /// refused so are all after it, even if the queue has room again by then: a client resubmits the refused
+    /// caller does not wait for signature checks. False for each one the full queue (or full journal) refused. Once one
+    /// is refused so are all after it, even if the queue has room again by then: a client resubmits the refused
     /// ones in order, so a later transaction of an identity never gets in ahead of its refused predecessor
-    /// (it would wait in the pool for a predecessor kept out).</summary>
-    public bool[] AdmitLater(IReadOnlyList<Transaction> txs)
+    /// (it would wait in the pool for a predecessor kept out). Each queued one is journaled; <paramref name="durable"/>
+    /// completes when all of them are on disk — only then may they be acknowledged (it faults if the journal failed).</summary>
+    public bool[] AdmitLater(IReadOnlyList<Transaction> txs, out Task durable)
     {
         var queued = new bool[txs.Count];
-        for (var i = 0; i < txs.Count; i++)
+        var waits = new List<Task>();
+        // Journal numbers in queue order: a replay after a crash admits them in the order they were queued.
+        lock (_admitLaterLock)
         {
-            // Deduplicated by the whole signed form: another form of the same transaction (one with a bad signature a
-            // relayer sent first, say) must not make this one look queued while it is not.
-            if (!_queued.TryAdd(txs[i].EnvelopeHash, 0)) { queued[i] = true; continue; }
-            queued[i] = _admissionQueue.Writer.TryWrite(txs[i]);
-            if (queued[i])
+            for (var i = 0; i < txs.Count; i++)
             {
-                _queuedIds.AddOrUpdate(txs[i].Hash, 1, (_, n) => n + 1);
-                continue;
-            }
+                // Deduplicated by the whole signed form: another form of the same transaction (one with a bad signature a
+                // relayer sent first, say) must not make this one look queued while it is not.
+                if (!_queued.TryAdd(txs[i].EnvelopeHash, 0))
+                {
+                    // Queued already (by an earlier request, journaled then): acknowledged once its entry is on disk.
+                    if (Journal.Append(txs[i]) is not { } earlier) break;
+                    waits.Add(earlier);
+                    queued[i] = true;
+                    continue;
+                }
 
-            _queued.TryRemove(txs[i].EnvelopeHash, out _);
-            break;
+                var journaled = Journal.Append(txs[i]);
+                queued[i] = journaled is not null && _admissionQueue.Writer.TryWrite(txs[i]);
+                if (queued[i])
+                {
+                    _queuedIds.AddOrUpdate(txs[i].Hash, 1, (_, n) => n + 1);
+                    waits.Add(journaled!);
+                    continue;
+                }
+
+                if (journaled is not null) Journal.Forget(txs[i]);
+                _queued.TryRemove(txs[i].EnvelopeHash, out _);
+                break;
+            }
         }
 
+        durable = waits.Count == 0 ? Task.CompletedTask : Task.WhenAll(waits.Distinct());
         return queued;
     }
+
+    private readonly Lock _admitLaterLock = new();
 
     /// <summary>Forgets a transaction the admission loop has handled.</summary>
     private void Dequeued(Transaction tx)

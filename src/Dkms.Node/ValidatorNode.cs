@@ -31,8 +31,10 @@ public sealed partial class ValidatorNode : IAsyncDisposable
     private ITimer? _expiry;
     private int _disposed;
 
+    /// <param name="journalStore">The store of the pending journal (acknowledged transactions), owned by the node from
+    /// now on; null keeps it in memory (nothing acknowledged survives a restart: tests and <c>Storage = memory</c>).</param>
     public ValidatorNode(GenesisDocument genesis, NodeSettings settings, ISigner nodeKey, IKeyValueStore store, IPeerLink link,
-        ILoggerFactory loggers, TimeProvider time)
+        ILoggerFactory loggers, TimeProvider time, IKeyValueStore? journalStore = null)
     {
         Genesis = genesis;
         Settings = settings;
@@ -48,6 +50,7 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         CheckGenesis(consensusRecord);
         consensusRecord.CheckAgainstLedger(Ledger.Height);
         Pool = new TransactionPool(Ledger, settings.Mempool, time);
+        Journal = OpenJournal(journalStore, settings.Mempool, loggers);
         _admissionQueue = CreateAdmissionQueue(settings.Mempool.AdmissionQueueTransactions);
         Application = new LedgerApplication(Ledger, store, Pool, consensusRecord);
         var machine = new ConsensusStateMachine(ConsensusOptionsFor(genesis, settings), nodeKey, Application,
@@ -64,7 +67,11 @@ public sealed partial class ValidatorNode : IAsyncDisposable
 
         Pool.Added += _ => _engine.Post(new TransactionsAvailable());
         Pool.Admissible += _gossip.Enqueue;
-        Pool.Evicted += (tx, why) => Waiters.Complete(tx.Hash, new TxOutcome(false, 0, 0, why));
+        Pool.Evicted += (tx, why) =>
+        {
+            SettleEvicted(tx, why);
+            Waiters.Complete(tx.Hash, new TxOutcome(false, 0, 0, why));
+        };
         Application.BlockCommitted += OnCommitted;
         link.MessageReceived = OnPeerMessage;
         // A (re)opened session: tell the peer this node's height at once (at start the engine's first request reaches
@@ -79,6 +86,9 @@ public sealed partial class ValidatorNode : IAsyncDisposable
     public TimeProvider Time { get; }
     public DkmsLedger Ledger { get; }
     public TransactionPool Pool { get; }
+
+    /// <summary>The acknowledged transactions not yet committed or refused, on disk (ValidatorNode.Durability.cs).</summary>
+    public PendingJournal Journal { get; }
     public LedgerApplication Application { get; }
     public TxWaiters Waiters { get; } = new();
     public NodeMetrics Metrics { get; } = new();
@@ -114,6 +124,7 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         _link.Start();
         _gossip.Start();
         StartAdmission();
+        _replay = Task.Run(ReplayJournalAsync);
         _loop = Task.Run(() => _engine.RunAsync(_stop.Token));
         // Transactions waiting for a predecessor expire after a commit; on an idle chain this timer expires them.
         _expiry = Time.CreateTimer(_ => ExpireWaiting(), null, ExpiryInterval, ExpiryInterval);
@@ -147,9 +158,10 @@ public sealed partial class ValidatorNode : IAsyncDisposable
     public AdmitOutcome[] Admit(IReadOnlyList<Transaction> txs)
     {
         var outcomes = Pool.AdmitBatch(txs, relay: true);
-        foreach (var o in outcomes)
+        for (var i = 0; i < outcomes.Length; i++)
         {
-            if (o.Status == AdmitStatus.Rejected) Metrics.TransactionsRejected.Inc();
+            if (outcomes[i].Status == AdmitStatus.Rejected) Metrics.TransactionsRejected.Inc();
+            SettleAdmitted(txs[i], outcomes[i]);
         }
 
         return outcomes;
@@ -167,6 +179,7 @@ public sealed partial class ValidatorNode : IAsyncDisposable
     private void OnCommitted(Block block, CommitCertificate certificate, IReadOnlyList<Transaction> txs)
     {
         FollowValidatorSet();
+        Journal.Committed(txs);
         for (var i = 0; i < txs.Count; i++) Waiters.Complete(txs[i].Hash, new TxOutcome(true, block.Height, i, TxResult.Success));
         Metrics.OnCommit(block, txs.Count, Time.GetUtcNow().ToUnixTimeMilliseconds());
         LogCommitted(_logger, block.Height, txs.Count, block.Header.StateRoot.ToHex(), certificate.Round);
@@ -255,6 +268,8 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         // Stop inputs before the store goes: no message may reach a disposed ledger.
         _admissionQueue.Writer.TryComplete();
         if (_admission is not null) await _admission.ConfigureAwait(false);
+        await StopReplayAsync().ConfigureAwait(false);
+        Journal.Dispose();
         _link.Dispose();
         _gossip.Dispose();
         _engine.Dispose();

@@ -39,6 +39,10 @@ public sealed record MempoolOptions
     /// submissions get "mempool full" and are to be retried.</summary>
     public int AdmissionQueueTransactions { get; init; } = 10_000;
 
+    /// <summary>How many refusals of acknowledged transactions the pending journal keeps on disk for <c>tx.status</c>
+    /// across restarts (the oldest are trimmed).</summary>
+    public int DurableRejections { get; init; } = 100_000;
+
     /// <summary>Most transactions in one gossip message to a peer.</summary>
     public int GossipBatchTransactions { get; init; } = 2_000;
 }

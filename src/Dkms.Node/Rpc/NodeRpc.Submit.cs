@@ -70,11 +70,12 @@ public sealed partial class NodeRpc
 
     private async Task<SubmitResult[]> SubmitAllAsync(IReadOnlyList<Transaction> txs, string mode, int? timeoutMs, CancellationToken ct)
     {
-        if (mode == SubmitModes.Async) return SubmitLater(txs);
+        if (mode == SubmitModes.Async) return await SubmitLaterAsync(txs).ConfigureAwait(false);
 
         var outcomes = node.Admit(txs);
         var results = new SubmitResult[txs.Count];
         var waits = new List<(int Index, Task<TxOutcome> Task)>();
+        var journaled = new List<Task>();
         for (var i = 0; i < txs.Count; i++)
         {
             var hash = txs[i].Hash;
@@ -86,8 +87,22 @@ public sealed partial class NodeRpc
                 AdmitStatus.AlreadyCommitted => Duplicate(hash, node.Ledger.GetTransaction(hash)),
                 _ => CommittedOrPending(hash),
             };
+            if (results[i].Status == TxStatuses.Pending)
+            {
+                // Acknowledged only once journaled: a node that cannot keep it answers "mempool full" instead.
+                if (node.Acknowledge(txs[i]) is not { } durable)
+                {
+                    results[i] = new SubmitResult(hash.ToHex(), TxStatuses.Rejected, Code: MempoolFullCode, Message: JournalFullMessage);
+                    continue;
+                }
+
+                journaled.Add(durable);
+            }
+
             if (mode == SubmitModes.Commit && results[i].Status == TxStatuses.Pending) waits.Add((i, node.Waiters.Wait(hash)));
         }
+
+        await DurableAsync(journaled).ConfigureAwait(false);
 
         if (waits.Count == 0) return results;
         // A block may have committed between admission and registering the waiter: look again.
@@ -127,8 +142,9 @@ public sealed partial class NodeRpc
     }
 
     /// <summary>Async mode: a transaction already committed is answered <c>Duplicate</c> at once (one index read, the same
-    /// one a sync submission makes); the others are queued for admission in order.</summary>
-    private SubmitResult[] SubmitLater(IReadOnlyList<Transaction> txs)
+    /// one a sync submission makes); the others are queued for admission in order and answered "pending" once they are
+    /// in the pending journal on disk (one synced write serves every request that came meanwhile).</summary>
+    private async Task<SubmitResult[]> SubmitLaterAsync(IReadOnlyList<Transaction> txs)
     {
         var results = new SubmitResult[txs.Count];
         var fresh = new List<Transaction>(txs.Count);
@@ -145,7 +161,8 @@ public sealed partial class NodeRpc
             positions.Add(i);
         }
 
-        var queued = node.AdmitLater(fresh);
+        var queued = node.AdmitLater(fresh, out var durable);
+        await DurableAsync([durable]).ConfigureAwait(false);
         for (var j = 0; j < fresh.Count; j++)
         {
             var hash = fresh[j].Hash.ToHex();
@@ -215,6 +232,22 @@ public sealed partial class NodeRpc
     }
 
     private const string QueueFullMessage = "the admission queue is full; retry later";
+
+    private const string JournalFullMessage = "the pending journal is full; retry later";
+
+    /// <summary>Waits until the acknowledged transactions are on disk. If the journal cannot write, nothing is
+    /// acknowledged: the client learns the node is unavailable and asks <c>tx.status</c> or resubmits elsewhere.</summary>
+    private static async Task DurableAsync(List<Task> journaled)
+    {
+        try
+        {
+            await Task.WhenAll(journaled).ConfigureAwait(false);
+        }
+        catch (Dkms.Storage.StorageException)
+        {
+            throw new RpcError(RpcErrorCodes.Unavailable, "the node cannot store acknowledged transactions; submit to another node");
+        }
+    }
 
     private static RpcError Rejected(string? hash, TxResult why) =>
         new(RpcErrorCodes.TransactionRejected, $"transaction rejected: {why.Code}: {why.Message}", new { hash, code = why.Code.ToString(), message = why.Message });

@@ -40,6 +40,12 @@ public sealed partial class NodeRpc(ValidatorNode node)
             return new(hash.ToHex(), TxStatuses.Rejected, Code: full ? MempoolFullCode : why.Code.ToString(), Message: why.Message);
         }
 
+        // A refusal of a transaction acknowledged before this node last restarted.
+        if (node.Journal.TryGetRejection(hash, out why, out full))
+        {
+            return new(hash.ToHex(), TxStatuses.Rejected, Code: full ? MempoolFullCode : why.Code.ToString(), Message: why.Message);
+        }
+
         return new(hash.ToHex(), TxStatuses.Unknown);
     }
 

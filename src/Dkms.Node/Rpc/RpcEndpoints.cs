@@ -66,6 +66,7 @@ public static class RpcEndpoints
             m.MempoolBytes.Set(node.Pool.Bytes);
             m.MempoolOrphans.Set(node.Pool.OrphanCount);
             m.AdmissionQueue.Set(node.AdmissionQueueLength);
+            m.PendingJournal.Set(node.Journal.Count);
             m.SignatureChecks.IncTo(node.Ledger.Signatures.Verifications);
             m.Peers.Set(node.Peers.Count);
             m.ConsensusBuffered.Set(node.Consensus.BufferedMessages);
