@@ -44,7 +44,14 @@ internal sealed class SyncedWriteMarkWriter : IDisposable
         _signal.Release();
         _thread.Join();
         _signal.Dispose();
-        if (_fault is null) _mark.Advance((ulong)Volatile.Read(ref _wanted));
+        try
+        {
+            if (_fault is null) _mark.Advance((ulong)Volatile.Read(ref _wanted));
+        }
+        finally
+        {
+            _mark.Dispose();
+        }
     }
 
     private void Run()
