@@ -171,7 +171,7 @@ public sealed partial class PendingJournal : IDisposable
             // One record per transaction, under the number of its first entry (unique: numbers are never reused).
             var number = settled[0].Number;
             _batch.Put(Key(RejectedPrefix, number), EncodeRejection(tx.Hash, why, mempoolFull));
-            RememberRejectionLocked(number, tx.Hash);
+            RememberRejectionLocked(_batch, number, tx.Hash);
             Monitor.Pulse(_gate);
         }
     }
@@ -217,9 +217,9 @@ public sealed partial class PendingJournal : IDisposable
         if (forms.Count == 0) _byHash.Remove(entry.Hash);
     }
 
-    private void RememberRejectionLocked(long number, Hash32 hash)
+    private void RememberRejectionLocked(WriteBatch batch, long number, Hash32 hash)
     {
-        if (_rejected.TryGetValue(hash, out var previous)) _batch.Delete(Key(RejectedPrefix, previous));
+        if (_rejected.TryGetValue(hash, out var previous)) batch.Delete(Key(RejectedPrefix, previous));
         _rejected[hash] = number;
         _rejectedOrder.Enqueue((number, hash));
         while (_rejected.Count > _rejectionCapacity && _rejectedOrder.TryDequeue(out var old))
@@ -227,7 +227,7 @@ public sealed partial class PendingJournal : IDisposable
             // An entry superseded by a later refusal of the same transaction is already gone.
             if (!_rejected.TryGetValue(old.Hash, out var current) || current != old.Number) continue;
             _rejected.Remove(old.Hash);
-            _batch.Delete(Key(RejectedPrefix, old.Number));
+            batch.Delete(Key(RejectedPrefix, old.Number));
         }
     }
 
@@ -298,16 +298,7 @@ public sealed partial class PendingJournal : IDisposable
             }
 
             _nextNumber = Math.Max(_nextNumber, number + 1);
-            if (_rejected.TryGetValue(hash, out var older)) cleanup.Delete(Key(RejectedPrefix, older));
-            _rejected[hash] = number;
-            _rejectedOrder.Enqueue((number, hash));
-        }
-
-        while (_rejected.Count > _rejectionCapacity && _rejectedOrder.TryDequeue(out var old))
-        {
-            if (!_rejected.TryGetValue(old.Hash, out var current) || current != old.Number) continue;
-            _rejected.Remove(old.Hash);
-            cleanup.Delete(Key(RejectedPrefix, old.Number));
+            RememberRejectionLocked(cleanup, number, hash);
         }
 
         if (cleanup.Count > 0) _store.Write(cleanup, sync: true);
