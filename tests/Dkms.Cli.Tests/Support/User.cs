@@ -36,6 +36,9 @@ public sealed class User(string directory, string wallet, IReadOnlyDictionary<st
 
     public string Wallet { get; } = wallet;
 
+    /// <summary>Where <c>~</c> points; null is <see cref="Directory"/> (a test that changes directories keeps one home).</summary>
+    public string? Home { get; set; }
+
     public IPassphraseSource Passphrases { get; set; } = NoPassphraseSource.Instance;
 
     /// <summary>This person's clock (what a verifier holds block times against).</summary>
@@ -66,7 +69,7 @@ public sealed class User(string directory, string wallet, IReadOnlyDictionary<st
             GetVariable = name => _variables.GetValueOrDefault(name),
             Passphrases = Passphrases,
             CurrentDirectory = Directory,
-            HomeDirectory = Directory,
+            HomeDirectory = Home ?? Directory,
             WalletKdf = new KdfParameters(1024, 1),
             Clock = Clock,
             ClientFactory = ClientFactory,

@@ -1,0 +1,97 @@
+using Dkms.Cli.Tests.Support;
+
+namespace Dkms.Cli.Tests;
+
+/// <summary>
+/// The CLI remembers the chain it was set up against and refuses a node of another chain before it sends that node
+/// anything but the one question "which chain are you" — a transaction signed for one chain, or an answer taken from
+/// another, is what a mistyped --node or whatever happens to listen on the default port would otherwise get. And the
+/// genesis it was set up with is kept, so --verify works from any working directory.
+/// </summary>
+public sealed class ChainMemoryTests(Testnet testnet) : IClassFixture<Testnet>, IAsyncLifetime
+{
+    private const string OtherChainId = "dkms-other-chain";
+
+    private OtherChain _other = null!;
+    private RecordingProxy _toOther = null!;
+
+    public async Task InitializeAsync()
+    {
+        _other = await OtherChain.StartAsync(OtherChainId);
+        _toOther = await RecordingProxy.StartAsync(_other.RpcEndpoint);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _toOther.DisposeAsync();
+        await _other.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_node_of_another_chain_is_refused_before_anything_is_sent_to_it()
+    {
+        var (alice, aliceId) = await testnet.IdentityAsync("wrongchain-alice");
+        var other = _toOther.Endpoint.ToString();
+
+        // --node names the other chain's node; then DKMS_NODE does (as a default would).
+        var create = await alice.RunAsync("--node", other, "identity", "create", "--label", "second", "--json");
+        AssertWrongChain(create);
+        var resolve = await alice.RunAsync("--node", other, "resolve", aliceId, "--json");
+        AssertWrongChain(resolve);
+        var viaVariable = await new User(alice.Directory, alice.Wallet, new Dictionary<string, string>
+        {
+            ["DKMS_NODE"] = other,
+            ["DKMS_GENESIS"] = testnet.Net.GenesisPath,
+        }).RunAsync("resolve", aliceId, "--verify", "--json");
+        AssertWrongChain(viaVariable);
+
+        Assert.NotEmpty(_toOther.Methods);
+        Assert.All(_toOther.Methods, m => Assert.Equal("node.status", m));
+    }
+
+    [Fact]
+    public async Task Set_up_once_then_verify_from_any_directory_and_refuse_another_chain()
+    {
+        using var home = new TempDir();
+        using var elsewhere = new TempDir();
+        var genesisDir = Path.GetDirectoryName(testnet.Net.GenesisPath)!;
+        var wallet = Path.Combine(home.Path, "wallet.dkms");
+        var atSetUp = new User(genesisDir, wallet) { Home = home.Path };
+
+        // Set up from the folder holding the genesis, by a relative path; nothing else names node or genesis later.
+        (await atSetUp.RunAsync("config", "init", "--genesis", Path.GetFileName(testnet.Net.GenesisPath), "--node", testnet.Net.RpcEndpoints[1].ToString())).Ok();
+        (await atSetUp.RunAsync("wallet", "create")).Ok();
+        var id = (await atSetUp.JsonAsync("identity", "create", "--label", "setup")).GetProperty("id").GetString()!;
+
+        var verifier = new User(elsewhere.Path, wallet) { Home = home.Path };
+        var verified = await verifier.JsonAsync("resolve", id, "--verify");
+        Assert.True(verified.GetProperty("verified").GetBoolean(), verified.ToString());
+        Assert.Equal(id, verified.GetProperty("id").GetString());
+
+        AssertWrongChain(await verifier.RunAsync("--node", _toOther.Endpoint.ToString(), "resolve", id, "--verify", "--json"));
+        AssertWrongChain(await verifier.RunAsync("--node", _toOther.Endpoint.ToString(), "identity", "rotate", "--json"));
+        Assert.All(_toOther.Methods, m => Assert.Equal("node.status", m));
+    }
+
+    [Fact]
+    public async Task Set_up_refuses_a_genesis_and_a_node_of_different_chains_and_writes_nothing()
+    {
+        using var home = new TempDir();
+        var user = new User(home.Path, Path.Combine(home.Path, "wallet.dkms")) { Home = home.Path };
+
+        AssertWrongChain(await user.RunAsync("config", "init", "--genesis", testnet.Net.GenesisPath, "--node", _toOther.Endpoint.ToString(), "--json"));
+        Assert.False(Directory.Exists(Path.Combine(home.Path, ".dkms")) && Directory.EnumerateFiles(Path.Combine(home.Path, ".dkms")).Any());
+    }
+
+    private static void AssertWrongChain(CliRun run)
+    {
+        run.Fails(WrongChainExit);
+        var error = run.Json.GetProperty("error");
+        Assert.Equal("WrongChain", error.GetProperty("code").GetString());
+        var message = error.GetProperty("message").GetString()!;
+        Assert.Contains(OtherChainId, message);
+        Assert.Contains(Dkms.Node.Testing.InProcessTestnet.ChainId, message);
+    }
+
+    private const int WrongChainExit = 8;
+}
