@@ -31,6 +31,7 @@ public static class CliApp
         var app = new AppCommands(env, globals);
         var root = new RootCommand("dkms — identities, keys, recovery and agents on a DKMS ledger, with a local encrypted wallet");
         globals.AddTo(root);
+        root.Subcommands.Add(ConfigCommands.Build(app));
         root.Subcommands.Add(WalletCommands.Build(app));
         root.Subcommands.Add(IdentityCommands.Build(app));
         root.Subcommands.Add(KeyCommands.Build(app));

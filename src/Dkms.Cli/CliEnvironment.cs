@@ -16,7 +16,7 @@ public sealed record CliEnvironment
 
     public required TextWriter Error { get; init; }
 
-    /// <summary>Environment variable lookup (DKMS_NODE, DKMS_WALLET, DKMS_GENESIS, DKMS_MAX_AGE, DKMS_VERIFIED_HEIGHTS, DKMS_PASSPHRASE, DKMS_NEW_PASSPHRASE).</summary>
+    /// <summary>Environment variable lookup (DKMS_NODE, DKMS_WALLET, DKMS_GENESIS, DKMS_CONFIG, DKMS_MAX_AGE, DKMS_VERIFIED_HEIGHTS, DKMS_PASSPHRASE, DKMS_NEW_PASSPHRASE).</summary>
     public Func<string, string?> GetVariable { get; init; } = _ => null;
 
     /// <summary>Asks a person for a passphrase when neither a file nor an environment variable gives one.</summary>
@@ -27,7 +27,8 @@ public sealed record CliEnvironment
     /// <summary>Where <c>~</c> points (the default wallet is <c>~/.dkms/wallet.dkms</c>).</summary>
     public required string HomeDirectory { get; init; }
 
-    /// <summary>Makes the RPC client for a node URL; null uses <see cref="DkmsRpcClient"/> over HTTP.</summary>
+    /// <summary>Makes the RPC client for a node URL; null uses <see cref="DkmsRpcClient"/> over HTTP, behind the check that the
+    /// node serves the client's chain (a factory's client skips that check: it is the test's own transport).</summary>
     public Func<Uri, DkmsRpcClient>? ClientFactory { get; init; }
 
     /// <summary>Argon2id costs of new wallets and new passphrases (tests lower them; opening uses the file's own).</summary>

@@ -25,4 +25,7 @@ public static class ExitCodes
 
     /// <summary>An unexpected error (a bug, or an I/O failure): the message says what happened.</summary>
     public const int Internal = 7;
+
+    /// <summary>The node serves another chain than the one this client is set up for (config or genesis); nothing was sent to it.</summary>
+    public const int WrongChain = 8;
 }

@@ -93,5 +93,5 @@ public sealed class ChainMemoryTests(Testnet testnet) : IClassFixture<Testnet>, 
         Assert.Contains(Dkms.Node.Testing.InProcessTestnet.ChainId, message);
     }
 
-    private const int WrongChainExit = 8;
+    private const int WrongChainExit = ExitCodes.WrongChain;
 }

@@ -47,7 +47,31 @@ internal sealed class CommandContext(CliEnvironment env, GlobalOptions globals, 
 
     public string? PassphraseFile => Parse.GetValue(globals.PassphraseFile);
 
-    public string GenesisPath => ResolvePath(Parse.GetValue(globals.Genesis)!);
+    /// <summary>The genesis file: --genesis, else DKMS_GENESIS, else the copy kept at set-up, else genesis/genesis.json here.</summary>
+    public string GenesisPath => ExplicitGenesisPath ?? Config?.GenesisFile ?? ResolvePath(GlobalOptions.DefaultGenesis);
+
+    /// <summary>The genesis named on this run (--genesis or DKMS_GENESIS), resolved against the working directory; null when none is.</summary>
+    public string? ExplicitGenesisPath => (Parse.GetValue(globals.Genesis) ?? NonEmpty(Env.GetVariable("DKMS_GENESIS"))) is { } p ? ResolvePath(p) : null;
+
+    public string ConfigPath => ResolvePath(Parse.GetValue(globals.Config)!);
+
+    private bool _configRead;
+    private ChainConfig? _config;
+
+    /// <summary>The chain this client was set up for (<c>dkms config init</c>); null when it never was.</summary>
+    public ChainConfig? Config
+    {
+        get
+        {
+            if (!_configRead)
+            {
+                _config = ChainConfig.Load(ConfigPath);
+                _configRead = true;
+            }
+
+            return _config;
+        }
+    }
 
     public T Get<T>(Option<T> option) => Parse.GetValue(option)!;
 
@@ -57,7 +81,7 @@ internal sealed class CommandContext(CliEnvironment env, GlobalOptions globals, 
     {
         get
         {
-            var text = Parse.GetValue(globals.Node)!;
+            var text = Parse.GetValue(globals.Node) ?? NonEmpty(Env.GetVariable("DKMS_NODE")) ?? Config?.Node ?? GlobalOptions.DefaultNode;
             if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             {
                 throw CliException.Usage($"--node '{text}' is not an http(s) URL");
@@ -139,7 +163,24 @@ internal sealed class CommandContext(CliEnvironment env, GlobalOptions globals, 
 
     // ---- node --------------------------------------------------------------------------------
 
-    public DkmsRpcClient Client => _client ??= Env.ClientFactory?.Invoke(NodeUri) ?? new DkmsRpcClient(NodeUri, TimeSpan.FromSeconds(120));
+    public DkmsRpcClient Client => _client ??= Env.ClientFactory?.Invoke(NodeUri) ?? GuardedClient();
+
+    /// <summary>An HTTP client whose first request is preceded by the chain check, when this run knows its chain.</summary>
+    private DkmsRpcClient GuardedClient()
+    {
+        HttpMessageHandler handler = new SocketsHttpHandler();
+        if (ExpectedChain() is { } expected) handler = new ChainGuard(expected.ChainId, expected.From, handler);
+        return new DkmsRpcClient(new HttpClient(handler) { BaseAddress = NodeUri, Timeout = TimeSpan.FromSeconds(120) }, ownsHttp: true);
+    }
+
+    /// <summary>The chain a node must serve: the genesis named on this run, else the one set up, else genesis/genesis.json
+    /// when it is here; null when the run knows no chain (then the node's own chain id is used, as without set-up).</summary>
+    private (string ChainId, string From)? ExpectedChain()
+    {
+        if (ExplicitGenesisPath is { } named) return (Genesis.ChainId, $"the genesis file {named}");
+        if (Config is { } config) return (config.ChainId, $"set up by 'dkms config init', {ConfigPath}");
+        return HasGenesis ? (Genesis.ChainId, $"the genesis file {GenesisPath}") : null;
+    }
 
     public bool HasGenesis => File.Exists(GenesisPath);
 
@@ -148,9 +189,16 @@ internal sealed class CommandContext(CliEnvironment env, GlobalOptions globals, 
         get
         {
             if (_genesis is not null) return _genesis;
-            if (!HasGenesis) throw CliException.Usage($"no genesis file at {GenesisPath}: give --genesis or set DKMS_GENESIS");
+            if (!HasGenesis)
+            {
+                throw CliException.Usage(Config is null
+                    ? $"no genesis file at {GenesisPath}: set up once with 'dkms config init --genesis FILE --node URL' (or give --genesis, or set DKMS_GENESIS)"
+                    : $"the genesis copy {GenesisPath} kept by 'dkms config init' is gone: set up again with 'dkms config init --genesis FILE --force'");
+            }
+
             try
             {
+                if (ExplicitGenesisPath is null && Config is { } config) return _genesis = SetUpGenesis(config);
                 return _genesis = GenesisDocument.Load(GenesisPath);
             }
             catch (GenesisException e)
@@ -166,6 +214,25 @@ internal sealed class CommandContext(CliEnvironment env, GlobalOptions globals, 
         if (HasGenesis) return Genesis.ChainId;
         var status = await Client.NodeStatusAsync(ct).ConfigureAwait(false);
         return status.ChainId;
+    }
+
+    /// <summary>The genesis kept at set-up, if it still hashes to what was recorded then; a warning when the file it was
+    /// copied from has changed since (a testnet started again: its nodes serve a new chain the copy does not verify).</summary>
+    private GenesisDocument SetUpGenesis(ChainConfig config)
+    {
+        var bytes = File.ReadAllBytes(config.GenesisFile);
+        if (ChainConfig.Sha256Of(bytes) != config.GenesisSha256)
+        {
+            throw CliException.Usage($"the genesis copy {config.GenesisFile} no longer matches the hash recorded at set-up; set up again with 'dkms config init --genesis FILE --force'");
+        }
+
+        if (config.GenesisSource is { } source && File.Exists(source) && ChainConfig.Sha256Of(File.ReadAllBytes(source)) != config.GenesisSha256)
+        {
+            Note($"warning: {source} has changed since 'dkms config init' copied it; this client still trusts the copy. If that chain was started again, "
+                + $"set up again: dkms config init --genesis {source} --force");
+        }
+
+        return GenesisDocument.Parse(System.Text.Encoding.UTF8.GetString(bytes));
     }
 
     // ---- verified reads ----------------------------------------------------------------------

@@ -7,13 +7,17 @@ internal sealed class GlobalOptions
 {
     public const string DefaultNode = "http://127.0.0.1:26657";
 
+    /// <summary>Relative to the working directory: where run-testnet.sh writes it in the repository.</summary>
+    public const string DefaultGenesis = "genesis/genesis.json";
+
     public GlobalOptions(CliEnvironment env)
     {
-        Node = new Option<string>("--node")
+        // --node and --genesis have no default here: when neither the option nor the variable names one, the chain
+        // this CLI was set up for (--config) does, and only then the built-in default (CommandContext).
+        Node = new Option<string?>("--node")
         {
-            Description = "Node RPC URL [env DKMS_NODE]",
+            Description = $"Node RPC URL [env DKMS_NODE; else the node of 'dkms config init'; else {DefaultNode}]",
             Recursive = true,
-            DefaultValueFactory = _ => env.GetVariable("DKMS_NODE") ?? DefaultNode,
         };
         Wallet = new Option<string>("--wallet")
         {
@@ -21,11 +25,16 @@ internal sealed class GlobalOptions
             Recursive = true,
             DefaultValueFactory = _ => env.GetVariable("DKMS_WALLET") ?? "~/.dkms/wallet.dkms",
         };
-        Genesis = new Option<string>("--genesis")
+        Genesis = new Option<string?>("--genesis")
         {
-            Description = "Genesis file: chain id and validator set [env DKMS_GENESIS]",
+            Description = $"Genesis file: chain id and validator set [env DKMS_GENESIS; else the copy kept by 'dkms config init'; else {DefaultGenesis}]",
             Recursive = true,
-            DefaultValueFactory = _ => env.GetVariable("DKMS_GENESIS") ?? "genesis/genesis.json",
+        };
+        Config = new Option<string>("--config")
+        {
+            Description = "The chain this client is set up for, written by 'dkms config init' [env DKMS_CONFIG]",
+            Recursive = true,
+            DefaultValueFactory = _ => env.GetVariable("DKMS_CONFIG") ?? ChainConfig.DefaultPath,
         };
         MaxAge = new Option<string?>("--max-age")
         {
@@ -47,11 +56,13 @@ internal sealed class GlobalOptions
         };
     }
 
-    public Option<string> Node { get; }
+    public Option<string?> Node { get; }
 
     public Option<string> Wallet { get; }
 
-    public Option<string> Genesis { get; }
+    public Option<string?> Genesis { get; }
+
+    public Option<string> Config { get; }
 
     /// <summary>Five minutes (<see cref="Dkms.Client.Freshness.DefaultMaxAge"/>).</summary>
     public static readonly int DefaultMaxAgeSeconds = (int)Dkms.Client.Freshness.DefaultMaxAge.TotalSeconds;
@@ -69,6 +80,7 @@ internal sealed class GlobalOptions
         root.Options.Add(Node);
         root.Options.Add(Wallet);
         root.Options.Add(Genesis);
+        root.Options.Add(Config);
         root.Options.Add(MaxAge);
         root.Options.Add(VerifiedHeights);
         root.Options.Add(Json);
