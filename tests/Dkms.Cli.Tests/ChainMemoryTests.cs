@@ -83,6 +83,36 @@ public sealed class ChainMemoryTests(Testnet testnet) : IClassFixture<Testnet>, 
         Assert.False(Directory.Exists(Path.Combine(home.Path, ".dkms")) && Directory.EnumerateFiles(Path.Combine(home.Path, ".dkms")).Any());
     }
 
+    [Fact]
+    public async Task A_changed_genesis_is_noticed_a_new_set_up_needs_force_and_an_edited_copy_is_refused()
+    {
+        using var home = new TempDir();
+        var source = home.File("genesis.json");
+        File.Copy(testnet.Net.GenesisPath, source);
+        var user = new User(home.Path, home.File("wallet.dkms")) { Home = home.Path };
+        (await user.RunAsync("config", "init", "--genesis", "genesis.json", "--node", testnet.Net.RpcEndpoints[0].ToString())).Ok();
+        var (_, id) = await testnet.IdentityAsync("changed-genesis");
+        Assert.DoesNotContain("warning", (await user.RunAsync("resolve", id, "--verify")).Ok().Error);
+
+        // The testnet's folder gets a new genesis (as `run-testnet.sh clean` and a start would write): the client keeps
+        // trusting its copy, says the source changed, and a set-up for the new genesis must be asked for with --force.
+        var restarted = testnet.Net.Genesis with { GenesisTime = testnet.Net.Genesis.GenesisTime.AddDays(1) };
+        File.WriteAllText(source, restarted.ToJson());
+        var warned = (await user.RunAsync("resolve", id, "--verify")).Ok();
+        Assert.Contains("has changed since 'dkms config init'", warned.Error);
+        (await user.RunAsync("config", "init", "--genesis", "genesis.json")).Fails(ExitCodes.Usage);
+        (await user.RunAsync("config", "init", "--genesis", "genesis.json", "--force")).Ok();
+        var shown = await user.JsonAsync("config", "show");
+        Assert.Equal(Dkms.Core.Primitives.Hash32.Sha256(File.ReadAllBytes(source)).ToHex(), shown.GetProperty("genesisSha256").GetString());
+
+        // An edited copy no longer hashes to what was recorded: refused, never used.
+        var copy = shown.GetProperty("genesisFile").GetString()!;
+        File.WriteAllText(copy, testnet.Net.Genesis.ToJson());
+        var edited = await user.RunAsync("resolve", id, "--verify", "--json");
+        edited.Fails(ExitCodes.Usage);
+        Assert.Contains("no longer matches the hash recorded", edited.Error);
+    }
+
     private static void AssertWrongChain(CliRun run)
     {
         run.Fails(WrongChainExit);

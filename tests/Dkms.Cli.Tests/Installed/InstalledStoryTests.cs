@@ -12,6 +12,7 @@ namespace Dkms.Cli.Tests.Installed;
 /// set up once against chain A by a relative genesis path, registers an identity, verifies it from another directory,
 /// and refuses chain B's node with exit code 8.
 /// </summary>
+[Trait("Category", "Installed")]
 public sealed class InstalledStoryTests
 {
     [Fact]

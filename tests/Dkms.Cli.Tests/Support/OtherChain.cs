@@ -1,6 +1,6 @@
+using Dkms.Core.Crypto;
 using Dkms.Core.Genesis;
 using Dkms.Core.Primitives;
-using Dkms.Core.Crypto;
 using Dkms.Node;
 using Dkms.Node.Networking;
 using Microsoft.Extensions.Logging;
