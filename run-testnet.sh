@@ -8,6 +8,7 @@
 #   ./run-testnet.sh clean      stop and delete keys, data and genesis
 # Environment: VALIDATORS (4), P2P_PORT (26656), RPC_PORT (26657); ports step by 10 per node.
 #   Each node logs to testnet/nodeN/node.log, rotated at LOG_MAX_MB (10) MB keeping LOG_FILES (5) files; stdout goes to node.out.
+#   NODE_ARGS: extra settings for every node, e.g. NODE_ARGS="--Mempool:MaxTransactions=50000" (see docs/node.md).
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
@@ -64,7 +65,7 @@ start_node() {
   local i=$1
   if running "$i"; then echo "node$i already running (pid $(cat "$(pid_file "$i")"))"; return; fi
   nohup "$BIN" run --config "$DIR/node$i/node.json" --log-file "$(log_file "$i")" \
-    --Logging:File:MaxSizeMB="$LOG_MAX_MB" --Logging:File:MaxFiles="$LOG_FILES" >>"$(out_file "$i")" 2>&1 &
+    --Logging:File:MaxSizeMB="$LOG_MAX_MB" --Logging:File:MaxFiles="$LOG_FILES" ${NODE_ARGS:-} >>"$(out_file "$i")" 2>&1 &
   echo $! >"$(pid_file "$i")"
 }
 
