@@ -100,6 +100,11 @@ catch (ArgumentException e)
     Console.Error.WriteLine($"error: {e.Message}\n\n{Usage}");
     return 1;
 }
+catch (NoNodeAnsweredException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 3;
+}
 
 static Options ParseRun(string[] a)
 {
