@@ -8,6 +8,9 @@
 #   ./run-testnet.sh clean      stop and delete keys, data and genesis
 # Environment: VALIDATORS (4), P2P_PORT (26656), RPC_PORT (26657); ports step by 10 per node.
 #   Each node logs to testnet/nodeN/node.log, rotated at LOG_MAX_MB (10) MB keeping LOG_FILES (5) files; stdout goes to node.out.
+#   NODE_ARGS: extra settings for every node, e.g. NODE_ARGS="--Mempool:MaxTransactions=50000" (see docs/node.md).
+#   WAN=PROFILE: a new testnet whose nodes reach each other through a user-space relay with the delays, loss and
+#     partitions of PROFILE (bench/Dkms.WanRelay/profiles/*.json); the relay starts and stops with the nodes.
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
@@ -46,13 +49,60 @@ build() {
   echo "building (Release)..."
   dotnet build src/Dkms.Node/Dkms.Node.csproj -c Release -nologo -v quiet | grep -E "error|Warn|Elapsed" || true
   [ -x "$BIN" ] || { echo "build failed: $BIN missing"; exit 1; }
+  if [ -n "${WAN:-}" ] || [ -f "$DIR/wan-profile" ]; then
+    dotnet build bench/Dkms.WanRelay/Dkms.WanRelay.csproj -c Release -nologo -v quiet | grep -E " error |rror\(s\)" | grep -v " 0 Error" || true
+  fi
+}
+
+# WAN mode: node i listens on its P2P port; peers dial the relay's port for it (P2P port + 5), written into the genesis.
+RELAY="$ROOT/bench/Dkms.WanRelay/bin/Release/net10.0/dkms-wan-relay.dll"
+relay_port() { echo $((P2P_PORT + 10 * $1 + 5)); }
+relay_running() { [ -f "$DIR/wan-relay.pid" ] && grep -q "dkms-wan-relay" "/proc/$(cat "$DIR/wan-relay.pid")/cmdline" 2>/dev/null; }
+
+wan_setup() {
+  [ -n "${WAN:-}" ] || return 0
+  [ -f "$WAN" ] || { echo "WAN profile $WAN not found"; exit 1; }
+  dotnet "$RELAY" --check "$WAN" >/dev/null || { dotnet "$RELAY" --check "$WAN"; exit 1; }
+  for i in $(seq 0 $((N - 1))); do
+    sed -i "s#\"127.0.0.1:$((P2P_PORT + 10 * i))\"#\"127.0.0.1:$(relay_port "$i")\"#" "$DIR/genesis.json" "$GENESIS"
+  done
+  cp "$WAN" "$DIR/wan-profile"
+  echo "WAN mode: peers reach each other through the relay (profile $WAN)"
+}
+
+start_relay() {
+  [ -f "$DIR/wan-profile" ] || return 0
+  if relay_running; then return 0; fi
+  local nodes="" relays="" n; n=$(count)
+  for i in $(seq 0 $((n - 1))); do
+    nodes="$nodes${nodes:+,}127.0.0.1:$((P2P_PORT + 10 * i))"; relays="$relays${relays:+,}127.0.0.1:$(relay_port "$i")"
+  done
+  nohup dotnet "$RELAY" --profile "$DIR/wan-profile" --nodes "$nodes" --relays "$relays" >>"$DIR/wan-relay.out" 2>&1 &
+  echo $! >"$DIR/wan-relay.pid"
+  echo "WAN relay started (pid $!, log testnet/wan-relay.out)"
+}
+
+stop_relay() {
+  if relay_running; then
+    kill -TERM "$(cat "$DIR/wan-relay.pid")"
+    for _ in $(seq 1 50); do relay_running || break; sleep 0.1; done
+    if relay_running; then kill -KILL "$(cat "$DIR/wan-relay.pid")"; fi
+    echo "WAN relay stopped"
+  fi
+  rm -f "$DIR/wan-relay.pid"
 }
 
 setup() {
-  if [ -f "$GENESIS" ] && [ -f "$DIR/node0/node.json" ]; then return; fi
+  if [ -f "$GENESIS" ] && [ -f "$DIR/node0/node.json" ]; then
+    # The relay's addresses are in the genesis: a chain is made in WAN mode or without it, not switched later.
+    if [ -n "${WAN:-}" ] && [ ! -f "$DIR/wan-profile" ]; then echo "this testnet was made without WAN mode: ./run-testnet.sh clean first"; exit 1; fi
+    if [ -n "${WAN:-}" ]; then cp "$WAN" "$DIR/wan-profile"; fi
+    return
+  fi
   "$BIN" testnet --output "$DIR" --validators "$N" --p2p-port "$P2P_PORT" --rpc-port "$RPC_PORT" --force >/dev/null
   mkdir -p "$(dirname "$GENESIS")"
   cp "$DIR/genesis.json" "$GENESIS"
+  wan_setup
   # Every node reads the one shared genesis file.
   for i in $(seq 0 $((N - 1))); do
     sed -i "s#\"GenesisFile\": \".*\"#\"GenesisFile\": \"$GENESIS\"#" "$DIR/node$i/node.json"
@@ -64,7 +114,7 @@ start_node() {
   local i=$1
   if running "$i"; then echo "node$i already running (pid $(cat "$(pid_file "$i")"))"; return; fi
   nohup "$BIN" run --config "$DIR/node$i/node.json" --log-file "$(log_file "$i")" \
-    --Logging:File:MaxSizeMB="$LOG_MAX_MB" --Logging:File:MaxFiles="$LOG_FILES" >>"$(out_file "$i")" 2>&1 &
+    --Logging:File:MaxSizeMB="$LOG_MAX_MB" --Logging:File:MaxFiles="$LOG_FILES" ${NODE_ARGS:-} >>"$(out_file "$i")" 2>&1 &
   echo $! >"$(pid_file "$i")"
 }
 
@@ -108,6 +158,7 @@ case "${1:-start}" in
     build
     setup
     N=$(count)
+    start_relay
     for i in $(seq 0 $((N - 1))); do start_node "$i"; done
     wait_for_peers || true
     # An idle chain commits no empty blocks: commit one probe transaction to see blocks being made.
@@ -119,20 +170,22 @@ case "${1:-start}" in
     echo "stop with: ./run-testnet.sh stop"
     ;;
   stop)
-    if [ -n "${2:-}" ]; then stop_node "$2"; else for i in $(seq 0 $(($(count) - 1))); do stop_node "$i"; done; fi ;;
+    if [ -n "${2:-}" ]; then stop_node "$2"; else for i in $(seq 0 $(($(count) - 1))); do stop_node "$i"; done; stop_relay; fi ;;
   status)
     for i in $(seq 0 $(($(count) - 1))); do
       if running "$i"; then echo "node$i  running (pid $(cat "$(pid_file "$i")"))  height $(height_of "$i")  rpc $(rpc_url "$i")"
       else echo "node$i  stopped"; fi
-    done ;;
+    done
+    if [ -f "$DIR/wan-profile" ]; then if relay_running; then echo "WAN relay running (pid $(cat "$DIR/wan-relay.pid"))"; else echo "WAN relay stopped"; fi; fi ;;
   logs)
     if [ -n "${2:-}" ]; then tail -n 100 -f "$(log_file "$2")"; else tail -n 20 -f "$DIR"/node*/node.log; fi ;;
   restart)
     [ -n "${2:-}" ] || { echo "usage: ./run-testnet.sh restart N"; exit 1; }
-    stop_node "$2"; start_node "$2"; echo "node$2 started (log $(log_file "$2"))" ;;
+    stop_node "$2"; start_relay; start_node "$2"; echo "node$2 started (log $(log_file "$2"))" ;;
   clean)
     for i in $(seq 0 $(($(count) - 1))); do stop_node "$i"; done
+    stop_relay
     rm -rf "$DIR" "$GENESIS"; echo "removed testnet/ and genesis/genesis.json" ;;
   *)
-    sed -n '2,10p' "$0"; exit 1 ;;
+    sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 1 ;;
 esac

@@ -6,6 +6,7 @@ const string Usage = """
     dkms-loadgen — end-to-end load generator for a running testnet (docs/performance-e2e.md)
 
       dkms-loadgen [run] [options]          set-up, timed run, drain, report
+      dkms-loadgen reads [options]          read capacity: verified resolves/s (alone, or next to a run)
       dkms-loadgen verify-bench [--verify-seconds 3] [--validators 4]
       dkms-loadgen curve-report --svg FILE [--md FILE] RESULT.json...
 
@@ -26,6 +27,12 @@ const string Usage = """
       --poll MS               block polling interval (10)
       --verify-bench          also measure Ed25519 verifications/s first   --verify-seconds S (3)
       --out FILE              results as JSON             --label TEXT
+
+    reads options:
+      --nodes, --testnet, --genesis as for run
+      --kind resolve|did      identity.resolve with proof, verified here (default), or GET /1.0/identifiers/{did}
+      --concurrency N         requests in flight, spread over the nodes (32)
+      --duration S (20)   --warmup S (3)   --identities N (1000, incepted first)   --seed N   --out FILE   --label TEXT
     """;
 
 var cmd = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "run";
@@ -54,6 +61,27 @@ try
 
                 Console.WriteLine(result.Summary());
                 return result.Lost == 0 && result.Consistency?.Same == true ? 0 : 2;
+            }
+
+        case "reads":
+            {
+                var o = ParseReads(rest);
+                using var cts = new CancellationTokenSource();
+                Console.CancelKeyPress += (_, e) =>
+                {
+                    e.Cancel = true;
+                    cts.Cancel();
+                };
+                var result = await new ReadBench(o).RunAsync(cts.Token);
+                if (o.Out is not null)
+                {
+                    var dir = Path.GetDirectoryName(Path.GetFullPath(o.Out));
+                    if (dir is not null) Directory.CreateDirectory(dir);
+                    await File.WriteAllTextAsync(o.Out, JsonSerializer.Serialize(result, RunResult.Json));
+                }
+
+                Console.WriteLine(result.Summary());
+                return result.Failures == 0 ? 0 : 2;
             }
 
         case "verify-bench":
@@ -100,6 +128,11 @@ catch (ArgumentException e)
     Console.Error.WriteLine($"error: {e.Message}\n\n{Usage}");
     return 1;
 }
+catch (NoNodeAnsweredException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 3;
+}
 
 static Options ParseRun(string[] a)
 {
@@ -144,16 +177,57 @@ static Options ParseRun(string[] a)
         }
     }
 
+    o = o with { Nodes = NodeList(nodes, o.TestnetDir) };
+    if (o.Duration <= 0 || o.Connections <= 0 || o.MaxBatch <= 0) throw new ArgumentException("duration, connections and max-batch must be positive");
+    return o;
+}
+
+// The nodes given, or the run-testnet.sh ones: RPC_PORT + 10·i, one per testnet/node* (4 without a testnet folder).
+static Uri[] NodeList(string? nodes, string testnetDir)
+{
     if (nodes is null)
     {
         var basePort = int.TryParse(Environment.GetEnvironmentVariable("RPC_PORT"), out var p) ? p : 26657;
-        var count = Directory.Exists(o.TestnetDir) ? Directory.GetDirectories(o.TestnetDir, "node*").Length : 0;
+        var count = Directory.Exists(testnetDir) ? Directory.GetDirectories(testnetDir, "node*").Length : 0;
         if (count == 0) count = 4;
         nodes = string.Join(",", Enumerable.Range(0, count).Select(i => $"http://127.0.0.1:{basePort + 10 * i}/"));
     }
 
-    o = o with { Nodes = [.. nodes.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(n => new Uri(n))] };
-    if (o.Nodes.Length == 0) throw new ArgumentException("no nodes");
-    if (o.Duration <= 0 || o.Connections <= 0 || o.MaxBatch <= 0) throw new ArgumentException("duration, connections and max-batch must be positive");
-    return o;
+    Uri[] list = [.. nodes.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(n => new Uri(n))];
+    return list.Length > 0 ? list : throw new ArgumentException("no nodes");
+}
+
+static ReadOptions ParseReads(string[] a)
+{
+    var o = new ReadOptions();
+    string? nodes = null;
+    var testnet = "testnet";
+    for (var i = 0; i < a.Length; i++)
+    {
+        string Next() => i + 1 < a.Length ? a[++i] : throw new ArgumentException($"{a[i]} needs a value");
+        double Num() => double.Parse(Next(), CultureInfo.InvariantCulture);
+        int Int() => int.Parse(Next(), CultureInfo.InvariantCulture);
+        switch (a[i])
+        {
+            case "--nodes": nodes = Next(); break;
+            case "--testnet": testnet = Next(); break;
+            case "--genesis": o = o with { Genesis = Next() }; break;
+            case "--kind":
+                var k = Next();
+                if (k is not ("resolve" or "did")) throw new ArgumentException("--kind is resolve or did");
+                o = o with { Kind = k };
+                break;
+            case "--identities": o = o with { Identities = Int() }; break;
+            case "--duration": o = o with { Duration = Num() }; break;
+            case "--warmup": o = o with { Warmup = Num() }; break;
+            case "--concurrency": o = o with { Concurrency = Int() }; break;
+            case "--seed": o = o with { Seed = Int() }; break;
+            case "--out": o = o with { Out = Next() }; break;
+            case "--label": o = o with { Label = Next() }; break;
+            default: throw new ArgumentException($"unknown option {a[i]}");
+        }
+    }
+
+    if (o.Duration <= 0 || o.Concurrency <= 0 || o.Identities <= 0 || o.Warmup < 0) throw new ArgumentException("duration, concurrency and identities must be positive");
+    return o with { Nodes = NodeList(nodes, testnet) };
 }

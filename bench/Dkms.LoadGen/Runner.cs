@@ -235,7 +235,7 @@ public sealed class Runner(Options o)
         };
     }
 
-    private static LatencyMs Percentiles(double[] sorted)
+    internal static LatencyMs Percentiles(double[] sorted)
     {
         if (sorted.Length == 0) return new LatencyMs(0, 0, 0, 0, 0, 0);
         double P(double p) => Math.Round(sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)], 1);

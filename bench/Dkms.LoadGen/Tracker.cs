@@ -41,8 +41,9 @@ public sealed class Tracker(NodePool pool, IReadOnlyDictionary<string, Entry> by
                 Height = status.GetProperty("height").GetUInt64();
                 return;
             }
-            catch (Exception e) when (NodePool.Unreachable(e, ct) && tries < pool.Nodes.Length)
+            catch (Exception e) when (NodePool.Unreachable(e, ct))
             {
+                if (tries >= pool.Nodes.Length) throw new NoNodeAnsweredException(pool.Nodes, e);
                 SwitchFrom(e);
             }
         }

@@ -91,13 +91,9 @@ public sealed class Workload
 
     private static KeyConfig Config(PublicKey current, PublicKey next) => new([current], 1, [next.Digest()], 1);
 
-    /// <summary>
-    /// Builds <paramref name="identities"/> setup inceptions and <paramref name="total"/> run transactions.
-    /// Non-inception transactions go to the identities round-robin, so one identity's next transaction
-    /// comes <paramref name="identities"/> non-inception transactions later (one per identity per wave).
-    /// Signing runs on all cores; nothing is signed during the run.
-    /// </summary>
-    public (Entry[] Setup, Entry[] Run) Build(int identities, int total, Mix mix, int seed)
+    /// <summary>The inceptions of <paramref name="identities"/> identities of this run (signed on all cores), with the
+    /// labels their keys derive from and their identifiers.</summary>
+    public (string[] Labels, Entry[] Setup, IdentityId[] Ids) Inceptions(int identities)
     {
         var labels = Enumerable.Range(0, identities).Select(i => $"{_runId}/id{i}").ToArray();
         var setup = new Entry[identities];
@@ -111,6 +107,18 @@ public sealed class Workload
             ids[i] = id;
             setup[i] = new Entry(Convert.ToBase64String(tx.Encoded), tx.Hash.ToHex(), Kind.Inception, setup: true);
         });
+        return (labels, setup, ids);
+    }
+
+    /// <summary>
+    /// Builds <paramref name="identities"/> setup inceptions and <paramref name="total"/> run transactions.
+    /// Non-inception transactions go to the identities round-robin, so one identity's next transaction
+    /// comes <paramref name="identities"/> non-inception transactions later (one per identity per wave).
+    /// Signing runs on all cores; nothing is signed during the run.
+    /// </summary>
+    public (Entry[] Setup, Entry[] Run) Build(int identities, int total, Mix mix, int seed)
+    {
+        var (labels, setup, ids) = Inceptions(identities);
 
         // The plan: kind and identity of each run position, decided in order with a seeded generator.
         var rng = new Random(seed);

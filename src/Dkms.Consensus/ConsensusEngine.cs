@@ -37,6 +37,52 @@ public sealed class ConsensusEngine : ConsensusDriver
         }
     }
 
+    // TransactionsAvailable is announced once per height: Armed → (announce) Queued → (handled) Armed again if the machine
+    // still waits for transactions, else Parked until the height changes. Announcing per admitted batch would queue one
+    // event per batch, and with a full queue each becomes a write waiting for room, without bound.
+    private const int Armed = 0, QueuedAnnouncement = 1, Parked = 2;
+    private int _announcement;
+    private ulong _parkedAt;
+
+    /// <summary>Tells the machine that the pool has new transactions (any thread). At most one such event waits in the
+    /// queue, and after it is handled at a height where the machine does not wait for transactions, none comes until the
+    /// next height: the machine looks at the pool by itself when it starts one.</summary>
+    public void AnnounceTransactions()
+    {
+        if (Interlocked.CompareExchange(ref _announcement, QueuedAnnouncement, Armed) == Armed) Post(new TransactionsAvailable());
+    }
+
+    /// <summary>Transactions-available events waiting in the queue (0 or 1 when announced through
+    /// <see cref="AnnounceTransactions"/>).</summary>
+    public int QueuedAnnouncements => Volatile.Read(ref _announcement) == QueuedAnnouncement ? 1 : 0;
+
+    /// <summary>Events waiting in the queue.</summary>
+    public int QueuedEvents => _events.Reader.Count;
+
+    private void AfterEvent(ConsensusEvent e)
+    {
+        if (e is TransactionsAvailable)
+        {
+            if (Machine.IsWaitingForTransactions) Rearm();
+            else
+            {
+                _parkedAt = Machine.Height;
+                Volatile.Write(ref _announcement, Parked);
+            }
+        }
+        else if (Volatile.Read(ref _announcement) == Parked && Machine.Height != _parkedAt)
+        {
+            Rearm();
+        }
+    }
+
+    private void Rearm()
+    {
+        Volatile.Write(ref _announcement, Armed);
+        // Transactions added after the machine looked at the pool, while the announcement was not armed, announced nothing.
+        if (Machine.IsWaitingForTransactions && Machine.HasReadyTransactions) AnnounceTransactions();
+    }
+
     public override void Post(ConsensusEvent e)
     {
         if (_events.Writer.TryWrite(new Queued(e, null, 0)) || e is ProposalReceived or VoteReceived or BlockFetched or BlockRequested or PeerConnected or PeerDisconnected) return;
@@ -80,6 +126,7 @@ public sealed class ConsensusEngine : ConsensusDriver
         {
             if (q.From is { } from) Release(from, q.Size);
             Step(q.Event);
+            AfterEvent(q.Event);
         }
     }
 

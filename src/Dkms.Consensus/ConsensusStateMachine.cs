@@ -74,6 +74,9 @@ public sealed partial class ConsensusStateMachine
     public PublicKey Key => _signer.PublicKey;
     public bool IsWaitingForTransactions => _waitingForTransactions;
 
+    /// <summary>The application has transactions that could go into a block now (loop thread).</summary>
+    public bool HasReadyTransactions => _app.HasPendingTransactions;
+
     /// <summary>This node's measured execution time per transaction, which caps the blocks it proposes.</summary>
     public ExecutionPace Pace { get; }
 

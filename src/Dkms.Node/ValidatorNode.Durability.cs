@@ -38,7 +38,7 @@ public sealed partial class ValidatorNode
     {
         // At most what the pool and the admission queue hold together: every acknowledged transaction is in one of them.
         var journal = new PendingJournal(store ?? new MemoryStore(), options.MaxTransactions + options.AdmissionQueueTransactions,
-            options.DurableRejections, loggers.CreateLogger<PendingJournal>());
+            options.DurableRejections, loggers.CreateLogger<PendingJournal>(), TimeSpan.FromMilliseconds(options.JournalSyncSpacingMs));
         Metrics.PendingJournalDamaged.Inc(journal.Damaged);
         return journal;
     }

@@ -65,7 +65,7 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         _engine.FaultContained += _ => Metrics.ConsensusFaults.Inc();
         _gossip = new TransactionGossip(link, Pool, settings.Mempool.GossipBatchTransactions, loggers.CreateLogger<TransactionGossip>());
 
-        Pool.Added += _ => _engine.Post(new TransactionsAvailable());
+        Pool.Added += _ => _engine.AnnounceTransactions();
         Pool.Admissible += _gossip.Enqueue;
         Pool.Evicted += (tx, why) =>
         {

@@ -77,6 +77,102 @@ public sealed class EngineLoopTests
     }
 
     [Fact]
+    public void Announcing_transactions_for_every_admitted_batch_queues_one_event_however_many_batches_come()
+    {
+        using var signer = Ed25519Signer.FromSeed(TestNet.Seed(0));
+        var app = new InMemoryApplication(new ValidatorSet([new Validator(signer.PublicKey, 1)]));
+        var machine = new ConsensusStateMachine(TestNet.DefaultOptions, signer, app, new InMemoryConsensusStore(), TimeProvider.System, NullLogger.Instance);
+        using var engine = new ConsensusEngine(machine, new NoPeers(), TimeProvider.System, 100); // not running: nothing drains
+
+        // One announcement per admitted batch, as the pool raises them: a post per batch would fill the queue (and then
+        // leave a write waiting for room per batch).
+        for (var i = 0; i < 10_000; i++) engine.AnnounceTransactions();
+
+        Assert.Equal(1, engine.QueuedEvents);
+        Assert.Equal(1, engine.QueuedAnnouncements);
+    }
+
+    [Fact]
+    public async Task Transactions_added_from_another_thread_at_any_moment_all_commit_though_announcements_are_coalesced()
+    {
+        using var signer = Ed25519Signer.FromSeed(TestNet.Seed(0));
+        var inner = new InMemoryApplication(new ValidatorSet([new Validator(signer.PublicKey, 1)]));
+        var app = new LockedApplication(inner);
+        // No idle blocks: an announcement lost between the machine's look at the pool and the re-arming would stall the
+        // chain for good instead of being rescued by the next idle block.
+        var options = TestNet.DefaultOptions with { BatchDelay = TimeSpan.FromMilliseconds(1), IdleBlockInterval = TimeSpan.Zero };
+        var machine = new ConsensusStateMachine(options, signer, app, new InMemoryConsensusStore(), TimeProvider.System, NullLogger.Instance);
+        using var engine = new ConsensusEngine(machine, new NoPeers(), TimeProvider.System, 100);
+        var target = int.MaxValue;
+        var allCommitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        engine.Committed += (_, _) => { if (app.CommittedTransactions >= Volatile.Read(ref target)) allCommitted.TrySetResult(); };
+        using var cts = new CancellationTokenSource();
+        var loop = engine.RunAsync(cts.Token);
+        var random = new Random(20261204);
+        var total = 0;
+        for (var i = 0; i < 300; i++)
+        {
+            var n = random.Next(1, 4);
+            app.Add(Enumerable.Range(0, n).Select(k => BitConverter.GetBytes(total + k)));
+            total += n;
+            engine.AnnounceTransactions();
+            if (random.Next(4) == 0) await Task.Delay(random.Next(0, 3));
+        }
+
+        Volatile.Write(ref target, total);
+        if (app.CommittedTransactions >= total) allCommitted.TrySetResult();
+        await Task.WhenAny(allCommitted.Task, loop, Task.Delay(TimeSpan.FromSeconds(30)));
+        await cts.CancelAsync();
+        Assert.Equal(total, app.CommittedTransactions);
+        Assert.False(app.HasPendingTransactions);
+    }
+
+    /// <summary>The in-memory application behind a lock, so a test thread can add transactions while the loop runs.</summary>
+    private sealed class LockedApplication(InMemoryApplication inner) : IConsensusApplication
+    {
+        private readonly Lock _lock = new();
+
+        public void Add(IEnumerable<byte[]> txs)
+        {
+            lock (_lock) inner.AddTransactions(txs);
+        }
+
+        public int CommittedTransactions
+        {
+            get { lock (_lock) return inner.Blocks.Sum(b => b.Transactions.Count); }
+        }
+
+        public ChainTip Tip { get { lock (_lock) return inner.Tip; } }
+
+        public bool HasPendingTransactions { get { lock (_lock) return inner.HasPendingTransactions; } }
+
+        public IReadOnlyList<byte[]> SelectTransactions(ulong height, long timestampMs, int maxCount, int maxBytes)
+        {
+            lock (_lock) return inner.SelectTransactions(height, timestampMs, maxCount, maxBytes);
+        }
+
+        public ExecutionResult Execute(ulong height, long timestampMs, IReadOnlyList<byte[]> transactions)
+        {
+            lock (_lock) return inner.Execute(height, timestampMs, transactions);
+        }
+
+        public void Commit(Block block, CommitCertificate certificate)
+        {
+            lock (_lock) inner.Commit(block, certificate);
+        }
+
+        public bool TryGetCommitted(ulong height, out Block block, out CommitCertificate certificate)
+        {
+            lock (_lock) return inner.TryGetCommitted(height, out block, out certificate);
+        }
+
+        public ValidatorSet ValidatorSetAt(ulong height)
+        {
+            lock (_lock) return inner.ValidatorSetAt(height);
+        }
+    }
+
+    [Fact]
     public async Task A_fault_of_the_nodes_own_storage_stops_the_loop()
     {
         using var signer = Ed25519Signer.FromSeed(TestNet.Seed(0));

@@ -46,4 +46,30 @@ public sealed class DeadNodeTests
         Assert.Contains("\"deadNodes\"", json, StringComparison.Ordinal);
         Assert.Equal(result.DeadNodes.Length, JsonSerializer.Deserialize<RunResult>(json, RunResult.Json)!.DeadNodes.Length);
     }
+
+    [Fact]
+    public async Task With_no_node_answering_the_run_stops_with_an_error_naming_the_addresses_instead_of_a_crash()
+    {
+        using var closed = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        closed.Start();
+        var port = ((System.Net.IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop(); // a port nothing listens on: every connection is refused
+        var dir = Directory.CreateTempSubdirectory("dkms-loadgen-none-");
+        try
+        {
+            var genesis = Path.Combine(dir.FullName, "genesis.json");
+            await using (var net = await InProcessTestnet.StartAsync(1)) File.Copy(net.GenesisPath, genesis);
+            var nodes = new[] { new Uri($"http://127.0.0.1:{port}/"), new Uri($"http://127.0.0.1:{port}/x/") };
+            var options = new Options { Nodes = nodes, Genesis = genesis, TestnetDir = dir.FullName, Rate = 10, Duration = 1, Identities = 10, Seed = 1 };
+
+            var e = await Assert.ThrowsAsync<NoNodeAnsweredException>(() => new Runner(options).RunAsync(CancellationToken.None));
+
+            Assert.Equal(nodes, e.Nodes);
+            Assert.Contains($"127.0.0.1:{port}", e.Message);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
 }

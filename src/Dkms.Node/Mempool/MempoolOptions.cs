@@ -43,6 +43,11 @@ public sealed record MempoolOptions
     /// across restarts (the oldest are trimmed).</summary>
     public int DurableRejections { get; init; } = 100_000;
 
+    /// <summary>Least time between two synced writes of the pending journal, milliseconds: acknowledgements arriving
+    /// meanwhile share one fsync. It delays acknowledgements (not admission or commits) by up to this much, and spares
+    /// the disk — and the ledger's block commits on it — an fsync per request. 0: sync as soon as the previous one ends.</summary>
+    public int JournalSyncSpacingMs { get; init; } = 0;
+
     /// <summary>Most transactions in one gossip message to a peer.</summary>
     public int GossipBatchTransactions { get; init; } = 2_000;
 }

@@ -30,6 +30,7 @@ public sealed partial class PendingJournal : IDisposable
     private readonly IKeyValueStore _store;
     private readonly int _capacity;
     private readonly int _rejectionCapacity;
+    private readonly long _syncSpacingTicks;
     private readonly ILogger _logger;
     private readonly object _gate = new();
     // Acknowledged entries by signed form (two forms of one transaction are two acknowledgements), and the numbers of
@@ -52,11 +53,14 @@ public sealed partial class PendingJournal : IDisposable
     /// <summary>Opens the journal on <paramref name="store"/> (which it then owns) and reads what a previous run left:
     /// <see cref="Recovered"/> lists the pending transactions in arrival order. Undecodable entries are deleted,
     /// counted in <see cref="Damaged"/> and logged.</summary>
-    public PendingJournal(IKeyValueStore store, int capacity, int rejectionCapacity, ILogger logger)
+    /// <param name="syncSpacing">Least time from the end of one synced write to the start of the next: requests arriving
+    /// meanwhile share the next one. Zero syncs as soon as the previous sync is done.</param>
+    public PendingJournal(IKeyValueStore store, int capacity, int rejectionCapacity, ILogger logger, TimeSpan syncSpacing = default)
     {
         _store = store;
         _capacity = capacity;
         _rejectionCapacity = rejectionCapacity;
+        _syncSpacingTicks = (long)(syncSpacing.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
         _logger = logger;
         Recovered = Load();
         _writer = new Thread(WriteLoop) { IsBackground = true, Name = "pending-journal" };
@@ -233,6 +237,7 @@ public sealed partial class PendingJournal : IDisposable
 
     private void WriteLoop()
     {
+        var lastSyncEnd = 0L;
         while (true)
         {
             WriteBatch batch;
@@ -242,6 +247,9 @@ public sealed partial class PendingJournal : IDisposable
             {
                 while (_batch.Count == 0 && !_syncWanted && !_stopping) Monitor.Wait(_gate);
                 if (_batch.Count == 0 && !_syncWanted && _stopping) return;
+                // Spacing synced writes: each fsync of this store also commits the file system's journal, which the
+                // ledger's block commits on the same disk queue behind. What arrives meanwhile joins this write.
+                while (_syncWanted && !_stopping && SpacingLeft(lastSyncEnd) is > 0 and var wait) Monitor.Wait(_gate, wait);
                 (batch, _batch) = (_batch, new WriteBatch());
                 (flushed, _flushed) = (_flushed, NewFlush());
                 sync = _syncWanted;
@@ -251,6 +259,7 @@ public sealed partial class PendingJournal : IDisposable
             try
             {
                 if (batch.Count > 0 || sync) _store.Write(batch, sync);
+                if (sync) lastSyncEnd = System.Diagnostics.Stopwatch.GetTimestamp();
                 flushed.TrySetResult();
             }
             catch (Exception e) when (e is StorageException or ObjectDisposedException)
@@ -264,6 +273,14 @@ public sealed partial class PendingJournal : IDisposable
                 return;
             }
         }
+    }
+
+    /// <summary>Milliseconds (at least 1) until the next synced write may start; zero when it may start now.</summary>
+    private int SpacingLeft(long lastSyncEnd)
+    {
+        if (_syncSpacingTicks <= 0 || lastSyncEnd == 0) return 0;
+        var left = lastSyncEnd + _syncSpacingTicks - System.Diagnostics.Stopwatch.GetTimestamp();
+        return left <= 0 ? 0 : (int)Math.Max(1, left * 1000 / System.Diagnostics.Stopwatch.Frequency);
     }
 
     private List<Transaction> Load()

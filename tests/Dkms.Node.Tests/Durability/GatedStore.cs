@@ -11,6 +11,9 @@ internal sealed class GatedStore(IKeyValueStore inner) : IKeyValueStore
 
     public List<(int Count, bool Sync)> Writes { get; } = [];
 
+    /// <summary>When each write of <see cref="Writes"/> started (past the gate) and ended.</summary>
+    public List<(TimeSpan Start, TimeSpan End)> Times { get; } = [];
+
     public bool FailWrites { get; set; }
 
     public IKeyValueStore Inner => inner;
@@ -28,8 +31,13 @@ internal sealed class GatedStore(IKeyValueStore inner) : IKeyValueStore
         _entered.Release();
         _open.Wait();
         if (FailWrites) throw new StorageException("disk full (test)");
-        lock (Writes) Writes.Add((batch.Count, sync));
+        var start = System.Diagnostics.Stopwatch.GetElapsedTime(0);
         inner.Write(batch, sync);
+        lock (Writes)
+        {
+            Writes.Add((batch.Count, sync));
+            Times.Add((start, System.Diagnostics.Stopwatch.GetElapsedTime(0)));
+        }
     }
 
     public byte[]? Get(ReadOnlySpan<byte> key) => inner.Get(key);

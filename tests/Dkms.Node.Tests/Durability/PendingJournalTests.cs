@@ -42,6 +42,26 @@ public sealed class PendingJournalTests
     }
 
     [Fact]
+    public async Task With_a_sync_spacing_no_synced_write_starts_sooner_than_the_spacing_after_the_last_one_ended()
+    {
+        var spacing = TimeSpan.FromMilliseconds(30);
+        var store = new GatedStore(new MemoryStore());
+        using var journal = new PendingJournal(store, 1_000, 1_000, NullLogger.Instance, spacing);
+        var txs = Txs("spaced", 40);
+        // Appends one after another, each waiting for its acknowledgement, then a burst: all are acknowledged.
+        foreach (var tx in txs[..5]) await journal.Append(tx)!;
+        await Task.WhenAll(txs[5..].Select(t => journal.Append(t)!));
+
+        var synced = store.Writes.Zip(store.Times, (w, t) => (w.Count, w.Sync, t.Start, t.End)).Where(w => w.Sync).ToArray();
+        Assert.Equal(txs.Length, synced.Sum(w => w.Count));
+        for (var i = 1; i < synced.Length; i++)
+        {
+            Assert.True(synced[i].Start - synced[i - 1].End >= spacing,
+                $"synced write {i} started {(synced[i].Start - synced[i - 1].End).TotalMilliseconds} ms after the previous one ended");
+        }
+    }
+
+    [Fact]
     public async Task A_reopened_journal_gives_back_the_pending_ones_in_arrival_order_and_keeps_refusals()
     {
         var store = new GatedStore(new MemoryStore());

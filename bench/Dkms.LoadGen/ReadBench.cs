@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Dkms.Client;
+using Dkms.Client.Rpc;
+using Dkms.Core.Genesis;
+using Dkms.Core.Primitives;
+
+namespace Dkms.LoadGen;
+
+public sealed record ReadOptions
+{
+    public Uri[] Nodes { get; init; } = [];
+    public string Genesis { get; init; } = "genesis/genesis.json";
+
+    /// <summary>What is read: <c>resolve</c> (<c>identity.resolve</c> with proof, verified here against the genesis
+    /// validators) or <c>did</c> (<c>GET /1.0/identifiers/{did}</c>, parsed).</summary>
+    public string Kind { get; init; } = "resolve";
+    public int Identities { get; init; } = 1_000;
+    public double Duration { get; init; } = 20;
+    public double Warmup { get; init; } = 3;
+
+    /// <summary>Requests in flight at once, spread over the nodes.</summary>
+    public int Concurrency { get; init; } = 32;
+    public int Seed { get; init; } = 1;
+    public string? Out { get; init; }
+    public string? Label { get; init; }
+}
+
+public sealed record ReadResult
+{
+    public string Label { get; init; } = "";
+    public string Kind { get; init; } = "";
+    public string[] Nodes { get; init; } = [];
+    public int Concurrency { get; init; }
+    public double Seconds { get; init; }
+    public long Answers { get; init; }
+    public double AnswersPerSecond { get; init; }
+    public long Failures { get; init; }
+    public string? FirstFailure { get; init; }
+    public LatencyMs Latency { get; init; } = new(0, 0, 0, 0, 0, 0);
+
+    /// <summary>Client-side verification (proof and certificate) per answer, microseconds of one thread.</summary>
+    public double VerifyMicrosPerAnswer { get; init; }
+
+    /// <summary>CPU this process used over the measured window, cores.</summary>
+    public double ClientCores { get; init; }
+
+    public string Summary() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"{Label}: {Kind} {AnswersPerSecond:F0} answers/s over {Seconds:F0} s ({Answers} answers, {Failures} failed), p50 {Latency.P50} ms p99 {Latency.P99} ms, verify {VerifyMicrosPerAnswer:F0} µs/answer, client {ClientCores:F2} cores, {Concurrency} in flight to {Nodes.Length} node(s)");
+}
+
+/// <summary>
+/// Read capacity: many concurrent readers ask the nodes for identities (with proofs) for a while and verify every
+/// answer as a client must — against the validator set of the genesis, bound to the question asked. Its own identities
+/// are incepted first (committed), so it runs against any chain of the genesis, alone or next to a write run.
+/// </summary>
+public sealed class ReadBench(ReadOptions o)
+{
+    public async Task<ReadResult> RunAsync(CancellationToken ct)
+    {
+        var genesis = GenesisDocument.Load(o.Genesis);
+        var chain = TrustedChain.FromGenesis(genesis);
+        var (_, setup, ids) = new Workload(genesis.ChainId, $"reads-{o.Seed}").Inceptions(o.Identities);
+        Log($"chain {genesis.ChainId}: committing {ids.Length} identities to read");
+        using (var writer = new DkmsRpcClient(o.Nodes[0], TimeSpan.FromMinutes(2)))
+        {
+            foreach (var chunk in setup.Chunk(250))
+            {
+                // Committed (or already there from an earlier run with this seed: refused as a duplicate).
+                await writer.SubmitBatchAsync(chunk.Select(e => Convert.FromBase64String(e.Base64)), SubmitModes.Commit, 60_000, ct).ConfigureAwait(false);
+            }
+        }
+
+        var clients = o.Nodes.Select(n => new HttpClient { BaseAddress = n, Timeout = TimeSpan.FromSeconds(30) }).ToArray();
+        try
+        {
+            var start = Stopwatch.GetTimestamp();
+            var measureFrom = start + (long)(o.Warmup * Stopwatch.Frequency);
+            var end = measureFrom + (long)(o.Duration * Stopwatch.Frequency);
+            var cpuFrom = 0.0;
+            var cpuTask = Task.Run(async () =>
+            {
+                await Task.Delay(TimeSpan.FromSeconds(o.Warmup), ct).ConfigureAwait(false);
+                cpuFrom = Cpu.SelfSeconds();
+            }, ct);
+            var workers = Enumerable.Range(0, o.Concurrency)
+                .Select(w => Task.Run(() => WorkerAsync(clients[w % clients.Length], chain, ids, new Random(o.Seed * 7919 + w), measureFrom, end, ct), ct))
+                .ToArray();
+            var done = await Task.WhenAll(workers).ConfigureAwait(false);
+            await cpuTask.ConfigureAwait(false);
+            var cpu = Cpu.SelfSeconds() - cpuFrom;
+            var latencies = done.SelectMany(d => d.Latencies).Order().ToArray();
+            var answers = done.Sum(d => d.Latencies.Count);
+            var verifyTicks = done.Sum(d => d.VerifyTicks);
+            return new ReadResult
+            {
+                Label = o.Label ?? $"reads-{o.Kind}-{o.Concurrency}",
+                Kind = o.Kind,
+                Nodes = [.. o.Nodes.Select(n => n.ToString())],
+                Concurrency = o.Concurrency,
+                Seconds = o.Duration,
+                Answers = answers,
+                AnswersPerSecond = Math.Round(answers / o.Duration, 1),
+                Failures = done.Sum(d => d.Failures),
+                FirstFailure = done.Select(d => d.FirstFailure).FirstOrDefault(f => f is not null),
+                Latency = Runner.Percentiles(latencies),
+                VerifyMicrosPerAnswer = answers == 0 ? 0 : Math.Round(verifyTicks * 1e6 / Stopwatch.Frequency / answers, 1),
+                ClientCores = Math.Round(cpu / o.Duration, 2),
+            };
+        }
+        finally
+        {
+            foreach (var c in clients) c.Dispose();
+        }
+    }
+
+    private sealed record WorkerResult(List<double> Latencies, long VerifyTicks, long Failures, string? FirstFailure);
+
+    private async Task<WorkerResult> WorkerAsync(HttpClient http, TrustedChain chain, IdentityId[] ids, Random random, long measureFrom, long end, CancellationToken ct)
+    {
+        using var client = new DkmsRpcClient(http);
+        var latencies = new List<double>();
+        long verifyTicks = 0, failures = 0;
+        string? firstFailure = null;
+        while (true)
+        {
+            var sent = Stopwatch.GetTimestamp();
+            if (sent >= end) break;
+            var id = ids[random.Next(ids.Length)];
+            string? failure;
+            long verify = 0;
+            try
+            {
+                if (o.Kind == "did")
+                {
+                    using var response = await http.GetAsync($"1.0/identifiers/{id}", ct).ConfigureAwait(false);
+                    var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+                    using var doc = await JsonDocument.ParseAsync(body, cancellationToken: ct).ConfigureAwait(false);
+                    failure = response.IsSuccessStatusCode && doc.RootElement.TryGetProperty("didDocument", out _) ? null : $"HTTP {(int)response.StatusCode}";
+                }
+                else
+                {
+                    var answer = await client.ResolveAsync(id, null, proof: true, ct).ConfigureAwait(false);
+                    var v0 = Stopwatch.GetTimestamp();
+                    var verified = ProofVerifier.VerifyIdentity(answer, new IdentityQuery(id, null), chain, Freshness.Default);
+                    verify = Stopwatch.GetTimestamp() - v0;
+                    failure = verified.IsValid && verified.Value is not null ? null : $"{verified.Failure}: {verified.Error}";
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or RpcException or JsonException or TaskCanceledException && !ct.IsCancellationRequested)
+            {
+                failure = e.Message;
+            }
+
+            if (sent < measureFrom) continue;
+            if (failure is null)
+            {
+                latencies.Add((Stopwatch.GetTimestamp() - sent) * 1000.0 / Stopwatch.Frequency);
+                verifyTicks += verify;
+            }
+            else
+            {
+                failures++;
+                firstFailure ??= failure;
+            }
+        }
+
+        return new WorkerResult(latencies, verifyTicks, failures, firstFailure);
+    }
+
+    private static void Log(string message) => Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {message}");
+}
