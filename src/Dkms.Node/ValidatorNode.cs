@@ -19,7 +19,7 @@ namespace Dkms.Node;
 /// </summary>
 public sealed partial class ValidatorNode : IAsyncDisposable
 {
-    private static readonly byte[] ChainIdKey = "x/chain-id"u8.ToArray();
+    private static readonly byte[] ChainIdKey = StoreLayout.ChainIdKey;
 
     private readonly ILogger _logger;
     private readonly IKeyValueStore _store;
