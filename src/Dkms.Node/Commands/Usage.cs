@@ -34,6 +34,14 @@ internal static class Usage
               --log-file: log to PATH instead of the console, rotated by size
               (--Logging:File:MaxSizeMB=10, --Logging:File:MaxFiles=5).
             """ + "\n",
+        "reindex" => """
+            dkms-node reindex [--config FILE] [--data-dir DIR] [--genesis FILE]
+              Rebuilds the ledger store's state, history and indexes from its blocks and
+              commit certificates (each verified against the validator set of its height,
+              each block re-executed to its state root), with progress in heights/s. The node
+              must be stopped. The old store is kept as DIR/ledger.before-rebuild-<time>.
+              See docs/node.md, "Reindex".
+            """ + "\n",
         "probe" => """
             dkms-node probe [--rpc http://127.0.0.1:26657/] [--genesis genesis/genesis.json] [--timeout-ms 30000]
               Commits one inception of a throwaway identity through the node and prints the
@@ -75,6 +83,7 @@ internal static class Usage
               show-key   print the node's public key
               probe      commit one throwaway transaction to check the chain makes blocks
               validators propose, sign and submit a change of the validator set
+              reindex    rebuild the store's state and indexes from its blocks and certificates
 
             dkms-node COMMAND --help shows a command's options.
             """ + "\n",
