@@ -108,6 +108,7 @@ public sealed partial class NodeHost : IAsyncDisposable
         node.Metrics.Transport = (link as LiteNetPeerLink)?.Network.Stats;
         var dispatcher = new JsonRpcDispatcher(web.Services.GetRequiredService<ILoggerFactory>().CreateLogger<JsonRpcDispatcher>()) { Faults = clientFaults };
         new NodeRpc(node).Register(dispatcher);
+        new AdminRpc(node).Register(dispatcher);
         RpcEndpoints.Map(web, node, dispatcher);
         return new NodeHost(node, web, loggers) { _clientFaults = clientFaults };
     }

@@ -52,7 +52,7 @@ public static class DataDirectoryRebuild
             // A hold not yet released stays: the metadata region it lives in is rebuilt, not copied.
             holdSigning |= source.Get(StoreLayout.SigningHoldKey) is not null;
             height = LedgerRebuild.Replay(source, target, genesis, progress);
-            if (holdSigning) target.Write(new WriteBatch().Put(StoreLayout.SigningHoldKey, [1]), sync: true);
+            if (holdSigning) HoldSigning(target, height);
         }
 
         File.WriteAllText(Path.Combine(building, CompleteFile), $"rebuilt to height {height}\n");
@@ -61,6 +61,21 @@ public static class DataDirectoryRebuild
         Directory.Move(building, path);
         File.Delete(Path.Combine(path, CompleteFile));
         return (height, kept);
+    }
+
+    /// <summary>
+    /// Sets the signing hold and starts the consensus record afresh at the height after <paramref name="height"/>. The
+    /// copied record cannot be trusted (it may be older than what the validator signed, or, from a version that did not
+    /// move it with each commit, of a committed height); the hold, not the record, keeps the validator from signing twice.
+    /// </summary>
+    private static void HoldSigning(IKeyValueStore target, ulong height)
+    {
+        var batch = new WriteBatch();
+        foreach (var (key, _) in target.Scan(StoreLayout.ConsensusBlockPrefix)) batch.Delete(key);
+        batch.Delete(StoreLayout.LegacyConsensusStateKey);
+        new Consensus.DurableConsensusStore(target).AddNextHeight(batch, height + 1);
+        batch.Put(StoreLayout.SigningHoldKey, [1]);
+        target.Write(batch, sync: true);
     }
 
     /// <summary>A rebuild that stopped after moving the old store aside and before moving the new one in: finish it.</summary>
