@@ -1,9 +1,9 @@
 using System.Net;
 using Dkms.Core.Crypto;
 using Dkms.Core.Genesis;
+using Dkms.Node.Maintenance;
 using Dkms.Node.Networking;
 using Dkms.Node.Rpc;
-using Dkms.Node.Maintenance;
 using Dkms.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

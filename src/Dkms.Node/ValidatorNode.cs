@@ -54,7 +54,10 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         _admissionQueue = CreateAdmissionQueue(settings.Mempool.AdmissionQueueTransactions);
         Application = new LedgerApplication(Ledger, store, Pool, consensusRecord);
         var machine = new ConsensusStateMachine(ConsensusOptionsFor(genesis, settings), nodeKey, Application,
-            consensusRecord, time, loggers.CreateLogger<ConsensusStateMachine>()) { Hold = OpenSigningHold(store) };
+            consensusRecord, time, loggers.CreateLogger<ConsensusStateMachine>())
+        {
+            Hold = OpenSigningHold(store),
+        };
         _engine = new ConsensusEngine(machine, new ChannelTransport(link, NodeChannel.Consensus), time, 10_000)
         {
             // Only this node's own storage failing stops the loop (and the node); anything else is contained.
