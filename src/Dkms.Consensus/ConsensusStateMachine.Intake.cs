@@ -436,7 +436,7 @@ public sealed partial class ConsensusStateMachine
             return;
         }
 
-        Decide(block, certificate);
+        Decide(block, certificate, fetched: true);
         RequestBlock(from);
     }
 }

@@ -233,8 +233,10 @@ public sealed partial class ConsensusStateMachine
     }
 
     /// <summary>Lines 49-54 outcome: commit through the application (one atomic write there), then the next height.</summary>
-    private void Decide(Block block, CommitCertificate certificate)
+    private void Decide(Block block, CommitCertificate certificate, bool fetched = false)
     {
+        // Decided from precommits received live: this node is at the chain's frontier (SigningHold).
+        if (!fetched) Hold?.CommittedLive(block.Height);
         try
         {
             _app.Commit(block, certificate);

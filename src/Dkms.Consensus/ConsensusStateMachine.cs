@@ -135,6 +135,16 @@ public sealed partial class ConsensusStateMachine
             }
         }
 
+        if (Hold is { Released: false } hold)
+        {
+            switch (e)
+            {
+                case ProposalReceived m: hold.Seen(m.Proposal.Height); break;
+                case VoteReceived m: hold.Seen(m.Vote.Height); break;
+                case BlockFetched m: hold.Seen(m.Block.Height); break;
+            }
+        }
+
         switch (e)
         {
             case ProposalReceived p: OnProposal(p.From, p.Proposal, justification: p.Justification); break;
@@ -169,7 +179,12 @@ public sealed partial class ConsensusStateMachine
         return o;
     }
 
-    private bool IsValidator => _validators.Contains(_signer.PublicKey);
+    /// <summary>A member of this height's set that may sign here (not held back by <see cref="Hold"/>).</summary>
+    private bool IsValidator => _validators.Contains(_signer.PublicKey) && (Hold is null || Hold.MaySign(Height));
+
+    /// <summary>Set before <see cref="Start"/> when the consensus record may be older than what this validator signed
+    /// (a restored or rebuilt data directory): it follows without signing until the hold's rule lets it.</summary>
+    public SigningHold? Hold { get; set; }
 
     /// <summary>Lines 10 and 54: reset the per-height variables and start round 0, unless an idle chain waits for transactions.</summary>
     private void EnterHeight(ulong height, PersistedState? resume)
@@ -300,6 +315,7 @@ public sealed partial class ConsensusStateMachine
 
     private void Propose(int round, Block block, int validRound)
     {
+        if (!IsValidator) return;
         var proposal = Proposal.Create(_signer, _options.ChainId, Height, round, validRound, block);
         _signedProposals[round] = proposal;
         Persist(); // before it leaves the node

@@ -99,12 +99,18 @@ public sealed partial class DkmsLedger
         return new DkmsLedger(store, options, new Head(record.Height, record.BlockTimeMs, tree));
     }
 
-    /// <summary>Marks an empty store with this version's key layout; refuses a store written in another one.</summary>
+    /// <summary>
+    /// Marks an empty store with this version's key layout; moves a layout-<see cref="StoreLayout.LastUnmarkedVersion"/>
+    /// store to this one in place (the keys are the same: see <see cref="StoreLayout.Version"/>; a store that reaches here
+    /// was opened with its synced-write mark, or is in memory); refuses any other layout. Older stores are rebuilt from
+    /// their blocks by the node before the ledger opens them (Dkms.Node's StoreUpgrade).
+    /// </summary>
     private static void CheckLayout(IKeyValueStore store)
     {
         var layout = store.Get(StateKeys.Layout);
         if (layout is [StateKeys.LayoutVersion]) return;
-        if (layout is null && store.Get(StateKeys.LastCommitted) is null && !store.Scan(StateKeys.Authenticated).Any())
+        var empty = layout is null && store.Get(StateKeys.LastCommitted) is null && !store.Scan(StateKeys.Authenticated).Any();
+        if (empty || layout is [StoreLayout.LastUnmarkedVersion])
         {
             store.Write(new WriteBatch().Put(StateKeys.Layout, [StateKeys.LayoutVersion]), sync: true);
             return;
@@ -112,8 +118,8 @@ public sealed partial class DkmsLedger
 
         var found = layout is null ? "1 (no layout record)" : string.Join(",", layout);
         throw new StorageException(
-            $"the store was written with key layout {found}; this version reads layout {StateKeys.LayoutVersion} only. " +
-            "Start from a fresh data directory (a testnet: ./run-testnet.sh clean) or run the version that wrote it.");
+            $"the store was written with key layout {found}; this version reads layouts {StoreLayout.LastUnmarkedVersion} and " +
+            $"{StateKeys.LayoutVersion}. Rebuild it from its blocks (dkms-node reindex --data-dir DIR) or run the version that wrote it.");
     }
 
     /// <summary>

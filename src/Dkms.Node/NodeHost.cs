@@ -1,6 +1,7 @@
 using System.Net;
 using Dkms.Core.Crypto;
 using Dkms.Core.Genesis;
+using Dkms.Node.Maintenance;
 using Dkms.Node.Networking;
 using Dkms.Node.Rpc;
 using Dkms.Storage;
@@ -17,7 +18,7 @@ namespace Dkms.Node;
 /// A validator node with its HTTP server: what <c>dkms-node run</c> starts and what in-process tests
 /// start several of. Start order: node (peers, consensus) then RPC; stop order: RPC then node.
 /// </summary>
-public sealed class NodeHost : IAsyncDisposable
+public sealed partial class NodeHost : IAsyncDisposable
 {
     private int _disposed;
 
@@ -73,7 +74,17 @@ public sealed class NodeHost : IAsyncDisposable
             else l.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
         });
         var clientFaults = RpcClientFaults.Install(builder, loggers, time ?? TimeProvider.System);
-        store ??= OpenStore(settings);
+        try
+        {
+            store ??= OpenStore(settings, genesis, loggers.CreateLogger("Dkms.Node.Upgrade"));
+        }
+        catch
+        {
+            clientFaults.Dispose();
+            loggers.Dispose();
+            throw;
+        }
+
         IKeyValueStore? journal = null;
         ValidatorNode node;
         try
@@ -97,6 +108,7 @@ public sealed class NodeHost : IAsyncDisposable
         node.Metrics.Transport = (link as LiteNetPeerLink)?.Network.Stats;
         var dispatcher = new JsonRpcDispatcher(web.Services.GetRequiredService<ILoggerFactory>().CreateLogger<JsonRpcDispatcher>()) { Faults = clientFaults };
         new NodeRpc(node).Register(dispatcher);
+        new AdminRpc(node).Register(dispatcher);
         RpcEndpoints.Map(web, node, dispatcher);
         return new NodeHost(node, web, loggers) { _clientFaults = clientFaults };
     }
@@ -126,17 +138,42 @@ public sealed class NodeHost : IAsyncDisposable
         }
     }
 
-    private static IKeyValueStore OpenStore(NodeSettings settings) => settings.Storage.ToLowerInvariant() switch
+    private static IKeyValueStore OpenStore(NodeSettings settings, GenesisDocument genesis, ILogger logger)
     {
-        "rocksdb" => RocksDbStore.Open(Path.Combine(settings.DataDir, "ledger")),
-        "memory" => new MemoryStore(),
-        _ => throw new NodeConfigurationException($"Storage '{settings.Storage}' is not rocksdb or memory"),
-    };
+        switch (settings.Storage.ToLowerInvariant())
+        {
+            case "memory": return new MemoryStore();
+            case "rocksdb": break;
+            default: throw new NodeConfigurationException($"Storage '{settings.Storage}' is not rocksdb or memory");
+        }
+
+        DataDirectoryRebuild.FinishInterruptedSwap(settings.DataDir);
+        if (DataDirectoryRebuild.OlderLayout(settings.DataDir) is { } older)
+        {
+            // The keys are not what this version writes, and without a mark the store cannot show it lost no writes: it is
+            // rebuilt from its certified blocks, and the validator holds signing until it has caught up (docs/security.md).
+            LogUpgrading(logger, older);
+            var (height, kept) = DataDirectoryRebuild.Run(settings.DataDir, genesis, holdSigning: true,
+                p => LogUpgradeProgress(logger, p.Height, p.Last, p.HeightsPerSecond), TimeProvider.System);
+            LogUpgraded(logger, height, kept);
+        }
+
+        return RocksDbStore.Open(DataDirectoryRebuild.LedgerPath(settings.DataDir));
+    }
 
     /// <summary>The pending journal's own RocksDB (<c>&lt;data&gt;/pending</c>), apart from the ledger's: its synced
     /// group writes neither wait behind the ledger's writes nor count among them. None for in-memory storage.</summary>
     private static IKeyValueStore? OpenJournalStore(NodeSettings settings) =>
         settings.Storage.Equals("rocksdb", StringComparison.OrdinalIgnoreCase) ? RocksDbStore.Open(Path.Combine(settings.DataDir, "pending")) : null;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Upgrading the data directory: {Why}. Rebuilding it from its certified blocks")]
+    private static partial void LogUpgrading(ILogger logger, string why);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Upgrade: height {Height} of {Last} ({Rate:F0} heights/s)")]
+    private static partial void LogUpgradeProgress(ILogger logger, ulong height, ulong last, double rate);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Upgraded the data directory: rebuilt to height {Height}; the old store is kept in {Kept} (delete it once the node runs)")]
+    private static partial void LogUpgraded(ILogger logger, ulong height, string kept);
 
     internal static IPAddress ResolveAddress(string host)
     {

@@ -2,7 +2,7 @@ using Dkms.Node.Commands;
 
 namespace Dkms.Node;
 
-/// <summary><c>dkms-node</c>: init | run | testnet | show-key | probe | validators (see <c>dkms-node --help</c>).</summary>
+/// <summary><c>dkms-node</c>: init | run | testnet | show-key | probe | validators | reindex | backup | restore | release-signing-hold (see <c>dkms-node --help</c>).</summary>
 internal static class Program
 {
     public static async Task<int> Main(string[] args)
@@ -24,6 +24,10 @@ internal static class Program
                 "show-key" => InitCommand.ShowKey(rest, Console.Out),
                 "probe" => await ProbeCommand.RunAsync(rest, Console.Out).ConfigureAwait(false),
                 "run" => await RunCommand.RunAsync(rest).ConfigureAwait(false),
+                "reindex" => ReindexCommand.Run(rest, Console.Out),
+                "backup" => await BackupCommand.BackupAsync(rest, Console.Out).ConfigureAwait(false),
+                "restore" => BackupCommand.Restore(rest, Console.Out),
+                "release-signing-hold" => BackupCommand.ReleaseHold(rest, Console.Out),
                 "validators" => await ValidatorsCommand.RunAsync(rest, Console.Out, Console.Error).ConfigureAwait(false),
                 _ => Unknown(verb),
             };

@@ -19,7 +19,7 @@ namespace Dkms.Node;
 /// </summary>
 public sealed partial class ValidatorNode : IAsyncDisposable
 {
-    private static readonly byte[] ChainIdKey = "x/chain-id"u8.ToArray();
+    private static readonly byte[] ChainIdKey = StoreLayout.ChainIdKey;
 
     private readonly ILogger _logger;
     private readonly IKeyValueStore _store;
@@ -54,7 +54,10 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         _admissionQueue = CreateAdmissionQueue(settings.Mempool.AdmissionQueueTransactions);
         Application = new LedgerApplication(Ledger, store, Pool, consensusRecord);
         var machine = new ConsensusStateMachine(ConsensusOptionsFor(genesis, settings), nodeKey, Application,
-            consensusRecord, time, loggers.CreateLogger<ConsensusStateMachine>());
+            consensusRecord, time, loggers.CreateLogger<ConsensusStateMachine>())
+        {
+            Hold = OpenSigningHold(store),
+        };
         _engine = new ConsensusEngine(machine, new ChannelTransport(link, NodeChannel.Consensus), time, 10_000)
         {
             // Only this node's own storage failing stops the loop (and the node); anything else is contained.
@@ -85,6 +88,9 @@ public sealed partial class ValidatorNode : IAsyncDisposable
     public ISigner NodeKey { get; }
     public TimeProvider Time { get; }
     public DkmsLedger Ledger { get; }
+
+    /// <summary>The ledger's store (for <c>admin.backup</c>).</summary>
+    internal IKeyValueStore Store => _store;
     public TransactionPool Pool { get; }
 
     /// <summary>The acknowledged transactions not yet committed or refused, on disk (ValidatorNode.Durability.cs).</summary>
@@ -120,6 +126,7 @@ public sealed partial class ValidatorNode : IAsyncDisposable
     public void Start()
     {
         if (!IsValidator) LogNotValidator(_logger, NodeKey.PublicKey.ToHex());
+        if (Consensus.Hold is not null) LogHeld(_logger, Ledger.Height);
         FollowValidatorSet();
         _link.Start();
         _gossip.Start();
@@ -278,6 +285,26 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         _stop.Dispose();
         LogStopped(_logger, Ledger.Height);
     }
+
+    /// <summary>The signing hold of a restored or rebuilt data directory (<see cref="StoreLayout.SigningHoldKey"/>), or null.
+    /// When it ends the key is deleted (a synced write) before the first signature: a crash before that only holds again.</summary>
+    private SigningHold? OpenSigningHold(IKeyValueStore store)
+    {
+        if (store.Get(StoreLayout.SigningHoldKey) is null) return null;
+        var hold = new SigningHold();
+        hold.Releasing += height =>
+        {
+            store.Write(new WriteBatch().Delete(StoreLayout.SigningHoldKey), sync: true);
+            LogHoldReleased(_logger, height, hold.Floor ?? 0);
+        };
+        return hold;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Signing is held (a restored or rebuilt data directory, at height {Height}): the node follows the chain and signs again only above every height it may have signed before (docs/node.md, \"Restore\")")]
+    private static partial void LogHeld(ILogger logger, ulong height);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Signing hold released: signing again from height {Height} (the highest height it may have signed before is {Floor})")]
+    private static partial void LogHoldReleased(ILogger logger, ulong height, ulong floor);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node started: chain {ChainId}, node key {NodeKey}, height {Height}, state root {StateRoot}")]
     private static partial void LogStarted(ILogger logger, string chainId, string nodeKey, ulong height, string stateRoot);

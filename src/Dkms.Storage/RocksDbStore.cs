@@ -15,18 +15,18 @@ public sealed class RocksDbStore : IKeyValueStore, IStorageFaultSource
 
     // Checksums are RocksDB's default for reads; set here so that no read path depends on that default.
     private readonly ReadOptions _read = new ReadOptions().SetVerifyChecksums(true);
-    private readonly SyncedWriteMarkWriter _mark;
+    private readonly SyncedWriteMarkWriter? _mark; // null: opened to read only (OpenToRebuild)
 
     // Writes and the mark update after them go one at a time, so the sequence read after a synced write is that
     // write's (or an earlier one's): never a later unsynced write's.
     private readonly Lock _writeLock = new();
     private int _disposed;
 
-    private RocksDbStore(RocksDb db, string path, SyncedWriteMark mark)
+    private RocksDbStore(RocksDb db, string path, SyncedWriteMark? mark)
     {
         _db = db;
         Path = path;
-        _mark = new SyncedWriteMarkWriter(mark);
+        _mark = mark is null ? null : new SyncedWriteMarkWriter(mark);
     }
 
     public string Path { get; }
@@ -53,11 +53,42 @@ public sealed class RocksDbStore : IKeyValueStore, IStorageFaultSource
             throw new StorageException($"cannot create the data directory {path}: {e.Message}", e);
         }
 
+        var db = OpenDb(path, createIfMissing: true);
+        try
+        {
+            if (settings.VerifyChecksumsAtOpen) VerifyChecksums(db, path);
+            var mark = CheckMark(db, path, existed);
+            return new RocksDbStore(db, path, mark);
+        }
+        catch
+        {
+            db.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens an existing store to read it only, without its synced-write mark (it may have none): the source of a rebuild
+    /// from blocks (<c>dkms-node reindex</c>, an upgrade from a layout before the mark), which trusts nothing in it but
+    /// blocks with verified certificates and the node's own records. Takes the database's lock as <see cref="Open(string)"/>
+    /// does (a running node's store is refused); writes throw.
+    /// </summary>
+    public static RocksDbStore OpenToRebuild(string path)
+    {
+        if (!File.Exists(System.IO.Path.Combine(path, "CURRENT"))) throw new StorageException($"there is no store at {path}");
+        return new RocksDbStore(OpenDb(path, createIfMissing: false), path, mark: null);
+    }
+
+    /// <summary>Whether the store in <paramref name="path"/> has a synced-write mark file (readable or not).</summary>
+    public static bool HasSyncedWriteMark(string path) => new SyncedWriteMark(path).Exists;
+
+    private static RocksDb OpenDb(string path, bool createIfMissing)
+    {
         var table = new BlockBasedTableOptions()
             .SetFilterPolicy(BloomFilterPolicy.Create(10, false))
             .SetBlockCache(Cache.CreateLru(64UL * 1024 * 1024));
         var options = new DbOptions()
-            .SetCreateIfMissing(true)
+            .SetCreateIfMissing(createIfMissing)
             .SetBlockBasedTableFactory(table)
             .SetMaxOpenFiles(512)
             // A Bloom filter over whole keys in the memtable too (the tables already have one), so point
@@ -72,10 +103,9 @@ public sealed class RocksDbStore : IKeyValueStore, IStorageFaultSource
             .SetWalRecoveryMode(Recovery.TolerateCorruptedTailRecords)
             .SetParanoidChecks(true);
         Native.Instance.rocksdb_options_set_memtable_whole_key_filtering(options.Handle, 1);
-        RocksDb db;
         try
         {
-            db = RocksDb.Open(options, path);
+            return RocksDb.Open(options, path);
         }
         catch (RocksDbException e)
         {
@@ -83,18 +113,32 @@ public sealed class RocksDbStore : IKeyValueStore, IStorageFaultSource
                 ? new StorageCorruptionException($"the store at {path} is damaged and cannot be opened: {e.Message}", e)
                 : new StorageException($"cannot open RocksDB at {path}: {e.Message}", e);
         }
+    }
 
+    /// <summary>
+    /// Writes a consistent copy of the store, as of one moment, into <paramref name="directory"/> (which must not exist)
+    /// while the store stays open and in use: a RocksDB checkpoint (table files hard-linked where the file system allows,
+    /// the in-memory table flushed first) and a synced-write mark naming a sequence the copy holds every write up to, so
+    /// the copy opens as any store does. Returns that sequence.
+    /// </summary>
+    public ulong Checkpoint(string directory)
+    {
+        ThrowIfDisposed();
+        // Read before the checkpoint: every write up to it is in the copy, so the mark claims nothing the copy lacks.
+        var sequence = _db.GetLatestSequenceNumber();
         try
         {
-            if (settings.VerifyChecksumsAtOpen) VerifyChecksums(db, path);
-            var mark = CheckMark(db, path, existed);
-            return new RocksDbStore(db, path, mark);
+            using var checkpoint = _db.Checkpoint();
+            checkpoint.Save(directory, 0);
         }
-        catch
+        catch (RocksDbException e)
         {
-            db.Dispose();
-            throw;
+            throw new StorageException($"cannot write a checkpoint of {Path} to {directory}: {e.Message}", e);
         }
+
+        using var mark = new SyncedWriteMark(directory);
+        mark.Advance(sequence);
+        return sequence;
     }
 
     /// <summary>Raised (on the reading or writing thread) when a read or write finds the store damaged, before the
@@ -127,6 +171,7 @@ public sealed class RocksDbStore : IKeyValueStore, IStorageFaultSource
     public void Write(WriteBatch batch, bool sync)
     {
         ThrowIfDisposed();
+        if (_mark is null) throw new StorageException($"the store at {Path} was opened to be read for a rebuild; it takes no writes");
         using var native = new RocksDbSharp.WriteBatch();
         foreach (var (key, value) in batch.Operations)
         {
@@ -157,7 +202,7 @@ public sealed class RocksDbStore : IKeyValueStore, IStorageFaultSource
         try
         {
             // After any write in flight: the final mark names the last synced write.
-            lock (_writeLock) _mark.Dispose();
+            lock (_writeLock) _mark?.Dispose();
         }
         finally
         {
@@ -258,8 +303,9 @@ public sealed class RocksDbStore : IKeyValueStore, IStorageFaultSource
             {
                 throw new StorageCorruptionException(
                     $"the store at {path} holds data (sequence {recovered}) but has no synced-write mark {SyncedWriteMark.FileName}: " +
-                    "the mark was deleted, or the store was written by a version before the mark existed. Whether writes were lost " +
-                    "cannot be told; start from a fresh data directory (a testnet: ./run-testnet.sh clean)");
+                    "the mark was deleted (a store of layout 3 without one was written before the mark existed, and the node rebuilds " +
+                    "such a store by itself). Whether writes were lost cannot be told; rebuild the store from its certified blocks " +
+                    "(dkms-node reindex --data-dir DIR) or start from a fresh data directory (docs/node.md)");
             }
 
             mark.Advance(recovered);

@@ -36,6 +36,7 @@ public sealed class TestNet : IDisposable
         Apps = Signers.Select(_ => new InMemoryApplication(Genesis)).ToArray();
         Stores = Signers.Select(_ => new InMemoryConsensusStore()).ToArray();
         Drivers = new SynchronousDriver?[n];
+        Holds = new SigningHold?[n];
         if (start)
         {
             for (var i = 0; i < n; i++) Start(i);
@@ -49,6 +50,9 @@ public sealed class TestNet : IDisposable
     public InMemoryApplication[] Apps { get; }
     public InMemoryConsensusStore[] Stores { get; }
     public SynchronousDriver?[] Drivers { get; }
+
+    /// <summary>The signing hold node i starts with (a restored validator's), null for none.</summary>
+    public SigningHold?[] Holds { get; private set; } = [];
 
     /// <summary>Every vote any node sent, by (validator, height, round, type): the double-signing check.</summary>
     public Dictionary<(PublicKey, ulong, int, VoteType), HashSet<Hash32>> SignedVotes { get; } = new();
@@ -69,7 +73,7 @@ public sealed class TestNet : IDisposable
     {
         var options = _configure is null ? DefaultOptions : _configure(DefaultOptions);
         if (_configureNode is not null) options = _configureNode(i, options);
-        var machine = new ConsensusStateMachine(options, Signers[i], Apps[i], Stores[i], Time, NullLogger.Instance);
+        var machine = new ConsensusStateMachine(options, Signers[i], Apps[i], Stores[i], Time, NullLogger.Instance) { Hold = Holds[i] };
         SynchronousDriver? driver = null;
         var transport = Network.Join(Signers[i].PublicKey, (from, bytes) => driver!.Deliver(from, bytes));
         driver = new SynchronousDriver(machine, transport, Time);

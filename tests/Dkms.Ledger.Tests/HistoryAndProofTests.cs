@@ -159,7 +159,7 @@ public class HistoryAndProofTests
             store.Write(new Dkms.Storage.WriteBatch().Delete(StateKeys.Layout), sync: true);
             var e = Assert.Throws<Dkms.Storage.StorageException>(() => DkmsLedger.Open(store, new LedgerOptions(LedgerHarness.Chain)));
             Assert.Contains("layout 1", e.Message);
-            Assert.Contains("fresh data directory", e.Message);
+            Assert.Contains("dkms-node reindex", e.Message);
 
             // Layout 2 had no history checkpoints: its long histories would be answered by unbounded walks.
             store.Write(new Dkms.Storage.WriteBatch().Put(StateKeys.Layout, [2]), sync: true);
@@ -168,6 +168,11 @@ public class HistoryAndProofTests
 
             store.Write(new Dkms.Storage.WriteBatch().Put(StateKeys.Layout, [StateKeys.LayoutVersion + 1]), sync: true);
             Assert.Throws<Dkms.Storage.StorageException>(() => DkmsLedger.Open(store, new LedgerOptions(LedgerHarness.Chain)));
+
+            // Layout 3 has the keys of 4 (4 only says the store had a synced-write mark from its creation): moved in place.
+            store.Write(new Dkms.Storage.WriteBatch().Put(StateKeys.Layout, [Dkms.Storage.StoreLayout.LastUnmarkedVersion]), sync: true);
+            Assert.NotNull(DkmsLedger.Open(store, new LedgerOptions(LedgerHarness.Chain)).GetIdentity(alice.Id));
+            Assert.Equal([StateKeys.LayoutVersion], store.Get(StateKeys.Layout)!);
         }
     }
 

@@ -27,10 +27,11 @@ public sealed class LedgerNet : IDisposable
         Nodes = [.. Enumerable.Range(0, n).Select(i => Ed25519Signer.FromSeed(Hash32.Sha256([(byte)i, 0x42]).ToArray()))];
         Genesis = [.. Nodes.Take(running).Select((s, i) => new ValidatorEntry(s.PublicKey, $"127.0.0.1:{26000 + i}", 10))];
         Apps = new LedgerApplication[n];
+        Stores = new MemoryStore[n];
         Drivers = new SynchronousDriver[n];
         for (var i = 0; i < n; i++)
         {
-            var store = new MemoryStore();
+            var store = Stores[i] = new MemoryStore();
             var ledger = DkmsLedger.Open(store, new LedgerOptions(ChainId));
             ledger.InitializeGenesis(Genesis);
             Apps[i] = new LedgerApplication(ledger, store, new TransactionPool(ledger, new MempoolOptions(), Time));
@@ -44,6 +45,9 @@ public sealed class LedgerNet : IDisposable
     public Ed25519Signer[] Nodes { get; }
     public ValidatorEntry[] Genesis { get; }
     public LedgerApplication[] Apps { get; }
+
+    /// <summary>Each node's ledger store.</summary>
+    public MemoryStore[] Stores { get; }
     public SynchronousDriver[] Drivers { get; }
 
     /// <summary>Gives <paramref name="txs"/> to every node, as gossip would.</summary>

@@ -1,18 +1,20 @@
 using System.Buffers.Binary;
 using System.Text;
 using Dkms.Core.Primitives;
+using Dkms.Storage;
 
 namespace Dkms.Ledger.State;
 
 /// <summary>
-/// The store's key layout. Everything under <see cref="AuthenticatedPrefix"/> ('s') is a leaf of the
+/// The ledger's keys. Everything under <see cref="AuthenticatedPrefix"/> ('s') is a leaf of the
 /// state Merkle tree and so covered by the state root; the other prefixes are indexes and history
-/// derived deterministically from committed blocks.
+/// derived deterministically from committed blocks. The prefixes come from the store's one registry,
+/// <see cref="StoreLayout"/>.
 /// </summary>
 public static class StateKeys
 {
     /// <summary>'s': authenticated current state.</summary>
-    public const byte AuthenticatedPrefix = (byte)'s';
+    public const byte AuthenticatedPrefix = StoreLayout.State;
 
     private const byte IdentityTag = (byte)'i';
     private const byte PolicyTag = (byte)'p';
@@ -20,14 +22,13 @@ public static class StateKeys
     private const byte ValidatorsTag = (byte)'v';
     private const byte ParametersTag = (byte)'c';
 
-    private const byte EventPrefix = (byte)'e';
-    private const byte PolicyHistoryPrefix = (byte)'h';
-    private const byte TxIndexPrefix = (byte)'t';
-    private const byte HeightRootPrefix = (byte)'r';
-    private const byte MetaPrefix = (byte)'m';
-    private const byte ValidatorHistoryPrefix = (byte)'g';
-    private const byte EventCheckpointPrefix = (byte)'i';
-    private const byte PolicyCheckpointPrefix = (byte)'p';
+    private const byte EventPrefix = StoreLayout.Events;
+    private const byte PolicyHistoryPrefix = StoreLayout.PolicyHistory;
+    private const byte TxIndexPrefix = StoreLayout.TransactionIndex;
+    private const byte HeightRootPrefix = StoreLayout.HeightRecords;
+    private const byte ValidatorHistoryPrefix = StoreLayout.ValidatorHistory;
+    private const byte EventCheckpointPrefix = StoreLayout.EventCheckpoints;
+    private const byte PolicyCheckpointPrefix = StoreLayout.PolicyCheckpoints;
 
     public static readonly byte[] Authenticated = [AuthenticatedPrefix];
 
@@ -103,20 +104,21 @@ public static class StateKeys
 
     public static readonly byte[] ValidatorHistoryAll = [ValidatorHistoryPrefix];
 
-    public static readonly byte[] LastCommitted = [MetaPrefix, .. "last"u8];
+    public static readonly byte[] LastCommitted = StoreLayout.LastCommittedKey;
 
     /// <summary>m layout → the version of this key layout (<see cref="LayoutVersion"/>), one byte.</summary>
-    public static readonly byte[] Layout = [MetaPrefix, .. "layout"u8];
+    public static readonly byte[] Layout = StoreLayout.LayoutKey;
 
     /// <summary>
-    /// The key layout a store is written in. 3: transactions indexed by their identifier (the hash of the signed
+    /// The key layout a store is written in (<see cref="StoreLayout.Version"/>). 4: the keys of 3, in a store kept with a
+    /// synced-write mark from its creation (<see cref="StoreLayout.Version"/> says why that needs a version). 3: transactions indexed by their identifier (the hash of the signed
     /// body), the chain's parameters in state (<see cref="Parameters"/>), identity records with a pending recovery-policy
     /// change, history checkpoints (<see cref="EventCheckpoint"/>, <see cref="PolicyCheckpoint"/>) and policies that count
     /// their versions. 2 had none of these; it keyed events and policy versions by height (<see cref="Event"/>,
     /// <see cref="PolicyHistory"/>) as 3 does. Version 1, which has no record, keyed them by identity. A ledger refuses to
     /// open a store of another layout rather than answer from keys and records it was not written with.
     /// </summary>
-    public const byte LayoutVersion = 3;
+    public const byte LayoutVersion = StoreLayout.Version;
 
     private static byte[] Build(byte[] prefix, IdentityId id)
     {

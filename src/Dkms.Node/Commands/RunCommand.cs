@@ -27,7 +27,7 @@ internal static class RunCommand
     public static async Task<int> RunAsync(string[] args)
     {
         var configuration = Load(args);
-        var settings = configuration.GetSection("Node").Get<NodeSettings>(o => o.ErrorOnUnknownConfiguration = true) ?? new NodeSettings();
+        var settings = SettingsOf(configuration);
         var genesis = GenesisDocument.Load(settings.GenesisFile);
         var key = NodeKeyFile.Load(settings.ResolvedNodeKeyFile);
         Directory.CreateDirectory(settings.DataDir);
@@ -89,6 +89,12 @@ internal static class RunCommand
         logger.LogInformation("Stopping");
         return 0;
     }
+
+    /// <summary>The node's settings from the config file, environment and command line, as <c>run</c> reads them.</summary>
+    internal static NodeSettings LoadSettings(string[] args) => SettingsOf(Load(args));
+
+    private static NodeSettings SettingsOf(IConfiguration configuration) =>
+        configuration.GetSection("Node").Get<NodeSettings>(o => o.ErrorOnUnknownConfiguration = true) ?? new NodeSettings();
 
     private static IConfigurationRoot Load(string[] args)
     {

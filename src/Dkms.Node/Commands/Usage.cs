@@ -34,6 +34,34 @@ internal static class Usage
               --log-file: log to PATH instead of the console, rotated by size
               (--Logging:File:MaxSizeMB=10, --Logging:File:MaxFiles=5).
             """ + "\n",
+        "reindex" => """
+            dkms-node reindex [--config FILE] [--data-dir DIR] [--genesis FILE]
+              Rebuilds the ledger store's state, history and indexes from its blocks and
+              commit certificates (each verified against the validator set of its height,
+              each block re-executed to its state root), with progress in heights/s. The node
+              must be stopped. The old store is kept as DIR/ledger.before-rebuild-<time>.
+              See docs/node.md, "Reindex".
+            """ + "\n",
+        "backup" => """
+            dkms-node backup --to DIR [--rpc http://127.0.0.1:26657/]
+              Asks the running node (its RPC on this machine: admin.backup is answered only on
+              loopback) for a consistent checkpoint of its store, written to DIR (a new
+              directory on the node's machine). The node keeps committing meanwhile. The node
+              key is not in the backup. See docs/node.md, "Backup and restore".
+            """ + "\n",
+        "restore" => """
+            dkms-node restore --from DIR --data-dir DATA
+              Puts the backup in DIR into DATA, which must hold no store (stop the node and
+              move the old ledger/ and pending/ aside first; the node key may stay). The
+              restored validator catches up from its peers and signs again only above every
+              height it may have signed since the backup (its signing hold).
+            """ + "\n",
+        "release-signing-hold" => """
+            dkms-node release-signing-hold --data-dir DATA
+              Ends a restored or rebuilt node's signing hold by hand (node stopped). Only for a
+              chain that cannot commit without this validator, once you know the validator's
+              old copy no longer runs and signed nothing above the height it will restart at.
+            """ + "\n",
         "probe" => """
             dkms-node probe [--rpc http://127.0.0.1:26657/] [--genesis genesis/genesis.json] [--timeout-ms 30000]
               Commits one inception of a throwaway identity through the node and prints the
@@ -75,6 +103,9 @@ internal static class Usage
               show-key   print the node's public key
               probe      commit one throwaway transaction to check the chain makes blocks
               validators propose, sign and submit a change of the validator set
+              reindex    rebuild the store's state and indexes from its blocks and certificates
+              backup     write a consistent copy of the running node's store
+              restore    put a backup into an empty data directory
 
             dkms-node COMMAND --help shows a command's options.
             """ + "\n",

@@ -19,11 +19,11 @@ namespace Dkms.Node.Consensus;
 /// </remarks>
 public sealed class DurableConsensusStore(IKeyValueStore store) : IConsensusStore
 {
-    private static readonly byte[] RecordKey = "x/consensus-record"u8.ToArray();
-    private static readonly byte[] BlockPrefix = "x/consensus-block/"u8.ToArray();
+    private static readonly byte[] RecordKey = StoreLayout.ConsensusRecordKey;
+    private static readonly byte[] BlockPrefix = StoreLayout.ConsensusBlockPrefix;
 
     /// <summary>The whole state in one value, as written by earlier versions; read if no record exists, deleted by the save after that read.</summary>
-    private static readonly byte[] LegacyStateKey = "x/consensus-state"u8.ToArray();
+    private static readonly byte[] LegacyStateKey = StoreLayout.LegacyConsensusStateKey;
 
     private readonly PersistedStateLayout _layout = new();
     private bool _legacyLoaded;

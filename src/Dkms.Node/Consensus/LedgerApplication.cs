@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Dkms.Consensus;
 using Dkms.Core.Blocks;
 using Dkms.Core.Encoding;
@@ -19,8 +18,6 @@ namespace Dkms.Node.Consensus;
 /// </summary>
 public sealed class LedgerApplication : IConsensusApplication
 {
-    private static readonly byte[] BlockPrefix = [(byte)'b'];
-    private static readonly byte[] CertificatePrefix = [(byte)'c'];
 
     private readonly DkmsLedger _ledger;
     private readonly IKeyValueStore _store;
@@ -113,8 +110,8 @@ public sealed class LedgerApplication : IConsensusApplication
         }
 
         var extra = new WriteBatch()
-            .Put(Key(BlockPrefix, block.Height), Codec.Encode(block))
-            .Put(Key(CertificatePrefix, block.Height), Codec.Encode(certificate));
+            .Put(StoreLayout.HeightKey(StoreLayout.Blocks, block.Height), Codec.Encode(block))
+            .Put(StoreLayout.HeightKey(StoreLayout.Certificates, block.Height), Codec.Encode(certificate));
         var record = _consensusRecord?.AddNextHeight(extra, block.Height + 1);
         _ledger.Commit(executed, extra);
         if (record is not null) _consensusRecord!.Written(record);
@@ -126,8 +123,10 @@ public sealed class LedgerApplication : IConsensusApplication
 
     public bool TryGetCommitted(ulong height, out Block block, out CommitCertificate certificate)
     {
-        var b = _store.Get(Key(BlockPrefix, height));
-        var c = _store.Get(Key(CertificatePrefix, height));
+        // One snapshot: the pair is read as one commit left it.
+        using var snapshot = _store.Snapshot();
+        var b = snapshot.Get(StoreLayout.HeightKey(StoreLayout.Blocks, height));
+        var c = snapshot.Get(StoreLayout.HeightKey(StoreLayout.Certificates, height));
         block = b is null ? null! : Codec.Decode<Block>(b);
         certificate = c is null ? null! : Codec.Decode<CommitCertificate>(c);
         return b is not null && c is not null;
@@ -158,13 +157,5 @@ public sealed class LedgerApplication : IConsensusApplication
         }
 
         return true;
-    }
-
-    private static byte[] Key(byte[] prefix, ulong height)
-    {
-        var k = new byte[prefix.Length + 8];
-        prefix.CopyTo(k, 0);
-        BinaryPrimitives.WriteUInt64BigEndian(k.AsSpan(prefix.Length), height);
-        return k;
     }
 }

@@ -23,8 +23,8 @@ namespace Dkms.Node.Mempool;
 /// </summary>
 public sealed partial class PendingJournal : IDisposable
 {
-    private static readonly byte[] PendingPrefix = "pending/"u8.ToArray();
-    private static readonly byte[] RejectedPrefix = "rejected/"u8.ToArray();
+    private static readonly byte[] PendingPrefix = StoreLayout.JournalPendingPrefix;
+    private static readonly byte[] RejectedPrefix = StoreLayout.JournalRejectedPrefix;
     private const int MaxMessageChars = 512;
 
     private readonly IKeyValueStore _store;

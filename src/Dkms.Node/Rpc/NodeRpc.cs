@@ -142,10 +142,10 @@ public sealed partial class NodeRpc(ValidatorNode node)
 
     public ValidatorsResult Validators(ValidatorsParams p)
     {
-        var height = p.Height ?? node.Ledger.Height + 1;
-        if (height > node.Ledger.Height + 1) throw new RpcError(RpcErrorCodes.HeightUnavailable, $"the validator set is known up to height {node.Ledger.Height + 1}");
-        var set = node.Ledger.ValidatorSetAt(height) ?? [];
-        return new(height, [.. set.Select(v => new ValidatorView(v.NodeKey.ToHex(), v.Address, v.Power))], node.Ledger.CommittedSequence(Governance.Subject));
+        // Set and sequence from one snapshot (DkmsLedger.CommittedValidators): a change is built on both.
+        var committed = node.Ledger.CommittedValidators(p.Height)
+            ?? throw new RpcError(RpcErrorCodes.HeightUnavailable, $"the validator set is known up to height {node.Ledger.Height + 1}");
+        return new(committed.At, [.. committed.Set.Select(v => new ValidatorView(v.NodeKey.ToHex(), v.Address, v.Power))], committed.Sequence);
     }
 
     private StateProofView ProofView(ProvenValue proven)

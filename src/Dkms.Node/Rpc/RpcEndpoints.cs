@@ -31,6 +31,7 @@ public static class RpcEndpoints
                 return;
             }
 
+            AdminRpc.SetCaller(ctx.Connection.RemoteIpAddress);
             var answer = await dispatcher.HandleAsync(body, ctx.RequestAborted).ConfigureAwait(false);
             if (answer is null)
             {

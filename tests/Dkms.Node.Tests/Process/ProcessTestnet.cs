@@ -142,6 +142,18 @@ public sealed class ProcessTestnet : IDisposable
 
     private string ConfigPath(int i) => Path.Combine(Directory, $"node{i}", "node.json");
 
+    /// <summary>Runs a <c>dkms-node</c> command to its end: its exit code and output (stdout then stderr).</summary>
+    public static (int Code, string Output) RunCommand(params string[] args)
+    {
+        var info = NodeCommand(args);
+        using var p = System.Diagnostics.Process.Start(info)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(120_000)) p.Kill(entireProcessTree: true);
+        p.WaitForExit();
+        return (p.ExitCode, stdout.Result + stderr.Result);
+    }
+
     private static string RunToEnd(params string[] args)
     {
         var info = NodeCommand(args);
