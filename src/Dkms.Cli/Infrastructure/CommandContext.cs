@@ -139,7 +139,15 @@ internal sealed class CommandContext(CliEnvironment env, GlobalOptions globals, 
 
     // ---- node --------------------------------------------------------------------------------
 
-    public DkmsRpcClient Client => _client ??= Env.ClientFactory?.Invoke(NodeUri) ?? new DkmsRpcClient(NodeUri, TimeSpan.FromSeconds(120));
+    public DkmsRpcClient Client => _client ??= Env.ClientFactory?.Invoke(NodeUri) ?? new DkmsRpcClient(NodeUri, RpcConnection);
+
+    /// <summary>The node's TLS trust and token from <c>--rpc-ca</c> and <c>--rpc-token-file</c>.</summary>
+    public RpcConnection RpcConnection => new()
+    {
+        TrustedCertificatesFile = Parse.GetValue(globals.RpcCa) is { } ca ? ResolvePath(ca) : null,
+        TokenFile = Parse.GetValue(globals.RpcTokenFile) is { } token ? ResolvePath(token) : null,
+        Timeout = TimeSpan.FromSeconds(120),
+    };
 
     public bool HasGenesis => File.Exists(GenesisPath);
 
