@@ -25,15 +25,24 @@ public sealed record RpcConnection
     public HttpClient CreateHttpClient(Uri endpoint)
     {
         var handler = new SocketsHttpHandler();
-        if (TrustedCertificatesFile is { } file)
-        {
-            var trusted = LoadCertificates(file);
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) => IsTrusted(certificate, chain, errors, trusted);
-        }
-
+        ConfigureHandler(handler);
         var http = new HttpClient(handler, disposeHandler: true) { BaseAddress = endpoint, Timeout = Timeout };
-        if (TokenFile is { } tokenFile) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ReadToken(tokenFile));
+        ConfigureClient(http);
         return http;
+    }
+
+    /// <summary>Makes <paramref name="handler"/> trust only <see cref="TrustedCertificatesFile"/> (when set).</summary>
+    public void ConfigureHandler(SocketsHttpHandler handler)
+    {
+        if (TrustedCertificatesFile is not { } file) return;
+        var trusted = LoadCertificates(file);
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) => IsTrusted(certificate, chain, errors, trusted);
+    }
+
+    /// <summary>Makes <paramref name="http"/> send the token of <see cref="TokenFile"/> (when set) with every request.</summary>
+    public void ConfigureClient(HttpClient http)
+    {
+        if (TokenFile is { } tokenFile) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ReadToken(tokenFile));
     }
 
     /// <summary>The token of a token file (its first line, trimmed); the message names the file, never its content.</summary>
