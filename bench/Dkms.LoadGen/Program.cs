@@ -27,6 +27,7 @@ const string Usage = """
       --poll MS               block polling interval (10)
       --verify-bench          also measure Ed25519 verifications/s first   --verify-seconds S (3)
       --out FILE              results as JSON             --label TEXT
+      --rpc-ca PEM            CA to trust for https:// nodes   --rpc-token-file FILE  the nodes' RPC token
 
     reads options:
       --nodes, --testnet, --genesis as for run
@@ -173,6 +174,8 @@ static Options ParseRun(string[] a)
             case "--verify-seconds": o = o with { VerifySeconds = Num() }; break;
             case "--out": o = o with { Out = Next() }; break;
             case "--label": o = o with { Label = Next() }; break;
+            case "--rpc-ca": RawRpc.Connection = RawRpc.Connection with { TrustedCertificatesFile = Next() }; break;
+            case "--rpc-token-file": RawRpc.Connection = RawRpc.Connection with { TokenFile = Next() }; break;
             default: throw new ArgumentException($"unknown option {a[i]}");
         }
     }

@@ -18,6 +18,9 @@ public sealed class RawRpc : IDisposable
     private readonly HttpClient _http;
     private long _id;
 
+    /// <summary>TLS trust and token for every connection of the run (<c>--rpc-ca</c>, <c>--rpc-token-file</c>).</summary>
+    public static Dkms.Client.RpcConnection Connection { get; set; } = new();
+
     public RawRpc(Uri node, int connections = 1, TimeSpan? timeout = null)
     {
         Node = node;
@@ -27,7 +30,9 @@ public sealed class RawRpc : IDisposable
             PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
             AutomaticDecompression = DecompressionMethods.None,
         };
+        Connection.ConfigureHandler(handler);
         _http = new HttpClient(handler) { BaseAddress = node, Timeout = timeout ?? TimeSpan.FromSeconds(60) };
+        Connection.ConfigureClient(_http);
     }
 
     public Uri Node { get; }

@@ -22,6 +22,12 @@ public sealed class DkmsRpcClient : IDisposable
     {
     }
 
+    /// <summary>Over TLS with a given CA and/or with the node's bearer token (<see cref="RpcConnection"/>).</summary>
+    public DkmsRpcClient(Uri endpoint, RpcConnection connection)
+        : this(connection.CreateHttpClient(endpoint), ownsHttp: true)
+    {
+    }
+
     /// <summary>Uses <paramref name="http"/>, whose <c>BaseAddress</c> is the node's RPC root.</summary>
     public DkmsRpcClient(HttpClient http, bool ownsHttp = false)
     {

@@ -6,7 +6,6 @@ using Dkms.Node.Networking;
 using Dkms.Node.Rpc;
 using Dkms.Storage;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -37,6 +36,9 @@ public sealed partial class NodeHost : IAsyncDisposable
 
     public WebApplication Web { get; }
 
+    /// <summary>The RPC's connection and rate limits (their counts; tests set their clock).</summary>
+    public RpcLimits RpcLimits { get; private init; } = null!;
+
     /// <summary>The RPC root URL, known once started (the port may have been chosen by the OS).</summary>
     public Uri RpcEndpoint { get; private set; } = new("http://127.0.0.1/");
 
@@ -61,21 +63,16 @@ public sealed partial class NodeHost : IAsyncDisposable
         if (configureLogging is not null) configureLogging(builder.Logging);
         else builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.WebHost.UseKestrel(k =>
-        {
-            k.Listen(ResolveAddress(rpcHost), rpcPort);
-            k.Limits.MaxRequestBodySize = settings.MaxRequestBytes;
-            k.AddServerHeader = false;
-        });
-
         var loggers = LoggerFactory.Create(l =>
         {
             if (configureLogging is not null) configureLogging(l);
             else l.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
         });
         var clientFaults = RpcClientFaults.Install(builder, loggers, time ?? TimeProvider.System);
+        RpcExposure exposure;
         try
         {
+            exposure = RpcExposure.Configure(builder, settings, rpcHost, rpcPort, clientFaults, time ?? TimeProvider.System, loggers);
             store ??= OpenStore(settings, genesis, loggers.CreateLogger("Dkms.Node.Upgrade"));
         }
         catch
@@ -104,13 +101,15 @@ public sealed partial class NodeHost : IAsyncDisposable
         builder.Services.AddSingleton(node);
         var web = builder.Build();
         web.Use(clientFaults.InvokeAsync);
+        web.Use(exposure.Limits.InvokeAsync);
         node.Metrics.RpcFaults = clientFaults;
+        node.Metrics.RpcLimits = exposure.Limits;
         node.Metrics.Transport = (link as LiteNetPeerLink)?.Network.Stats;
         var dispatcher = new JsonRpcDispatcher(web.Services.GetRequiredService<ILoggerFactory>().CreateLogger<JsonRpcDispatcher>()) { Faults = clientFaults };
         new NodeRpc(node).Register(dispatcher);
         new AdminRpc(node).Register(dispatcher);
-        RpcEndpoints.Map(web, node, dispatcher);
-        return new NodeHost(node, web, loggers) { _clientFaults = clientFaults };
+        RpcEndpoints.Map(web, node, dispatcher, exposure.Token);
+        return new NodeHost(node, web, loggers) { _clientFaults = clientFaults, RpcLimits = exposure.Limits };
     }
 
     public async Task StartAsync(CancellationToken ct = default)

@@ -45,8 +45,10 @@ public sealed class NodeMetrics
             "P2P transport faults by kind: socket (socket errors), litenetlib (other LiteNetLib errors), tampered (packets that broke a session).",
             new CounterConfiguration { LabelNames = ["kind"] });
         RpcClientErrors = f.CreateCounter("dkms_rpc_client_errors_total",
-            "RPC requests failed by the client, by kind: slow_body, aborted, bad_request, too_large, bad_http, parse_error; logged rate-limited.",
+            "RPC requests failed or refused by the client's doing, by kind: slow_body, aborted, bad_request, too_large, bad_http, parse_error, "
+            + "content_type, unauthorized, rate_limited, connection_limit.",
             new CounterConfiguration { LabelNames = ["kind"] });
+        RpcConnections = f.CreateGauge("dkms_rpc_connections", "Open RPC connections (at most Rpc:MaxConnections).");
         CommitLatency = f.CreateHistogram("dkms_commit_latency_seconds", "From the block's timestamp (proposal) to its commit on this node.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.005, 2, 12) });
     }
@@ -74,12 +76,16 @@ public sealed class NodeMetrics
     public Counter P2PMalformedPackets { get; }
     public Counter P2PTransportErrors { get; }
     public Counter RpcClientErrors { get; }
+    public Gauge RpcConnections { get; }
 
     /// <summary>The transport's counters, read at each scrape (null without a LiteNetLib link).</summary>
     internal Dkms.Network.PeerNetworkStats? Transport { get; set; }
 
     /// <summary>The RPC's client faults, read at each scrape.</summary>
     internal Rpc.RpcClientFaults? RpcFaults { get; set; }
+
+    /// <summary>The RPC's connection count, read at each scrape.</summary>
+    internal Rpc.RpcLimits? RpcLimits { get; set; }
 
     /// <summary>Copies the counters kept by the transport and the RPC into the registry; called before a scrape.</summary>
     internal void ReadOutsiderCounters()
@@ -98,6 +104,8 @@ public sealed class NodeMetrics
         {
             foreach (var kind in Rpc.RpcClientFaults.Kinds) RpcClientErrors.WithLabels(kind).IncTo(r.Count(kind));
         }
+
+        if (RpcLimits is { } l) RpcConnections.Set(l.OpenConnections);
     }
 
     internal void OnDropped(Dkms.Consensus.DropReason reason) => ConsensusDropped.WithLabels(DropLabels[(int)reason]).Inc();

@@ -26,6 +26,9 @@ public sealed record NodeSettings
     /// <summary>Largest accepted RPC request body, bytes.</summary>
     public long MaxRequestBytes { get; init; } = 16 * 1024 * 1024;
 
+    /// <summary>TLS, bearer token and limits of the RPC (docs/node.md "Exposing the RPC beyond loopback").</summary>
+    public Rpc.RpcOptions Rpc { get; init; } = new();
+
     /// <summary>Longest a <c>commit</c> submission waits, milliseconds (a request may ask for less).</summary>
     public int MaxCommitWaitMs { get; init; } = 60_000;
 

@@ -165,12 +165,26 @@ internal sealed class CommandContext(CliEnvironment env, GlobalOptions globals, 
 
     public DkmsRpcClient Client => _client ??= Env.ClientFactory?.Invoke(NodeUri) ?? GuardedClient();
 
-    /// <summary>An HTTP client whose first request is preceded by the chain check, when this run knows its chain.</summary>
+    /// <summary>The node's TLS trust and token from <c>--rpc-ca</c> and <c>--rpc-token-file</c>.</summary>
+    public RpcConnection RpcConnection => new()
+    {
+        TrustedCertificatesFile = Parse.GetValue(globals.RpcCa) is { } ca ? ResolvePath(ca) : null,
+        TokenFile = Parse.GetValue(globals.RpcTokenFile) is { } token ? ResolvePath(token) : null,
+        Timeout = TimeSpan.FromSeconds(120),
+    };
+
+    /// <summary>An HTTP client (with the connection's TLS trust and token) whose first request is preceded by the chain
+    /// check, when this run knows its chain.</summary>
     private DkmsRpcClient GuardedClient()
     {
-        HttpMessageHandler handler = new SocketsHttpHandler();
+        var connection = RpcConnection;
+        var sockets = new SocketsHttpHandler();
+        connection.ConfigureHandler(sockets);
+        HttpMessageHandler handler = sockets;
         if (ExpectedChain() is { } expected) handler = new ChainGuard(expected.ChainId, expected.From, handler);
-        return new DkmsRpcClient(new HttpClient(handler) { BaseAddress = NodeUri, Timeout = TimeSpan.FromSeconds(120) }, ownsHttp: true);
+        var http = new HttpClient(handler) { BaseAddress = NodeUri, Timeout = connection.Timeout };
+        connection.ConfigureClient(http);
+        return new DkmsRpcClient(http, ownsHttp: true);
     }
 
     /// <summary>The chain a node must serve: the genesis named on this run, else the one set up, else genesis/genesis.json

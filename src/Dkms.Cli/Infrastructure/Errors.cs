@@ -46,6 +46,8 @@ internal static class Errors
         RpcErrorCodes.TransactionRejected => (ExitCodes.Rejected, r.RejectionCode ?? "Rejected", $"rejected by the ledger: {r.RejectionCode}: {RejectionMessage(r)}"),
         RpcErrorCodes.NotFound or RpcErrorCodes.HeightUnavailable => (ExitCodes.NotFound, "NotFound", r.Message),
         RpcErrorCodes.InvalidParams => (ExitCodes.Usage, "InvalidParams", $"the node refused the request: {r.Message}"),
+        RpcErrorCodes.Unauthorized => (ExitCodes.Usage, "Unauthorized", $"the node refused: {r.Message}; give its token with --rpc-token-file"),
+        RpcErrorCodes.TooManyRequests => (ExitCodes.NodeUnavailable, "TooManyRequests", $"the node is busy: {r.Message}"),
         _ => (ExitCodes.Internal, "RpcError", $"node error {r.Code}: {r.Message}"),
     };
 

@@ -48,6 +48,18 @@ internal sealed class GlobalOptions
             Recursive = true,
             DefaultValueFactory = _ => env.GetVariable("DKMS_VERIFIED_HEIGHTS") ?? "~/.dkms/verified-heights.json",
         };
+        RpcCa = new Option<string?>("--rpc-ca")
+        {
+            Description = "PEM file of the CA (or the node's own certificate) to trust for an https:// node; only it is trusted [env DKMS_RPC_CA]",
+            Recursive = true,
+            DefaultValueFactory = _ => env.GetVariable("DKMS_RPC_CA"),
+        };
+        RpcTokenFile = new Option<string?>("--rpc-token-file")
+        {
+            Description = "File whose first line is the node's RPC token, sent with every request (submissions need it when the node has one) [env DKMS_RPC_TOKEN_FILE]",
+            Recursive = true,
+            DefaultValueFactory = _ => env.GetVariable("DKMS_RPC_TOKEN_FILE"),
+        };
         Json = new Option<bool>("--json") { Description = "Machine-readable JSON output on stdout", Recursive = true };
         PassphraseFile = new Option<string?>("--passphrase-file")
         {
@@ -73,6 +85,10 @@ internal sealed class GlobalOptions
 
     public Option<bool> Json { get; }
 
+    public Option<string?> RpcCa { get; }
+
+    public Option<string?> RpcTokenFile { get; }
+
     public Option<string?> PassphraseFile { get; }
 
     public void AddTo(Command root)
@@ -84,6 +100,8 @@ internal sealed class GlobalOptions
         root.Options.Add(MaxAge);
         root.Options.Add(VerifiedHeights);
         root.Options.Add(Json);
+        root.Options.Add(RpcCa);
+        root.Options.Add(RpcTokenFile);
         root.Options.Add(PassphraseFile);
     }
 }

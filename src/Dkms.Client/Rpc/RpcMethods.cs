@@ -45,6 +45,15 @@ public static class RpcErrorCodes
 
     /// <summary>The request (a batch) asks the node to read more history than one request may: send the rest in another.</summary>
     public const int RequestOverBudget = -32006;
+
+    /// <summary>A method that changes state was called without the node's bearer token, or with a wrong one (HTTP 401).</summary>
+    public const int Unauthorized = -32010;
+
+    /// <summary>This connection sent requests faster than the node's per-connection rate (HTTP 429): slow down.</summary>
+    public const int TooManyRequests = -32011;
+
+    /// <summary>The request's <c>Content-Type</c> is not <c>application/json</c> (HTTP 415).</summary>
+    public const int UnsupportedMediaType = -32012;
 }
 
 /// <summary>How long <see cref="RpcMethods.Submit"/> waits before answering.</summary>

@@ -47,6 +47,16 @@ internal sealed class CommandLine
     public int GetInt(string name, int fallback) =>
         Get(name) is { } v ? (int.TryParse(v, out var n) ? n : throw new ArgumentException($"option {name} must be a number, got '{v}'")) : fallback;
 
+    /// <summary>Options of the commands that talk to a node's RPC besides <c>--rpc</c>: its TLS trust and its token.</summary>
+    public static readonly string[] RpcOptions = ["--rpc-ca", "--rpc-token-file"];
+
+    /// <summary>A client of the node at <c>--rpc</c> (or <paramref name="fallback"/>) with <c>--rpc-ca</c> and <c>--rpc-token-file</c>.</summary>
+    public Dkms.Client.DkmsRpcClient RpcClient(string fallback) => new(new Uri(Get("--rpc") ?? fallback), new Dkms.Client.RpcConnection
+    {
+        TrustedCertificatesFile = Get("--rpc-ca"),
+        TokenFile = Get("--rpc-token-file"),
+    });
+
     public void AllowOnly(params string[] names)
     {
         foreach (var k in _values.Keys)

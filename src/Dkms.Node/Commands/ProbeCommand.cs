@@ -17,7 +17,7 @@ internal static class ProbeCommand
     public static async Task<int> RunAsync(string[] args, TextWriter output)
     {
         var cl = new CommandLine(args);
-        cl.AllowOnly("--rpc", "--genesis", "--timeout-ms");
+        cl.AllowOnly(["--rpc", "--genesis", "--timeout-ms", .. CommandLine.RpcOptions]);
         var genesis = GenesisDocument.Load(cl.Get("--genesis") ?? "genesis/genesis.json");
         var seed = RandomNumberGenerator.GetBytes(32);
         var key = Ed25519Signer.FromSeed(seed);
@@ -25,7 +25,7 @@ internal static class ProbeCommand
         CryptographicOperations.ZeroMemory(seed);
         var (tx, id) = new TransactionBuilder(genesis.ChainId).Inception(new KeyConfig([key.PublicKey], 1, [next.PublicKey.Digest()], 1), [key]);
 
-        using var client = new DkmsRpcClient(new Uri(cl.Get("--rpc") ?? "http://127.0.0.1:26657/"));
+        using var client = cl.RpcClient("http://127.0.0.1:26657/");
         var watch = Stopwatch.StartNew();
         try
         {

@@ -20,6 +20,9 @@ internal static class RunCommand
         ["--p2p"] = "Node:P2PListen",
         ["--rpc"] = "Node:RpcListen",
         ["--storage"] = "Node:Storage",
+        ["--rpc-tls-cert"] = "Node:Rpc:TlsCertificateFile",
+        ["--rpc-tls-key"] = "Node:Rpc:TlsKeyFile",
+        ["--rpc-token-file"] = "Node:Rpc:TokenFile",
         ["--log-level"] = "Logging:LogLevel:Default",
         ["--log-file"] = "Logging:File:Path",
     };

@@ -27,12 +27,17 @@ internal static class Usage
         "run" => """
             dkms-node run [--config FILE] [--data-dir DIR] [--genesis FILE] [--node-key FILE]
                           [--p2p HOST:PORT] [--rpc HOST:PORT] [--storage rocksdb|memory]
+                          [--rpc-tls-cert PEM --rpc-tls-key PEM] [--rpc-token-file FILE]
                           [--log-level Information] [--log-file PATH] [--Node:Section:Key=value ...]
               Runs a validator until SIGINT/SIGTERM. Settings come from FILE (JSON, section
               "Node"), then environment variables DKMS_NODE__<KEY> (e.g. DKMS_NODE__RPCLISTEN),
               then the command line; later sources win. See docs/node.md for every setting.
               --log-file: log to PATH instead of the console, rotated by size
               (--Logging:File:MaxSizeMB=10, --Logging:File:MaxFiles=5).
+              --rpc-tls-cert/--rpc-tls-key: serve the RPC over TLS (PEM certificate and key);
+              --rpc-token-file: methods that change state need this bearer token. Limits:
+              --Node:Rpc:MaxConnections=1024, --Node:Rpc:RequestsPerSecondPerConnection=2000.
+              See docs/node.md "Exposing the RPC beyond loopback".
             """ + "\n",
         "reindex" => """
             dkms-node reindex [--config FILE] [--data-dir DIR] [--genesis FILE]
@@ -64,6 +69,7 @@ internal static class Usage
             """ + "\n",
         "probe" => """
             dkms-node probe [--rpc http://127.0.0.1:26657/] [--genesis genesis/genesis.json] [--timeout-ms 30000]
+                            [--rpc-ca PEM] [--rpc-token-file FILE]
               Commits one inception of a throwaway identity through the node and prints the
               height and latency: a quick check that the chain makes blocks.
             """ + "\n",
@@ -73,6 +79,7 @@ internal static class Usage
                                          [--power NODEKEY=N]...
             dkms-node validators sign FILE (--data-dir DIR | --node-key FILE) [--rpc URL]
             dkms-node validators submit FILE [--rpc URL] [--timeout-ms 30000]
+              (each also takes --rpc-ca PEM and --rpc-token-file FILE for a node exposed with TLS and a token)
 
               Changes the validator set (a SetValidators transaction), in three steps:
               propose  reads the set in force from the node at --rpc (default http://127.0.0.1:26657/),

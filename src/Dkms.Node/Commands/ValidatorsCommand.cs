@@ -41,7 +41,7 @@ internal static class ValidatorsCommand
     private static async Task<int> ProposeAsync(string[] args, TextWriter output)
     {
         var cl = new CommandLine(args);
-        cl.AllowOnly("--rpc", "--output", "--add", "--remove", "--address", "--power");
+        cl.AllowOnly(["--rpc", "--output", "--add", "--remove", "--address", "--power", .. CommandLine.RpcOptions]);
         var path = cl.Require("--output");
         if (File.Exists(path)) throw new ArgumentException($"'{path}' exists; choose another --output (a proposal is never overwritten)");
         if (!cl.Has("--add") && !cl.Has("--remove") && !cl.Has("--address") && !cl.Has("--power"))
@@ -49,7 +49,7 @@ internal static class ValidatorsCommand
             throw new ArgumentException("nothing to change: give --add, --remove, --address or --power");
         }
 
-        using var client = new DkmsRpcClient(new Uri(cl.Get("--rpc") ?? DefaultRpc));
+        using var client = cl.RpcClient(DefaultRpc);
         var status = await client.NodeStatusAsync().ConfigureAwait(false);
         var current = await client.ValidatorsAsync().ConfigureAwait(false);
         var set = current.Validators.Select(v => new ValidatorEntry(Key(v.NodeKey, "the node's validator set"), v.Address, v.Power)).ToList();
@@ -71,7 +71,7 @@ internal static class ValidatorsCommand
     private static async Task<int> SignAsync(string[] args, TextWriter output, TextWriter error)
     {
         var cl = new CommandLine(args, [], positional: 1);
-        cl.AllowOnly("--data-dir", "--node-key", "--rpc");
+        cl.AllowOnly(["--data-dir", "--node-key", "--rpc", .. CommandLine.RpcOptions]);
         var path = cl.Positional.Count == 1 ? cl.Positional[0] : throw new ArgumentException("name the proposal file: dkms-node validators sign FILE --data-dir DIR");
         var keyFile = cl.Get("--node-key") ?? Path.Combine(cl.Get("--data-dir") ?? throw new ArgumentException("give --data-dir DIR or --node-key FILE"), "node_key.json");
         var file = ValidatorChangeFile.Open(path);
@@ -82,7 +82,7 @@ internal static class ValidatorsCommand
         var basisSource = "the set recorded in the file when it was proposed (not verified; give --rpc to compare with the chain)";
         if (cl.Get("--rpc") is { } rpc)
         {
-            using var client = new DkmsRpcClient(new Uri(rpc));
+            using var client = cl.RpcClient(rpc);
             var status = await client.NodeStatusAsync().ConfigureAwait(false);
             var live = await client.ValidatorsAsync().ConfigureAwait(false);
             if (status.ChainId != file.ChainId) return Fail(error, $"the proposal is for chain {file.ChainId}, the node serves {status.ChainId}; not signed");
@@ -108,10 +108,10 @@ internal static class ValidatorsCommand
     private static async Task<int> SubmitAsync(string[] args, TextWriter output, TextWriter error)
     {
         var cl = new CommandLine(args, [], positional: 1);
-        cl.AllowOnly("--rpc", "--timeout-ms");
+        cl.AllowOnly(["--rpc", "--timeout-ms", .. CommandLine.RpcOptions]);
         var path = cl.Positional.Count == 1 ? cl.Positional[0] : throw new ArgumentException("name the proposal file: dkms-node validators submit FILE");
         var file = ValidatorChangeFile.Open(path);
-        using var client = new DkmsRpcClient(new Uri(cl.Get("--rpc") ?? DefaultRpc));
+        using var client = cl.RpcClient(DefaultRpc);
         var status = await client.NodeStatusAsync().ConfigureAwait(false);
         var current = await client.ValidatorsAsync().ConfigureAwait(false);
         if (status.ChainId != file.ChainId) return Fail(error, $"the proposal is for chain {file.ChainId}, the node serves {status.ChainId}");

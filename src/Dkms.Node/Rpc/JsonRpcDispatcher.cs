@@ -62,7 +62,7 @@ public sealed partial class JsonRpcDispatcher
     private static readonly JsonSerializerOptions ParamsOptions = new(RpcJson.Options) { RespectRequiredConstructorParameters = true };
 
     /// <summary>Answers a request body: the JSON text to send back, or null when nothing is to be sent (only notifications).</summary>
-    public async Task<string?> HandleAsync(ReadOnlyMemory<byte> body, CancellationToken ct)
+    public async Task<string?> HandleAsync(ReadOnlyMemory<byte> body, RpcCaller caller, CancellationToken ct)
     {
         // Parsed once; params deserialize straight from this document (a batch of 10,000 transactions is
         // not copied into a node tree and back).
@@ -98,17 +98,17 @@ public sealed partial class JsonRpcDispatcher
                 var answers = new JsonArray();
                 foreach (var item in root.EnumerateArray())
                 {
-                    if (await HandleOneAsync(item, budget, ct).ConfigureAwait(false) is { } answer) answers.Add(answer);
+                    if (await HandleOneAsync(item, budget, caller, ct).ConfigureAwait(false) is { } answer) answers.Add(answer);
                 }
 
                 return answers.Count == 0 ? null : Serialize(answers);
             }
 
-            return await HandleOneAsync(root, budget, ct).ConfigureAwait(false) is { } single ? Serialize(single) : null;
+            return await HandleOneAsync(root, budget, caller, ct).ConfigureAwait(false) is { } single ? Serialize(single) : null;
         }
     }
 
-    private async Task<JsonObject?> HandleOneAsync(JsonElement request, RequestBudget budget, CancellationToken ct)
+    private async Task<JsonObject?> HandleOneAsync(JsonElement request, RequestBudget budget, RpcCaller caller, CancellationToken ct)
     {
         if (request.ValueKind != JsonValueKind.Object) return Error(null, RpcErrorCodes.InvalidRequest, "a request must be a JSON object");
         var hasId = request.TryGetProperty("id", out var idElement);
@@ -134,6 +134,7 @@ public sealed partial class JsonRpcDispatcher
         JsonElement? parameters = request.TryGetProperty("params", out var p) ? p : null;
         try
         {
+            if (!caller.MayChangeState && RpcCaller.ChangesState(method)) throw caller.Refuse(method);
             var result = await handler(parameters, budget, ct).ConfigureAwait(false);
             if (!hasId) return null;
             return new JsonObject

@@ -14,7 +14,8 @@ namespace Dkms.Node.Rpc;
 public sealed class RpcClientFaults : IDisposable
 {
     /// <summary>The kinds counted, as metric labels.</summary>
-    public static readonly IReadOnlyList<string> Kinds = ["slow_body", "aborted", "bad_request", "too_large", "bad_http", "parse_error"];
+    public static readonly IReadOnlyList<string> Kinds = ["slow_body", "aborted", "bad_request", "too_large", "bad_http", "parse_error",
+        "content_type", "unauthorized", "rate_limited", "connection_limit"];
 
     /// <summary>Connections whose bad request the middleware already counted, so Kestrel's own line about it is not counted
     /// again; bounded (cleared when full — at worst a fault is counted twice).</summary>

@@ -9,33 +9,63 @@ namespace Dkms.Node.Rpc;
 /// <summary>The node's HTTP surface: JSON-RPC at <c>POST /</c>, health, metrics and DID resolution.</summary>
 public static class RpcEndpoints
 {
-    public static void Map(WebApplication app, ValidatorNode node, JsonRpcDispatcher dispatcher)
+    public static void Map(WebApplication app, ValidatorNode node, JsonRpcDispatcher dispatcher, RpcToken? token = null)
     {
         var maxBody = node.Settings.MaxRequestBytes;
         app.MapPost("/", async (HttpContext ctx) =>
         {
+            // Answers are never to be read by a web page: no CORS header is ever sent, and nosniff keeps a browser from
+            // taking an answer for anything but JSON.
+            ctx.Response.Headers.XContentTypeOptions = "nosniff";
+
+            // A web page may POST text/plain (or a form) to a node on the visitor's machine without asking first; it
+            // may not send application/json without a CORS preflight, which this server never grants.
+            if (!IsJson(ctx.Request.ContentType))
+            {
+                await RefuseAsync(ctx, dispatcher, "content_type", StatusCodes.Status415UnsupportedMediaType, RpcErrorCodes.UnsupportedMediaType,
+                    "Content-Type must be application/json").ConfigureAwait(false);
+                return;
+            }
+
+            var caller = RpcCaller.Trusted();
+            if (token is not null)
+            {
+                var presented = ctx.Request.Headers.Authorization;
+                // A wrong token is refused outright, even for reading methods: its sender believes it may change state.
+                if (presented.Count > 0 && !token.Matches(presented))
+                {
+                    ctx.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
+                    await RefuseAsync(ctx, dispatcher, "unauthorized", StatusCodes.Status401Unauthorized, RpcErrorCodes.Unauthorized,
+                        "the bearer token is wrong").ConfigureAwait(false);
+                    return;
+                }
+
+                caller = new RpcCaller { MayChangeState = presented.Count > 0 };
+            }
+
             // Not cancelled by RequestAborted: a read cancelled mid-body leaves Kestrel's body reader "in progress" and its
             // draining then logs an error with a stack trace per request (aspnetcore#17840). Kestrel ends the read itself
             // when the client goes away or sends too slowly (MinRequestBodyDataRate).
-            var body = await ReadBodyAsync(ctx.Request, maxBody, CancellationToken.None).ConfigureAwait(false);
+            using var body = await RequestBody.ReadAsync(ctx.Request, maxBody, CancellationToken.None).ConfigureAwait(false);
             if (body is null)
             {
-                dispatcher.Faults?.Counted("too_large");
-                ctx.Response.StatusCode = (int)HttpStatusCode.RequestEntityTooLarge;
-                await WriteJsonAsync(ctx, new JsonObject
-                {
-                    ["jsonrpc"] = "2.0",
-                    ["id"] = null,
-                    ["error"] = new JsonObject { ["code"] = RpcErrorCodes.InvalidRequest, ["message"] = $"request body exceeds {maxBody} bytes" },
-                }.ToJsonString()).ConfigureAwait(false);
+                await RefuseAsync(ctx, dispatcher, "too_large", StatusCodes.Status413PayloadTooLarge, RpcErrorCodes.InvalidRequest,
+                    $"request body exceeds {maxBody} bytes").ConfigureAwait(false);
                 return;
             }
 
             AdminRpc.SetCaller(ctx.Connection.RemoteIpAddress);
-            var answer = await dispatcher.HandleAsync(body, ctx.RequestAborted).ConfigureAwait(false);
+            var answer = await dispatcher.HandleAsync(body.Memory, caller, ctx.RequestAborted).ConfigureAwait(false);
+            if (caller.Refused)
+            {
+                dispatcher.Faults?.Counted("unauthorized");
+                ctx.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                ctx.Response.Headers.WWWAuthenticate = "Bearer";
+            }
+
             if (answer is null)
             {
-                ctx.Response.StatusCode = (int)HttpStatusCode.NoContent;
+                if (!caller.Refused) ctx.Response.StatusCode = (int)HttpStatusCode.NoContent;
                 return;
             }
 
@@ -80,28 +110,24 @@ public static class RpcEndpoints
         app.MapGet("/1.0/identifiers/{did}", (HttpContext ctx, string did) => DidResolution.HandleAsync(ctx, node, did));
     }
 
-    /// <summary>The request body, or null when it is larger than <paramref name="max"/> bytes.</summary>
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, long max, CancellationToken ct)
+    /// <summary>Whether a Content-Type is JSON in UTF-8: <c>application/json</c>, with no charset or UTF-8.</summary>
+    internal static bool IsJson(string? contentType)
     {
-        if (request.ContentLength > max) return null;
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int n;
-        try
-        {
-            while ((n = await request.Body.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
-            {
-                if (buffer.Length + n > max) return null;
-                buffer.Write(chunk, 0, n);
-            }
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            // A body without Content-Length (chunked): the server's own limit stops it while reading.
-            return null;
-        }
+        if (!Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media)) return false;
+        if (!media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)) return false;
+        return !media.Charset.HasValue || media.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase);
+    }
 
-        return buffer.ToArray();
+    private static Task RefuseAsync(HttpContext ctx, JsonRpcDispatcher dispatcher, string kind, int status, int code, string message)
+    {
+        dispatcher.Faults?.Counted(kind);
+        ctx.Response.StatusCode = status;
+        return WriteJsonAsync(ctx, new JsonObject
+        {
+            ["jsonrpc"] = "2.0",
+            ["id"] = null,
+            ["error"] = new JsonObject { ["code"] = code, ["message"] = message },
+        }.ToJsonString());
     }
 
     private static Task WriteJsonAsync(HttpContext ctx, string json)
