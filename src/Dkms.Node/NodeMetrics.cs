@@ -47,6 +47,10 @@ public sealed class NodeMetrics
         RpcClientErrors = f.CreateCounter("dkms_rpc_client_errors_total",
             "RPC requests failed by the client, by kind: slow_body, aborted, bad_request, too_large, bad_http, parse_error; logged rate-limited.",
             new CounterConfiguration { LabelNames = ["kind"] });
+        LoopUp = f.CreateGauge("dkms_loop_up", "1 while a background loop runs, 0 once it stopped or failed (see /health for its last error).",
+            new GaugeConfiguration { LabelNames = ["loop"] });
+        LoopFailures = f.CreateCounter("dkms_loop_failures_total", "Background loops that failed (the node then stops), by loop.",
+            new CounterConfiguration { LabelNames = ["loop"] });
         CommitLatency = f.CreateHistogram("dkms_commit_latency_seconds", "From the block's timestamp (proposal) to its commit on this node.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.005, 2, 12) });
     }
@@ -74,6 +78,8 @@ public sealed class NodeMetrics
     public Counter P2PMalformedPackets { get; }
     public Counter P2PTransportErrors { get; }
     public Counter RpcClientErrors { get; }
+    public Gauge LoopUp { get; }
+    public Counter LoopFailures { get; }
 
     /// <summary>The transport's counters, read at each scrape (null without a LiteNetLib link).</summary>
     internal Dkms.Network.PeerNetworkStats? Transport { get; set; }

@@ -8,6 +8,7 @@ using Dkms.Ledger;
 using Dkms.Node.Consensus;
 using Dkms.Node.Mempool;
 using Dkms.Node.Networking;
+using Dkms.Node.Supervision;
 using Dkms.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -43,6 +44,7 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         _store = store;
         _link = link;
         _logger = loggers.CreateLogger<ValidatorNode>();
+        Supervisor = new LoopSupervisor(loggers.CreateLogger<LoopSupervisor>(), time, Metrics);
 
         if (store is IStorageFaultSource faults) faults.CorruptionDetected += OnCorruption;
         Ledger = DkmsLedger.Open(store, new LedgerOptions(genesis.ChainId));
@@ -51,6 +53,7 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         consensusRecord.CheckAgainstLedger(Ledger.Height);
         Pool = new TransactionPool(Ledger, settings.Mempool, time);
         Journal = OpenJournal(journalStore, settings.Mempool, loggers);
+        Supervisor.Watch("pending-journal", Journal.Writer);
         _admissionQueue = CreateAdmissionQueue(settings.Mempool.AdmissionQueueTransactions);
         Application = new LedgerApplication(Ledger, store, Pool, consensusRecord);
         var machine = new ConsensusStateMachine(ConsensusOptionsFor(genesis, settings), nodeKey, Application,
@@ -92,6 +95,9 @@ public sealed partial class ValidatorNode : IAsyncDisposable
     public LedgerApplication Application { get; }
     public TxWaiters Waiters { get; } = new();
     public NodeMetrics Metrics { get; } = new();
+
+    /// <summary>Runs and watches every background loop of the node; a failed one is in /health and stops the node.</summary>
+    public LoopSupervisor Supervisor { get; }
     public ConsensusStateMachine Consensus => _engine.Machine;
 
     /// <summary>The consensus driver: intake drop counts and contained faults, for status and tests.</summary>
@@ -122,10 +128,10 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         if (!IsValidator) LogNotValidator(_logger, NodeKey.PublicKey.ToHex());
         FollowValidatorSet();
         _link.Start();
-        _gossip.Start();
+        _gossip.Start(Supervisor);
         StartAdmission();
-        _replay = Task.Run(ReplayJournalAsync);
-        _loop = Task.Run(() => _engine.RunAsync(_stop.Token));
+        _replay = Supervisor.Run("journal-replay", _ => ReplayJournalAsync(), LoopEnd.WhenDone);
+        _loop = Supervisor.Run("consensus", _ => _engine.RunAsync(_stop.Token));
         // Transactions waiting for a predecessor expire after a commit; on an idle chain this timer expires them.
         _expiry = Time.CreateTimer(_ => ExpireWaiting(), null, ExpiryInterval, ExpiryInterval);
         LogStarted(_logger, Genesis.ChainId, NodeKey.PublicKey.ToHex(), Ledger.Height, Ledger.StateRoot.ToHex());
@@ -248,6 +254,8 @@ public sealed partial class ValidatorNode : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        // First: loops that end from here on were stopped, they did not fail.
+        Supervisor.BeginStop();
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_expiry is not null) await _expiry.DisposeAsync().ConfigureAwait(false);
         if (_loop is not null)
@@ -267,7 +275,7 @@ public sealed partial class ValidatorNode : IAsyncDisposable
 
         // Stop inputs before the store goes: no message may reach a disposed ledger.
         _admissionQueue.Writer.TryComplete();
-        if (_admission is not null) await _admission.ConfigureAwait(false);
+        if (_admission is not null) await _admission.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false); // a failure is the supervisor's
         await StopReplayAsync().ConfigureAwait(false);
         Journal.Dispose();
         _link.Dispose();

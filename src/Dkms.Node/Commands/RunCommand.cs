@@ -70,9 +70,11 @@ internal static class RunCommand
         logger.LogInformation("RPC listening on {Endpoint}; P2P on {P2P}", host.RpcEndpoint, settings.P2PListen.Length > 0 ? settings.P2PListen : "the genesis address");
 
         var stopped = Task.Delay(Timeout.Infinite, stop.Token);
-        var finished = await Task.WhenAny(stopped, host.Node.Loop, host.Node.Damaged).ConfigureAwait(false);
+        var failedLoop = host.Node.Supervisor.Failed;
+        var finished = await Task.WhenAny(stopped, failedLoop, host.Node.Damaged).ConfigureAwait(false);
         // Damage found while running (a read by the loop or by an RPC query) stops the node as damage at start does.
-        var damage = finished == host.Node.Damaged ? host.Node.Damaged.Result : DamagedDataDirectory.Find(host.Node.Loop.Exception);
+        var damage = finished == host.Node.Damaged ? host.Node.Damaged.Result
+            : finished == failedLoop ? DamagedDataDirectory.Find(failedLoop.Result.Exception) : null;
         if (damage is not null)
         {
             logger.LogCritical("The data directory is damaged; stopping: {What}", damage.Message);
@@ -80,15 +82,22 @@ internal static class RunCommand
             return DamagedDataDirectory.ExitCode;
         }
 
-        if (finished == host.Node.Loop && host.Node.Loop.IsFaulted)
+        if (finished == failedLoop)
         {
-            logger.LogCritical(host.Node.Loop.Exception, "The consensus loop stopped on a fault of this node's own storage; stopping");
-            return 3;
+            // Not half-alive: a node whose admission, gossip, journal or consensus loop died stops, naming the loop.
+            var failure = failedLoop.Result;
+            logger.LogCritical("The {Loop} loop failed; stopping: {Error}", failure.Loop, failure.Message);
+            Console.Error.WriteLine($"dkms-node: the {failure.Loop} loop failed ({failure.Message}); the node stops (exit {LoopFailedExitCode}). " +
+                "GET /health on a restarted node lists every loop; the log has the stack trace.");
+            return LoopFailedExitCode;
         }
 
         logger.LogInformation("Stopping");
         return 0;
     }
+
+    /// <summary>A background loop failed (the consensus loop on a fault of this node's own storage among them).</summary>
+    internal const int LoopFailedExitCode = 3;
 
     private static IConfigurationRoot Load(string[] args)
     {

@@ -43,7 +43,8 @@ public static class RpcEndpoints
 
         app.MapGet("/health", async (HttpContext ctx) =>
         {
-            var healthy = !node.Loop.IsCompleted;
+            // Unhealthy once any background loop failed (the node is then stopping), not only the consensus loop.
+            var healthy = !node.Loop.IsCompleted && node.Supervisor.Healthy;
             ctx.Response.StatusCode = healthy ? 200 : 503;
             await WriteJsonAsync(ctx, new JsonObject
             {
@@ -54,6 +55,7 @@ public static class RpcEndpoints
                 ["consensusFaults"] = node.ConsensusEngine.ContainedFaults,
                 ["lastConsensusFault"] = node.ConsensusEngine.LastContainedFault,
                 ["droppedConsensusMessages"] = node.ConsensusEngine.Intake.Total(),
+                ["loops"] = HealthView.Loops(node.Supervisor.Loops),
             }.ToJsonString()).ConfigureAwait(false);
         });
 
