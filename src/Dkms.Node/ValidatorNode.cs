@@ -267,9 +267,9 @@ public sealed partial class ValidatorNode : IAsyncDisposable
             catch (OperationCanceledException)
             {
             }
-            catch (Exception e)
+            catch (Exception)
             {
-                LogLoopFailed(_logger, e);
+                // Recorded and logged by the supervisor when it happened.
             }
         }
 
@@ -295,9 +295,6 @@ public sealed partial class ValidatorNode : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Committed block {Height}: {Transactions} transactions, state root {StateRoot}, round {Round}")]
     private static partial void LogCommitted(ILogger logger, ulong height, int transactions, string stateRoot, int round);
-
-    [LoggerMessage(Level = LogLevel.Critical, Message = "The consensus loop failed; the node stops")]
-    private static partial void LogLoopFailed(ILogger logger, Exception e);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node stopped at height {Height}")]
     private static partial void LogStopped(ILogger logger, ulong height);

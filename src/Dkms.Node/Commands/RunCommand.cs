@@ -88,7 +88,7 @@ internal static class RunCommand
             var failure = failedLoop.Result;
             logger.LogCritical("The {Loop} loop failed; stopping: {Error}", failure.Loop, failure.Message);
             Console.Error.WriteLine($"dkms-node: the {failure.Loop} loop failed ({failure.Message}); the node stops (exit {LoopFailedExitCode}). " +
-                "GET /health on a restarted node lists every loop; the log has the stack trace.");
+                "The log has the stack trace.");
             return LoopFailedExitCode;
         }
 
