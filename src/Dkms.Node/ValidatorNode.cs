@@ -62,6 +62,7 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         {
             // Only this node's own storage failing stops the loop (and the node); anything else is contained.
             IsStorageFault = e => e is StorageException || e.InnerException is StorageException,
+            Metrics = Metrics.Consensus,
         };
         machine.Intake.Dropped += (_, reason) => Metrics.OnDropped(reason);
         machine.EquivocationDetected += _ => Metrics.Equivocations.Inc();
@@ -81,6 +82,7 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         // nobody: sessions are not up yet).
         link.PeerConnected = peer => _engine.Post(new PeerConnected(peer));
         link.PeerDisconnected = peer => _engine.Post(new PeerDisconnected(peer));
+        PublishLedgerStatus();
     }
 
     public GenesisDocument Genesis { get; }
@@ -184,6 +186,7 @@ public sealed partial class ValidatorNode : IAsyncDisposable
 
     private void OnCommitted(Block block, CommitCertificate certificate, IReadOnlyList<Transaction> txs)
     {
+        PublishLedgerStatus(block);
         FollowValidatorSet();
         Journal.Committed(txs);
         for (var i = 0; i < txs.Count; i++) Waiters.Complete(txs[i].Hash, new TxOutcome(true, block.Height, i, TxResult.Success));
