@@ -198,6 +198,11 @@ public sealed class LoopFaultTests
             Assert.True(failed is not null, $"/health does not name the {loop} loop: {body}");
             Assert.Equal("failed", (string?)failed!["state"]);
             Assert.Contains(error, (string?)failed["lastError"], StringComparison.Ordinal);
+
+            // Counted for alerting, too.
+            var metrics = await Http.GetStringAsync(new Uri("metrics", UriKind.Relative));
+            Assert.Contains($"dkms_loop_failures_total{{loop=\"{loop}\"}} 1", metrics, StringComparison.Ordinal);
+            Assert.Contains($"dkms_loop_up{{loop=\"{loop}\"}} 0", metrics, StringComparison.Ordinal);
         }
 
         private async Task<(HttpStatusCode, string)> HealthAsync()
