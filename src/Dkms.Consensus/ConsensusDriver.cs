@@ -48,6 +48,15 @@ public abstract class ConsensusDriver : IDisposable
 
     private long _containedFaults;
     private readonly LogLimiter _faultLog = new();
+    private ConsensusObserver? _observer;
+
+    /// <summary>Where step and round durations, rounds per height, late and duplicate votes and peers' heights go
+    /// (optional; set before the machine starts).</summary>
+    public IConsensusMetrics? Metrics { get; init; }
+
+    /// <summary>The consensus state as published after the last event: what other threads (RPC, metrics) read, never
+    /// the machine itself.</summary>
+    public ConsensusStatus Status => _observer?.Status ?? ConsensusStatus.NotStarted;
 
     public abstract void Post(ConsensusEvent e);
 
@@ -110,11 +119,21 @@ public abstract class ConsensusDriver : IDisposable
 
     /// <summary>Starts the machine. Not contained: no peer input is involved yet, and a machine that failed to start
     /// has no height to work at.</summary>
-    protected void StartMachine() => Execute(Machine.Start());
+    protected void StartMachine()
+    {
+        _observer = new ConsensusObserver(Machine, _time, Metrics);
+        Execute(Machine.Start());
+        _observer.After();
+    }
 
     /// <summary>Handles one event and carries out its actions. An exception is contained (counted, logged rate-limited,
     /// the loop goes on) unless it is a storage fault, which stops the loop.</summary>
-    protected void Step(ConsensusEvent e) => Contain(() => Machine.Handle(e));
+    protected void Step(ConsensusEvent e)
+    {
+        _observer?.Before(e);
+        Contain(() => Machine.Handle(e));
+        _observer?.After();
+    }
 
     private void Contain(Func<IReadOnlyList<ConsensusAction>> handle)
     {

@@ -42,9 +42,11 @@ public sealed partial class NodeHost : IAsyncDisposable
     /// <summary>The RPC root URL, known once started (the port may have been chosen by the OS).</summary>
     public Uri RpcEndpoint { get; private set; } = new("http://127.0.0.1/");
 
-    /// <summary>Builds the node and its web host. <paramref name="configureLogging"/> replaces the default console logging.</summary>
+    /// <summary>Builds the node and its web host. <paramref name="configureLogging"/> replaces the default console logging;
+    /// <paramref name="store"/> and <paramref name="journalStore"/> replace the stores the settings name (tests).</summary>
     public static NodeHost Create(NodeSettings settings, GenesisDocument genesis, ISigner nodeKey, IPeerLink link,
-        Action<ILoggingBuilder>? configureLogging = null, TimeProvider? time = null, IKeyValueStore? store = null)
+        Action<ILoggingBuilder>? configureLogging = null, TimeProvider? time = null, IKeyValueStore? store = null,
+        IKeyValueStore? journalStore = null)
     {
         if (!GenesisDocument.TrySplitAddress(settings.RpcListen, out var rpcHost, out var rpcPort))
         {
@@ -86,7 +88,7 @@ public sealed partial class NodeHost : IAsyncDisposable
         ValidatorNode node;
         try
         {
-            journal = OpenJournalStore(settings);
+            journal = journalStore ?? OpenJournalStore(settings);
             node = new ValidatorNode(genesis, settings, nodeKey, store, link, loggers, time ?? TimeProvider.System, journal);
         }
         catch

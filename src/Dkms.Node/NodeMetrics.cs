@@ -1,4 +1,5 @@
 using Dkms.Core.Blocks;
+using Dkms.Node.Consensus;
 using Prometheus;
 
 namespace Dkms.Node;
@@ -49,6 +50,12 @@ public sealed class NodeMetrics
             + "content_type, unauthorized, rate_limited, connection_limit.",
             new CounterConfiguration { LabelNames = ["kind"] });
         RpcConnections = f.CreateGauge("dkms_rpc_connections", "Open RPC connections (at most Rpc:MaxConnections).");
+        LoopUp = f.CreateGauge("dkms_loop_up", "1 while a background loop runs, 0 once it stopped or failed (see /health for its last error).",
+            new GaugeConfiguration { LabelNames = ["loop"] });
+        LoopFailures = f.CreateCounter("dkms_loop_failures_total", "Background loops that failed (the node then stops), by loop.",
+            new CounterConfiguration { LabelNames = ["loop"] });
+        Step = f.CreateGauge("dkms_consensus_step", "Step of the current round: 0 propose, 1 prevote, 2 precommit.");
+        Consensus = new PrometheusConsensusMetrics(f);
         CommitLatency = f.CreateHistogram("dkms_commit_latency_seconds", "From the block's timestamp (proposal) to its commit on this node.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.005, 2, 12) });
     }
@@ -77,6 +84,13 @@ public sealed class NodeMetrics
     public Counter P2PTransportErrors { get; }
     public Counter RpcClientErrors { get; }
     public Gauge RpcConnections { get; }
+    public Gauge Step { get; }
+
+    /// <summary>What the consensus driver reports (step and round durations, rounds per height, late and duplicate votes,
+    /// peers' heights), given to the engine.</summary>
+    public PrometheusConsensusMetrics Consensus { get; }
+    public Gauge LoopUp { get; }
+    public Counter LoopFailures { get; }
 
     /// <summary>The transport's counters, read at each scrape (null without a LiteNetLib link).</summary>
     internal Dkms.Network.PeerNetworkStats? Transport { get; set; }
@@ -86,6 +100,21 @@ public sealed class NodeMetrics
 
     /// <summary>The RPC's connection count, read at each scrape.</summary>
     internal Rpc.RpcLimits? RpcLimits { get; set; }
+    /// <summary>Sets the gauges that mirror state from the node's published status; called before a scrape.</summary>
+    internal void ReadStatus(Status.NodeStatusSnapshot s)
+    {
+        Height.Set(s.Ledger.Height);
+        Round.Set(s.Consensus.Round);
+        Step.Set((int)s.Consensus.Step);
+        MempoolTransactions.Set(s.Pool.Transactions);
+        MempoolBytes.Set(s.Pool.Bytes);
+        MempoolOrphans.Set(s.Pool.Orphans);
+        AdmissionQueue.Set(s.Pool.AdmissionQueue);
+        PendingJournal.Set(s.Pool.PendingJournal);
+        SignatureChecks.IncTo(s.Pool.SignatureChecks);
+        Peers.Set(s.Peers.Count);
+        ConsensusBuffered.Set(s.Consensus.BufferedMessages);
+    }
 
     /// <summary>Copies the counters kept by the transport and the RPC into the registry; called before a scrape.</summary>
     internal void ReadOutsiderCounters()

@@ -90,7 +90,7 @@ public sealed partial class ValidatorNode
     private static Channel<Transaction> CreateAdmissionQueue(int capacity) => Channel.CreateBounded<Transaction>(
         new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
-    private void StartAdmission() => _admission = Task.Run(AdmissionLoop);
+    private void StartAdmission() => _admission = Supervisor.Run("admission", _ => AdmissionLoop());
 
     /// <summary>Admits queued transactions in batches, so signatures of a batch are verified on all cores. A
     /// transaction accepted into the queue is never refused for a full pool: the loop takes only what the pool
@@ -154,6 +154,7 @@ public sealed partial class ValidatorNode
         catch (Exception e)
         {
             LogAdmissionFailed(_logger, e);
+            throw; // to the supervisor: /health names the loop and the node stops
         }
     }
 

@@ -103,8 +103,9 @@ public sealed partial class ValidatorNode
         {
             await _replay.ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (Exception)
         {
+            // Stopping, or a failure the supervisor recorded (and stops the node for).
         }
     }
 

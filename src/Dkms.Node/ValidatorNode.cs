@@ -8,6 +8,7 @@ using Dkms.Ledger;
 using Dkms.Node.Consensus;
 using Dkms.Node.Mempool;
 using Dkms.Node.Networking;
+using Dkms.Node.Supervision;
 using Dkms.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -43,6 +44,7 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         _store = store;
         _link = link;
         _logger = loggers.CreateLogger<ValidatorNode>();
+        Supervisor = new LoopSupervisor(loggers.CreateLogger<LoopSupervisor>(), time, Metrics);
 
         if (store is IStorageFaultSource faults) faults.CorruptionDetected += OnCorruption;
         Ledger = DkmsLedger.Open(store, new LedgerOptions(genesis.ChainId));
@@ -51,6 +53,7 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         consensusRecord.CheckAgainstLedger(Ledger.Height);
         Pool = new TransactionPool(Ledger, settings.Mempool, time);
         Journal = OpenJournal(journalStore, settings.Mempool, loggers);
+        Supervisor.Watch("pending-journal", Journal.Writer);
         _admissionQueue = CreateAdmissionQueue(settings.Mempool.AdmissionQueueTransactions);
         Application = new LedgerApplication(Ledger, store, Pool, consensusRecord);
         var machine = new ConsensusStateMachine(ConsensusOptionsFor(genesis, settings), nodeKey, Application,
@@ -62,6 +65,7 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         {
             // Only this node's own storage failing stops the loop (and the node); anything else is contained.
             IsStorageFault = e => e is StorageException || e.InnerException is StorageException,
+            Metrics = Metrics.Consensus,
         };
         machine.Intake.Dropped += (_, reason) => Metrics.OnDropped(reason);
         machine.EquivocationDetected += _ => Metrics.Equivocations.Inc();
@@ -81,6 +85,7 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         // nobody: sessions are not up yet).
         link.PeerConnected = peer => _engine.Post(new PeerConnected(peer));
         link.PeerDisconnected = peer => _engine.Post(new PeerDisconnected(peer));
+        PublishLedgerStatus();
     }
 
     public GenesisDocument Genesis { get; }
@@ -98,6 +103,9 @@ public sealed partial class ValidatorNode : IAsyncDisposable
     public LedgerApplication Application { get; }
     public TxWaiters Waiters { get; } = new();
     public NodeMetrics Metrics { get; } = new();
+
+    /// <summary>Runs and watches every background loop of the node; a failed one is in /health and stops the node.</summary>
+    public LoopSupervisor Supervisor { get; }
     public ConsensusStateMachine Consensus => _engine.Machine;
 
     /// <summary>The consensus driver: intake drop counts and contained faults, for status and tests.</summary>
@@ -129,10 +137,10 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         if (Consensus.Hold is not null) LogHeld(_logger, Ledger.Height);
         FollowValidatorSet();
         _link.Start();
-        _gossip.Start();
+        _gossip.Start(Supervisor);
         StartAdmission();
-        _replay = Task.Run(ReplayJournalAsync);
-        _loop = Task.Run(() => _engine.RunAsync(_stop.Token));
+        _replay = Supervisor.Run("journal-replay", _ => ReplayJournalAsync(), LoopEnd.WhenDone);
+        _loop = Supervisor.Run("consensus", _ => _engine.RunAsync(_stop.Token));
         // Transactions waiting for a predecessor expire after a commit; on an idle chain this timer expires them.
         _expiry = Time.CreateTimer(_ => ExpireWaiting(), null, ExpiryInterval, ExpiryInterval);
         LogStarted(_logger, Genesis.ChainId, NodeKey.PublicKey.ToHex(), Ledger.Height, Ledger.StateRoot.ToHex());
@@ -185,6 +193,7 @@ public sealed partial class ValidatorNode : IAsyncDisposable
 
     private void OnCommitted(Block block, CommitCertificate certificate, IReadOnlyList<Transaction> txs)
     {
+        PublishLedgerStatus(block);
         FollowValidatorSet();
         Journal.Committed(txs);
         for (var i = 0; i < txs.Count; i++) Waiters.Complete(txs[i].Hash, new TxOutcome(true, block.Height, i, TxResult.Success));
@@ -255,6 +264,8 @@ public sealed partial class ValidatorNode : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        // First: loops that end from here on were stopped, they did not fail.
+        Supervisor.BeginStop();
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_expiry is not null) await _expiry.DisposeAsync().ConfigureAwait(false);
         if (_loop is not null)
@@ -266,15 +277,15 @@ public sealed partial class ValidatorNode : IAsyncDisposable
             catch (OperationCanceledException)
             {
             }
-            catch (Exception e)
+            catch (Exception)
             {
-                LogLoopFailed(_logger, e);
+                // Recorded and logged by the supervisor when it happened.
             }
         }
 
         // Stop inputs before the store goes: no message may reach a disposed ledger.
         _admissionQueue.Writer.TryComplete();
-        if (_admission is not null) await _admission.ConfigureAwait(false);
+        if (_admission is not null) await _admission.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false); // a failure is the supervisor's
         await StopReplayAsync().ConfigureAwait(false);
         Journal.Dispose();
         _link.Dispose();
@@ -314,9 +325,6 @@ public sealed partial class ValidatorNode : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Committed block {Height}: {Transactions} transactions, state root {StateRoot}, round {Round}")]
     private static partial void LogCommitted(ILogger logger, ulong height, int transactions, string stateRoot, int round);
-
-    [LoggerMessage(Level = LogLevel.Critical, Message = "The consensus loop failed; the node stops")]
-    private static partial void LogLoopFailed(ILogger logger, Exception e);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node stopped at height {Height}")]
     private static partial void LogStopped(ILogger logger, ulong height);

@@ -69,6 +69,9 @@ public sealed class TestNet : IDisposable
 
     public int Count => Signers.Length;
 
+    /// <summary>The metrics sink each node's driver gets when started (none by default).</summary>
+    public Func<int, IConsensusMetrics?> MetricsOf { get; set; } = _ => null;
+
     public void Start(int i)
     {
         var options = _configure is null ? DefaultOptions : _configure(DefaultOptions);
@@ -76,7 +79,7 @@ public sealed class TestNet : IDisposable
         var machine = new ConsensusStateMachine(options, Signers[i], Apps[i], Stores[i], Time, NullLogger.Instance) { Hold = Holds[i] };
         SynchronousDriver? driver = null;
         var transport = Network.Join(Signers[i].PublicKey, (from, bytes) => driver!.Deliver(from, bytes));
-        driver = new SynchronousDriver(machine, transport, Time);
+        driver = new SynchronousDriver(machine, transport, Time) { Metrics = MetricsOf(i) };
         Drivers[i] = driver;
         driver.Start();
     }

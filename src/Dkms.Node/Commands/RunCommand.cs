@@ -73,9 +73,11 @@ internal static class RunCommand
         logger.LogInformation("RPC listening on {Endpoint}; P2P on {P2P}", host.RpcEndpoint, settings.P2PListen.Length > 0 ? settings.P2PListen : "the genesis address");
 
         var stopped = Task.Delay(Timeout.Infinite, stop.Token);
-        var finished = await Task.WhenAny(stopped, host.Node.Loop, host.Node.Damaged).ConfigureAwait(false);
+        var failedLoop = host.Node.Supervisor.Failed;
+        var finished = await Task.WhenAny(stopped, failedLoop, host.Node.Damaged).ConfigureAwait(false);
         // Damage found while running (a read by the loop or by an RPC query) stops the node as damage at start does.
-        var damage = finished == host.Node.Damaged ? host.Node.Damaged.Result : DamagedDataDirectory.Find(host.Node.Loop.Exception);
+        var damage = finished == host.Node.Damaged ? host.Node.Damaged.Result
+            : finished == failedLoop ? DamagedDataDirectory.Find(failedLoop.Result.Exception) : null;
         if (damage is not null)
         {
             logger.LogCritical("The data directory is damaged; stopping: {What}", damage.Message);
@@ -83,10 +85,14 @@ internal static class RunCommand
             return DamagedDataDirectory.ExitCode;
         }
 
-        if (finished == host.Node.Loop && host.Node.Loop.IsFaulted)
+        if (finished == failedLoop)
         {
-            logger.LogCritical(host.Node.Loop.Exception, "The consensus loop stopped on a fault of this node's own storage; stopping");
-            return 3;
+            // Not half-alive: a node whose admission, gossip, journal or consensus loop died stops, naming the loop.
+            var failure = failedLoop.Result;
+            logger.LogCritical("The {Loop} loop failed; stopping: {Error}", failure.Loop, failure.Message);
+            Console.Error.WriteLine($"dkms-node: the {failure.Loop} loop failed ({failure.Message}); the node stops (exit {LoopFailedExitCode}). " +
+                "The log has the stack trace.");
+            return LoopFailedExitCode;
         }
 
         logger.LogInformation("Stopping");
@@ -98,6 +104,9 @@ internal static class RunCommand
 
     private static NodeSettings SettingsOf(IConfiguration configuration) =>
         configuration.GetSection("Node").Get<NodeSettings>(o => o.ErrorOnUnknownConfiguration = true) ?? new NodeSettings();
+
+    /// <summary>A background loop failed (the consensus loop on a fault of this node's own storage among them).</summary>
+    internal const int LoopFailedExitCode = 3;
 
     private static IConfigurationRoot Load(string[] args)
     {

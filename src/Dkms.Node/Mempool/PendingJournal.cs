@@ -63,8 +63,23 @@ public sealed partial class PendingJournal : IDisposable
         _syncSpacingTicks = (long)(syncSpacing.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
         _logger = logger;
         Recovered = Load();
-        _writer = new Thread(WriteLoop) { IsBackground = true, Name = "pending-journal" };
+        _writer = new Thread(RunWriter) { IsBackground = true, Name = "pending-journal" };
         _writer.Start();
+    }
+
+    /// <summary>Completes when the writer thread ends: at dispose, or faulted with the store's exception when a write
+    /// failed (nothing more can be made durable; the node's supervisor stops the node).</summary>
+    public Task Writer => _writerEnded.Task;
+
+    private readonly TaskCompletionSource _writerEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private void RunWriter()
+    {
+        WriteLoop();
+        StorageException? failure;
+        lock (_gate) failure = _failure;
+        if (failure is null) _writerEnded.TrySetResult();
+        else _writerEnded.TrySetException(failure);
     }
 
     /// <summary>Pending transactions found at open, in arrival order: to be replayed through admission.</summary>

@@ -3,6 +3,7 @@ using Dkms.Core.Encoding;
 using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
 using Dkms.Node.Networking;
+using Dkms.Node.Supervision;
 using Microsoft.Extensions.Logging;
 
 namespace Dkms.Node.Mempool;
@@ -54,10 +55,11 @@ public sealed partial class TransactionGossip : IDisposable
     /// <summary>Gossip messages from peers that did not decode.</summary>
     public long Malformed => Interlocked.Read(ref _malformed);
 
-    public void Start()
+    /// <summary>Starts the send and receive loops under <paramref name="loops"/> (the node's supervisor).</summary>
+    public void Start(ILoopRunner loops)
     {
-        _sender = Task.Run(SendLoop);
-        _receiver = Task.Run(ReceiveLoop);
+        _sender = loops.Run("gossip-send", _ => SendLoop());
+        _receiver = loops.Run("gossip-receive", _ => ReceiveLoop());
     }
 
     public void Enqueue(IReadOnlyList<Transaction> txs) => _outgoing.Writer.TryWrite(txs);
@@ -173,6 +175,7 @@ public sealed partial class TransactionGossip : IDisposable
         catch (Exception e)
         {
             LogAdmissionFailed(_logger, e);
+            throw; // to the supervisor: /health names the loop and the node stops
         }
     }
 

@@ -134,9 +134,10 @@ public sealed partial class NodeRpc(ValidatorNode node)
 
     public NodeStatusResult NodeStatus()
     {
-        var tip = node.Application.Tip;
-        return new(node.Genesis.ChainId, node.NodeKey.PublicKey.ToHex(), node.IsValidator, tip.Height, node.Consensus.Round, node.Ledger.StateRoot.ToHex(),
-            tip.BlockHash.ToHex(), tip.TimestampMs, [.. node.Peers.Select(k => k.ToHex())], node.Pool.Count, node.Pool.Bytes,
+        // One published record: height, hash, time and root are of the same block, and the round is the loop's copy.
+        var s = node.Status.Current;
+        return new(s.ChainId, s.NodeKey.ToHex(), s.Ledger.IsValidator, s.Ledger.Height, s.Consensus.Round, s.Ledger.StateRoot.ToHex(),
+            s.Ledger.BlockHash.ToHex(), s.Ledger.BlockTimeMs, [.. s.Peers.Select(k => k.ToHex())], s.Pool.Transactions, s.Pool.Bytes,
             typeof(NodeRpc).Assembly.GetName().Version?.ToString() ?? "0");
     }
 

@@ -74,33 +74,27 @@ public static class RpcEndpoints
 
         app.MapGet("/health", async (HttpContext ctx) =>
         {
-            var healthy = !node.Loop.IsCompleted;
+            // Unhealthy once any background loop failed (the node is then stopping), not only the consensus loop.
+            var healthy = !node.Loop.IsCompleted && node.Supervisor.Healthy;
+            var status = node.Status.Current;
             ctx.Response.StatusCode = healthy ? 200 : 503;
             await WriteJsonAsync(ctx, new JsonObject
             {
                 ["status"] = healthy ? "ok" : "failed",
-                ["height"] = node.Ledger.Height,
-                ["peers"] = node.Peers.Count,
+                ["height"] = status.Ledger.Height,
+                ["peers"] = status.Peers.Count,
                 // Contained faults leave the node running ("ok"); a non-zero count is a bug worth reporting.
-                ["consensusFaults"] = node.ConsensusEngine.ContainedFaults,
-                ["lastConsensusFault"] = node.ConsensusEngine.LastContainedFault,
-                ["droppedConsensusMessages"] = node.ConsensusEngine.Intake.Total(),
+                ["consensusFaults"] = status.ConsensusHealth.ContainedFaults,
+                ["lastConsensusFault"] = status.ConsensusHealth.LastContainedFault,
+                ["droppedConsensusMessages"] = status.ConsensusHealth.DroppedMessages,
+                ["loops"] = HealthView.Loops(node.Supervisor.Loops),
             }.ToJsonString()).ConfigureAwait(false);
         });
 
         app.MapGet("/metrics", async (HttpContext ctx) =>
         {
             var m = node.Metrics;
-            m.Height.Set(node.Ledger.Height);
-            m.Round.Set(node.Consensus.Round);
-            m.MempoolTransactions.Set(node.Pool.Count);
-            m.MempoolBytes.Set(node.Pool.Bytes);
-            m.MempoolOrphans.Set(node.Pool.OrphanCount);
-            m.AdmissionQueue.Set(node.AdmissionQueueLength);
-            m.PendingJournal.Set(node.Journal.Count);
-            m.SignatureChecks.IncTo(node.Ledger.Signatures.Verifications);
-            m.Peers.Set(node.Peers.Count);
-            m.ConsensusBuffered.Set(node.Consensus.BufferedMessages);
+            m.ReadStatus(node.Status.Current);
             m.ReadOutsiderCounters();
             ctx.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
             await m.Registry.CollectAndExportAsTextAsync(ctx.Response.Body, ctx.RequestAborted).ConfigureAwait(false);

@@ -72,10 +72,20 @@ public sealed class ProcessTestnet : IDisposable
 
     public string LogPath(int i) => Path.Combine(Directory, $"node{i}", "node.log");
 
-    public void Start(int i)
+    /// <param name="shellPrefix">Shell commands run before the node replaces the shell (<c>exec</c>): limits it inherits,
+    /// such as <c>ulimit -f</c>.</param>
+    public void Start(int i, string? shellPrefix = null)
     {
         if (_processes[i] is { HasExited: false }) throw new InvalidOperationException($"node {i} runs");
         var info = NodeCommand("run", "--config", ConfigPath(i));
+        if (shellPrefix is not null)
+        {
+            var args = info.ArgumentList.ToArray();
+            info.ArgumentList.Clear();
+            foreach (var a in (string[])["-c", shellPrefix + "; exec \"$0\" \"$@\"", info.FileName, .. args]) info.ArgumentList.Add(a);
+            info.FileName = "bash";
+        }
+
         var process = System.Diagnostics.Process.Start(info)!;
         var log = new StreamWriter(LogPath(i), append: true) { AutoFlush = true };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
