@@ -130,8 +130,12 @@ public abstract class ConsensusDriver : IDisposable
     /// the loop goes on) unless it is a storage fault, which stops the loop.</summary>
     protected void Step(ConsensusEvent e)
     {
-        _observer?.Before(e);
-        Contain(() => Machine.Handle(e));
+        // Inside the containment: an event of a shape no intake check caught must not stop the loop in the observer.
+        Contain(() =>
+        {
+            _observer?.Before(e);
+            return Machine.Handle(e);
+        });
         _observer?.After();
     }
 

@@ -71,11 +71,12 @@ internal sealed class ConsensusObserver
         _handling = e;
         switch (e)
         {
-            case VoteReceived v:
-                if (v.Vote.Height < _machine.Height || (v.Vote.Height == _machine.Height && v.Vote.Round < _machine.Round)) _metrics?.LateVote();
-                SeenAt(v.From, v.Vote.Height);
+            // The machine judges the shape; a vote or proposal it cannot use is skipped here, not thrown on.
+            case VoteReceived { Vote: { } vote } v:
+                if (vote.Height < _machine.Height || (vote.Height == _machine.Height && vote.Round < _machine.Round)) _metrics?.LateVote();
+                SeenAt(v.From, vote.Height);
                 break;
-            case ProposalReceived p: SeenAt(p.From, p.Proposal.Height); break;
+            case ProposalReceived { Proposal: { } proposal } p: SeenAt(p.From, proposal.Height); break;
             // A peer asking for block h has committed h - 1 and works at h.
             case BlockRequested r: SeenAt(r.From, r.Height); break;
         }
