@@ -43,6 +43,7 @@ public sealed class NodeHost : IAsyncDisposable
     public static NodeHost Create(NodeSettings settings, GenesisDocument genesis, ISigner nodeKey, IPeerLink link,
         Action<ILoggingBuilder>? configureLogging = null, TimeProvider? time = null, IKeyValueStore? store = null)
     {
+        NodeSettingsCheck.Validate(settings);
         if (!GenesisDocument.TrySplitAddress(settings.RpcListen, out var rpcHost, out var rpcPort))
         {
             throw new NodeConfigurationException($"RpcListen '{settings.RpcListen}' is not host:port");
