@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite (Release) and ends with one line: "N passed, N failed[, N skipped]".
 # Long soak/load tests are opt-in (trait Category=Soak) and skipped here; run them with
-#   dotnet test Dkms.Node.sln -c Release --filter Category=Soak
+#   DKMS_SOAK=1 dotnet test Dkms.Node.sln -c Release --filter Category=Soak
 set -uo pipefail
 cd "$(dirname "$0")"
 

@@ -1,47 +1,71 @@
 using Dkms.Core.Blocks;
+using Dkms.Core.Genesis;
 
 namespace Dkms.Consensus;
 
 /// <summary>Engine settings. Durations grow with the round as base + round * increment (paper §3: timeouts
 /// must grow so that eventually they exceed the unknown message delay).</summary>
+/// <remarks>The timeouts, the batch delay, the block limits and the empty-block policy have one home: the genesis
+/// <see cref="ConsensusParameters"/> (their defaults live there, nowhere else). Build the options with
+/// <see cref="FromGenesis"/>; these members are <c>required</c> so that no caller can fall back on a second set of
+/// defaults. The remaining members are this node's local engine settings, with their defaults here.</remarks>
 public sealed record ConsensusOptions
 {
     public required string ChainId { get; init; }
 
-    public TimeSpan TimeoutPropose { get; init; } = TimeSpan.FromMilliseconds(300);
-    public TimeSpan TimeoutProposeIncrement { get; init; } = TimeSpan.FromMilliseconds(100);
-    public TimeSpan TimeoutPrevote { get; init; } = TimeSpan.FromMilliseconds(100);
-    public TimeSpan TimeoutPrevoteIncrement { get; init; } = TimeSpan.FromMilliseconds(50);
-    public TimeSpan TimeoutPrecommit { get; init; } = TimeSpan.FromMilliseconds(100);
-    public TimeSpan TimeoutPrecommitIncrement { get; init; } = TimeSpan.FromMilliseconds(50);
+    public required TimeSpan TimeoutPropose { get; init; }
+    public required TimeSpan TimeoutProposeIncrement { get; init; }
+    public required TimeSpan TimeoutPrevote { get; init; }
+    public required TimeSpan TimeoutPrevoteIncrement { get; init; }
+    public required TimeSpan TimeoutPrecommit { get; init; }
+    public required TimeSpan TimeoutPrecommitIncrement { get; init; }
 
     /// <summary>How long a proposer waits after a round starts to gather a batch (tens of ms).</summary>
-    public TimeSpan BatchDelay { get; init; } = TimeSpan.FromMilliseconds(20);
+    public required TimeSpan BatchDelay { get; init; }
 
     /// <summary>What a valid block may hold: the chain's rule (genesis parameters), the same on every validator. A block
     /// over it is refused whoever proposed it.</summary>
-    public BlockLimits Limits { get; init; } = new(1000, 4 * 1024 * 1024);
+    public required BlockLimits Limits { get; init; }
 
     /// <summary>Most transactions / bytes in a block this node proposes (a local choice; never above <see cref="Limits"/>,
     /// and without effect on what it accepts from others).</summary>
-    public int MaxBlockTransactions { get; init; } = 1000;
-    public int MaxBlockBytes { get; init; } = 4 * 1024 * 1024;
-
-    /// <summary>Share of the propose timeout that building this node's proposal may take (<see cref="ExecutionPace"/>):
-    /// the proposer caps its block by the measured execution time per transaction so that the proposal reaches the
-    /// validators before their propose timeout, the rest being left for transfer and load. Local, like
-    /// <see cref="MaxBlockTransactions"/>; zero turns the cap off.</summary>
-    public double ProposeExecutionShare { get; init; } = 0.5;
+    public required int MaxBlockTransactions { get; init; }
+    public required int MaxBlockBytes { get; init; }
 
     /// <summary>When false an idle chain waits for transactions instead of committing empty blocks.</summary>
-    public bool CreateEmptyBlocks { get; init; }
+    public required bool CreateEmptyBlocks { get; init; }
 
     /// <summary>
     /// With <see cref="CreateEmptyBlocks"/> false: how long an idle height waits before it commits an empty block
     /// anyway (zero: never). A verifying client refuses a "latest" answer whose certified block time is older than its
     /// freshness bound, so an idle chain must still certify its time now and then.
     /// </summary>
-    public TimeSpan IdleBlockInterval { get; init; }
+    public required TimeSpan IdleBlockInterval { get; init; }
+
+    /// <summary>The engine settings a chain's genesis parameters give (local settings at their defaults); the only way
+    /// the node and the simulations build options, so both run the same timeouts and limits.</summary>
+    public static ConsensusOptions FromGenesis(string chainId, ConsensusParameters parameters) => new()
+    {
+        ChainId = chainId,
+        TimeoutPropose = TimeSpan.FromMilliseconds(parameters.TimeoutProposeMs),
+        TimeoutProposeIncrement = TimeSpan.FromMilliseconds(parameters.TimeoutProposeIncrementMs),
+        TimeoutPrevote = TimeSpan.FromMilliseconds(parameters.TimeoutPrevoteMs),
+        TimeoutPrevoteIncrement = TimeSpan.FromMilliseconds(parameters.TimeoutPrevoteIncrementMs),
+        TimeoutPrecommit = TimeSpan.FromMilliseconds(parameters.TimeoutPrecommitMs),
+        TimeoutPrecommitIncrement = TimeSpan.FromMilliseconds(parameters.TimeoutPrecommitIncrementMs),
+        BatchDelay = TimeSpan.FromMilliseconds(parameters.BatchDelayMs),
+        Limits = new BlockLimits(parameters.MaxBlockTransactions, parameters.MaxBlockBytes),
+        MaxBlockTransactions = parameters.MaxBlockTransactions,
+        MaxBlockBytes = parameters.MaxBlockBytes,
+        CreateEmptyBlocks = parameters.CreateEmptyBlocks,
+        IdleBlockInterval = TimeSpan.FromMilliseconds(parameters.IdleBlockIntervalMs),
+    };
+
+    /// <summary>Share of the propose timeout that building this node's proposal may take (<see cref="ExecutionPace"/>):
+    /// the proposer caps its block by the measured execution time per transaction so that the proposal reaches the
+    /// validators before their propose timeout, the rest being left for transfer and load. Local, like
+    /// <see cref="MaxBlockTransactions"/>; zero turns the cap off.</summary>
+    public double ProposeExecutionShare { get; init; } = 0.5;
 
     /// <summary>A block timestamp may be at most this far ahead of the validator's clock, else it votes nil.</summary>
     public TimeSpan MaxClockDrift { get; init; } = TimeSpan.FromSeconds(2);
@@ -55,7 +79,8 @@ public sealed record ConsensusOptions
     /// <summary>Votes for rounds further than this beyond the current round are ignored (bounded memory).</summary>
     public int MaxRoundLookahead { get; init; } = 100;
 
-    /// <summary>Capacity of the engine's event channel.</summary>
+    /// <summary>Capacity of the engine's event channel (events: proposals, votes, timeouts, commands); a full channel makes
+    /// network receivers wait, never drops an event.</summary>
     public int EventQueueCapacity { get; init; } = 10_000;
 
     public TimeSpan ProposeTimeout(int round) => TimeoutPropose + TimeoutProposeIncrement * round;

@@ -52,6 +52,6 @@ public sealed class Proposal
         w.Write(validRound);
         w.Write(blockHash.ToArray());
         w.Flush();
-        return Domains.Prefixed(ConsensusDomains.Proposal, buffer.WrittenSpan);
+        return Domains.Prefixed(Domains.Proposal, buffer.WrittenSpan);
     }
 }

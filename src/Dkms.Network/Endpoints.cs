@@ -1,27 +1,15 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Dkms.Core.Primitives;
 
 namespace Dkms.Network;
 
 /// <summary>"host:port" strings of the genesis and the options.</summary>
 internal static class Endpoints
 {
-    /// <summary>Splits "host:port", "1.2.3.4:port" or "[::1]:port".</summary>
-    public static (string Host, int Port) Parse(string address)
-    {
-        var colon = address.LastIndexOf(':');
-        if (colon <= 0 || colon == address.Length - 1
-            || !int.TryParse(address.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port)
-            || port > IPEndPoint.MaxPort)
-        {
-            throw new FormatException($"'{address}' is not host:port");
-        }
-
-        var host = address[..colon];
-        if (host.StartsWith('[') && host.EndsWith(']')) host = host[1..^1];
-        return (host, port);
-    }
+    /// <summary>Splits "host:port", "1.2.3.4:port" or "[::1]:port" (<see cref="HostPort"/>, the one parser).</summary>
+    public static (string Host, int Port) Parse(string address) =>
+        HostPort.TryParse(address, out var host, out var port) ? (host, port) : throw new FormatException($"'{address}' is not host:port");
 
     /// <summary>An IP literal as is; a host name through DNS, IPv4 first. Blocks while DNS answers: for this node's
     /// own listen address at start only, never for a peer's (see PeerNetwork.Resolution.cs).</summary>

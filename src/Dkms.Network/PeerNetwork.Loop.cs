@@ -214,6 +214,7 @@ public sealed partial class PeerNetwork
                 if (Locate(slot) is not { } endpoint) continue;
                 NoteValidatorEndpoint(slot, endpoint);
                 var peer = _manager.Connect(endpoint, Wire.ConnectTag);
+                Stats.Dialed();
                 if (peer is not null) _dialed[peer] = slot;
                 if (_logger.IsEnabled(LogLevel.Debug))
                 {

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
-using Dkms.Consensus;
 using Dkms.Core.Primitives;
 using LiteNetLib;
 using Microsoft.Extensions.Logging;
@@ -76,7 +75,6 @@ public sealed partial class PeerNetwork : IDisposable
         }
 
         _slotList = [.. _slots.Values];
-        ConsensusTransport = new ConsensusAdapter(this);
 
         var listener = new EventBasedNetListener();
         listener.ConnectionRequestEvent += OnConnectionRequest;
@@ -122,9 +120,6 @@ public sealed partial class PeerNetwork : IDisposable
     public IReadOnlyList<PublicKey> ConnectedPeers => _connected;
 
     public PeerNetworkStats Stats { get; } = new();
-
-    /// <summary>Consensus messages: Send/Broadcast on <see cref="PeerChannel.Consensus"/>.</summary>
-    public ITransport ConsensusTransport { get; }
 
     /// <summary>Binds the listen address, starts the network thread and dials every other validator.</summary>
     public void Start()
@@ -250,12 +245,5 @@ public sealed partial class PeerNetwork : IDisposable
         var payloadPerFragment = NetConstants.InitialMtu - 64; // conservative: MTU minus all headers
         var batch = (long)maxMessageBytes + BatchWriter.FrameHeaderSize + 1;
         return (ushort)Math.Min(ushort.MaxValue, (batch / payloadPerFragment) + 2);
-    }
-
-    private sealed class ConsensusAdapter(PeerNetwork network) : ITransport
-    {
-        public void Send(PublicKey peer, byte[] message) => network.Send(peer, PeerChannel.Consensus, message);
-
-        public void Broadcast(byte[] message) => network.Broadcast(PeerChannel.Consensus, message);
     }
 }

@@ -23,6 +23,7 @@ public sealed class PeerNetworkStats
     private long _handshakeTimeouts;
     private long _handlerErrors;
     private long _sessionsOpened;
+    private long _dials;
     private long _forgedDropped;
     private long _replayedDropped;
     private long _reorderedDropped;
@@ -68,6 +69,9 @@ public sealed class PeerNetworkStats
 
     /// <summary>Exceptions thrown by a <see cref="PeerNetwork.MessageReceived"/> handler or caught in the network loop.</summary>
     public long HandlerErrors => Volatile.Read(ref _handlerErrors);
+
+    /// <summary>Connection attempts this node started towards validators (first dials and redials after backoff).</summary>
+    public long Dials => Volatile.Read(ref _dials);
 
     /// <summary>Handshakes that authenticated (each makes a fresh secure session, including duplicates then dropped).</summary>
     public long SessionsOpened => Volatile.Read(ref _sessionsOpened);
@@ -145,6 +149,8 @@ public sealed class PeerNetworkStats
     internal void HandlerError() => Interlocked.Increment(ref _handlerErrors);
 
     internal void SessionOpened() => Interlocked.Increment(ref _sessionsOpened);
+
+    internal void Dialed() => Interlocked.Increment(ref _dials);
 
     internal void Tampered(OpenResult result)
     {

@@ -48,6 +48,7 @@ public sealed partial class NodeHost : IAsyncDisposable
         Action<ILoggingBuilder>? configureLogging = null, TimeProvider? time = null, IKeyValueStore? store = null,
         IKeyValueStore? journalStore = null)
     {
+        NodeSettingsCheck.Validate(settings);
         if (!GenesisDocument.TrySplitAddress(settings.RpcListen, out var rpcHost, out var rpcPort))
         {
             throw new NodeConfigurationException($"RpcListen '{settings.RpcListen}' is not host:port");

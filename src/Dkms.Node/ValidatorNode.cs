@@ -56,12 +56,13 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         Supervisor.Watch("pending-journal", Journal.Writer);
         _admissionQueue = CreateAdmissionQueue(settings.Mempool.AdmissionQueueTransactions);
         Application = new LedgerApplication(Ledger, store, Pool, consensusRecord);
-        var machine = new ConsensusStateMachine(ConsensusOptionsFor(genesis, settings), nodeKey, Application,
+        var consensusOptions = ConsensusOptionsFor(genesis, settings);
+        var machine = new ConsensusStateMachine(consensusOptions, nodeKey, Application,
             consensusRecord, time, loggers.CreateLogger<ConsensusStateMachine>())
         {
             Hold = OpenSigningHold(store),
         };
-        _engine = new ConsensusEngine(machine, new ChannelTransport(link, NodeChannel.Consensus), time, 10_000)
+        _engine = new ConsensusEngine(machine, new ChannelTransport(link, NodeChannel.Consensus), time, consensusOptions.EventQueueCapacity)
         {
             // Only this node's own storage failing stops the loop (and the node); anything else is contained.
             IsStorageFault = e => e is StorageException || e.InnerException is StorageException,
@@ -238,26 +239,22 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         }
     }
 
+    /// <summary>The genesis parameters (the one source of consensus timing and block limits), with this node's explicit
+    /// overrides, if any, on top.</summary>
     internal static ConsensusOptions ConsensusOptionsFor(GenesisDocument genesis, NodeSettings settings)
     {
         var p = genesis.Consensus;
         var o = settings.Consensus;
-        return new ConsensusOptions
+        var chain = ConsensusOptions.FromGenesis(genesis.ChainId, p);
+        return chain with
         {
-            ChainId = genesis.ChainId,
-            TimeoutPropose = TimeSpan.FromMilliseconds(o.TimeoutProposeMs ?? p.TimeoutProposeMs),
-            TimeoutProposeIncrement = TimeSpan.FromMilliseconds(p.TimeoutProposeIncrementMs),
-            TimeoutPrevote = TimeSpan.FromMilliseconds(o.TimeoutPrevoteMs ?? p.TimeoutPrevoteMs),
-            TimeoutPrevoteIncrement = TimeSpan.FromMilliseconds(p.TimeoutPrevoteIncrementMs),
-            TimeoutPrecommit = TimeSpan.FromMilliseconds(o.TimeoutPrecommitMs ?? p.TimeoutPrecommitMs),
-            TimeoutPrecommitIncrement = TimeSpan.FromMilliseconds(p.TimeoutPrecommitIncrementMs),
-            BatchDelay = TimeSpan.FromMilliseconds(o.BatchDelayMs ?? p.BatchDelayMs),
-            // Validity is the chain's rule; the local setting only caps what this node proposes.
-            Limits = new BlockLimits(p.MaxBlockTransactions, p.MaxBlockBytes),
+            TimeoutPropose = o.TimeoutProposeMs is { } propose ? TimeSpan.FromMilliseconds(propose) : chain.TimeoutPropose,
+            TimeoutPrevote = o.TimeoutPrevoteMs is { } prevote ? TimeSpan.FromMilliseconds(prevote) : chain.TimeoutPrevote,
+            TimeoutPrecommit = o.TimeoutPrecommitMs is { } precommit ? TimeSpan.FromMilliseconds(precommit) : chain.TimeoutPrecommit,
+            BatchDelay = o.BatchDelayMs is { } batch ? TimeSpan.FromMilliseconds(batch) : chain.BatchDelay,
+            // Validity is the chain's rule (chain.Limits); the local setting only caps what this node proposes.
             MaxBlockTransactions = Math.Min(o.MaxBlockTransactions ?? p.MaxBlockTransactions, p.MaxBlockTransactions),
-            MaxBlockBytes = p.MaxBlockBytes,
-            CreateEmptyBlocks = o.CreateEmptyBlocks ?? p.CreateEmptyBlocks,
-            IdleBlockInterval = TimeSpan.FromMilliseconds(p.IdleBlockIntervalMs),
+            CreateEmptyBlocks = o.CreateEmptyBlocks ?? chain.CreateEmptyBlocks,
         };
     }
 

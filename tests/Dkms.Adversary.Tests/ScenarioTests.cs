@@ -1,5 +1,5 @@
 using Dkms.Adversary.Tests.Support;
-using Dkms.Core.Genesis;
+using Dkms.Node.Testing;
 using Xunit.Abstractions;
 
 namespace Dkms.Adversary.Tests;
@@ -45,17 +45,8 @@ public sealed class ScenarioTests(ITestOutputHelper output)
     [Fact]
     public async Task A_block_beyond_the_genesis_limit_is_refused_by_every_honest_validator_whatever_its_local_setting()
     {
-        var consensus = new ConsensusParameters
-        {
-            TimeoutProposeMs = 500,
-            TimeoutProposeIncrementMs = 250,
-            TimeoutPrevoteMs = 250,
-            TimeoutPrevoteIncrementMs = 100,
-            TimeoutPrecommitMs = 250,
-            TimeoutPrecommitIncrementMs = 100,
-            BatchDelayMs = 5,
-            MaxBlockTransactions = GenesisMaxBlockTransactions,
-        };
+        // The in-process testnet's short (wall-clock) timeouts; only the block limit is this test's own.
+        var consensus = InProcessTestnet.ShortTimeouts with { MaxBlockTransactions = GenesisMaxBlockTransactions };
         var failures = await AttackRun.RunAsync(
             new CampaignOptions { Mode = AttackMode.BigBlock, Messages = long.MaxValue, Duration = TimeSpan.FromSeconds(15), Seed = 167, Rate = 500 }, output,
             consensus,

@@ -1,4 +1,3 @@
-using Dkms.Core.Blocks;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Dkms.Consensus.Tests;
@@ -7,25 +6,15 @@ namespace Dkms.Consensus.Tests;
 /// propose timeout makes every height miss round 0; capped by its measured pace, blocks commit in round 0.</summary>
 public sealed class PaceTests
 {
-    /// <summary>The node's genesis timeouts and block limits.</summary>
-    private static ConsensusOptions NodeLike(ConsensusOptions o) => o with
-    {
-        TimeoutPropose = TimeSpan.FromMilliseconds(1000),
-        TimeoutProposeIncrement = TimeSpan.FromMilliseconds(500),
-        TimeoutPrevote = TimeSpan.FromMilliseconds(500),
-        TimeoutPrevoteIncrement = TimeSpan.FromMilliseconds(250),
-        TimeoutPrecommit = TimeSpan.FromMilliseconds(500),
-        TimeoutPrecommitIncrement = TimeSpan.FromMilliseconds(250),
-        Limits = new BlockLimits(5000, 8 * 1024 * 1024),
-        MaxBlockTransactions = 5000,
-        MaxBlockBytes = 8 * 1024 * 1024,
-    };
-
     /// <summary>Four validators sharing one slow clock (each transaction executed costs 1 ms of it, for every validator
     /// in turn: one starved CPU), a full mempool; the rounds in which heights 2-6 were decided.</summary>
+    /// <remarks>The chain's genesis defaults but no idle-block timer: the pool is never empty here, and the idle timer of
+    /// height 1 is one more timer on the clock the validators share, which changes the order in which their timers fire
+    /// as execution advances it (with it, the uncapped run misses round 0 at two of the five heights instead of three or
+    /// more).</remarks>
     private static int[] Rounds(double share)
     {
-        using var net = new TestNet(4, seed: 5, o => NodeLike(o) with { ProposeExecutionShare = share });
+        using var net = new TestNet(4, seed: 5, o => o with { ProposeExecutionShare = share }, parameters: new() { IdleBlockIntervalMs = 0 });
         foreach (var app in net.Apps) app.ExecutionCost = n => net.Time.Advance(TimeSpan.FromMilliseconds(n));
         net.Submit(40_000);
         Assert.True(net.RunUntilHeight(6, TimeSpan.FromMinutes(10), feedEveryMs: 0), net.Describe());

@@ -157,17 +157,6 @@ public sealed class RecoveryTests
         Assert.Equal(solo.Options.ProposeTimeout(5), Assert.Single(Solo.Timeouts(actions, TimeoutKind.Propose)).Delay);
     }
 
-    /// <summary>The node's genesis timeouts.</summary>
-    private static ConsensusOptions NodeTimeouts(ConsensusOptions o) => o with
-    {
-        TimeoutPropose = TimeSpan.FromMilliseconds(1000),
-        TimeoutProposeIncrement = TimeSpan.FromMilliseconds(500),
-        TimeoutPrevote = TimeSpan.FromMilliseconds(500),
-        TimeoutPrevoteIncrement = TimeSpan.FromMilliseconds(250),
-        TimeoutPrecommit = TimeSpan.FromMilliseconds(500),
-        TimeoutPrecommitIncrement = TimeSpan.FromMilliseconds(250),
-    };
-
     /// <summary>Validators 2 and 3 go down under load (at a different moment of a height for each seed); the two left
     /// cannot decide a transaction submitted then; validator 2 returns. Before: with some seeds the height never ended
     /// (validators 0 and 1 were locked on validator 3's block, and validator 2 could not see the polka: validator 3's
@@ -186,7 +175,7 @@ public sealed class RecoveryTests
     [InlineData(10)]
     public void A_validator_returning_to_a_stalled_chain_lets_it_decide_within_one_rounds_timeouts(int seed)
     {
-        using var net = new TestNet(4, seed, NodeTimeouts);
+        using var net = new TestNet(4, seed);
         Assert.True(net.RunUntilHeight((ulong)(4 + seed % 4), TimeSpan.FromMinutes(1)));
         net.Crash(2);
         net.Crash(3);
@@ -197,7 +186,7 @@ public sealed class RecoveryTests
         var returned = net.Time.GetUtcNow();
         var up = new[] { 0, 1, 2 };
         Assert.True(net.RunUntilHeight(stalled + 1, TimeSpan.FromMinutes(1), new[] { 0 }, feedEveryMs: 0), net.Describe());
-        var o = NodeTimeouts(TestNet.DefaultOptions);
+        var o = (TestNet.DefaultOptions);
         var bound = o.ProposeTimeout(0) + o.PrevoteTimeout(0) + o.PrecommitTimeout(0) + TimeSpan.FromMilliseconds(100);
         Assert.True(net.Time.GetUtcNow() - returned <= bound, $"decided {(net.Time.GetUtcNow() - returned).TotalMilliseconds} ms after validator 2 returned");
         Assert.True(net.RunUntilHeight(stalled + 3, TimeSpan.FromMinutes(1), up), net.Describe());

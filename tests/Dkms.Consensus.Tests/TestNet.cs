@@ -2,6 +2,7 @@ using Dkms.Consensus.InMemory;
 using Dkms.Core.Blocks;
 using Dkms.Core.Crypto;
 using Dkms.Core.Encoding;
+using Dkms.Core.Genesis;
 using Dkms.Core.Primitives;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -20,12 +21,14 @@ public sealed class TestNet : IDisposable
     private readonly Random _random;
     private readonly Func<ConsensusOptions, ConsensusOptions>? _configure;
     private readonly Func<int, ConsensusOptions, ConsensusOptions>? _configureNode;
+    private readonly ConsensusParameters _parameters;
     private long _txCounter;
 
     public TestNet(int n, int seed, Func<ConsensusOptions, ConsensusOptions>? configure = null, bool start = true, int? genesisCount = null,
-        Func<int, ConsensusOptions, ConsensusOptions>? configureNode = null)
+        Func<int, ConsensusOptions, ConsensusOptions>? configureNode = null, ConsensusParameters? parameters = null)
     {
         _random = new Random(seed);
+        _parameters = parameters ?? new ConsensusParameters();
         _configure = configure;
         _configureNode = configureNode;
         Time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
@@ -65,7 +68,9 @@ public sealed class TestNet : IDisposable
         return s;
     }
 
-    public static ConsensusOptions DefaultOptions => new() { ChainId = ChainId };
+    /// <summary>The node's options: genesis defaults (<see cref="ConsensusParameters"/>, the one source), local settings at
+    /// theirs. Time is virtual here, so the real timeouts cost no wall time.</summary>
+    public static ConsensusOptions DefaultOptions => ConsensusOptions.FromGenesis(ChainId, new ConsensusParameters());
 
     public int Count => Signers.Length;
 
@@ -74,7 +79,8 @@ public sealed class TestNet : IDisposable
 
     public void Start(int i)
     {
-        var options = _configure is null ? DefaultOptions : _configure(DefaultOptions);
+        var chain = ConsensusOptions.FromGenesis(ChainId, _parameters);
+        var options = _configure is null ? chain : _configure(chain);
         if (_configureNode is not null) options = _configureNode(i, options);
         var machine = new ConsensusStateMachine(options, Signers[i], Apps[i], Stores[i], Time, NullLogger.Instance) { Hold = Holds[i] };
         SynchronousDriver? driver = null;

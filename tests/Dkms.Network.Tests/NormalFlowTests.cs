@@ -71,14 +71,14 @@ public sealed class NormalFlowTests
     }
 
     [Fact]
-    public void Consensus_transport_broadcast_arrives_on_the_consensus_channel()
+    public void A_consensus_channel_broadcast_and_send_arrive_on_the_consensus_channel()
     {
         using var net = new TestNet(4).StartAll();
         net.WaitFullyConnected();
         var sender = net.Nodes[1];
 
-        sender.Network.ConsensusTransport.Broadcast([9, 9]);
-        sender.Network.ConsensusTransport.Send(net.Nodes[0].PublicKey, [7]);
+        sender.Network.Broadcast(PeerChannel.Consensus, [9, 9]);
+        sender.Network.Send(net.Nodes[0].PublicKey, PeerChannel.Consensus, [7]);
 
         Eventually.True(() => net.Nodes[0].Inbox.Count == 2, "broadcast and send delivered");
         Assert.All(net.Nodes[0].Inbox.Items, r => Assert.Equal(PeerChannel.Consensus, r.Channel));

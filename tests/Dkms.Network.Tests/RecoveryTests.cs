@@ -30,7 +30,8 @@ public sealed class RecoveryTests
     {
         using var net = new TestNet(2);
         var early = net.Start(0, o => o with { ReconnectMinDelay = TimeSpan.FromMilliseconds(50), ReconnectMaxDelay = TimeSpan.FromMilliseconds(400) });
-        Thread.Sleep(1000); // several failed dials in the meantime
+        // Several failed dials first, counted rather than waited for: the backoff is what brings the two together below.
+        Eventually.True(() => early.Network.Stats.Dials >= 3, "the early node dialed the absent one several times");
 
         // This node never dials: only the early one's backoff can bring them together.
         var late = net.Start(1, o => o with { Validators = [o.Validators[1], o.Validators[0] with { Address = "127.0.0.1:1" }] });

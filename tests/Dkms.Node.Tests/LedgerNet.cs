@@ -1,6 +1,7 @@
 using Dkms.Consensus;
 using Dkms.Consensus.InMemory;
 using Dkms.Core.Crypto;
+using Dkms.Core.Genesis;
 using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
 using Dkms.Ledger;
@@ -78,7 +79,7 @@ public sealed class LedgerNet : IDisposable
 
     private void Start(int i)
     {
-        var options = new ConsensusOptions { ChainId = ChainId };
+        var options = ConsensusOptions.FromGenesis(ChainId, new ConsensusParameters());
         var machine = new ConsensusStateMachine(options, Nodes[i], Apps[i], new InMemoryConsensusStore(), Time, NullLogger.Instance);
         SynchronousDriver? driver = null;
         var transport = Network.Join(Nodes[i].PublicKey, (from, bytes) => driver!.Deliver(from, bytes));

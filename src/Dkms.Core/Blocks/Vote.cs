@@ -14,7 +14,7 @@ public enum VoteType : byte
 
 /// <summary>
 /// A signed prevote or precommit. <see cref="BlockHash"/> zero means nil. The signature covers
-/// <see cref="ConsensusDomains.Vote"/> followed by the canonical tuple (chain id, type, height, round, hash),
+/// <see cref="Domains.Vote"/> followed by the canonical tuple (chain id, type, height, round, hash),
 /// so a vote can be replayed neither on another chain nor as another step.
 /// </summary>
 [MessagePackObject]
@@ -56,7 +56,7 @@ public sealed class Vote
         w.Write(round);
         w.Write(blockHash.ToArray());
         w.Flush();
-        return Domains.Prefixed(ConsensusDomains.Vote, buffer.WrittenSpan);
+        return Domains.Prefixed(Domains.Vote, buffer.WrittenSpan);
     }
 
     public override string ToString() => $"{Type}(h={Height}, r={Round}, {(IsNil ? "nil" : BlockHash.ToHex()[..8])}, by {Validator.ToHex()[..8]})";

@@ -80,17 +80,8 @@ public sealed record GenesisDocument
         Ledger.Validate();
     }
 
-    /// <summary>Splits "host:port" (an IPv6 host in brackets).</summary>
-    public static bool TrySplitAddress(string? address, out string host, out int port)
-    {
-        host = "";
-        port = 0;
-        if (string.IsNullOrEmpty(address)) return false;
-        var colon = address.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(address.AsSpan(colon + 1), out port) || port is < 0 or > 65535) return false;
-        host = address[..colon].Trim('[', ']');
-        return host.Length > 0;
-    }
+    /// <summary>Splits "host:port" (an IPv6 host in brackets) with the one parser, <see cref="HostPort"/>.</summary>
+    public static bool TrySplitAddress(string? address, out string host, out int port) => HostPort.TryParse(address, out host, out port);
 }
 
 public sealed record GenesisValidator

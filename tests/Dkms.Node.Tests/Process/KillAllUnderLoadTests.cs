@@ -20,7 +20,7 @@ public sealed class KillAllUnderLoadTests(ITestOutputHelper output)
     [Fact]
     public Task No_acknowledged_transaction_is_lost_when_every_validator_is_killed_under_load() => RunAsync(rounds: 2, seed: 17);
 
-    [Fact]
+    [SoakFact]
     [Trait("Category", "Soak")]
     public Task No_acknowledged_transaction_is_lost_over_many_kill_rounds() => RunAsync(rounds: 8, seed: 4711);
 

@@ -102,15 +102,28 @@ public sealed class RpcMethodTests(RpcTestnetFixture fixture) : IClassFixture<Rp
         Assert.Equal(TxStatuses.Committed, status.Status);
     }
 
+    /// <summary>What tells sync from async is that sync checks a transaction before it answers: a transaction with a bad
+    /// signature is refused in the answer itself, where async queues it and answers "pending" (shown here with a second
+    /// such transaction, so the test proves it can tell the two apart). A valid transaction answers "pending" in both.</summary>
     [Fact]
-    public async Task Submit_without_a_mode_is_sync()
+    public async Task Submit_without_a_mode_is_sync_it_refuses_an_invalid_transaction_in_its_answer()
     {
-        var tx = Person("default-mode").Incept();
+        var bad = WithBrokenSignature(Person("default-mode").Incept());
 
-        var r = await _client.CallAsync<SubmitResult>(RpcMethods.Submit, new { tx = Convert.ToBase64String(tx.Encoded) });
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            _client.CallAsync<SubmitResult>(RpcMethods.Submit, new { tx = Convert.ToBase64String(bad.Encoded) }));
 
-        Assert.Contains(r.Status, new[] { TxStatuses.Pending, TxStatuses.Committed });
-        Assert.True(_net.Node(0).IsPending(tx.Hash) || _net.Node(0).Ledger.GetTransaction(tx.Hash) is not null);
+        Assert.Equal(RpcErrorCodes.TransactionRejected, error.Code);
+        Assert.Contains(nameof(ErrorCode.BadSignature), error.Message, StringComparison.Ordinal);
+        var queued = await _client.SubmitAsync(WithBrokenSignature(Person("default-mode-async").Incept()), SubmitModes.Async);
+        Assert.Equal(TxStatuses.Pending, queued.Status);
+    }
+
+    private static Transaction WithBrokenSignature(Transaction tx)
+    {
+        var bytes = tx.Encoded.ToArray();
+        bytes[^2] ^= 1;
+        return TransactionCodec.Decode(bytes);
     }
 
     [Fact]

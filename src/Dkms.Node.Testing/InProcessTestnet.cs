@@ -96,6 +96,20 @@ public sealed class InProcessTestnet : IAsyncDisposable
         return i;
     }
 
+    /// <summary>The chain parameters of an in-process testnet unless a test gives its own: the genesis defaults with shorter
+    /// the timeouts and a 5 ms batch window. These nodes run on the wall clock, so a round lost to a slow start or a
+    /// stopped node costs the test real seconds; short timeouts keep such a test short.</summary>
+    public static ConsensusParameters ShortTimeouts { get; } = new()
+    {
+        TimeoutProposeMs = 500,
+        TimeoutProposeIncrementMs = 250,
+        TimeoutPrevoteMs = 250,
+        TimeoutPrevoteIncrementMs = 100,
+        TimeoutPrecommitMs = 250,
+        TimeoutPrecommitIncrementMs = 100,
+        BatchDelayMs = 5,
+    };
+
     public static async Task<InProcessTestnet> StartAsync(int validators = 4, string? directory = null,
         TestnetTransport transport = TestnetTransport.InMemory, Action<ILoggingBuilder>? logging = null, ConsensusParameters? consensus = null,
         LedgerParameters? ledger = null, MempoolOptions? mempool = null, int? running = null, Func<int, NodeSettings, NodeSettings>? settings = null)
@@ -115,16 +129,7 @@ public sealed class InProcessTestnet : IAsyncDisposable
                 Address = AddressFor(i, transport),
                 Power = 1,
             })],
-            Consensus = consensus ?? new ConsensusParameters
-            {
-                TimeoutProposeMs = 500,
-                TimeoutProposeIncrementMs = 250,
-                TimeoutPrevoteMs = 250,
-                TimeoutPrevoteIncrementMs = 100,
-                TimeoutPrecommitMs = 250,
-                TimeoutPrecommitIncrementMs = 100,
-                BatchDelayMs = 5,
-            },
+            Consensus = consensus ?? ShortTimeouts,
             // A one-second minimum recovery delay, so tests can run a whole social recovery.
             Ledger = ledger ?? new LedgerParameters { MinRecoveryDelaySeconds = 1 },
         };
