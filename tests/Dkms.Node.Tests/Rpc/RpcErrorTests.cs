@@ -712,7 +712,8 @@ public sealed class RpcLimitTests(StalledNodeFixture fixture) : IClassFixture<St
 
         var error = await Assert.ThrowsAsync<RpcException>(() => fixture.Client.SubmitAsync(tx, SubmitModes.Sync));
 
-        Assert.Equal(RpcErrorCodes.MempoolFull, error.Code);
+        // Seen once on a loaded machine with code 0 (a transport failure or time-out, not an answer): say which.
+        Assert.True(error.Code == RpcErrorCodes.MempoolFull, $"code {error.Code}: {error.Message} ({error.InnerException?.GetType().Name}: {error.InnerException?.Message})");
         Assert.True(error.IsMempoolFull);
         Assert.Equal(tx.Hash.ToHex(), error.Data!.Value.GetProperty("hash").GetString());
         Assert.Contains("full", error.Message, StringComparison.OrdinalIgnoreCase);
