@@ -163,7 +163,19 @@ public sealed class HandshakeRelay : IDisposable
 
     public void Dispose() => _manager.Stop();
 
-    private NetPeer Dial(IPEndPoint to) => _manager.Connect(to, Wire.ConnectTag) ?? throw new InvalidOperationException($"relay could not dial {to}");
+    private NetPeer Dial(IPEndPoint to)
+    {
+        // LiteNetLib refuses to dial (null) an endpoint whose own connection request to this manager is still being
+        // decided — the validator dialling the relay's address at the same moment (seen under a loaded CI run). That
+        // lasts a moment: try again before calling the dial impossible.
+        for (var attempt = 0; attempt < 40; attempt++)
+        {
+            if (_manager.Connect(to, Wire.ConnectTag) is { } peer) return peer;
+            Thread.Sleep(25);
+        }
+
+        throw new InvalidOperationException($"relay could not dial {to}");
+    }
 
     private void OnReceive(NetPeer from, byte[] packet)
     {
