@@ -46,20 +46,8 @@ try
         case "run":
             {
                 var o = ParseRun(rest);
-                using var cts = new CancellationTokenSource();
-                Console.CancelKeyPress += (_, e) =>
-                {
-                    e.Cancel = true;
-                    cts.Cancel();
-                };
-                var result = await new Runner(o).RunAsync(cts.Token);
-                if (o.Out is not null)
-                {
-                    var dir = Path.GetDirectoryName(Path.GetFullPath(o.Out));
-                    if (dir is not null) Directory.CreateDirectory(dir);
-                    await File.WriteAllTextAsync(o.Out, JsonSerializer.Serialize(result, RunResult.Json));
-                }
-
+                var result = await RunCancellableAsync(ct => new Runner(o).RunAsync(ct));
+                await WriteResultAsync(o.Out, result);
                 Console.WriteLine(result.Summary());
                 return result.Lost == 0 && result.Consistency?.Same == true ? 0 : 2;
             }
@@ -67,20 +55,8 @@ try
         case "reads":
             {
                 var o = ParseReads(rest);
-                using var cts = new CancellationTokenSource();
-                Console.CancelKeyPress += (_, e) =>
-                {
-                    e.Cancel = true;
-                    cts.Cancel();
-                };
-                var result = await new ReadBench(o).RunAsync(cts.Token);
-                if (o.Out is not null)
-                {
-                    var dir = Path.GetDirectoryName(Path.GetFullPath(o.Out));
-                    if (dir is not null) Directory.CreateDirectory(dir);
-                    await File.WriteAllTextAsync(o.Out, JsonSerializer.Serialize(result, RunResult.Json));
-                }
-
+                var result = await RunCancellableAsync(ct => new ReadBench(o).RunAsync(ct));
+                await WriteResultAsync(o.Out, result);
                 Console.WriteLine(result.Summary());
                 return result.Failures == 0 ? 0 : 2;
             }
@@ -233,4 +209,24 @@ static ReadOptions ParseReads(string[] a)
 
     if (o.Duration <= 0 || o.Concurrency <= 0 || o.Identities <= 0 || o.Warmup < 0) throw new ArgumentException("duration, concurrency and identities must be positive");
     return o with { Nodes = NodeList(nodes, testnet) };
+}
+
+// Ctrl-C cancels the run (it then reports what it has) instead of killing the process.
+static async Task<T> RunCancellableAsync<T>(Func<CancellationToken, Task<T>> run)
+{
+    using var cts = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) =>
+    {
+        e.Cancel = true;
+        cts.Cancel();
+    };
+    return await run(cts.Token);
+}
+
+static async Task WriteResultAsync<T>(string? path, T result)
+{
+    if (path is null) return;
+    var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+    if (dir is not null) Directory.CreateDirectory(dir);
+    await File.WriteAllTextAsync(path, JsonSerializer.Serialize(result, RunResult.Json));
 }

@@ -14,17 +14,7 @@ if [ -e testnet ] || [ -e genesis/genesis.json ]; then
   echo "0 passed, 1 failed"; exit 1
 fi
 
-free() { # free PORT: nothing listens on PORT over UDP or TCP (loopback)
-  python3 - "$1" <<'PY'
-import socket, sys
-port = int(sys.argv[1])
-for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-    s = socket.socket(socket.AF_INET, kind)
-    try: s.bind(("127.0.0.1", port))
-    except OSError: sys.exit(1)
-    finally: s.close()
-PY
-}
+. tests/e2e/ports.sh
 # Below the kernel's ephemeral range (32768+) and away from the default testnet ports 26656-26687.
 if [ -z "${P2P_PORT:-}" ]; then
   for _ in $(seq 1 50); do
