@@ -108,7 +108,7 @@ public sealed partial class ConsensusStateMachine
         }
 
         if (!verified && !Authentic(from, p)) return;
-        if (_waitingForTransactions) BeginFirstRound(); // the others have started this height
+        StartHeightIfNotStarted(); // the others have started this height
         AcceptProposal(p);
         AcceptJustification(from, justification);
         Evaluate();
@@ -227,7 +227,7 @@ public sealed partial class ConsensusStateMachine
             }
         }
 
-        if (_waitingForTransactions) BeginFirstRound();
+        StartHeightIfNotStarted();
         AddVote(v);
         Evaluate();
     }

@@ -11,7 +11,7 @@ public sealed partial class ConsensusStateMachine
     {
         var height = Height;
         var fired = true;
-        while (fired && !_waitingForTransactions && height == Height)
+        while (fired && !_waitingForTransactions && !_startDeferred && height == Height)
         {
             fired = TryDecide() || TrySkipRound() || TryPrevoteOnProposal() || TryLockOrUpdateValid() || TryPrecommitNil()
                     || TryLeaveLostRound();
@@ -205,6 +205,9 @@ public sealed partial class ConsensusStateMachine
                 // Still nothing to commit: start the height anyway; the proposer proposes what it has (nothing).
                 BeginFirstRound(afterIdle: false);
                 break;
+            case TimeoutKind.StartHeight when _startDeferred:
+                BeginFirstRound(_deferredAfterIdle);
+                break;
             case TimeoutKind.CatchUp:
                 _catchUpScheduled = false;
                 _out.Add(new BroadcastAction(ConsensusMessage.EncodeRequest(Height)));
@@ -237,6 +240,7 @@ public sealed partial class ConsensusStateMachine
     {
         // Decided from precommits received live: this node is at the chain's frontier (SigningHold).
         if (!fetched) Hold?.CommittedLive(block.Height);
+        _decidedThisEvent++;
         try
         {
             _app.Commit(block, certificate);

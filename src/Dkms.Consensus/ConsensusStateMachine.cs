@@ -33,6 +33,13 @@ public sealed partial class ConsensusStateMachine
     private int _validRound = -1;
     private bool _waitingForTransactions;
     private bool _batchWindow;
+    private bool _startDeferred;   // round 0 waits for the StartHeight timeout (see DecidedThisEvent)
+    private bool _deferredAfterIdle;
+    // Heights decided while handling the current event. The first one enters the next height at once (the common case:
+    // one decision per event); a second one, in the same call, defers the start of the height it enters to a
+    // zero-delay timeout, so a validator that decides alone (more than 2/3 of the power) returns to its event queue
+    // between heights instead of recursing height after height.
+    private int _decidedThisEvent;
     private Block? _built; // the block this validator built at this height: its root and execution are already known
     private readonly Dictionary<Hash32, bool> _validity = new();
     private readonly Dictionary<(int Round, VoteType Type), Vote> _signedVotes = new();
@@ -105,6 +112,7 @@ public sealed partial class ConsensusStateMachine
             throw new ConsensusStorageException("loading the consensus record failed", e);
         }
 
+        _decidedThisEvent = 0;
         var next = _app.Tip.Height + 1;
         if (persisted is not null && persisted.Height == next)
         {
@@ -124,6 +132,7 @@ public sealed partial class ConsensusStateMachine
 
     public IReadOnlyList<ConsensusAction> Handle(ConsensusEvent e)
     {
+        _decidedThisEvent = 0;
         // Whatever a peer sends shows its session is up again.
         if (_unreachable.Count > 0)
         {
@@ -206,6 +215,7 @@ public sealed partial class ConsensusStateMachine
         _validRound = -1;
         _built = null;
         _catchUpScheduled = false;
+        _startDeferred = false;
         _served.Clear();
         _responses.Clear();
         _strikes.Clear();
@@ -242,7 +252,20 @@ public sealed partial class ConsensusStateMachine
             Schedule(TimeoutKind.Rebroadcast, 0, _options.RebroadcastInterval);
             if (_waitingForTransactions && _options.IdleBlockInterval > TimeSpan.Zero) Schedule(TimeoutKind.IdleBlock, 0, _options.IdleBlockInterval);
             // Empty blocks by configuration keep the window: it is what paces an idle chain.
-            if (!_waitingForTransactions) BeginFirstRound(afterIdle: !_app.HasPendingTransactions);
+            if (!_waitingForTransactions)
+            {
+                var afterIdle = !_app.HasPendingTransactions;
+                if (_decidedThisEvent > 1)
+                {
+                    _startDeferred = true;
+                    _deferredAfterIdle = afterIdle;
+                    Schedule(TimeoutKind.StartHeight, 0, TimeSpan.Zero);
+                }
+                else
+                {
+                    BeginFirstRound(afterIdle);
+                }
+            }
         }
 
         ReplayBuffered();
@@ -256,6 +279,7 @@ public sealed partial class ConsensusStateMachine
     private void BeginFirstRound(bool afterIdle = true)
     {
         _waitingForTransactions = false;
+        _startDeferred = false;
         _batchWindow = afterIdle;
         StartRound(0);
     }
@@ -266,6 +290,14 @@ public sealed partial class ConsensusStateMachine
         if (!_waitingForTransactions || !_app.HasPendingTransactions) return;
         BeginFirstRound();
         Evaluate();
+    }
+
+    /// <summary>A message of this height came while round 0 had not started (waiting for transactions, or deferred
+    /// after a decision): the others have started this height, so this node starts it too.</summary>
+    private void StartHeightIfNotStarted()
+    {
+        if (_waitingForTransactions) BeginFirstRound();
+        else if (_startDeferred) BeginFirstRound(_deferredAfterIdle);
     }
 
     /// <summary>StartRound, lines 11-21.</summary>
@@ -307,7 +339,7 @@ public sealed partial class ConsensusStateMachine
         if (_validators is null || (!_validators.Contains(peer) && !_nextValidators.Contains(peer))) return;
         if (_unreachable.Count >= IntakeBounds.MaxTrackedPeers) _unreachable.Clear();
         _unreachable.Add(peer);
-        if (Step == Step.Propose && !_waitingForTransactions && _validators.Proposer(Height, Round) == peer && !_log.Proposals.ContainsKey(Round))
+        if (Step == Step.Propose && !_waitingForTransactions && !_startDeferred && _validators.Proposer(Height, Round) == peer && !_log.Proposals.ContainsKey(Round))
         {
             Schedule(TimeoutKind.Propose, Round, TimeSpan.Zero);
         }

@@ -43,6 +43,10 @@ public enum TimeoutKind : byte
     CatchUp,
     /// <summary>An idle height has waited <see cref="ConsensusOptions.IdleBlockInterval"/>: start it without transactions.</summary>
     IdleBlock,
+    /// <summary>Start round 0 of a height entered by deciding the one before inside the same event: the machine hands
+    /// control back to its event queue first (a validator that decides alone would otherwise run height after height
+    /// inside one call).</summary>
+    StartHeight,
 }
 
 public readonly record struct ConsensusTimeout(TimeoutKind Kind, ulong Height, int Round);
