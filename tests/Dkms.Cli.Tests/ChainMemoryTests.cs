@@ -50,6 +50,31 @@ public sealed class ChainMemoryTests(Testnet testnet) : IClassFixture<Testnet>, 
     }
 
     [Fact]
+    public async Task A_node_of_another_chain_under_the_same_id_is_refused_before_anything_is_sent_to_it()
+    {
+        // A chain started again under the same id (a testnet cleaned and re-created, a copy of a production genesis with
+        // other validators): the id matches, the genesis does not. Its answers would never verify; its transactions
+        // must not be sent either.
+        await using var twin = await OtherChain.StartAsync(Dkms.Node.Testing.InProcessTestnet.ChainId);
+        await using var toTwin = await RecordingProxy.StartAsync(twin.RpcEndpoint);
+        var (alice, aliceId) = await testnet.IdentityAsync("samechain-alice");
+
+        var resolve = await alice.RunAsync("--node", toTwin.Endpoint.ToString(), "resolve", aliceId, "--json");
+        var rotate = await alice.RunAsync("--node", toTwin.Endpoint.ToString(), "identity", "rotate", "--json");
+
+        foreach (var run in new[] { resolve, rotate })
+        {
+            run.Fails(WrongChainExit);
+            var error = run.Json.GetProperty("error");
+            Assert.Equal("WrongChain", error.GetProperty("code").GetString());
+            Assert.Contains("genesis", error.GetProperty("message").GetString()!);
+        }
+
+        Assert.NotEmpty(toTwin.Methods);
+        Assert.All(toTwin.Methods, m => Assert.Equal("node.status", m));
+    }
+
+    [Fact]
     public async Task Set_up_once_then_verify_from_any_directory_and_refuse_another_chain()
     {
         using var home = new TempDir();
@@ -101,7 +126,10 @@ public sealed class ChainMemoryTests(Testnet testnet) : IClassFixture<Testnet>, 
         var warned = (await user.RunAsync("resolve", id, "--verify")).Ok();
         Assert.Contains("has changed since 'dkms config init'", warned.Error);
         (await user.RunAsync("config", "init", "--genesis", "genesis.json")).Fails(ExitCodes.Usage);
-        (await user.RunAsync("config", "init", "--genesis", "genesis.json", "--force")).Ok();
+        // The node still serves the chain of the old genesis: setting up for the new one against it is refused; with the
+        // new chain's node not up yet (nothing listens) it is a warning, as for any unreachable node.
+        (await user.RunAsync("config", "init", "--genesis", "genesis.json", "--force")).Fails(ExitCodes.WrongChain);
+        (await user.RunAsync("config", "init", "--genesis", "genesis.json", "--force", "--node", NothingListens)).Ok();
         var shown = await user.JsonAsync("config", "show");
         Assert.Equal(Dkms.Core.Primitives.Hash32.Sha256(File.ReadAllBytes(source)).ToHex(), shown.GetProperty("genesisSha256").GetString());
 
@@ -112,6 +140,9 @@ public sealed class ChainMemoryTests(Testnet testnet) : IClassFixture<Testnet>, 
         edited.Fails(ExitCodes.Usage);
         Assert.Contains("no longer matches the hash recorded", edited.Error);
     }
+
+    /// <summary>A port nothing listens on (discard): the connection is refused at once.</summary>
+    private const string NothingListens = "http://127.0.0.1:9/";
 
     private static void AssertWrongChain(CliRun run)
     {

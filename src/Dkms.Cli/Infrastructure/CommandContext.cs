@@ -181,7 +181,7 @@ internal sealed class CommandContext(CliEnvironment env, GlobalOptions globals, 
         var sockets = new SocketsHttpHandler();
         connection.ConfigureHandler(sockets);
         HttpMessageHandler handler = sockets;
-        if (ExpectedChain() is { } expected) handler = new ChainGuard(expected.ChainId, expected.From, handler);
+        if (ExpectedChain() is { } expected) handler = new ChainGuard(expected.ChainId, expected.GenesisHash, expected.From, handler);
         var http = new HttpClient(handler) { BaseAddress = NodeUri, Timeout = connection.Timeout };
         connection.ConfigureClient(http);
         return new DkmsRpcClient(http, ownsHttp: true);
@@ -189,11 +189,25 @@ internal sealed class CommandContext(CliEnvironment env, GlobalOptions globals, 
 
     /// <summary>The chain a node must serve: the genesis named on this run, else the one set up, else genesis/genesis.json
     /// when it is here; null when the run knows no chain (then the node's own chain id is used, as without set-up).</summary>
-    private (string ChainId, string From)? ExpectedChain()
+    private (string ChainId, string? GenesisHash, string From)? ExpectedChain()
     {
-        if (ExplicitGenesisPath is { } named) return (Genesis.ChainId, $"the genesis file {named}");
-        if (Config is { } config) return (config.ChainId, $"set up by 'dkms config init', {ConfigPath}");
-        return HasGenesis ? (Genesis.ChainId, $"the genesis file {GenesisPath}") : null;
+        if (ExplicitGenesisPath is { } named) return (Genesis.ChainId, Genesis.ComputeHash().ToHex(), $"the genesis file {named}");
+        if (Config is { } config) return (config.ChainId, GenesisHashIfReadable(), $"set up by 'dkms config init', {ConfigPath}");
+        return HasGenesis ? (Genesis.ChainId, Genesis.ComputeHash().ToHex(), $"the genesis file {GenesisPath}") : null;
+    }
+
+    /// <summary>The set-up genesis's hash, or null when its copy cannot be read now: a command that needs the genesis
+    /// says why then; one that does not is still checked by chain id.</summary>
+    private string? GenesisHashIfReadable()
+    {
+        try
+        {
+            return HasGenesis ? Genesis.ComputeHash().ToHex() : null;
+        }
+        catch (CliException)
+        {
+            return null;
+        }
     }
 
     public bool HasGenesis => File.Exists(GenesisPath);

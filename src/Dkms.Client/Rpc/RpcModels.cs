@@ -115,7 +115,8 @@ public sealed record NodeStatusResult(
     string[] Peers,
     int MempoolCount,
     long MempoolBytes,
-    string Version);
+    string Version,
+    string? GenesisHash = null);
 
 public sealed record ValidatorsParams(ulong? Height = null);
 

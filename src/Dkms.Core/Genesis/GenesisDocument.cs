@@ -37,6 +37,10 @@ public sealed record GenesisDocument
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
+    /// <summary>What tells two chains apart even under one chain id: SHA-256 of the document's canonical JSON (as
+    /// <see cref="ToJson"/> writes it), so the same content hashes alike however its file was formatted.</summary>
+    public Hash32 ComputeHash() => Hash32.Sha256(System.Text.Encoding.UTF8.GetBytes(ToJson()));
+
     /// <summary>Parses and checks a genesis file's text; throws <see cref="GenesisException"/> with the reason.</summary>
     public static GenesisDocument Parse(string json)
     {

@@ -138,8 +138,12 @@ public sealed partial class NodeRpc(ValidatorNode node)
         var s = node.Status.Current;
         return new(s.ChainId, s.NodeKey.ToHex(), s.Ledger.IsValidator, s.Ledger.Height, s.Consensus.Round, s.Ledger.StateRoot.ToHex(),
             s.Ledger.BlockHash.ToHex(), s.Ledger.BlockTimeMs, [.. s.Peers.Select(k => k.ToHex())], s.Pool.Transactions, s.Pool.Bytes,
-            typeof(NodeRpc).Assembly.GetName().Version?.ToString() ?? "0");
+            typeof(NodeRpc).Assembly.GetName().Version?.ToString() ?? "0", _genesisHash);
     }
+
+    /// <summary>The genesis's canonical hash (<see cref="Dkms.Core.Genesis.GenesisDocument.ComputeHash"/>): a client
+    /// tells a chain restarted under the same id from its own by it.</summary>
+    private readonly string _genesisHash = node.Genesis.ComputeHash().ToHex();
 
     public ValidatorsResult Validators(ValidatorsParams p)
     {
