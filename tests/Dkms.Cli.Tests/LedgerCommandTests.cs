@@ -35,7 +35,18 @@ public sealed class LedgerCommandTests(Testnet testnet) : IClassFixture<Testnet>
         };
         var path = Path.Combine(testnet.Directory, $"other-genesis-{Guid.NewGuid():N}.json");
         await File.WriteAllTextAsync(path, forged.ToJson());
-        var run = (await testnet.Person("verifier").With("DKMS_GENESIS", path).RunAsync("resolve", id, "--verify")).Fails(ExitCodes.VerificationFailed);
+        var verifier = testnet.Person("verifier").With("DKMS_GENESIS", path);
+
+        // The node's genesis hash differs from the forged one: refused before the question is asked.
+        (await verifier.RunAsync("resolve", id, "--verify")).Fails(ExitCodes.WrongChain);
+
+        // A lying node claims the client's genesis: the chain check passes (it is no proof), the answer still does not verify.
+        await using var liar = await RecordingProxy.StartAsync(testnet.Net.RpcEndpoints[0]);
+        var claimed = forged.ComputeHash().ToHex();
+        liar.Rewrite = (method, answer) => method == "node.status"
+            ? System.Text.RegularExpressions.Regex.Replace(answer, "\"genesisHash\":\"[0-9a-f]+\"", $"\"genesisHash\":\"{claimed}\"")
+            : answer;
+        var run = (await verifier.RunAsync("--node", liar.Endpoint.ToString(), "resolve", id, "--verify")).Fails(ExitCodes.VerificationFailed);
         Assert.Contains("does not verify", run.Error);
     }
 

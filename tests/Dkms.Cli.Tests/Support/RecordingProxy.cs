@@ -11,8 +11,9 @@ using Microsoft.Extensions.Logging;
 namespace Dkms.Cli.Tests.Support;
 
 /// <summary>
-/// Forwards JSON-RPC to a node unchanged and records the method of every request, answered with a result or an
-/// error alike: what a node of another chain would have been told.
+/// Forwards JSON-RPC to a node and records the method of every request, answered with a result or an error alike:
+/// what a node of another chain would have been told. Answers pass unchanged unless <see cref="Rewrite"/> plays a
+/// lying node.
 /// </summary>
 public sealed class RecordingProxy : IAsyncDisposable
 {
@@ -28,6 +29,9 @@ public sealed class RecordingProxy : IAsyncDisposable
     }
 
     public Uri Endpoint { get; }
+
+    /// <summary>Given the method and the node's answer, the answer to send instead (a lying node).</summary>
+    public Func<string, string, string>? Rewrite { get; set; }
 
     public IReadOnlyList<string> Methods
     {
@@ -60,6 +64,7 @@ public sealed class RecordingProxy : IAsyncDisposable
         lock (_methods) _methods.Add(method);
         using var forwarded = await _http.PostAsync("", new StringContent(body, Encoding.UTF8, "application/json"), context.RequestAborted);
         var answer = await forwarded.Content.ReadAsStringAsync(context.RequestAborted);
+        if (Rewrite is { } rewrite) answer = rewrite(method, answer);
         context.Response.StatusCode = (int)forwarded.StatusCode;
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(answer, context.RequestAborted);
