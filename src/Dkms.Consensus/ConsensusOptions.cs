@@ -73,6 +73,14 @@ public sealed record ConsensusOptions
     /// <summary>Period of re-sending this node's proposal and votes of the current height (covers lost messages).</summary>
     public TimeSpan RebroadcastInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>Whether the periodic re-send includes this node's proposal. Needed over a transport that may lose a
+    /// message within a session (the simulations'). Over a reliable session (the node's P2P channel) a proposal sent
+    /// once arrives unless the session breaks, and a session that opens again is answered by the height announcement
+    /// (the peer asks, and is served the proposal and votes): re-sending a block of megabytes every interval only
+    /// queues copies on a slow link ahead of the votes that decide it. Votes are always re-sent (they are small).
+    /// Local to the node: it depends on the transport, not on the chain.</summary>
+    public bool RebroadcastProposal { get; init; } = true;
+
     /// <summary>How long messages of the next height may be seen before asking peers for the missed block.</summary>
     public TimeSpan CatchUpDelay { get; init; } = TimeSpan.FromMilliseconds(300);
 

@@ -226,7 +226,7 @@ public sealed partial class ConsensusStateMachine
         // answers with the block (catch-up); one at the same height ignores it.
         if (_signedVotes.Count == 0 && _signedProposals.Count == 0) _out.Add(new BroadcastAction(ConsensusMessage.EncodeRequest(Height)));
 
-        if (_signedProposals.TryGetValue(Round, out var p)) _out.Add(new BroadcastAction(EncodeProposal(p)));
+        if (_options.RebroadcastProposal && _signedProposals.TryGetValue(Round, out var p)) _out.Add(new BroadcastAction(EncodeProposal(p)));
         // All rounds, not just the current one: a re-proposal in round r with validRound vr (line 28) needs
         // the prevotes of round vr, which a peer may have lost long ago.
         foreach (var v in _signedVotes.Values)

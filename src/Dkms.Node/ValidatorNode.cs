@@ -255,6 +255,8 @@ public sealed partial class ValidatorNode : IAsyncDisposable
             // Validity is the chain's rule (chain.Limits); the local setting only caps what this node proposes.
             MaxBlockTransactions = Math.Min(o.MaxBlockTransactions ?? p.MaxBlockTransactions, p.MaxBlockTransactions),
             CreateEmptyBlocks = o.CreateEmptyBlocks ?? chain.CreateEmptyBlocks,
+            // Both of the node's transports (P2P sessions, the in-process hub) deliver every message of a session.
+            RebroadcastProposal = false,
         };
     }
 
