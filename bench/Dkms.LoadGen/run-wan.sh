@@ -6,7 +6,8 @@
 #                                                                  a profile file, or "loopback" (no relay)
 # Options: --rates LIST ("100 1000 max")  --duration S (15)  --grace S (20)  --warmup-run S (6; 0: none)
 #   --max-txs N       transactions prepared for the max rate (20000: what a slow machine drains within the grace)
-#   --run-limit S     longest one load generator run may take, set-up included (240); a stalled chain hits it
+#   --run-limit S     longest one load generator run may take, set-up included (90); a stalled chain hits it
+#   --no-build        use the binaries as they are (a second series after a first one)
 #   --consensus JSON  genesis consensus parameters for every testnet of the series, e.g. '{"timeoutProposeMs":3000}'
 #   --tag TEXT        added to the result names (to tell a series with other settings apart)
 #   --out DIR         (bench/Dkms.LoadGen/results/wan-YYYYMMDD)
@@ -22,7 +23,8 @@ DURATION=15
 GRACE=20
 WARMUP_RUN=6
 MAX_TXS=20000
-RUN_LIMIT=240
+RUN_LIMIT=90
+BUILD=1
 CONSENSUS=""
 TAG=""
 OUT="bench/Dkms.LoadGen/results/wan-$(date -u +%Y%m%d)"
@@ -35,6 +37,7 @@ while [ $# -gt 0 ]; do
     --warmup-run) WARMUP_RUN=$2; shift 2 ;;
     --max-txs) MAX_TXS=$2; shift 2 ;;
     --run-limit) RUN_LIMIT=$2; shift 2 ;;
+    --no-build) BUILD=0; shift ;;
     --consensus) CONSENSUS=$2; shift 2 ;;
     --tag) TAG=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
@@ -51,6 +54,7 @@ fi
 mkdir -p "$OUT"
 # Built once here; every testnet of the series then starts without a build (NO_BUILD).
 for proj in src/Dkms.Node/Dkms.Node.csproj bench/Dkms.WanRelay/Dkms.WanRelay.csproj bench/Dkms.LoadGen/Dkms.LoadGen.csproj; do
+  [ "$BUILD" = 1 ] || break
   dotnet build "$proj" -c Release -nologo -v quiet | grep -E " error |rror\(s\)" | grep -v " 0 Error" || true
 done
 export NO_BUILD=1
