@@ -11,6 +11,9 @@
 #   NODE_ARGS: extra settings for every node, e.g. NODE_ARGS="--Mempool:MaxTransactions=50000" (see docs/node.md).
 #   WAN=PROFILE: a new testnet whose nodes reach each other through a user-space relay with the delays, loss and
 #     partitions of PROFILE (bench/Dkms.WanRelay/profiles/*.json); the relay starts and stops with the nodes.
+#   NO_BUILD=1: skip the build when the binaries are there.
+#   GENESIS_CONSENSUS='{"timeoutProposeMs":3000}': consensus parameters written into a new testnet's genesis
+#     (camelCase names of ConsensusParameters, docs/consensus.md); ignored for an existing testnet.
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
@@ -46,6 +49,8 @@ rpc() { # rpc N METHOD -> JSON result or empty
 height_of() { rpc "$1" node.status | sed -n 's/.*"height":\([0-9]*\).*/\1/p'; }
 
 build() {
+  # NO_BUILD=1: use the binaries as they are (a script that built them once and starts many testnets).
+  if [ -n "${NO_BUILD:-}" ] && [ -x "$BIN" ] && { [ -z "${WAN:-}" ] || [ -f "$RELAY" ]; }; then return 0; fi
   echo "building (Release)..."
   dotnet build src/Dkms.Node/Dkms.Node.csproj -c Release -nologo -v quiet | grep -E "error|Warn|Elapsed" || true
   [ -x "$BIN" ] || { echo "build failed: $BIN missing"; exit 1; }
@@ -101,6 +106,10 @@ setup() {
   fi
   "$BIN" testnet --output "$DIR" --validators "$N" --p2p-port "$P2P_PORT" --rpc-port "$RPC_PORT" --force >/dev/null
   mkdir -p "$(dirname "$GENESIS")"
+  if [ -n "${GENESIS_CONSENSUS:-}" ]; then
+    jq --argjson c "$GENESIS_CONSENSUS" '.consensus += $c' "$DIR/genesis.json" >"$DIR/genesis.json.new" || { echo "GENESIS_CONSENSUS is no JSON object"; exit 1; }
+    mv "$DIR/genesis.json.new" "$DIR/genesis.json"
+  fi
   cp "$DIR/genesis.json" "$GENESIS"
   wan_setup
   # Every node reads the one shared genesis file.

@@ -29,7 +29,8 @@ relay_pid() { cat testnet/wan-relay.pid 2>/dev/null; }
 # Alive and not a zombie (a stopped process whose parent shell is gone may wait for a reaper that a container lacks).
 alive() { kill -0 "$1" 2>/dev/null && ! ps -o stat= -p "$1" 2>/dev/null | grep -q '^Z'; }
 
-if ./run-testnet.sh >/tmp/wan.$$.log 2>&1 && grep -q "probe committed" /tmp/wan.$$.log; then
+# The genesis consensus parameters a WAN series passes (bench/Dkms.LoadGen/run-wan.sh --consensus) reach the genesis.
+if GENESIS_CONSENSUS='{"timeoutProposeMs":3000}' ./run-testnet.sh >/tmp/wan.$$.log 2>&1 && grep -q "probe committed" /tmp/wan.$$.log; then
   ok "a WAN testnet ($PROFILE) started and committed a probe"
 else
   bad "start: $(tail -5 /tmp/wan.$$.log)"
@@ -41,6 +42,8 @@ if grep -q "\"127.0.0.1:$((P2P_PORT + 5))\"" genesis/genesis.json && ! grep -q "
 else
   bad "genesis addresses: $(grep -o '"address": "[^"]*"' genesis/genesis.json | tr '\n' ' ')"
 fi
+[ "$(jq .consensus.timeoutProposeMs genesis/genesis.json)" = 3000 ] && ok "GENESIS_CONSENSUS set the genesis timeouts" \
+  || bad "GENESIS_CONSENSUS: $(jq -c .consensus genesis/genesis.json)"
 ./run-testnet.sh status | grep -q "WAN relay running" && ok "status shows the relay running" || bad "status: $(./run-testnet.sh status)"
 
 relay=$(relay_pid); nodes=$(cat testnet/node*/node.pid 2>/dev/null)
