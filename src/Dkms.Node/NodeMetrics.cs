@@ -8,7 +8,7 @@ namespace Dkms.Node;
 /// The node's Prometheus metrics, in a registry of its own (several nodes may share a process in tests).
 /// Gauges that mirror state (height, round, mempool, peers) are read when scraped.
 /// </summary>
-public sealed class NodeMetrics
+public sealed class NodeMetrics : Mempool.Admission.IAdmissionMetrics
 {
     public NodeMetrics()
     {
@@ -24,6 +24,15 @@ public sealed class NodeMetrics
             "Acknowledged transactions kept in the pending journal on disk until they commit or are refused.");
         PendingJournalDamaged = f.CreateCounter("dkms_pending_journal_damaged_total",
             "Pending-journal entries found undecodable at start and deleted (an acknowledged transaction may be lost; see the log).");
+        AdmissionRejected = f.CreateCounter("dkms_admission_rejected_total",
+            "Transactions admission did not insert, by the filter that stopped them: shape, duplicate (already pending or its slot taken), "
+            + "capacity (mempool full), signature, waiting (too far ahead, too many waiting), rules (the ledger's verdict, or already committed), "
+            + "queue (the admission writer's queue was full).",
+            new CounterConfiguration { LabelNames = ["filter"] });
+        foreach (var filter in Mempool.Admission.AdmissionPipeline.FilterNames.Append("queue")) AdmissionRejected.WithLabels(filter);
+        AdmissionAccepted = f.CreateCounter("dkms_admission_accepted_total", "Transactions admission inserted into the mempool (all sources).");
+        AdmissionQueueDepth = f.CreateGauge("dkms_admission_queue_depth",
+            "Transactions waiting for the admission writer: RPC sync and async submissions and gossiped batches.");
         AdmissionQueue = f.CreateGauge("dkms_admission_queue_transactions", "Transactions submitted in async mode and not yet admitted.");
         SignatureChecks = f.CreateCounter("dkms_signature_checks_total",
             "Transactions whose signatures this node verified (once per transaction unless the signature cache evicted it).");
@@ -67,6 +76,15 @@ public sealed class NodeMetrics
     public Gauge MempoolBytes { get; }
     public Gauge MempoolOrphans { get; }
     public Gauge AdmissionQueue { get; }
+    public Counter AdmissionRejected { get; }
+    public Counter AdmissionAccepted { get; }
+    public Gauge AdmissionQueueDepth { get; }
+
+    void Mempool.Admission.IAdmissionMetrics.Stopped(string filter, int count) => AdmissionRejected.WithLabels(filter).Inc(count);
+
+    void Mempool.Admission.IAdmissionMetrics.Admitted() => AdmissionAccepted.Inc();
+
+    void Mempool.Admission.IAdmissionMetrics.QueueDepth(int transactions) => AdmissionQueueDepth.Set(transactions);
     public Gauge PendingJournal { get; }
     public Counter PendingJournalDamaged { get; }
     public Counter SignatureChecks { get; }

@@ -1,31 +1,47 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
 using Dkms.Node.Mempool;
-using Microsoft.Extensions.Logging;
 
 namespace Dkms.Node;
 
 public sealed partial class ValidatorNode
 {
-    // FullMode.Wait makes TryWrite refuse when full (DropWrite would report success and drop the transaction,
-    // leaving it "pending" forever); a refused submission is answered as mempool-full, to be retried.
-    private readonly Channel<Transaction> _admissionQueue;
     // Queued signed forms (by envelope hash), and how many forms of each transaction (by its identifier) are queued.
     private readonly ConcurrentDictionary<Hash32, byte> _queued = new();
     private readonly ConcurrentDictionary<Hash32, int> _queuedIds = new();
     private Task? _admission;
+
+    /// <summary>The one writer of admission: RPC (sync and async) and gossip hand it transactions through its channel.</summary>
+    public AdmissionWriter Admission { get; }
 
     /// <summary>Transactions queued for background admission.</summary>
     public int AdmissionQueueLength => _queued.Count;
 
     /// <summary>True when <see cref="AdmitLater(IReadOnlyList{Transaction})"/> would refuse every transaction now (the
     /// queue or the pending journal is full).</summary>
-    public bool AdmissionQueueIsFull => _admissionQueue.Reader.Count >= Settings.Mempool.AdmissionQueueTransactions || Journal.IsFull;
+    public bool AdmissionQueueIsFull => Admission.LaterIsFull || Journal.IsFull;
 
     /// <summary>Pending: in the mempool or queued for admission.</summary>
     public bool IsPending(Hash32 hash) => _queuedIds.ContainsKey(hash) || Pool.Contains(hash);
+
+    /// <summary>Admits transactions received over RPC through the admission writer and waits for its answer; each admitted
+    /// one is gossiped to the other validators once it is admissible (at once, or when the predecessor an orphan waits for
+    /// comes: <see cref="TransactionPool.Admissible"/>). "Mempool full" for all when the writer's queue has no room.</summary>
+    public async Task<AdmitOutcome[]> AdmitAsync(IReadOnlyList<Transaction> txs)
+    {
+        var outcomes = await Admission.AdmitAsync(txs, relay: true).ConfigureAwait(false);
+        for (var i = 0; i < outcomes.Length; i++)
+        {
+            if (outcomes[i].Status == AdmitStatus.Rejected) Metrics.TransactionsRejected.Inc();
+            SettleAdmitted(txs[i], outcomes[i]);
+        }
+
+        return outcomes;
+    }
+
+    /// <summary>As <see cref="AdmitAsync"/>, blocking (tests and tools on a started node).</summary>
+    public AdmitOutcome[] Admit(IReadOnlyList<Transaction> txs) => AdmitAsync(txs).GetAwaiter().GetResult();
 
     /// <summary>As <see cref="AdmitLater(IReadOnlyList{Transaction}, out Task)"/>, without waiting for the journal.</summary>
     public bool[] AdmitLater(IReadOnlyList<Transaction> txs) => AdmitLater(txs, out _);
@@ -35,7 +51,9 @@ public sealed partial class ValidatorNode
     /// is refused so are all after it, even if the queue has room again by then: a client resubmits the refused
     /// ones in order, so a later transaction of an identity never gets in ahead of its refused predecessor
     /// (it would wait in the pool for a predecessor kept out). Each queued one is journaled; <paramref name="durable"/>
-    /// completes when all of them are on disk — only then may they be acknowledged (it faults if the journal failed).</summary>
+    /// completes when all of them are on disk — only then may they be acknowledged (it faults if the journal failed).
+    /// A transaction accepted into the queue is never refused for a full pool: the writer keeps it and tries again
+    /// when commits make room, so the queue fills and new submissions are refused (to be retried) instead.</summary>
     public bool[] AdmitLater(IReadOnlyList<Transaction> txs, out Task durable)
     {
         var queued = new bool[txs.Count];
@@ -57,15 +75,21 @@ public sealed partial class ValidatorNode
                 }
 
                 var journaled = Journal.Append(txs[i]);
-                queued[i] = journaled is not null && _admissionQueue.Writer.TryWrite(txs[i]);
+                // Counted as queued before the writer can settle it (which uncounts it).
+                if (journaled is not null) _queuedIds.AddOrUpdate(txs[i].Hash, 1, (_, n) => n + 1);
+                queued[i] = journaled is not null && Admission.TryQueueLater(txs[i]);
                 if (queued[i])
                 {
-                    _queuedIds.AddOrUpdate(txs[i].Hash, 1, (_, n) => n + 1);
                     waits.Add(journaled!);
                     continue;
                 }
 
-                if (journaled is not null) Journal.Forget(txs[i]);
+                if (journaled is not null)
+                {
+                    Journal.Forget(txs[i]);
+                    Uncount(txs[i].Hash);
+                }
+
                 _queued.TryRemove(txs[i].EnvelopeHash, out _);
                 break;
             }
@@ -77,91 +101,22 @@ public sealed partial class ValidatorNode
 
     private readonly Lock _admitLaterLock = new();
 
-    /// <summary>Forgets a transaction the admission loop has handled.</summary>
-    private void Dequeued(Transaction tx)
+    /// <summary>The writer settled an async transaction: it is no longer queued; a refusal or a commit tells the journal.</summary>
+    private void SettledLater(Transaction tx, AdmitOutcome outcome)
     {
         _queued.TryRemove(tx.EnvelopeHash, out _);
-        while (_queuedIds.TryGetValue(tx.Hash, out var n))
-        {
-            if (n <= 1 ? _queuedIds.TryRemove(KeyValuePair.Create(tx.Hash, n)) : _queuedIds.TryUpdate(tx.Hash, n - 1, n)) return;
-        }
+        Uncount(tx.Hash);
+        if (outcome.Status == AdmitStatus.Rejected) Metrics.TransactionsRejected.Inc();
+        SettleAdmitted(tx, outcome);
     }
 
-    private static Channel<Transaction> CreateAdmissionQueue(int capacity) => Channel.CreateBounded<Transaction>(
-        new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-
-    private void StartAdmission() => _admission = Supervisor.Run("admission", _ => AdmissionLoop());
-
-    /// <summary>Admits queued transactions in batches, so signatures of a batch are verified on all cores. A
-    /// transaction accepted into the queue is never refused for a full pool: the loop takes only what the pool
-    /// has room for and waits for commits to make room, so the queue fills and new submissions are refused
-    /// (to be retried) instead.</summary>
-    private async Task AdmissionLoop()
+    private void Uncount(Hash32 hash)
     {
-        var reader = _admissionQueue.Reader;
-        var batch = new List<Transaction>(AdmissionBatch);
-        var refused = new List<Transaction>();
-        try
+        while (_queuedIds.TryGetValue(hash, out var n))
         {
-            while (refused.Count > 0 || await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
-            {
-                var (roomCount, roomBytes) = Pool.Room;
-                if (roomCount <= 0 || roomBytes <= 0)
-                {
-                    await Task.Delay(RoomPollInterval, Time, _stop.Token).ConfigureAwait(false);
-                    continue;
-                }
-
-                batch.Clear();
-                var take = Math.Min(AdmissionBatch, roomCount);
-                foreach (var tx in refused)
-                {
-                    if (batch.Count >= take || tx.Encoded.Length > roomBytes) break;
-                    batch.Add(tx);
-                    roomBytes -= tx.Encoded.Length;
-                }
-
-                refused.RemoveRange(0, batch.Count);
-                while (refused.Count == 0 && batch.Count < take && reader.TryPeek(out var next) && next.Encoded.Length <= roomBytes
-                       && reader.TryRead(out var tx))
-                {
-                    batch.Add(tx);
-                    roomBytes -= tx.Encoded.Length;
-                }
-
-                if (batch.Count == 0)
-                {
-                    await Task.Delay(RoomPollInterval, Time, _stop.Token).ConfigureAwait(false);
-                    continue;
-                }
-
-                var outcomes = Admit(batch);
-                var refusedNow = new List<Transaction>();
-                for (var i = 0; i < batch.Count; i++)
-                {
-                    // Transactions gossiped in meanwhile may have taken the room: try again later.
-                    if (outcomes[i].Status == AdmitStatus.Full) refusedNow.Add(batch[i]);
-                    else Dequeued(batch[i]);
-                }
-
-                // They came before whatever is still waiting in the list: keep the submission order.
-                refused.InsertRange(0, refusedNow);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        catch (Exception e)
-        {
-            LogAdmissionFailed(_logger, e);
-            throw; // to the supervisor: /health names the loop and the node stops
+            if (n <= 1 ? _queuedIds.TryRemove(KeyValuePair.Create(hash, n)) : _queuedIds.TryUpdate(hash, n - 1, n)) return;
         }
     }
 
-    private const int AdmissionBatch = 4096;
-
-    private static readonly TimeSpan RoomPollInterval = TimeSpan.FromMilliseconds(10);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Background admission failed; async submissions are no longer admitted")]
-    private static partial void LogAdmissionFailed(ILogger logger, Exception e);
+    private void StartAdmission() => _admission = Supervisor.Run("admission", _ => Admission.RunAsync(_stop.Token));
 }

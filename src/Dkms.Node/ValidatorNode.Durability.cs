@@ -85,7 +85,7 @@ public sealed partial class ValidatorNode
             {
                 if (!_queued.TryAdd(tx.EnvelopeHash, 0)) continue;
                 _queuedIds.AddOrUpdate(tx.Hash, 1, (_, n) => n + 1);
-                await _admissionQueue.Writer.WriteAsync(tx, _stop.Token).ConfigureAwait(false);
+                await Admission.QueueLaterAsync(tx, _stop.Token).ConfigureAwait(false);
             }
 
             LogReplayed(_logger, recovered.Count);

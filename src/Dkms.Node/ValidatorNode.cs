@@ -54,7 +54,9 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         Pool = new TransactionPool(Ledger, settings.Mempool, time);
         Journal = OpenJournal(journalStore, settings.Mempool, loggers);
         Supervisor.Watch("pending-journal", Journal.Writer);
-        _admissionQueue = CreateAdmissionQueue(settings.Mempool.AdmissionQueueTransactions);
+        Pool.Metrics = Metrics;
+        Admission = new AdmissionWriter(Pool, settings.Mempool.AdmissionQueueTransactions, time, loggers.CreateLogger<AdmissionWriter>(), Metrics);
+        Admission.SettledLater += SettledLater;
         Application = new LedgerApplication(Ledger, store, Pool, consensusRecord);
         var consensusOptions = ConsensusOptionsFor(genesis, settings);
         var machine = new ConsensusStateMachine(consensusOptions, nodeKey, Application,
@@ -71,7 +73,7 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         machine.Intake.Dropped += (_, reason) => Metrics.OnDropped(reason);
         machine.EquivocationDetected += _ => Metrics.Equivocations.Inc();
         _engine.FaultContained += _ => Metrics.ConsensusFaults.Inc();
-        _gossip = new TransactionGossip(link, Pool, settings.Mempool.GossipBatchTransactions, loggers.CreateLogger<TransactionGossip>());
+        _gossip = new TransactionGossip(link, txs => Admission.AdmitAsync(txs, relay: false), settings.Mempool.GossipBatchTransactions, loggers.CreateLogger<TransactionGossip>());
 
         Pool.Added += _ => _engine.AnnounceTransactions();
         Pool.Admissible += _gossip.Enqueue;
@@ -168,20 +170,6 @@ public sealed partial class ValidatorNode : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Expiring waiting transactions failed; retrying on the next tick")]
     private static partial void LogExpiryFailed(ILogger logger, Exception e);
-
-    /// <summary>Admits transactions received over RPC; each admitted one is gossiped to the other validators once it is
-    /// admissible (at once, or when the predecessor an orphan waits for comes: <see cref="TransactionPool.Admissible"/>).</summary>
-    public AdmitOutcome[] Admit(IReadOnlyList<Transaction> txs)
-    {
-        var outcomes = Pool.AdmitBatch(txs, relay: true);
-        for (var i = 0; i < outcomes.Length; i++)
-        {
-            if (outcomes[i].Status == AdmitStatus.Rejected) Metrics.TransactionsRejected.Inc();
-            SettleAdmitted(txs[i], outcomes[i]);
-        }
-
-        return outcomes;
-    }
 
     private void OnPeerMessage(Core.Primitives.PublicKey from, NodeChannel channel, byte[] message)
     {
@@ -283,7 +271,7 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         }
 
         // Stop inputs before the store goes: no message may reach a disposed ledger.
-        _admissionQueue.Writer.TryComplete();
+        Admission.Complete();
         if (_admission is not null) await _admission.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false); // a failure is the supervisor's
         await StopReplayAsync().ConfigureAwait(false);
         Journal.Dispose();

@@ -113,11 +113,14 @@ public sealed class LedgerApplication : IConsensusApplication
             .Put(StoreLayout.HeightKey(StoreLayout.Blocks, block.Height), Codec.Encode(block))
             .Put(StoreLayout.HeightKey(StoreLayout.Certificates, block.Height), Codec.Encode(certificate));
         var record = _consensusRecord?.AddNextHeight(extra, block.Height + 1);
-        _ledger.Commit(executed, extra);
-        if (record is not null) _consensusRecord!.Written(record);
-        _lastBlockHash = block.Hash;
+        // The ledger's commit and the pool's update are one step for admission, which judges under the pool's lock.
+        _pool.Commit(executed.Accepted, () =>
+        {
+            _ledger.Commit(executed, extra);
+            if (record is not null) _consensusRecord!.Written(record);
+            _lastBlockHash = block.Hash;
+        });
         _lastExecuted = null;
-        _pool.Update(executed.Accepted);
         BlockCommitted?.Invoke(block, certificate, executed.Accepted);
     }
 

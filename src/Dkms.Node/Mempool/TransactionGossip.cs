@@ -12,7 +12,7 @@ namespace Dkms.Node.Mempool;
 /// Spreads transactions between validators in batches. Transactions admitted from this node's RPC are
 /// sent to every peer once admissible (<see cref="TransactionPool.Admissible"/>: an orphan only when its predecessor
 /// comes), and transactions from peers are never sent on (validators are fully connected); batches received
-/// from peers are decoded and admitted in the background, with their signatures verified in parallel.
+/// from peers are decoded and handed to the node's one admission writer, which verifies their signatures in parallel.
 /// Both directions use bounded queues: under overload, gossip is dropped (the proposer that holds a
 /// transaction still proposes it), never the node. Received gossip waits with a share per peer, by count and bytes,
 /// so one peer's flood neither crowds out the others nor holds more than its share of memory; a message larger than a
@@ -27,7 +27,7 @@ public sealed partial class TransactionGossip : IDisposable
     public const long QueuedBytesPerPeer = 16 * 1024 * 1024;
 
     private readonly IPeerLink _link;
-    private readonly TransactionPool _pool;
+    private readonly Func<IReadOnlyList<Transaction>, Task> _admit;
     private readonly int _batchSize;
     private readonly ILogger _logger;
     private readonly Channel<IReadOnlyList<Transaction>> _outgoing = Channel.CreateBounded<IReadOnlyList<Transaction>>(
@@ -43,10 +43,12 @@ public sealed partial class TransactionGossip : IDisposable
     private readonly Dictionary<PublicKey, (int Count, long Bytes)> _waiting = new();
     private readonly Lock _waitingLock = new();
 
-    public TransactionGossip(IPeerLink link, TransactionPool pool, int batchSize, ILogger<TransactionGossip> logger)
+    /// <param name="admit">Hands a decoded batch to the node's admission writer; the receive loop awaits it, so it has one
+    /// batch in admission at a time and what comes meanwhile waits in the per-peer shares.</param>
+    public TransactionGossip(IPeerLink link, Func<IReadOnlyList<Transaction>, Task> admit, int batchSize, ILogger<TransactionGossip> logger)
     {
         _link = link;
-        _pool = pool;
+        _admit = admit;
         _batchSize = batchSize;
         _logger = logger;
         MaxMessageBytes = (long)batchSize * (Dkms.Core.Transactions.Limits.MaxTransactionBytes + 8) + 64;
@@ -166,7 +168,7 @@ public sealed partial class TransactionGossip : IDisposable
                     Decode(item.From, item.Message, txs);
                 }
 
-                if (txs.Count > 0) _pool.AdmitBatch(txs);
+                if (txs.Count > 0) await _admit(txs).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)

@@ -1,5 +1,6 @@
 using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
+using Dkms.Node.Mempool.Admission;
 
 namespace Dkms.Node.Mempool;
 
@@ -14,16 +15,6 @@ namespace Dkms.Node.Mempool;
 /// </summary>
 public sealed partial class TransactionPool
 {
-    private enum Standing
-    {
-        /// <summary>Accepted against committed state: can go into the next block.</summary>
-        Ready,
-        /// <summary>Accepted behind the pending transactions before it.</summary>
-        Queued,
-        /// <summary>Its predecessor is neither committed nor admissible here.</summary>
-        Orphan,
-    }
-
     private enum RoomVerdict
     {
         Made,
@@ -47,49 +38,6 @@ public sealed partial class TransactionPool
     public bool IsOrphan(Hash32 hash)
     {
         lock (_lock) return _arrivalOf.TryGetValue(hash, out var arrival) && _orphans.ContainsKey(arrival);
-    }
-
-    /// <summary>How <paramref name="tx"/> stands against committed state and the pending transactions; null with the
-    /// reason when it is refused.</summary>
-    private (Standing? Standing, TxResult Verdict) Judge(Transaction tx, long commitsBefore)
-    {
-        var check = _ledger.CheckTransaction(tx, (ulong)NowMs);
-        var waits = !check.IsOk && WaitsForPredecessor(tx, check);
-        if (!check.IsOk && !waits && CommitsSince(commitsBefore))
-        {
-            // The check may have seen the state before a commit and WaitsForPredecessor the state after it
-            // (a "bad sequence" that is in fact the next one now): judge it again on one state.
-            check = _ledger.CheckTransaction(tx, (ulong)NowMs);
-            waits = !check.IsOk && WaitsForPredecessor(tx, check);
-        }
-
-        if (check.IsOk) return (Standing.Ready, check);
-        if (!waits) return (null, check);
-        var next = _ledger.CommittedSequence(tx.Subject) + 1;
-        var ahead = tx.Sequence > next ? tx.Sequence - next : 0;
-        if (ahead > (ulong)_options.MaxSequenceAhead)
-        {
-            return (null, TxResult.Fail(ErrorCode.LimitExceeded,
-                $"sequence {tx.Sequence} is {ahead} past the next of {tx.Subject} ({next}); the mempool keeps transactions at most {_options.MaxSequenceAhead} ahead: submit the ones before it first"));
-        }
-
-        return ClassifyWaiting(tx, next);
-    }
-
-    /// <summary>Queued when the transactions from <paramref name="next"/> up to it are pending and admissible and the
-    /// ledger accepts it behind them; refused when it does not (with the ledger's reason); an orphan otherwise.</summary>
-    private (Standing? Standing, TxResult Verdict) ClassifyWaiting(Transaction tx, ulong next)
-    {
-        Transaction[]? run;
-        lock (_lock) run = AdmissibleRunLocked(tx.Subject, next, tx.Sequence);
-        if (run is null) return (Standing.Orphan, TxResult.Success);
-        var results = _ledger.CheckInOrder([.. run, tx], (ulong)NowMs);
-        // A predecessor refused now: the run changed under this check (a commit); promotion after the commit sorts it out.
-        if (results.Take(run.Length).Any(r => !r.IsOk)) return (Standing.Orphan, TxResult.Success);
-        var verdict = results[^1];
-        if (verdict.IsOk) return (Standing.Queued, verdict);
-        if (verdict.Code is ErrorCode.BadSequence or ErrorCode.UnknownIdentity) return (Standing.Orphan, TxResult.Success);
-        return (null, verdict with { Message = $"{verdict.Message} (behind its pending predecessors, sequences {next}..{tx.Sequence - 1})" });
     }
 
     /// <summary>One admissible pending transaction for each sequence from <paramref name="next"/> to just before
@@ -203,54 +151,36 @@ public sealed partial class TransactionPool
     /// </summary>
     private void Promote(IdentityId subject)
     {
-        // Called for every identity a commit touched: without orphans it must cost no ledger read.
-        lock (_lock)
-        {
-            if (!HasOrphansLocked(subject)) return;
-        }
-
-        var next = _ledger.CommittedSequence(subject) + 1;
-        List<Transaction> run;
-        lock (_lock)
-        {
-            if (!_bySubject.TryGetValue(subject, out var pending) || !pending.Exists(IsOrphanLocked)) return;
-            // Per sequence the admissible ones first, so an orphan only takes a place nobody admissible holds; the
-            // sort is stable, so arrival order after that.
-            run = [.. pending.Where(t => t.Sequence >= next).OrderBy(t => t.Sequence).ThenBy(t => IsOrphanLocked(t) ? 1 : 0)];
-        }
-
-        if (run.Count == 0) return;
-        var results = _ledger.CheckInOrder(run, (ulong)NowMs);
-        var accepted = new List<Transaction>();
-        var refused = new List<(Transaction Tx, TxResult Why)>();
-        var expected = next;
-        for (var i = 0; i < run.Count; i++)
-        {
-            if (results[i].IsOk)
-            {
-                accepted.Add(run[i]);
-                expected = run[i].Sequence + 1;
-            }
-            else if (run[i].Sequence == expected && results[i].Code is not (ErrorCode.BadSequence or ErrorCode.UnknownIdentity or ErrorCode.Duplicate))
-            {
-                refused.Add((run[i], results[i]));
-            }
-        }
-
         var relay = new List<Transaction>();
         var evicted = new List<(Transaction Tx, TxResult Why)>();
+        // Under the lock: judged on the committed state the pool was last updated to, and changed before any commit.
         lock (_lock)
         {
-            foreach (var tx in accepted)
+            // Called for every identity a commit touched: without orphans it must cost no ledger read.
+            if (!HasOrphansLocked(subject)) return;
+            var next = _ledger.CommittedSequence(subject) + 1;
+            var pending = _bySubject[subject];
+            // Per sequence the admissible ones first, so an orphan only takes a place nobody admissible holds; the
+            // sort is stable, so arrival order after that.
+            List<Transaction> run = [.. pending.Where(t => t.Sequence >= next).OrderBy(t => t.Sequence).ThenBy(t => IsOrphanLocked(t) ? 1 : 0)];
+            if (run.Count == 0) return;
+            var results = _ledger.CheckInOrder(run, (ulong)NowMs);
+            var expected = next;
+            for (var i = 0; i < run.Count; i++)
             {
-                if (!_arrivalOf.TryGetValue(tx.Hash, out var arrival) || !RemoveOrphanLocked(arrival)) continue;
-                if (tx.Sequence == next) _waitingSince.Remove(tx.Hash);
-                if (_relayWhenAdmissible.Remove(tx.Hash)) relay.Add(tx);
-            }
-
-            foreach (var (tx, why) in refused)
-            {
-                if (IsOrphanLocked(tx) && RemoveLocked(tx.Hash)) evicted.Add((tx, why));
+                var tx = run[i];
+                if (results[i].IsOk)
+                {
+                    expected = tx.Sequence + 1;
+                    if (!_arrivalOf.TryGetValue(tx.Hash, out var arrival) || !RemoveOrphanLocked(arrival)) continue;
+                    if (tx.Sequence == next) _waitingSince.Remove(tx.Hash);
+                    if (_relayWhenAdmissible.Remove(tx.Hash)) relay.Add(tx);
+                }
+                else if (tx.Sequence == expected && results[i].Code is not (ErrorCode.BadSequence or ErrorCode.UnknownIdentity or ErrorCode.Duplicate)
+                         && IsOrphanLocked(tx) && RemoveLocked(tx.Hash))
+                {
+                    evicted.Add((tx, results[i]));
+                }
             }
         }
 
@@ -298,39 +228,29 @@ public sealed partial class TransactionPool
         var expired = NowMs - _options.WaitingTimeoutMs;
         var relay = new List<Transaction>();
         var dropped = new List<(Transaction Tx, TxResult Why)>();
+        var evicted = new List<(Transaction Tx, TxResult Why)>();
         foreach (var tx in txs)
         {
-            long commitsBefore;
-            lock (_lock) commitsBefore = _commits;
-            // Still far ahead of the identity's sequence: no need for the full check (the common case for a
-            // chain of one identity's transactions submitted together).
-            if (IsWaiting(tx.Hash, out var waitingSince) && waitingSince >= expired
-                && tx.Sequence > _ledger.CommittedSequence(tx.Subject) + 1)
+            // One hold of the lock per transaction: its check and what it changes see the same commit.
+            lock (_lock)
             {
-                continue;
-            }
+                if (!_arrivalOf.TryGetValue(tx.Hash, out var arrival)) continue;
+                // Still far ahead of the identity's sequence: no need for the full check (the common case for a
+                // chain of one identity's transactions submitted together).
+                var waiting = _waitingSince.TryGetValue(tx.Hash, out var since);
+                if (waiting && since >= expired && tx.Sequence > _ledger.CommittedSequence(tx.Subject) + 1) continue;
 
-            var check = _ledger.CheckTransaction(tx, (ulong)NowMs);
-            if (check.IsOk)
-            {
-                lock (_lock)
+                var check = _ledger.CheckTransaction(tx, (ulong)NowMs);
+                if (check.IsOk)
                 {
-                    if (!_arrivalOf.TryGetValue(tx.Hash, out var arrival)) continue;
                     _waitingSince.Remove(tx.Hash);
                     if (RemoveOrphanLocked(arrival) && _relayWhenAdmissible.Remove(tx.Hash)) relay.Add(tx);
+                    continue;
                 }
 
-                continue;
-            }
-
-            if (WaitsForPredecessor(tx, check))
-            {
-                lock (_lock)
+                if (WaitsForPredecessor(tx, check))
                 {
-                    // A verdict from before a commit (made off the consensus thread: the expiry timer, admission) is
-                    // stale; the commit's own Update rechecked what it touched.
-                    if (!_arrivalOf.ContainsKey(tx.Hash) || _commits != commitsBefore) continue;
-                    if (!_waitingSince.TryGetValue(tx.Hash, out var since))
+                    if (!waiting)
                     {
                         _waitingSince[tx.Hash] = NowMs;
                         continue;
@@ -346,20 +266,18 @@ public sealed partial class TransactionPool
 
                     check = TxResult.Fail(check.Code, $"{check.Message}; waited {_options.WaitingTimeoutMs} ms for its predecessor, which never came");
                 }
-            }
 
-            bool removed;
-            lock (_lock)
-            {
-                if (_commits != commitsBefore) continue;
                 var admissible = !IsOrphanLocked(tx);
-                removed = RemoveLocked(tx.Hash);
-                if (removed && admissible) DemoteSuccessorsLocked(tx, dropped);
+                if (!RemoveLocked(tx.Hash)) continue;
+                if (admissible) DemoteSuccessorsLocked(tx, dropped);
+                evicted.Add((tx, check));
             }
+        }
 
-            if (!removed) continue;
-            if (check.Code != ErrorCode.Duplicate) _rejections.Add(tx.Hash, check);
-            Evicted?.Invoke(tx, check);
+        foreach (var (tx, why) in evicted)
+        {
+            if (why.Code != ErrorCode.Duplicate) _rejections.Add(tx.Hash, why);
+            Evicted?.Invoke(tx, why);
         }
 
         if (relay.Count > 0) Admissible?.Invoke(relay);
@@ -375,11 +293,6 @@ public sealed partial class TransactionPool
         ErrorCode.UnknownIdentity => tx.Sequence > 1,
         _ => false,
     };
-
-    private bool CommitsSince(long commits)
-    {
-        lock (_lock) return _commits != commits;
-    }
 
     /// <summary>True when the transactions before <paramref name="tx"/> are pending without a gap, down to one that
     /// is ready (next in line): a backlog. A run that ends in a waiting one is stuck behind a missing transaction.</summary>

@@ -1,7 +1,7 @@
 using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
 using Dkms.Ledger;
-using Dkms.Ledger.Execution;
+using Dkms.Node.Mempool.Admission;
 
 namespace Dkms.Node.Mempool;
 
@@ -21,10 +21,12 @@ namespace Dkms.Node.Mempool;
 /// transactions in a full pool, are never proposed and are gossiped only once admissible (TransactionPool.Waiting.cs).
 /// </para>
 /// Time-dependent rules (a recovery's delay) are judged at the node's clock, as the next block will be: on an
-/// idle chain the last block's time may be long past. Thread-safe: RPC and gossip admit concurrently while
-/// the consensus loop reaps and updates.
+/// idle chain the last block's time may be long past. Thread-safe, with one writer of admission
+/// (<see cref="AdmissionWriter"/>): whatever judges a transaction against committed state (admission, rechecks,
+/// promotion) does so under the pool's lock together with what it changes, and consensus commits the ledger and removes
+/// the committed transactions under the same lock (<see cref="Commit"/>), so no judgement can straddle a commit.
 /// </summary>
-public sealed partial class TransactionPool
+public sealed partial class TransactionPool : IPendingView
 {
     private readonly DkmsLedger _ledger;
     private readonly MempoolOptions _options;
@@ -35,16 +37,12 @@ public sealed partial class TransactionPool
     // Each identity's pending transactions in arrival order: a commit looks at those of the identities it touched only.
     private readonly Dictionary<IdentityId, List<Transaction>> _bySubject = [];
     private readonly RejectionHistory _rejections;
-    // Hashes of the last blocks' transactions: an admission checked just before a commit must not add a
-    // transaction the commit just removed (it would be proposed again and dropped, an empty block).
-    private readonly Queue<HashSet<Hash32>> _recentBlocks = new();
+    private readonly AdmissionPipeline _pipeline;
     // Transactions kept while they wait for a predecessor (queued or orphans), with when they started waiting (ms):
     // they cannot go into the next block on their own, and orphans expire after a while.
     private readonly Dictionary<Hash32, long> _waitingSince = [];
     private readonly TimeProvider _time;
     private long _nextArrival;
-    // Counts commits seen by Update: admission compares it before its check and at insertion (see AdmitBatch).
-    private long _commits;
     private long _bytes;
 
     public TransactionPool(DkmsLedger ledger, MempoolOptions options, TimeProvider? time = null)
@@ -53,7 +51,11 @@ public sealed partial class TransactionPool
         _options = options;
         _time = time ?? TimeProvider.System;
         _rejections = new RejectionHistory(options.RejectedHistory);
+        _pipeline = new AdmissionPipeline(ledger, options, () => (ulong)NowMs);
     }
+
+    /// <summary>Counts what each admission filter stopped and what was admitted (the node's Prometheus metrics).</summary>
+    public IAdmissionMetrics? Metrics { get; set; }
 
     public MempoolOptions Options => _options;
 
@@ -95,11 +97,9 @@ public sealed partial class TransactionPool
     }
 
     /// <summary>True when <paramref name="hash"/> is pending and waiting for a predecessor (queued or an orphan).</summary>
-    public bool IsWaiting(Hash32 hash) => IsWaiting(hash, out _);
-
-    private bool IsWaiting(Hash32 hash, out long since)
+    public bool IsWaiting(Hash32 hash)
     {
-        lock (_lock) return _waitingSince.TryGetValue(hash, out since);
+        lock (_lock) return _waitingSince.ContainsKey(hash);
     }
 
     public bool Contains(Hash32 hash)
@@ -115,127 +115,118 @@ public sealed partial class TransactionPool
 
     public AdmitOutcome Admit(Transaction tx, bool relay = false) => AdmitBatch([tx], relay)[0];
 
-    /// <summary>Admits a batch: signatures of the whole batch are verified on all cores first, then each
-    /// transaction is checked in order. One outcome per transaction. Once one is refused for a full pool, so are
-    /// all after it, even if a commit makes room meanwhile: a later transaction of an identity must not get in
-    /// ahead of its refused predecessor, or a pool full of such transactions would keep their predecessors out
-    /// until they expire. With <paramref name="relay"/> (transactions from this node's clients) each one admitted is
-    /// raised in <see cref="Admissible"/> as soon as it is admissible.</summary>
-    public AdmitOutcome[] AdmitBatch(IReadOnlyList<Transaction> txs, bool relay = false)
+    /// <summary>As <see cref="AdmitBatch(IReadOnlyList{Transaction}, Func{int, bool})"/>, every transaction relayed or none.</summary>
+    public AdmitOutcome[] AdmitBatch(IReadOnlyList<Transaction> txs, bool relay = false) => AdmitBatch(txs, _ => relay);
+
+    /// <summary>Admits a batch through the filters of <see cref="AdmissionPipeline"/>: screening of the whole batch, the
+    /// signatures of what passed verified on all cores, then each transaction judged and inserted under one hold of the
+    /// lock. One outcome per transaction. The node calls this from its one admission writer (<see cref="AdmissionWriter"/>)
+    /// only. Once one is refused for a full pool, so are all after it, even if a commit makes room meanwhile: a later
+    /// transaction of an identity must not get in ahead of its refused predecessor, or a pool full of such transactions
+    /// would keep their predecessors out until they expire. Each admitted one for which <paramref name="relayAt"/> (its
+    /// index) is true (transactions from this node's clients) is raised in <see cref="Admissible"/> as soon as it is
+    /// admissible.</summary>
+    public AdmitOutcome[] AdmitBatch(IReadOnlyList<Transaction> txs, Func<int, bool> relayAt)
     {
         var outcomes = new AdmitOutcome[txs.Count];
-        var fresh = new List<Transaction>(txs.Count);
-        var isFresh = new bool[txs.Count];
+        var fresh = new List<int>(txs.Count);
         var full = false;
-        long commitsBefore;
         lock (_lock)
         {
-            commitsBefore = _commits;
             for (var i = 0; i < txs.Count; i++)
             {
-                if (_arrivalOf.ContainsKey(txs[i].Hash)) outcomes[i] = AdmitOutcome.AlreadyPending;
-                else if (SlotHolderLocked(txs[i]) is { } holder) RefuseTaken(txs[i], holder, out outcomes[i]);
-                else if (full || IsFullForAdmissible(txs[i].Encoded.Length))
+                var (verdict, filter) = full
+                    ? (FilterVerdict.Stop(FullOutcome()), "capacity")
+                    : AdmissionPipeline.Run(_pipeline.Screening, new Candidate(txs[i]), this);
+                if (verdict.Kind == VerdictKind.Pass)
                 {
-                    full = true;
-                    RememberFull(txs[i], outcomes[i] = FullOutcome());
+                    fresh.Add(i);
+                    continue;
                 }
-                else
-                {
-                    fresh.Add(txs[i]);
-                    isFresh[i] = true;
-                }
+
+                full |= verdict.Outcome.Status == AdmitStatus.Full;
+                outcomes[i] = Stopped(txs[i], verdict.Outcome, filter);
             }
         }
 
         if (fresh.Count == 0) return outcomes;
-        // Verified ahead (on all cores) only what is next in line: a transaction for an identity nobody created or out
-        // of turn is judged without any verification (it waits unverified, or is refused).
-        var inLine = _ledger.InLine(fresh);
-        var firstAtSlot = new HashSet<(IdentityId, ulong)>();
-        SignatureVerifier.Prefetch([.. fresh.Where((t, k) => inLine[k] && firstAtSlot.Add((t.Subject, t.Sequence)))], _ledger.Signatures);
-        // A transaction judged "waiting" before a commit that included its predecessor and inserted after that
-        // commit's Update would wait for a predecessor already committed: nothing would recheck it until it expired.
-        List<Transaction>? recheck = null;
+        var judging = _pipeline.Judging([.. fresh.Select(i => txs[i])]);
         HashSet<IdentityId>? promote = null;
-        var refuseRest = false; // the first pass refused only transactions after every fresh one
+        var refuseRest = false; // the screening refused only transactions after every fresh one
         var dropped = new List<(Transaction Tx, TxResult Why)>();
         var added = new List<Transaction>(fresh.Count);
         var admissible = new List<Transaction>();
-        for (var i = 0; i < txs.Count; i++)
+        foreach (var i in fresh)
         {
-            if (!isFresh[i]) continue;
             var tx = txs[i];
-            Transaction? taken;
+            Standing standing;
             lock (_lock)
             {
-                // An earlier transaction of this batch may be this one, or may have taken the slot.
-                if (_arrivalOf.ContainsKey(tx.Hash)) { outcomes[i] = AdmitOutcome.AlreadyPending; continue; }
-                taken = SlotHolderLocked(tx);
-            }
-
-            if (taken is not null)
-            {
-                RefuseTaken(tx, taken, out outcomes[i]);
-                continue;
-            }
-
-            var (standing, verdict) = Judge(tx, commitsBefore);
-            if (standing is null)
-            {
-                outcomes[i] = verdict.Code == ErrorCode.Duplicate ? AdmitOutcome.AlreadyCommitted : AdmitOutcome.Rejected(verdict);
-                if (!outcomes[i].IsAccepted) _rejections.Add(tx.Hash, verdict, overwrite: !IsFormFailure(verdict));
-                continue;
-            }
-
-            lock (_lock)
-            {
-                if (_arrivalOf.ContainsKey(tx.Hash)) { outcomes[i] = AdmitOutcome.AlreadyPending; continue; }
-                if (RecentlyCommitted(tx.Hash)) { outcomes[i] = AdmitOutcome.AlreadyCommitted; continue; }
-                if (SlotHolderLocked(tx) is { } holder) { RefuseTaken(tx, holder, out outcomes[i]); continue; }
-                // An admissible transaction takes its slot from orphans claiming it (junk, or a form that lost the race).
-                if (standing != Standing.Orphan) DropOrphansAtSlotLocked(tx, dropped);
-                var limit = TxResult.Success;
-                var room = refuseRest ? RoomVerdict.Full : MakeRoomLocked(tx, standing.Value, dropped, out limit);
-                if (room != RoomVerdict.Made)
+                var (verdict, filter) = AdmissionPipeline.Run(judging, new Candidate(tx), this);
+                if (verdict.Kind != VerdictKind.Keep)
                 {
-                    if (room == RoomVerdict.Full)
-                    {
-                        refuseRest = true;
-                        RememberFull(tx, outcomes[i] = FullOutcome());
-                    }
-                    else
-                    {
-                        _rejections.Add(tx.Hash, limit);
-                        outcomes[i] = AdmitOutcome.Rejected(limit);
-                    }
-
+                    outcomes[i] = Stopped(tx, verdict.Outcome, filter);
                     continue;
                 }
 
-                InsertLocked(tx, standing.Value, relay);
-                if (standing != Standing.Ready && _commits != commitsBefore)
+                standing = verdict.Standing;
+                // An admissible transaction takes its slot from orphans claiming it (junk, or a form that lost the race).
+                if (standing != Standing.Orphan) DropOrphansAtSlotLocked(tx, dropped);
+                var limit = TxResult.Success;
+                var room = refuseRest ? RoomVerdict.Full : MakeRoomLocked(tx, standing, dropped, out limit);
+                if (room == RoomVerdict.Full)
                 {
-                    (recheck ??= []).Add(tx);
-                    (promote ??= []).Add(tx.Subject);
+                    refuseRest = true;
+                    outcomes[i] = Stopped(tx, FullOutcome(), "capacity");
+                    continue;
                 }
 
+                if (room == RoomVerdict.OverLimit)
+                {
+                    outcomes[i] = Stopped(tx, AdmitOutcome.Rejected(limit), "waiting");
+                    continue;
+                }
+
+                InsertLocked(tx, standing, relayAt(i));
                 if (standing != Standing.Orphan && HasOrphansLocked(tx.Subject)) (promote ??= []).Add(tx.Subject);
             }
 
+            Metrics?.Admitted();
             outcomes[i] = AdmitOutcome.Admitted;
             added.Add(tx);
-            if (relay && standing != Standing.Orphan) admissible.Add(tx);
+            if (relayAt(i) && standing != Standing.Orphan) admissible.Add(tx);
         }
 
         ReportDropped(dropped);
         // Before any promotion below: a predecessor is relayed before the transactions it makes admissible.
         if (admissible.Count > 0) Admissible?.Invoke(admissible);
-        if (recheck is not null) Recheck(recheck);
         foreach (var subject in promote ?? []) Promote(subject);
         if (added.Count > 0) Added?.Invoke(added);
         return outcomes;
     }
+
+    /// <summary>Counts a transaction a filter stopped and remembers a refusal for <c>tx.status</c>: a full pool so that
+    /// an asynchronous submitter learns it must resubmit; a refusal of one signed form (or of a taken slot) without
+    /// overwriting what another form got.</summary>
+    private AdmitOutcome Stopped(Transaction tx, AdmitOutcome outcome, string filter)
+    {
+        Metrics?.Stopped(filter);
+        if (outcome.Status == AdmitStatus.Full) _rejections.Add(tx.Hash, outcome.Result, mempoolFull: true);
+        else if (outcome.Status == AdmitStatus.Rejected) _rejections.Add(tx.Hash, outcome.Result, overwrite: filter != "duplicate" && !IsFormFailure(outcome.Result));
+        return outcome;
+    }
+
+    bool IPendingView.IsPending(Hash32 hash) => _arrivalOf.ContainsKey(hash);
+
+    Transaction? IPendingView.SlotHolder(Transaction tx) => SlotHolderLocked(tx);
+
+    bool IPendingView.IsFullFor(int size, out AdmitOutcome full)
+    {
+        full = IsFullForAdmissible(size) ? FullOutcome() : default;
+        return full.Status == AdmitStatus.Full;
+    }
+
+    Transaction[]? IPendingView.AdmissibleRun(IdentityId subject, ulong next, ulong sequence) => AdmissibleRunLocked(subject, next, sequence);
 
     /// <summary>
     /// Candidates for a proposal: at most <paramref name="maxCount"/> transactions and
@@ -289,58 +280,42 @@ public sealed partial class TransactionPool
         return [.. taken.Select((t, i) => (t, i)).OrderBy(x => firstArrival[x.t.Subject]).ThenBy(x => x.t.Sequence).ThenBy(x => x.i).Select(x => x.t)];
     }
 
-    /// <summary>After a commit: drops the committed transactions and, for each identity the block touched, rechecks
-    /// the pending transaction next in sequence; later ones wait for it, earlier ones are stale and are evicted.
-    /// Orphans of a touched identity that the commit made admissible are promoted.</summary>
-    public void Update(IReadOnlyList<Transaction> committed)
+    /// <summary>After a commit made elsewhere (tests, tools): as <see cref="Commit"/> with the ledger committed already.</summary>
+    public void Update(IReadOnlyList<Transaction> committed) => Commit(committed, null);
+
+    /// <summary>Consensus's step after a decision: <paramref name="commitLedger"/> (the ledger's commit) and the removal of
+    /// the committed transactions under one hold of the pool's lock, so admission — which judges under the same lock —
+    /// sees the ledger and the pool both before or both after the commit. Then, for each identity the block touched,
+    /// the pending transaction next in sequence is rechecked; later ones wait for it, earlier ones are stale and are
+    /// evicted. Orphans of a touched identity that the commit made admissible are promoted.</summary>
+    public void Commit(IReadOnlyList<Transaction> committed, Action? commitLedger)
     {
-        var touched = new List<(IdentityId Subject, Transaction[] Pending)>();
+        var recheck = new List<Transaction>();
+        var subjects = new HashSet<IdentityId>();
         lock (_lock)
         {
-            var hashes = new HashSet<Hash32>(committed.Count);
-            var subjects = new HashSet<IdentityId>();
+            commitLedger?.Invoke();
             foreach (var tx in committed)
             {
                 subjects.Add(tx.Subject);
-                hashes.Add(tx.Hash);
                 RemoveLocked(tx.Hash);
             }
 
-            _commits++;
-            _recentBlocks.Enqueue(hashes);
-            if (_recentBlocks.Count > 4) _recentBlocks.Dequeue();
+            var now = NowMs;
             foreach (var subject in subjects)
             {
-                if (_bySubject.TryGetValue(subject, out var pending)) touched.Add((subject, [.. pending]));
-            }
-        }
-
-        var recheck = new List<Transaction>();
-        var nowWaiting = new List<Transaction>();
-        foreach (var (subject, pending) in touched)
-        {
-            var sequence = _ledger.CommittedSequence(subject);
-            foreach (var tx in pending)
-            {
-                if (tx.Sequence > sequence + 1) nowWaiting.Add(tx);
-                else recheck.Add(tx); // next in line, or stale (its sequence was taken): the full check decides
-            }
-        }
-
-        if (nowWaiting.Count > 0)
-        {
-            var now = NowMs;
-            lock (_lock)
-            {
-                foreach (var tx in nowWaiting)
+                if (!_bySubject.TryGetValue(subject, out var pending)) continue;
+                var sequence = _ledger.CommittedSequence(subject);
+                foreach (var tx in pending)
                 {
-                    if (_arrivalOf.ContainsKey(tx.Hash)) _waitingSince.TryAdd(tx.Hash, now);
+                    if (tx.Sequence > sequence + 1) _waitingSince.TryAdd(tx.Hash, now);
+                    else recheck.Add(tx); // next in line, or stale (its sequence was taken): the full check decides
                 }
             }
         }
 
         Recheck(recheck);
-        foreach (var (subject, _) in touched) Promote(subject);
+        foreach (var subject in subjects) Promote(subject);
         ExpireWaiting();
     }
 
@@ -376,14 +351,6 @@ public sealed partial class TransactionPool
         return null;
     }
 
-    private void RefuseTaken(Transaction tx, Transaction holder, out AdmitOutcome outcome)
-    {
-        var why = TxResult.Fail(ErrorCode.BadSequence,
-            $"sequence {tx.Sequence} of {tx.Subject} is taken by pending transaction {holder.Hash}; only one can commit: submit the next sequence once it has");
-        _rejections.Add(tx.Hash, why, overwrite: false);
-        outcome = AdmitOutcome.Rejected(why);
-    }
-
     private void DropOrphansAtSlotLocked(Transaction tx, List<(Transaction Tx, TxResult Why)> dropped)
     {
         if (!_bySubject.TryGetValue(tx.Subject, out var pending)) return;
@@ -399,16 +366,6 @@ public sealed partial class TransactionPool
 
     private static readonly TxResult SlotTaken = TxResult.Fail(ErrorCode.BadSequence,
         "dropped from the mempool: an admissible transaction took its sequence");
-
-    private bool RecentlyCommitted(Hash32 hash)
-    {
-        foreach (var block in _recentBlocks)
-        {
-            if (block.Contains(hash)) return true;
-        }
-
-        return false;
-    }
 
     private bool RemoveLocked(Hash32 hash)
     {
@@ -429,10 +386,6 @@ public sealed partial class TransactionPool
 
     private AdmitOutcome FullOutcome() =>
         AdmitOutcome.Full($"mempool full ({_byArrival.Count} transactions, {_bytes} bytes; limits {_options.MaxTransactions}, {_options.MaxBytes}); retry later");
-
-    /// <summary>A refusal for a full pool is remembered too, so an asynchronous submitter asking <c>tx.status</c>
-    /// learns it must resubmit instead of seeing "unknown".</summary>
-    private void RememberFull(Transaction tx, AdmitOutcome outcome) => _rejections.Add(tx.Hash, outcome.Result, mempoolFull: true);
 
     private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 }

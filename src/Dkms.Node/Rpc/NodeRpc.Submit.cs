@@ -72,7 +72,22 @@ public sealed partial class NodeRpc
     {
         if (mode == SubmitModes.Async) return await SubmitLaterAsync(txs).ConfigureAwait(false);
 
-        var outcomes = node.Admit(txs);
+        AdmitOutcome[] outcomes;
+        try
+        {
+            // Handed to the node's one admission writer; "mempool full" at once when its queue has no room.
+            outcomes = await node.AdmitAsync(txs).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new RpcError(RpcErrorCodes.Unavailable, "the node is stopping");
+        }
+        catch (Exception e) when (e is not (RpcError or OperationCanceledException))
+        {
+            // Admission failed (the supervisor reports it and stops the node): nothing was acknowledged.
+            throw new RpcError(RpcErrorCodes.Unavailable, "the node cannot admit transactions now; submit to another node");
+        }
+
         var results = new SubmitResult[txs.Count];
         var waits = new List<(int Index, Task<TxOutcome> Task)>();
         var journaled = new List<Task>();

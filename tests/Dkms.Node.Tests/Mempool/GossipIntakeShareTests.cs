@@ -18,7 +18,7 @@ public sealed class GossipIntakeShareTests
         var honest = Ed25519Signer.FromSeed(Hash32.Sha256("gossip-share-honest"u8).ToArray()).PublicKey;
         using var link = hub.Join(self);
         // Not started: nothing is taken from the queue, as when the gossip task is busy admitting a large batch.
-        using var gossip = new TransactionGossip(link, pool: null!, batchSize: 2_000, NullLogger<TransactionGossip>.Instance);
+        using var gossip = new TransactionGossip(link, admit: null!, batchSize: 2_000, NullLogger<TransactionGossip>.Instance);
         var big = new byte[1024 * 1024];
         new Random(167).NextBytes(big);
         for (var i = 0; i < 2_000; i++) gossip.Receive(flooder, big);

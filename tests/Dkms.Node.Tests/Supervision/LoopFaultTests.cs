@@ -40,6 +40,8 @@ public sealed class LoopFaultTests
     public async Task A_fault_in_the_gossip_receive_loop_makes_health_unhealthy_naming_the_loop()
     {
         await using var node = await TestNode.StartAsync();
+        // Admission runs on the one admission writer (issue 18 §1): the gossip receive loop awaits its batch's admission
+        // and fails with the writer's fault, instead of waiting forever for an answer.
         node.Host.Node.Pool.Added += ThrowOnce("injected gossip receive fault");
 
         var tx = new TestIdentity("gossip-receive-fault", Builder).Incept();
