@@ -33,6 +33,7 @@ const string Usage = """
       --nodes, --testnet, --genesis as for run
       --kind resolve|did      identity.resolve with proof, verified here (default), or GET /1.0/identifiers/{did}
       --concurrency N         requests in flight, spread over the nodes (32)
+      --verify-every N        verify one resolve answer in N (1: all); the others are only checked to carry a proof
       --duration S (20)   --warmup S (3)   --identities N (1000, incepted first)   --seed N   --out FILE   --label TEXT
     """;
 
@@ -200,6 +201,7 @@ static ReadOptions ParseReads(string[] a)
             case "--duration": o = o with { Duration = Num() }; break;
             case "--warmup": o = o with { Warmup = Num() }; break;
             case "--concurrency": o = o with { Concurrency = Int() }; break;
+            case "--verify-every": o = o with { VerifyEvery = Int() }; break;
             case "--seed": o = o with { Seed = Int() }; break;
             case "--out": o = o with { Out = Next() }; break;
             case "--label": o = o with { Label = Next() }; break;
@@ -207,6 +209,7 @@ static ReadOptions ParseReads(string[] a)
         }
     }
 
+    if (o.VerifyEvery <= 0) throw new ArgumentException("--verify-every must be positive");
     if (o.Duration <= 0 || o.Concurrency <= 0 || o.Identities <= 0 || o.Warmup < 0) throw new ArgumentException("duration, concurrency and identities must be positive");
     return o with { Nodes = NodeList(nodes, testnet) };
 }

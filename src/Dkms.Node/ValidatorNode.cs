@@ -83,6 +83,9 @@ public sealed partial class ValidatorNode : IAsyncDisposable
             Waiters.Complete(tx.Hash, new TxOutcome(false, 0, 0, why));
         };
         Application.BlockCommitted += OnCommitted;
+        ProofAnchors = new Rpc.ProofAnchors(Ledger.Options.ProofHistoryHeights + 2,
+            h => Application.TryGetCommitted(h, out var block, out var certificate) ? Rpc.ProofAnchor.Of(block.Header, certificate) : null);
+        Application.BlockCommitted += (block, certificate, _) => ProofAnchors.Committed(block.Header, certificate);
         link.MessageReceived = OnPeerMessage;
         // A (re)opened session: tell the peer this node's height at once (at start the engine's first request reaches
         // nobody: sessions are not up yet).
@@ -104,6 +107,9 @@ public sealed partial class ValidatorNode : IAsyncDisposable
     /// <summary>The acknowledged transactions not yet committed or refused, on disk (ValidatorNode.Durability.cs).</summary>
     public PendingJournal Journal { get; }
     public LedgerApplication Application { get; }
+
+    /// <summary>Certified headers and certificates of the last heights, encoded once, for the proofs the RPC serves.</summary>
+    public Rpc.ProofAnchors ProofAnchors { get; }
     public TxWaiters Waiters { get; } = new();
     public NodeMetrics Metrics { get; } = new();
 

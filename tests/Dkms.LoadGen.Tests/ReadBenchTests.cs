@@ -30,5 +30,32 @@ public sealed class ReadBenchTests
         Assert.Null(result.FirstFailure);
         Assert.Equal(result.Answers, result.Latency.Count);
         if (kind == "resolve") Assert.True(result.VerifyMicrosPerAnswer > 0, "each resolve answer was verified");
+        Assert.Equal(kind == "resolve" ? result.Answers : 0, result.Verified);
+    }
+
+    [Fact]
+    public async Task Sampled_verification_verifies_one_answer_in_n_and_still_counts_only_answers_with_a_proof()
+    {
+        await using var net = await InProcessTestnet.StartAsync(1);
+        var options = new ReadOptions
+        {
+            Nodes = net.RpcEndpoints,
+            Genesis = net.GenesisPath,
+            Kind = "resolve",
+            Identities = 20,
+            Duration = 1,
+            Warmup = 0.2,
+            Concurrency = 2,
+            Seed = 4,
+            VerifyEvery = 5,
+        };
+
+        var result = await new ReadBench(options).RunAsync(CancellationToken.None);
+
+        Assert.Equal(0, result.Failures);
+        Assert.True(result.Answers >= 10, result.Summary());
+        // Each worker verifies its requests 0, 5, 10, …: in the window, at most one in five of its answers plus one.
+        Assert.InRange(result.Verified, 1, result.Answers / 5 + options.Concurrency);
+        Assert.True(result.VerifyMicrosPerAnswer > 0);
     }
 }

@@ -184,7 +184,7 @@ public static class DidResolution
             return null;
         }
 
-        if (!node.Application.TryGetCommitted(proven.Height, out var block, out var cert))
+        if (node.ProofAnchors.Get(proven.Height) is not { } anchor)
         {
             error = $"height {proven.Height} has no certified block to anchor a proof";
             return null;
@@ -193,7 +193,7 @@ public static class DidResolution
         error = "";
         var view = new StateProofView(proven.Height, proven.StateRoot.ToHex(), Convert.ToHexStringLower(proven.Key),
             proven.Value is null ? null : Convert.ToBase64String(proven.Value), Convert.ToBase64String(Codec.Encode(proven.Proof)),
-            Convert.ToBase64String(Codec.Encode(block.Header)), Convert.ToBase64String(Codec.Encode(cert)));
+            anchor.Header, anchor.Certificate);
         return JsonSerializer.SerializeToNode(view, RpcJson.Options);
     }
 

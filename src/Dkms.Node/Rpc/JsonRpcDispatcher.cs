@@ -71,7 +71,7 @@ public sealed partial class JsonRpcDispatcher
         if (!System.Text.Unicode.Utf8.IsValid(body.Span))
         {
             Faults?.Counted("parse_error");
-            return Serialize(Error(null, RpcErrorCodes.ParseError, "parse error: the body is not valid UTF-8"));
+            return Serialize([Error(null, RpcErrorCodes.ParseError, "parse error: the body is not valid UTF-8")], batch: false);
         }
 
         JsonDocument document;
@@ -83,7 +83,7 @@ public sealed partial class JsonRpcDispatcher
         catch (JsonException e)
         {
             Faults?.Counted("parse_error");
-            return Serialize(Error(null, RpcErrorCodes.ParseError, $"parse error: {Explain(e)}"));
+            return Serialize([Error(null, RpcErrorCodes.ParseError, $"parse error: {Explain(e)}")], batch: false);
         }
 
         using (document)
@@ -93,22 +93,22 @@ public sealed partial class JsonRpcDispatcher
             if (root.ValueKind == JsonValueKind.Array)
             {
                 var count = root.GetArrayLength();
-                if (count == 0) return Serialize(Error(null, RpcErrorCodes.InvalidRequest, "empty batch"));
-                if (count > MaxBatch) return Serialize(Error(null, RpcErrorCodes.InvalidRequest, $"batch of {count} requests; at most {MaxBatch}"));
-                var answers = new JsonArray();
+                if (count == 0) return Serialize([Error(null, RpcErrorCodes.InvalidRequest, "empty batch")], batch: false);
+                if (count > MaxBatch) return Serialize([Error(null, RpcErrorCodes.InvalidRequest, $"batch of {count} requests; at most {MaxBatch}")], batch: false);
+                var answers = new List<Answer>();
                 foreach (var item in root.EnumerateArray())
                 {
                     if (await HandleOneAsync(item, budget, caller, ct).ConfigureAwait(false) is { } answer) answers.Add(answer);
                 }
 
-                return answers.Count == 0 ? null : Serialize(answers);
+                return answers.Count == 0 ? null : Serialize(answers, batch: true);
             }
 
-            return await HandleOneAsync(root, budget, caller, ct).ConfigureAwait(false) is { } single ? Serialize(single) : null;
+            return await HandleOneAsync(root, budget, caller, ct).ConfigureAwait(false) is { } single ? Serialize([single], batch: false) : null;
         }
     }
 
-    private async Task<JsonObject?> HandleOneAsync(JsonElement request, RequestBudget budget, RpcCaller caller, CancellationToken ct)
+    private async Task<Answer?> HandleOneAsync(JsonElement request, RequestBudget budget, RpcCaller caller, CancellationToken ct)
     {
         if (request.ValueKind != JsonValueKind.Object) return Error(null, RpcErrorCodes.InvalidRequest, "a request must be a JSON object");
         var hasId = request.TryGetProperty("id", out var idElement);
@@ -137,12 +137,8 @@ public sealed partial class JsonRpcDispatcher
             if (!caller.MayChangeState && RpcCaller.ChangesState(method)) throw caller.Refuse(method);
             var result = await handler(parameters, budget, ct).ConfigureAwait(false);
             if (!hasId) return null;
-            return new JsonObject
-            {
-                ["jsonrpc"] = "2.0",
-                ["id"] = id,
-                ["result"] = JsonSerializer.SerializeToNode(result, result?.GetType() ?? typeof(object), RpcJson.Options),
-            };
+            // Serialized here, inside the handler's try: a result that cannot be written is this call's internal error.
+            return new Answer(id, JsonSerializer.SerializeToUtf8Bytes(result, result?.GetType() ?? typeof(object), RpcJson.Options), null);
         }
         catch (RpcError e)
         {
@@ -159,14 +155,52 @@ public sealed partial class JsonRpcDispatcher
         }
     }
 
-    private static JsonObject Error(JsonNode? id, int code, string message, object? data = null)
+    private static Answer Error(JsonNode? id, int code, string message, object? data = null)
     {
         var error = new JsonObject { ["code"] = code, ["message"] = message };
         if (data is not null) error["data"] = JsonSerializer.SerializeToNode(data, data.GetType(), RpcJson.Options);
-        return new JsonObject { ["jsonrpc"] = "2.0", ["id"] = id, ["error"] = error };
+        return new Answer(id, null, error);
     }
 
-    private static string Serialize(JsonNode node) => node.ToJsonString(RpcJson.Options);
+    /// <summary>One response object: a result, or an error.</summary>
+    private sealed record Answer(JsonNode? Id, byte[]? Result, JsonObject? Error);
+
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = RpcJson.Options.Encoder };
+
+    /// <summary>The response text. A result is serialized straight into the text, not first into a tree of JSON nodes
+    /// that is then written out: for a proof-carrying answer the tree cost several times the serialization itself.</summary>
+    private static string Serialize(List<Answer> answers, bool batch)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        using (var w = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            if (batch) w.WriteStartArray();
+            foreach (var a in answers)
+            {
+                w.WriteStartObject();
+                w.WriteString("jsonrpc", "2.0");
+                w.WritePropertyName("id");
+                if (a.Id is null) w.WriteNullValue();
+                else a.Id.WriteTo(w, RpcJson.Options);
+                if (a.Error is not null)
+                {
+                    w.WritePropertyName("error");
+                    a.Error.WriteTo(w, RpcJson.Options);
+                }
+                else
+                {
+                    w.WritePropertyName("result");
+                    w.WriteRawValue(a.Result!, skipInputValidation: true);
+                }
+
+                w.WriteEndObject();
+            }
+
+            if (batch) w.WriteEndArray();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
 
     /// <summary>The parser's message without internal type names.</summary>
     private static string Explain(JsonException e)

@@ -155,13 +155,10 @@ public sealed partial class NodeRpc(ValidatorNode node)
 
     private StateProofView ProofView(ProvenValue proven)
     {
-        if (!node.Application.TryGetCommitted(proven.Height, out var block, out var cert))
-        {
-            throw new RpcError(RpcErrorCodes.HeightUnavailable, $"height {proven.Height} has no certified block to anchor a proof (ask for a height of at least 1)");
-        }
-
+        var anchor = node.ProofAnchors.Get(proven.Height)
+            ?? throw new RpcError(RpcErrorCodes.HeightUnavailable, $"height {proven.Height} has no certified block to anchor a proof (ask for a height of at least 1)");
         return new(proven.Height, proven.StateRoot.ToHex(), Convert.ToHexStringLower(proven.Key), proven.Value is null ? null : Convert.ToBase64String(proven.Value),
-            Convert.ToBase64String(Codec.Encode(proven.Proof)), Convert.ToBase64String(Codec.Encode(block.Header)), Convert.ToBase64String(Codec.Encode(cert)));
+            Convert.ToBase64String(Codec.Encode(proven.Proof)), anchor.Header, anchor.Certificate);
     }
 
     private RpcError NoProofAt(ulong height) =>

@@ -343,6 +343,33 @@ public sealed class RpcMethodTests(RpcTestnetFixture fixture) : IClassFixture<Rp
     }
 
     [Fact]
+    public async Task Proofs_asked_at_several_heights_each_carry_the_certified_header_of_their_own_height()
+    {
+        // The node encodes each height's header and certificate once (ProofAnchors): asking the latest height, then a
+        // later one, then the earlier one again must never be answered with another height's anchor.
+        var alice = Person("resolve-proof-heights");
+        var incepted = await CommitAsync(alice.Incept());
+        var first = await _client.ResolveAsync(alice.Id, incepted.Height, proof: true);
+        var rotated = await CommitAsync(alice.Rotate());
+        var second = await _client.ResolveAsync(alice.Id, rotated.Height, proof: true);
+        var firstAgain = await _client.ResolveAsync(alice.Id, incepted.Height, proof: true);
+        var latest = await _client.ResolveAsync(alice.Id, proof: true);
+
+        var chain = TrustedChain.FromGenesis(_net.Genesis);
+        foreach (var (answer, height, sequence) in new[] { (first, incepted.Height!.Value, 1UL), (second, rotated.Height!.Value, 2UL), (firstAgain, incepted.Height.Value, 1UL) })
+        {
+            Assert.Equal(height, Codec.Decode<BlockHeader>(Convert.FromBase64String(answer.Proof!.Header)).Height);
+            Assert.Equal(height, Codec.Decode<CommitCertificate>(Convert.FromBase64String(answer.Proof.Certificate)).Height);
+            var verified = ProofVerifier.VerifyIdentity(answer, new IdentityQuery(alice.Id, height), chain, Freshness.Default);
+            Assert.True(verified.IsValid, verified.Error);
+            Assert.Equal(sequence, verified.Value!.Sequence);
+        }
+
+        Assert.Equal(latest.Height, Codec.Decode<BlockHeader>(Convert.FromBase64String(latest.Proof!.Header)).Height);
+        Assert.True(ProofVerifier.VerifyIdentity(latest, new IdentityQuery(alice.Id), chain, Freshness.Default).IsValid);
+    }
+
+    [Fact]
     public async Task Resolve_of_an_unknown_identity_answers_a_null_identity_with_or_without_proof()
     {
         var ghost = Person("ghost");
