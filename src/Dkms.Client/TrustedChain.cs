@@ -55,6 +55,28 @@ public sealed record TrustedChain
         return Root.Set;
     }
 
-    /// <summary>This chain with <paramref name="next"/> added; only <see cref="ValidatorHistory"/> calls it, after verifying it.</summary>
+    /// <summary>
+    /// This chain with sets this client verified on an earlier run (kept where only it writes, e.g. the CLI's cache): each
+    /// the next sequence, in force from a later height. They are not checked again — the cache is as trusted as the genesis
+    /// beside it. Throws <see cref="ArgumentException"/> for sets that do not continue this chain.
+    /// </summary>
+    public TrustedChain Resume(IEnumerable<TrustedValidatorSet> verified)
+    {
+        var chain = this;
+        foreach (var next in verified)
+        {
+            if (next.Sequence <= chain.Latest.Sequence) continue; // already known
+            if (next.Sequence != chain.Latest.Sequence + 1 || next.FromHeight <= chain.Latest.FromHeight)
+            {
+                throw new ArgumentException($"set {next.Sequence} from height {next.FromHeight} does not continue set {chain.Latest.Sequence} from height {chain.Latest.FromHeight}", nameof(verified));
+            }
+
+            chain = chain.With(next);
+        }
+
+        return chain;
+    }
+
+    /// <summary>This chain with <paramref name="next"/> added; <see cref="ValidatorHistory"/> calls it after verifying it.</summary>
     internal TrustedChain With(TrustedValidatorSet next) => this with { Sets = Sets.Add(next) };
 }

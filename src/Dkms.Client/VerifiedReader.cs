@@ -73,6 +73,7 @@ public sealed class VerifiedReader(DkmsRpcClient client, TrustedChain chain, Tim
     private async Task<Verification<T>> ReadAsync<TAnswer, T>(Func<Task<TAnswer>> ask, Func<TAnswer, ulong> heightOf, Func<TAnswer, Freshness, Verification<T>> verify, CancellationToken ct)
         where T : class
     {
+        var followedForThisRead = false;
         for (var attempt = 0; ; attempt++)
         {
             if (FollowedHeight == 0) await FollowAsync(ct).ConfigureAwait(false);
@@ -80,6 +81,15 @@ public sealed class VerifiedReader(DkmsRpcClient client, TrustedChain chain, Tim
             // The answer may come from a height past the one the sets were followed to: a change may have taken effect since.
             if (heightOf(answer) > FollowedHeight) await FollowAsync(ct).ConfigureAwait(false);
             var result = verify(answer, new Freshness(maxAge, HighestVerifiedHeight, clock));
+            if (result.Failure == VerificationFailure.Invalid && !followedForThisRead)
+            {
+                // Perhaps certified by a set this reader has not followed to (a node that listed no changes before, or an
+                // answer from another node): follow again, once, and check the same answer against what it then knows.
+                followedForThisRead = true;
+                await FollowAsync(ct).ConfigureAwait(false);
+                result = verify(answer, new Freshness(maxAge, HighestVerifiedHeight, clock));
+            }
+
             if (result.IsValid)
             {
                 HighestVerifiedHeight = Math.Max(HighestVerifiedHeight, result.Height);
