@@ -11,7 +11,8 @@ namespace Dkms.Client;
 
 /// <summary>
 /// Checks a node's answer without trusting the node. Authentic: the commit certificate carries a quorum
-/// of the trusted validators' signatures on the header, the header's state root proves the state record
+/// of the signatures of the validators in force at the answer's height (as far as the <see cref="TrustedChain"/> has
+/// followed the set) on the header, the header's state root proves the state record
 /// (or its absence) by the Merkle proof, and the readable view is exactly what the proven bytes say.
 /// The answer to the question asked: the state key, the record's identity (owner, policy id) and the
 /// height are the ones of the caller's query, never the ones the answer names. Fresh: an answer to a
@@ -82,6 +83,19 @@ public static class ProofVerifier
     public static Verification<ProvenValue> VerifyStateValue(StateProofView? proof, ulong answerHeight, byte[] expectedKey, ulong? askedHeight, TrustedChain chain, Freshness freshness)
     {
         if (proof is null) return Verification<ProvenValue>.Fail("the answer carries no proof (ask with proof=true)");
+        if (chain.SetAt(proof.Height) is not { } validators)
+        {
+            return Verification<ProvenValue>.Fail($"the answer is for height {proof.Height}, below the height this client's trust starts at ({chain.Root.FromHeight})");
+        }
+
+        return VerifyStateValue(proof, answerHeight, expectedKey, askedHeight, chain.ChainId, validators, freshness);
+    }
+
+    /// <summary>As the public overload, with the certificate checked against <paramref name="validators"/>: the set a
+    /// validator-set change must be certified by.</summary>
+    internal static Verification<ProvenValue> VerifyStateValue(StateProofView proof, ulong answerHeight, byte[] expectedKey, ulong? askedHeight,
+        string chainId, ValidatorSet validators, Freshness freshness)
+    {
         var height = proof.Height;
         if (answerHeight != height) return Verification<ProvenValue>.Fail("the proof is for another height than the answer");
         if (askedHeight is { } asked && height != asked)
@@ -99,9 +113,9 @@ public static class ProofVerifier
             return Verification<ProvenValue>.Fail("the commit certificate does not decode");
         }
 
-        if (header.ChainId != chain.ChainId) return Verification<ProvenValue>.Fail($"the header is of chain '{header.ChainId}', not '{chain.ChainId}'");
+        if (header.ChainId != chainId) return Verification<ProvenValue>.Fail($"the header is of chain '{header.ChainId}', not '{chainId}'");
         if (header.Height != height || certificate.Height != height) return Verification<ProvenValue>.Fail("header, certificate and answer name different heights");
-        if (!certificate.Verify(chain.Validators, chain.ChainId, header.ComputeHash(), out var certError)) return Verification<ProvenValue>.Fail($"commit certificate: {certError}");
+        if (!certificate.Verify(validators, chainId, header.ComputeHash(), out var certError)) return Verification<ProvenValue>.Fail($"commit certificate: {certError}");
         if (!TryHex(proof.StateRoot, out var rootBytes) || rootBytes.Length != Hash32.Size || new Hash32(rootBytes) != header.StateRoot)
         {
             return Verification<ProvenValue>.Fail("the proof's state root is not the certified header's");

@@ -1,11 +1,82 @@
+using System.Collections.Immutable;
 using Dkms.Core.Blocks;
 using Dkms.Core.Genesis;
 
 namespace Dkms.Client;
 
-/// <summary>What a verifying client trusts without asking any node: the chain's id and the validator set whose
-/// quorum certifies its blocks (the genesis set; a client does not follow validator-set changes yet).</summary>
-public sealed record TrustedChain(string ChainId, ValidatorSet Validators)
+/// <summary>A validator set this client verified, in force from <see cref="FromHeight"/>, with the governance sequence of
+/// the change that made it (0: the genesis set).</summary>
+public sealed record TrustedValidatorSet(ulong Sequence, ulong FromHeight, ValidatorSet Set);
+
+/// <summary>
+/// What a verifying client trusts without asking any node: the chain's id and a validator set whose quorum certifies
+/// its blocks — the genesis set, or a set the client trusted at a height (<see cref="FromTrustedSet"/>) — followed by the
+/// validator-set changes it has verified since (<see cref="ValidatorHistory.Follow"/>), each certified by the set before
+/// it. An answer at a height is checked against the set in force at that height (<see cref="SetAt"/>). Immutable: following
+/// a change gives a new chain.
+/// </summary>
+public sealed record TrustedChain
 {
+    public TrustedChain(string chainId, ValidatorSet validators, ulong rootHeight = 0, ulong rootSequence = 0)
+    {
+        ChainId = chainId;
+        Sets = [new TrustedValidatorSet(rootSequence, rootHeight, validators)];
+    }
+
+    public string ChainId { get; }
+
+    /// <summary>The root of trust first, then each verified change, by sequence. Never empty.</summary>
+    public ImmutableArray<TrustedValidatorSet> Sets { get; private init; }
+
+    /// <summary>The root of trust: the lowest height this client can verify an answer at.</summary>
+    public TrustedValidatorSet Root => Sets[0];
+
+    /// <summary>The newest set this client knows (the one a newer change must be certified by).</summary>
+    public TrustedValidatorSet Latest => Sets[^1];
+
+    /// <summary>The genesis (or root) validator set.</summary>
+    public ValidatorSet Validators => Root.Set;
+
     public static TrustedChain FromGenesis(GenesisDocument genesis) => new(genesis.ChainId, genesis.ValidatorSet());
+
+    /// <summary>Trusts <paramref name="validators"/> as the set in force at <paramref name="height"/>, made by the change of
+    /// governance sequence <paramref name="sequence"/> (checked out of band, e.g. with the chain's operators).</summary>
+    public static TrustedChain FromTrustedSet(string chainId, ValidatorSet validators, ulong height, ulong sequence) => new(chainId, validators, height, sequence);
+
+    /// <summary>The set in force at <paramref name="height"/> as far as this client knows, or null below the root of trust.</summary>
+    public ValidatorSet? SetAt(ulong height)
+    {
+        if (height < Root.FromHeight) return null;
+        for (var i = Sets.Length - 1; i > 0; i--)
+        {
+            if (Sets[i].FromHeight <= height) return Sets[i].Set;
+        }
+
+        return Root.Set;
+    }
+
+    /// <summary>
+    /// This chain with sets this client verified on an earlier run (kept where only it writes, e.g. the CLI's cache): each
+    /// the next sequence, in force from a later height. They are not checked again — the cache is as trusted as the genesis
+    /// beside it. Throws <see cref="ArgumentException"/> for sets that do not continue this chain.
+    /// </summary>
+    public TrustedChain Resume(IEnumerable<TrustedValidatorSet> verified)
+    {
+        var chain = this;
+        foreach (var next in verified)
+        {
+            if (next.Sequence <= chain.Latest.Sequence) continue; // already known
+            if (next.Sequence != chain.Latest.Sequence + 1 || next.FromHeight <= chain.Latest.FromHeight)
+            {
+                throw new ArgumentException($"set {next.Sequence} from height {next.FromHeight} does not continue set {chain.Latest.Sequence} from height {chain.Latest.FromHeight}", nameof(verified));
+            }
+
+            chain = chain.With(next);
+        }
+
+        return chain;
+    }
+
+    /// <summary>This chain with <paramref name="next"/> added; <see cref="ValidatorHistory"/> calls it after verifying it.</summary>
+    internal TrustedChain With(TrustedValidatorSet next) => this with { Sets = Sets.Add(next) };
 }

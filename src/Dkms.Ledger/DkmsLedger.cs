@@ -338,6 +338,7 @@ public sealed partial class DkmsLedger
             {
                 validatorsChanged = true;
                 batch.Put(StateKeys.ValidatorHistory(vs.PendingFromHeight), Codec.Encode(vs.Pending));
+                if (ChangeProof(block) is { } proof) batch.Put(StateKeys.ValidatorChangeProof(block.Height), Codec.Encode(proof));
             }
 
             var policies = block.Overlay.ChangedPolicies().ToArray();

@@ -47,6 +47,10 @@ public static class StoreLayout
     /// <summary>'g': validator sets by the height they take effect (derived).</summary>
     public const byte ValidatorHistory = (byte)'g';
 
+    /// <summary>'w': each validator-set change's proof — the validator-set record and its Merkle path at the height the
+    /// change committed (derived), so a client can follow the set after the node no longer keeps that height's tree.</summary>
+    public const byte ValidatorChangeProofs = (byte)'w';
+
     /// <summary>'m': metadata — the last committed height (derived), the layout version, the signing hold.</summary>
     public const byte Meta = (byte)'m';
 
@@ -126,6 +130,7 @@ public static class StoreLayout
         new("transaction index", [TransactionIndex], Kind.Derived),
         new("height records", [HeightRecords], Kind.Derived),
         new("validator history", [ValidatorHistory], Kind.Derived),
+        new("validator change proofs", [ValidatorChangeProofs], Kind.Derived),
         new("metadata", [Meta], Kind.Derived),
         new("blocks", [Blocks], Kind.SourceOfTruth),
         new("certificates", [Certificates], Kind.SourceOfTruth),

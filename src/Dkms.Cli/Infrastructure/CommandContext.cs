@@ -34,6 +34,7 @@ internal sealed class CommandContext(CliEnvironment env, GlobalOptions globals, 
     private GenesisDocument? _genesis;
     private VerifiedReader? _verified;
     private VerifiedHeights? _heights;
+    private TrustedValidators? _trusted;
 
     public CliEnvironment Env { get; } = env;
 
@@ -278,8 +279,9 @@ internal sealed class CommandContext(CliEnvironment env, GlobalOptions globals, 
         }
     }
 
-    /// <summary>Reads state through the node but accepts only answers proven against the genesis validators, to the
-    /// question asked, and fresh; starts from (and records) the highest height this client has verified on this chain.</summary>
+    /// <summary>Reads state through the node but accepts only answers proven against the validators in force at their height
+    /// (the genesis set, followed through every certified change), to the question asked, and fresh; starts from (and
+    /// records) the highest height and the validator sets this client has verified on this chain.</summary>
     public VerifiedReader Verified
     {
         get
@@ -288,7 +290,20 @@ internal sealed class CommandContext(CliEnvironment env, GlobalOptions globals, 
             var genesis = Genesis;
             var maxAge = MaxAge;
             _heights = new VerifiedHeights(ResolvePath(Parse.GetValue(globals.VerifiedHeights)!));
-            return _verified = new VerifiedReader(Client, TrustedChain.FromGenesis(genesis), maxAge, Env.Clock, _heights.Get(VerifiedHeights.ChainKey(genesis)));
+            _trusted = new TrustedValidators(ResolvePath(Parse.GetValue(globals.TrustedValidators)!));
+            var key = VerifiedHeights.ChainKey(genesis);
+            TrustedChain chain;
+            try
+            {
+                // The sets an earlier run verified: this run follows changes from the newest of them, never from an older one.
+                chain = TrustedChain.FromGenesis(genesis).Resume(_trusted.Get(key));
+            }
+            catch (ArgumentException e)
+            {
+                throw CliException.Usage($"the file of trusted validator sets {_trusted.Path} does not continue this chain's genesis ({e.Message}); delete it to follow the changes from the genesis again");
+            }
+
+            return _verified = new VerifiedReader(Client, chain, maxAge, Env.Clock, _heights.Get(key));
         }
     }
 
@@ -345,6 +360,15 @@ internal sealed class CommandContext(CliEnvironment env, GlobalOptions globals, 
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             Note($"warning: could not record verified height {reader.HighestVerifiedHeight} in {_heights!.Path}: {e.Message}");
+        }
+
+        try
+        {
+            _trusted!.Record(VerifiedHeights.ChainKey(Genesis), reader.Chain);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Note($"warning: could not record the verified validator sets in {_trusted!.Path}: {e.Message}");
         }
     }
 

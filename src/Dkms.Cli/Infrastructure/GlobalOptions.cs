@@ -48,6 +48,12 @@ internal sealed class GlobalOptions
             Recursive = true,
             DefaultValueFactory = _ => env.GetVariable("DKMS_VERIFIED_HEIGHTS") ?? "~/.dkms/verified-heights.json",
         };
+        TrustedValidators = new Option<string>("--trusted-validators")
+        {
+            Description = "File of the validator sets verified per chain after its genesis; a later run follows changes from there [env DKMS_TRUSTED_VALIDATORS]",
+            Recursive = true,
+            DefaultValueFactory = _ => env.GetVariable("DKMS_TRUSTED_VALIDATORS") ?? "~/.dkms/trusted-validators.json",
+        };
         RpcCa = new Option<string?>("--rpc-ca")
         {
             Description = "PEM file of the CA (or the node's own certificate) to trust for an https:// node; only it is trusted [env DKMS_RPC_CA]",
@@ -83,6 +89,8 @@ internal sealed class GlobalOptions
 
     public Option<string> VerifiedHeights { get; }
 
+    public Option<string> TrustedValidators { get; }
+
     public Option<bool> Json { get; }
 
     public Option<string?> RpcCa { get; }
@@ -99,6 +107,7 @@ internal sealed class GlobalOptions
         root.Options.Add(Config);
         root.Options.Add(MaxAge);
         root.Options.Add(VerifiedHeights);
+        root.Options.Add(TrustedValidators);
         root.Options.Add(Json);
         root.Options.Add(RpcCa);
         root.Options.Add(RpcTokenFile);

@@ -14,6 +14,7 @@ public static class RpcMethods
     public const string Block = "block.get";
     public const string NodeStatus = "node.status";
     public const string Validators = "node.validators";
+    public const string ValidatorHistory = "chain.validatorHistory";
 }
 
 /// <summary>JSON-RPC error codes: the standard ones, then the node's own (-32000 and below).</summary>

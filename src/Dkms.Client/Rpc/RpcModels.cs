@@ -125,3 +125,17 @@ public sealed record ValidatorView(string NodeKey, string Address, long Power);
 /// <param name="Sequence">The governance sequence: how many validator-set changes are committed (the next SetValidators
 /// carries <c>Sequence + 1</c>). The node's latest value, whatever <c>Height</c> was asked.</param>
 public sealed record ValidatorsResult(ulong Height, ValidatorView[] Validators, ulong Sequence = 0);
+
+/// <param name="FromSequence">The governance sequence the client already trusts (0: the genesis set); the answer starts
+/// with the change of sequence <c>FromSequence + 1</c>.</param>
+/// <param name="Limit">At most this many changes (default and maximum in docs/rpc.md).</param>
+public sealed record ValidatorHistoryParams(ulong? FromSequence = null, int? Limit = null);
+
+/// <summary>One committed validator-set change: the new set, the height it is in force from, and the proof — the
+/// validator-set record at the height the change committed (<c>Proof.Height</c>), under the header and commit
+/// certificate of that height, which the set before the change signed.</summary>
+public sealed record ValidatorChangeView(ulong Sequence, ulong FromHeight, ValidatorView[] Validators, StateProofView Proof);
+
+/// <param name="Height">The node's last committed height when it answered.</param>
+/// <param name="More">True when changes after the last one listed exist: ask again from its sequence.</param>
+public sealed record ValidatorHistoryResult(ulong Height, ValidatorChangeView[] Changes, bool More);

@@ -104,6 +104,11 @@ public static class StateKeys
 
     public static readonly byte[] ValidatorHistoryAll = [ValidatorHistoryPrefix];
 
+    /// <summary>w &lt;commit height&gt; → <see cref="ValidatorChangeProof"/> of the change committed at that height.</summary>
+    public static byte[] ValidatorChangeProof(ulong commitHeight) => WithNumber([StoreLayout.ValidatorChangeProofs], commitHeight);
+
+    public static readonly byte[] ValidatorChangeProofsAll = [StoreLayout.ValidatorChangeProofs];
+
     public static readonly byte[] LastCommitted = StoreLayout.LastCommittedKey;
 
     /// <summary>m layout → the version of this key layout (<see cref="LayoutVersion"/>), one byte.</summary>

@@ -25,6 +25,7 @@ public sealed partial class NodeRpc(ValidatorNode node)
         d.Add<BlockParams, BlockResult>(RpcMethods.Block, (p, _) => Task.FromResult(Block(p)));
         d.Add<EmptyParams, NodeStatusResult>(RpcMethods.NodeStatus, (_, _) => Task.FromResult(NodeStatus()));
         d.Add<ValidatorsParams, ValidatorsResult>(RpcMethods.Validators, (p, _) => Task.FromResult(Validators(p)));
+        d.Add<ValidatorHistoryParams, ValidatorHistoryResult>(RpcMethods.ValidatorHistory, (p, _) => Task.FromResult(ValidatorHistory(p)));
     }
 
     /// <summary>Methods without parameters accept an empty object, null or none.</summary>
