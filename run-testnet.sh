@@ -50,7 +50,7 @@ height_of() { rpc "$1" node.status | sed -n 's/.*"height":\([0-9]*\).*/\1/p'; }
 
 build() {
   echo "building (Release)..."
-  dotnet build src/Dkms.Node/Dkms.Node.csproj -c Release -nologo -v quiet | grep -E "error|Warn|Elapsed" || true
+  [ -n "${NO_BUILD:-}" ] || dotnet build src/Dkms.Node/Dkms.Node.csproj -c Release -nologo -v quiet | grep -E "error|Warn|Elapsed" || true
   [ -x "$BIN" ] || { echo "build failed: $BIN missing"; exit 1; }
   if [ -n "${WAN:-}" ] || [ -f "$DIR/wan-profile" ]; then
     dotnet build bench/Dkms.WanRelay/Dkms.WanRelay.csproj -c Release -nologo -v quiet | grep -E " error |rror\(s\)" | grep -v " 0 Error" || true
@@ -135,7 +135,7 @@ stop_node() {
 count() { ls -d "$DIR"/node* 2>/dev/null | wc -l; }
 
 # Observers: directories testnet/observerJ, named "oJ" where a node number goes (pid, log and rpc helpers take it).
-obs_count() { ls -d "$DIR"/observer* 2>/dev/null | wc -l; }
+obs_count() { ls -d "$DIR"/observer* 2>/dev/null | wc -l || true; }
 obs_rpc_url() { echo "http://127.0.0.1:$((RPC_PORT + 1000 + 10 * $1))/"; }
 obs_running() {
   local f="$DIR/observer$1/node.pid" pid cmd
