@@ -24,7 +24,6 @@ nodes=""; for i in 0 1 2 3; do nodes="$nodes${nodes:+,}http://127.0.0.1:$((RPC_P
 status() { curl -s -m 5 -H 'content-type: application/json' -d '{"jsonrpc":"2.0","id":1,"method":"node.status"}' "$1"; }
 height() { status "$1" | sed -n 's/.*"height":\([0-9]*\).*/\1/p'; }
 target=$(height "http://127.0.0.1:$RPC_PORT/")
-committed=$(grep -o '"transactions":[0-9]*' /tmp/observer-catchup-load.txt | tail -1 | cut -d: -f2 || true)
 echo "chain: height $target (load generator: $(grep -i 'committed' /tmp/observer-catchup-load.txt | tail -1))"
 
 start=$(date +%s.%N)
@@ -41,7 +40,7 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)
 txs=0
 for h in $(seq 1 "$target"); do
   n=$(curl -s -m 5 -H 'content-type: application/json' -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"block\",\"params\":{\"height\":$h}}" "$obs" \
-    | grep -o '"transactions":\[[^]]*\]' | grep -o '"[A-Za-z0-9+/=]\{20,\}"' | wc -l)
+    | grep -o '"transactionHashes":\[[^]]*\]' | grep -o '"[0-9a-f]\{64\}"' | wc -l)
   txs=$((txs + n))
 done
 secs=$(echo "$end - $start" | bc)
