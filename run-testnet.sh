@@ -9,6 +9,9 @@
 # Environment: VALIDATORS (4), P2P_PORT (26656), RPC_PORT (26657); ports step by 10 per node.
 #   Each node logs to testnet/nodeN/node.log, rotated at LOG_MAX_MB (10) MB keeping LOG_FILES (5) files; stdout goes to node.out.
 #   NODE_ARGS: extra settings for every node, e.g. NODE_ARGS="--Mempool:MaxTransactions=50000" (see docs/node.md).
+#   OBSERVERS=K: also run K observers (testnet/observerJ, docs/node.md "Observers"): observer 0 follows validators 0
+#     and 1, each further one follows the observer before it. P2P/RPC ports: P2P_PORT/RPC_PORT + 1000 + 10*J.
+#     stop, status and clean cover them; `./run-testnet.sh observer J` starts one more.
 #   WAN=PROFILE: a new testnet whose nodes reach each other through a user-space relay with the delays, loss and
 #     partitions of PROFILE (bench/Dkms.WanRelay/profiles/*.json); the relay starts and stops with the nodes.
 #   NO_BUILD=1: skip the build when the binaries are there.
@@ -140,6 +143,53 @@ stop_node() {
 
 count() { ls -d "$DIR"/node* 2>/dev/null | wc -l; }
 
+# Observers: directories testnet/observerJ, named "oJ" where a node number goes (pid, log and rpc helpers take it).
+obs_count() { ls -d "$DIR"/observer* 2>/dev/null | wc -l || true; }
+obs_rpc_url() { echo "http://127.0.0.1:$((RPC_PORT + 1000 + 10 * $1))/"; }
+obs_running() {
+  local f="$DIR/observer$1/node.pid" pid cmd
+  [ -f "$f" ] || return 1
+  pid=$(cat "$f"); [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)
+  case "$cmd" in *dkms-node*"$DIR/observer$1/"*) return 0 ;; *) return 1 ;; esac
+}
+obs_height() { curl -s -m 2 -H 'content-type: application/json' -d '{"jsonrpc":"2.0","id":1,"method":"node.status"}' "$(obs_rpc_url "$1")" 2>/dev/null | sed -n 's/.*"height":\([0-9]*\).*/\1/p'; }
+node_key() { "$BIN" show-key --node-key "$1"; }
+
+setup_observer() { # setup_observer J: keys and config of observer J unless present
+  local j=$1 d="$DIR/observer$1" peers
+  [ -f "$d/node.json" ] && return 0
+  if [ "$j" -eq 0 ]; then
+    peers="$(node_key "$DIR/node0/node_key.json")@127.0.0.1:$P2P_PORT,$(node_key "$DIR/node1/node_key.json")@127.0.0.1:$((P2P_PORT + 10))"
+  else
+    peers="$(node_key "$DIR/observer$((j - 1))/node_key.json")@127.0.0.1:$((P2P_PORT + 1000 + 10 * (j - 1)))"
+  fi
+  "$BIN" init --observer --data-dir "$d" --genesis "$GENESIS" --peers "$peers" \
+    --p2p "127.0.0.1:$((P2P_PORT + 1000 + 10 * j))" --rpc "127.0.0.1:$((RPC_PORT + 1000 + 10 * j))" >/dev/null
+}
+
+start_observer() {
+  local j=$1 d="$DIR/observer$1"
+  if obs_running "$j"; then echo "observer$j already running"; return; fi
+  setup_observer "$j"
+  nohup "$BIN" run --config "$d/node.json" --log-file "$d/node.log" \
+    --Logging:File:MaxSizeMB="$LOG_MAX_MB" --Logging:File:MaxFiles="$LOG_FILES" >>"$d/node.out" 2>&1 &
+  echo $! >"$d/node.pid"
+}
+
+stop_observer() {
+  local j=$1 f="$DIR/observer$1/node.pid"
+  if obs_running "$j"; then
+    kill -TERM "$(cat "$f")"
+    for _ in $(seq 1 100); do obs_running "$j" || break; sleep 0.1; done
+    if obs_running "$j"; then kill -KILL "$(cat "$f")"; fi
+    echo "observer$j stopped"
+  fi
+  rm -f "$f"
+}
+
+stop_observers() { for j in $(seq 0 $(($(obs_count) - 1))); do stop_observer "$j"; done; }
+
 wait_for_peers() {
   echo -n "waiting for nodes"
   for _ in $(seq 1 300); do
@@ -176,14 +226,27 @@ case "${1:-start}" in
     for i in $(seq 0 $((N - 1))); do
       echo "node$i  rpc $(rpc_url "$i")  height $(height_of "$i")  log $(log_file "$i")"
     done
+    K=$(( ${OBSERVERS:-0} > $(obs_count) ? ${OBSERVERS:-0} : $(obs_count) ))
+    for j in $(seq 0 $((K - 1))); do start_observer "$j"; done
+    for j in $(seq 0 $((K - 1))); do
+      for _ in $(seq 1 100); do [ -n "$(obs_height "$j")" ] && break; sleep 0.2; done
+      echo "observer$j  rpc $(obs_rpc_url "$j")  height $(obs_height "$j")  log $DIR/observer$j/node.log"
+    done
     echo "stop with: ./run-testnet.sh stop"
     ;;
   stop)
-    if [ -n "${2:-}" ]; then stop_node "$2"; else for i in $(seq 0 $(($(count) - 1))); do stop_node "$i"; done; stop_relay; fi ;;
+    if [ -n "${2:-}" ]; then stop_node "$2"; else stop_observers; for i in $(seq 0 $(($(count) - 1))); do stop_node "$i"; done; stop_relay; fi ;;
+  observer)
+    [ -f "$GENESIS" ] || { echo "no testnet: ./run-testnet.sh first"; exit 1; }
+    J=${2:-$(obs_count)}; start_observer "$J"; echo "observer$J started (rpc $(obs_rpc_url "$J"), log $DIR/observer$J/node.log)" ;;
   status)
     for i in $(seq 0 $(($(count) - 1))); do
       if running "$i"; then echo "node$i  running (pid $(cat "$(pid_file "$i")"))  height $(height_of "$i")  rpc $(rpc_url "$i")"
       else echo "node$i  stopped"; fi
+    done
+    for j in $(seq 0 $(($(obs_count) - 1))); do
+      if obs_running "$j"; then echo "observer$j  running (pid $(cat "$DIR/observer$j/node.pid"))  height $(obs_height "$j")  rpc $(obs_rpc_url "$j")"
+      else echo "observer$j  stopped"; fi
     done
     if [ -f "$DIR/wan-profile" ]; then if relay_running; then echo "WAN relay running (pid $(cat "$DIR/wan-relay.pid"))"; else echo "WAN relay stopped"; fi; fi ;;
   logs)
@@ -192,6 +255,7 @@ case "${1:-start}" in
     [ -n "${2:-}" ] || { echo "usage: ./run-testnet.sh restart N"; exit 1; }
     stop_node "$2"; start_relay; start_node "$2"; echo "node$2 started (log $(log_file "$2"))" ;;
   clean)
+    stop_observers
     for i in $(seq 0 $(($(count) - 1))); do stop_node "$i"; done
     stop_relay
     rm -rf "$DIR" "$GENESIS"; echo "removed testnet/ and genesis/genesis.json" ;;

@@ -75,6 +75,7 @@ public sealed partial class ConsensusStateMachine
         if (p.Height < Height)
         {
             if (_validators.Contains(from)) ServeLaggingPeer(from, p.Height);
+            else Drop(from, DropReason.NotValidator, $"proposal of height {p.Height} by a key outside the validator set");
             return;
         }
 
@@ -186,6 +187,7 @@ public sealed partial class ConsensusStateMachine
         if (v.Height < Height)
         {
             if (_validators.Contains(from)) ServeLaggingPeer(from, v.Height);
+            else Drop(from, DropReason.NotValidator, $"vote of height {v.Height} by a key outside the validator set");
             return;
         }
 
@@ -404,6 +406,10 @@ public sealed partial class ConsensusStateMachine
         if (block.Height != Height || certificate.Height != Height)
         {
             Drop(from, DropReason.OutOfWindow, $"block response for height {block.Height}, this node is at {Height}");
+            // A later block (pushed to an observer after its commit, or an answer that overtook) says the peer is ahead:
+            // ask it for the block of this height (at most once per peer, height and catch-up delay; a request is cheap,
+            // and what comes back is checked like any response).
+            if (block.Height > Height) RequestBlock(from);
             return;
         }
 

@@ -189,7 +189,11 @@ public sealed partial class ConsensusStateMachine
     }
 
     /// <summary>A member of this height's set that may sign here (not held back by <see cref="Hold"/>).</summary>
-    private bool IsValidator => _validators.Contains(_signer.PublicKey) && (Hold is null || Hold.MaySign(Height));
+    private bool IsValidator => !NeverSigns && _validators.Contains(_signer.PublicKey) && (Hold is null || Hold.MaySign(Height));
+
+    /// <summary>An observer's machine (docs/node.md, "Observers"): it follows the chain and never signs, even should its
+    /// key be named in a validator set.</summary>
+    public bool NeverSigns { get; init; }
 
     /// <summary>Set before <see cref="Start"/> when the consensus record may be older than what this validator signed
     /// (a restored or rebuilt data directory): it follows without signing until the hold's rule lets it.</summary>

@@ -14,8 +14,10 @@ internal enum HandshakeRole : byte
     Responder = 1,
 }
 
-/// <summary>A decoded Hello: what the other end says about itself, not yet proven.</summary>
-internal readonly record struct Hello(HandshakeRole Role, byte[] Nonce, byte[] Ephemeral, PublicKey NodeKey);
+/// <summary>A decoded Hello: what the other end says about itself, not yet proven. <paramref name="Observer"/>: the
+/// dialer asks for an observer session (docs/node.md, "Observers"); it is a request, never an authority — the key decides
+/// whether a session is a validator's.</summary>
+internal readonly record struct Hello(HandshakeRole Role, byte[] Nonce, byte[] Ephemeral, PublicKey NodeKey, bool Observer = false);
 
 /// <summary>
 /// The two handshake packets and the transcript they bind. Each side sends Hello(role, fresh nonce, fresh X25519
@@ -42,14 +44,17 @@ internal static class Handshake
 
     public const byte Version = 2;
 
+    /// <summary>Set in the role byte of an observer's Hello. Validators' handshakes are unchanged by it.</summary>
+    public const byte ObserverFlag = 0x80;
+
     public static byte[] NewNonce() => RandomNumberGenerator.GetBytes(NonceSize);
 
-    public static byte[] EncodeHello(HandshakeRole role, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> ephemeral, PublicKey nodeKey)
+    public static byte[] EncodeHello(HandshakeRole role, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> ephemeral, PublicKey nodeKey, bool observer = false)
     {
         var packet = new byte[HelloSize];
         packet[0] = Wire.Hello;
         packet[1] = Version;
-        packet[2] = (byte)role;
+        packet[2] = (byte)((byte)role | (observer ? ObserverFlag : 0));
         nonce.CopyTo(packet.AsSpan(3));
         ephemeral.CopyTo(packet.AsSpan(3 + NonceSize));
         nodeKey.CopyTo(packet.AsSpan(3 + NonceSize + EphemeralSize));
@@ -59,25 +64,31 @@ internal static class Handshake
     public static bool TryDecodeHello(ReadOnlySpan<byte> packet, out Hello hello)
     {
         hello = default;
-        if (packet.Length != HelloSize || packet[0] != Wire.Hello || packet[1] != Version || packet[2] > (byte)HandshakeRole.Responder) return false;
+        if (packet.Length != HelloSize || packet[0] != Wire.Hello || packet[1] != Version) return false;
+        var role = packet[2] & ~ObserverFlag;
+        var observer = (packet[2] & ObserverFlag) != 0;
+        // Only a dialer asks for an observer session.
+        if (role > (byte)HandshakeRole.Responder || (observer && role != (byte)HandshakeRole.Initiator)) return false;
         hello = new Hello(
-            (HandshakeRole)packet[2],
+            (HandshakeRole)role,
             packet.Slice(3, NonceSize).ToArray(),
             packet.Slice(3 + NonceSize, EphemeralSize).ToArray(),
-            new PublicKey(packet.Slice(3 + NonceSize + EphemeralSize, PublicKey.Size)));
+            new PublicKey(packet.Slice(3 + NonceSize + EphemeralSize, PublicKey.Size)),
+            observer);
         return true;
     }
 
     /// <summary>
     /// SHA-256 of "DKMS/peer-handshake/v2\0" ‖ u16 BE length of the UTF-8 chain id ‖ chain id ‖ initiator's node key ‖
-    /// responder's node key ‖ initiator's ephemeral ‖ responder's ephemeral ‖ initiator's nonce ‖ responder's nonce.
+    /// responder's node key ‖ initiator's ephemeral ‖ responder's ephemeral ‖ initiator's nonce ‖ responder's nonce, and
+    /// one byte 1 when the initiator asked for an observer session (so that request is signed by both ends too).
     /// </summary>
     public static byte[] TranscriptHash(string chainId, Hello initiator, Hello responder)
     {
         var chain = Encoding.UTF8.GetBytes(chainId);
         if (chain.Length > ushort.MaxValue) throw new ArgumentException("chain id too long", nameof(chainId));
         var domain = Domains.PeerHandshake;
-        var m = new byte[domain.Length + 2 + chain.Length + 2 * (PublicKey.Size + EphemeralSize + NonceSize)];
+        var m = new byte[domain.Length + 2 + chain.Length + 2 * (PublicKey.Size + EphemeralSize + NonceSize) + (initiator.Observer ? 1 : 0)];
         var at = 0;
         domain.CopyTo(m);
         at += domain.Length;
@@ -94,6 +105,8 @@ internal static class Handshake
             part.CopyTo(m, at);
             at += part.Length;
         }
+
+        if (initiator.Observer) m[at] = 1;
 
         return SHA256.HashData(m);
     }

@@ -1,3 +1,4 @@
+using Dkms.Core.Primitives;
 using LiteNetLib;
 using Microsoft.Extensions.Logging;
 
@@ -32,9 +33,12 @@ public sealed partial class PeerNetwork
 
     private void SendHello(Connection conn)
     {
-        conn.Peer.Send(Handshake.EncodeHello(conn.Role, conn.OwnNonce, conn.Session.EphemeralPublic, _self), DeliveryMethod.ReliableOrdered);
+        conn.Peer.Send(Handshake.EncodeHello(conn.Role, conn.OwnNonce, conn.Session.EphemeralPublic, _self, AsksToObserve(conn)), DeliveryMethod.ReliableOrdered);
         _triggerUpdate = true;
     }
+
+    /// <summary>An observer asks for an observer session on every connection it dials.</summary>
+    private bool AsksToObserve(Connection conn) => _options.Observer && conn.Role == HandshakeRole.Initiator;
 
     private void OnPacket(NetPeer peer, byte[] data)
     {
@@ -90,14 +94,25 @@ public sealed partial class PeerNetwork
             return;
         }
 
-        if (hello.NodeKey == _self || !_slots.ContainsKey(hello.NodeKey))
+        if (hello.NodeKey == _self)
         {
-            Refuse(conn, hello.NodeKey == _self ? "peer uses this node's own key" : "key is not a validator", hello.NodeKey.ToString());
+            Refuse(conn, "peer uses this node's own key", hello.NodeKey.ToString());
             return;
         }
 
+        if (!_slots.ContainsKey(hello.NodeKey))
+        {
+            if (!MayObserve(conn, hello, out var refusal))
+            {
+                Refuse(conn, refusal, hello.NodeKey.ToString());
+                return;
+            }
+
+            conn.ObserverCandidate = true;
+        }
+
         if (conn.Role == HandshakeRole.Responder) SendHello(conn);
-        var own = new Hello(conn.Role, conn.OwnNonce, conn.Session.EphemeralPublic, _self);
+        var own = new Hello(conn.Role, conn.OwnNonce, conn.Session.EphemeralPublic, _self, AsksToObserve(conn));
         var transcript = conn.Role == HandshakeRole.Initiator
             ? Handshake.TranscriptHash(_options.ChainId, own, hello)
             : Handshake.TranscriptHash(_options.ChainId, hello, own);
@@ -126,7 +141,8 @@ public sealed partial class PeerNetwork
         // Checked at Hello already; the set may have changed since.
         if (!_slots.TryGetValue(key, out var slot))
         {
-            Refuse(conn, "key is not a validator", key.ToString());
+            if (conn.ObserverCandidate) TakeObserverSlot(conn, key);
+            else Refuse(conn, "key is not a validator", key.ToString());
             return;
         }
 
@@ -154,6 +170,11 @@ public sealed partial class PeerNetwork
 
         PublishConnected();
         _logger.LogInformation("peer {Peer} connected at {Endpoint}", key, conn.Peer.ToString());
+        NotifyConnected(key);
+    }
+
+    private void NotifyConnected(PublicKey key)
+    {
         try
         {
             PeerConnected?.Invoke(key);
@@ -192,8 +213,15 @@ public sealed partial class PeerNetwork
         for (var i = 0; i < contents.Oversized; i++) BadMessage(conn, "oversized frame", oversized: true);
 
         var handler = MessageReceived;
+        var observer = conn.Slot.IsObserver;
         foreach (var frame in contents.Frames)
         {
+            if (observer && frame.Channel != PeerChannel.Consensus)
+            {
+                Stats.ObserverMempoolDropped();
+                continue;
+            }
+
             Stats.Received(frame.Payload.Length);
             try
             {
@@ -261,9 +289,17 @@ public sealed partial class PeerNetwork
     {
         if (conn.Slot is not { } slot || slot.Active != conn) return;
         slot.Active = null;
-        slot.NextDialAt = Later(slot.Backoff);
         DropQueued(slot);
-        PublishConnected();
+        if (slot.IsObserver)
+        {
+            LeaveObserverSlot(slot);
+        }
+        else
+        {
+            slot.NextDialAt = Later(slot.Backoff);
+            PublishConnected();
+        }
+
         try
         {
             PeerDisconnected?.Invoke(slot.Address.Key);

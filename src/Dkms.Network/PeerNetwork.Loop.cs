@@ -93,7 +93,7 @@ public sealed partial class PeerNetwork
     private bool Flush(BatchWriter writer)
     {
         var backlog = false;
-        foreach (var slot in _slotList)
+        foreach (var slot in _observerList.Length == 0 ? _slotList : [.. _slotList, .. _observerList])
         {
             var conn = slot.Active;
             if (conn is null)

@@ -100,6 +100,7 @@ public sealed partial class PeerNetwork
         // Reserved admission room follows the set: added validators get it, removed ones lose it.
         LearnValidatorSources();
         PublishConnected();
+        CloseObserversNowValidators();
         _logger.LogInformation("peer set updated: {Count} peers ({Added} added, {Removed} removed, {Moved} with a new address)",
             _slotList.Length, next.Keys.Count(k => !old.ContainsKey(k)), removed.Count, moved.Count);
     }

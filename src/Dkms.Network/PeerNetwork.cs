@@ -152,7 +152,7 @@ public sealed partial class PeerNetwork : IDisposable
     public void Send(PublicKey peer, PeerChannel channel, byte[] message)
     {
         if (!Admit(channel, message)) return;
-        if (_slots.TryGetValue(peer, out var slot) && slot.Active is not null && Enqueue(slot, channel, message))
+        if ((_slots.TryGetValue(peer, out var slot) || _observers.TryGetValue(peer, out slot)) && slot.Active is not null && Enqueue(slot, channel, message))
         {
             Wake();
         }
@@ -197,6 +197,7 @@ public sealed partial class PeerNetwork : IDisposable
         }
 
         _connected = [];
+        _connectedObservers = [];
         _resolveStop.Dispose();
         _wake.Dispose();
         _refusals.Dispose();

@@ -37,6 +37,17 @@ public sealed record PeerNetworkOptions
     /// </summary>
     public Func<string, CancellationToken, Task<IPAddress[]>> Resolver { get; init; } = Dns.GetHostAddressesAsync;
 
+    /// <summary>This node is an observer (docs/node.md, "Observers"): it dials the peers of <see cref="Validators"/> (validators
+    /// or other observers) asking for observer sessions, and never counts as a validator at their end.</summary>
+    public bool Observer { get; init; }
+
+    /// <summary>Observer sessions this node accepts at once, apart from its validator peers: an observer that dials when
+    /// all are taken is refused. 0 accepts none.</summary>
+    public int MaxObservers { get; init; }
+
+    /// <summary>When not null, only these keys may hold an observer session; null lets any key that proves itself in.</summary>
+    public IReadOnlySet<Dkms.Core.Primitives.PublicKey>? ObserverKeys { get; init; }
+
     /// <summary>How long one resolution of a peer's host name may take before it counts as failed.</summary>
     public TimeSpan ResolveTimeout { get; init; } = TimeSpan.FromSeconds(5);
 }

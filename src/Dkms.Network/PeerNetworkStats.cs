@@ -33,6 +33,24 @@ public sealed class PeerNetworkStats
     private long _refusedRateTotal;
     private long _refusedTooManySources;
     private long _socketErrors;
+    private long _observerRefused;
+    private long _observerMempoolDropped;
+    private long _observerSessions;
+
+    /// <summary>Observers refused because every observer place was taken (<see cref="PeerNetworkOptions.MaxObservers"/>).</summary>
+    public long ObserversRefused => Volatile.Read(ref _observerRefused);
+
+    /// <summary>Mempool frames from observer sessions, dropped unread (an observer takes and relays no transactions).</summary>
+    public long ObserverMempoolDroppedCount => Volatile.Read(ref _observerMempoolDropped);
+
+    /// <summary>Observer sessions open now.</summary>
+    public long ObserverSessions => Volatile.Read(ref _observerSessions);
+
+    internal void ObserverRefused() => Interlocked.Increment(ref _observerRefused);
+
+    internal void ObserverMempoolDropped() => Interlocked.Increment(ref _observerMempoolDropped);
+
+    internal void SetObserverSessions(int count) => Volatile.Write(ref _observerSessions, count);
 
     /// <summary>Messages handed to LiteNetLib for a peer.</summary>
     public long MessagesSent => Volatile.Read(ref _messagesSent);

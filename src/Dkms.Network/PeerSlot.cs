@@ -12,6 +12,10 @@ internal sealed class PeerSlot(PeerAddress address, TimeSpan initialBackoff)
 {
     public PeerAddress Address { get; } = address;
 
+    /// <summary>The slot of an observer that dialed this node: made when its session opens, gone when it closes, never
+    /// dialed, and it hears only what is sent to it or to the observers (no broadcast, no mempool).</summary>
+    public bool IsObserver { get; init; }
+
     /// <summary>One queue per <see cref="PeerChannel"/>, so order is kept per channel and consensus can go first.</summary>
     public ConcurrentQueue<byte[]>[] Queues { get; } = [new(), new()];
 
@@ -65,7 +69,10 @@ internal sealed class Connection(NetPeer peer, long startedAt, HandshakeRole rol
 
     public byte[] TranscriptHash { get; set; } = [];
 
-    /// <summary>Set once the peer's Auth verified and it was found in the validator set.</summary>
+    /// <summary>The other end asked for an observer session and this node had room for it at its Hello.</summary>
+    public bool ObserverCandidate { get; set; }
+
+    /// <summary>Set once the peer's Auth verified and it was found in the validator set (or took an observer slot).</summary>
     public PeerSlot? Slot { get; set; }
 
     public bool Authenticated => Slot is not null;

@@ -37,6 +37,7 @@ public sealed class InProcessTestnet : IAsyncDisposable
     private readonly ILoggerFactory _loggers;
     private readonly MempoolOptions _mempool;
     private Func<int, NodeSettings, NodeSettings>? _settings; // per-node changes, e.g. a local override
+    private readonly Dictionary<int, int[]> _observerPeers = []; // observers and the nodes they follow
 
     private InProcessTestnet(string directory, bool ownsDirectory, GenesisDocument genesis, Ed25519Signer[] keys, TestnetTransport transport, Action<ILoggingBuilder> logging,
         MempoolOptions mempool)
@@ -93,6 +94,19 @@ public sealed class InProcessTestnet : IAsyncDisposable
         _p2pAddresses.Add(AddressFor(i, _transport));
         _hosts.Add(null);
         RpcEndpoints = [.. RpcEndpoints, new Uri("http://127.0.0.1/")];
+        return i;
+    }
+
+    /// <summary>
+    /// Adds an observer (not started): a node of its own key that follows the chain from the nodes
+    /// <paramref name="peers"/> (validators or other observers) and never signs (docs/node.md, "Observers"). Over LiteNetLib
+    /// only: the in-memory hub lets every node hear every other, which is not what an observer's peers are.
+    /// </summary>
+    public int AddObserver(params int[] peers)
+    {
+        if (_transport != TestnetTransport.LiteNetLib) throw new InvalidOperationException("observers need the LiteNetLib transport");
+        var i = AddNode();
+        _observerPeers[i] = peers;
         return i;
     }
 
@@ -163,6 +177,14 @@ public sealed class InProcessTestnet : IAsyncDisposable
             P2PListen = _p2pAddresses[i],
             Mempool = _mempool,
         };
+        if (_observerPeers.TryGetValue(i, out var peers))
+        {
+            settings = settings with
+            {
+                Observer = new ObserverSettings { Enabled = true, Peers = [.. peers.Select(p => $"{_keys[p].PublicKey.ToHex()}@{_p2pAddresses[p]}")] },
+            };
+        }
+
         settings = _settings?.Invoke(i, settings) ?? settings;
         var link = _transport switch
         {

@@ -40,6 +40,12 @@ public sealed record NodeSettings
     /// <summary>Per-node overrides of the genesis consensus timing (milliseconds); null keeps the genesis value.</summary>
     public ConsensusOverrides Consensus { get; init; } = new();
 
+    /// <summary>Peer-to-peer settings beyond the listen address: the observers this node accepts.</summary>
+    public P2PSettings P2P { get; init; } = new();
+
+    /// <summary>Observer mode (docs/node.md, "Observers"): follow the chain from the peers listed, serve reads, never sign.</summary>
+    public ObserverSettings Observer { get; init; } = new();
+
     public string ResolvedNodeKeyFile => NodeKeyFile.Length > 0 ? NodeKeyFile : Path.Combine(DataDir, "node_key.json");
 }
 
@@ -51,4 +57,22 @@ public sealed record ConsensusOverrides
     public int? BatchDelayMs { get; init; }
     public int? MaxBlockTransactions { get; init; }
     public bool? CreateEmptyBlocks { get; init; }
+}
+
+public sealed record P2PSettings
+{
+    /// <summary>Observer sessions accepted at once, apart from the validators; 0 accepts none.</summary>
+    public int MaxObservers { get; init; } = 16;
+
+    /// <summary>Node keys (hex) allowed an observer session; empty lets any observer that proves its key in.</summary>
+    public string[] ObserverKeys { get; init; } = [];
+}
+
+public sealed record ObserverSettings
+{
+    /// <summary>Run as an observer: never sign, refuse transactions, follow the blocks of <see cref="Peers"/>.</summary>
+    public bool Enabled { get; init; }
+
+    /// <summary>Where blocks come from: validators or other observers, each "nodekeyhex@host:port".</summary>
+    public string[] Peers { get; init; } = [];
 }

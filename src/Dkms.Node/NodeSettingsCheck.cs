@@ -34,6 +34,14 @@ public static class NodeSettingsCheck
         if (c.TimeoutPrecommitMs is { } precommit) AtLeast("Consensus:TimeoutPrecommitMs", precommit, 1);
         if (c.BatchDelayMs is { } batch) AtLeast("Consensus:BatchDelayMs", batch, 0);
         if (c.MaxBlockTransactions is { } count) AtLeast("Consensus:MaxBlockTransactions", count, 0);
+        AtLeast("P2P:MaxObservers", settings.P2P.MaxObservers, 0);
+        foreach (var key in settings.P2P.ObserverKeys) _ = Networking.ObserverPeers.ParseKey("P2P:ObserverKeys", key);
+        if (settings.Observer.Enabled)
+        {
+            if (settings.Observer.Peers.Length == 0) throw new NodeConfigurationException("setting Observer:Peers is empty; an observer needs at least one peer (nodekeyhex@host:port)");
+            _ = Networking.ObserverPeers.Parse(settings.Observer.Peers);
+            if (settings.P2PListen.Length == 0) throw new NodeConfigurationException("setting P2PListen is empty; an observer has no genesis address to take its port from");
+        }
     }
 
     private static void AtLeast(string name, long value, long min)

@@ -15,6 +15,8 @@ public sealed partial class ValidatorNode
     /// <summary>Hands the link the peer set of the committed ledger when it changed. At start, and on the loop thread after each commit.</summary>
     private void FollowValidatorSet()
     {
+        // An observer keeps the peers it was given: its blocks come from them, whoever the validators are.
+        if (IsObserver) return;
         var peers = ValidatorPeers.From(Ledger);
         if (ValidatorPeers.Same(peers, _peerSet)) return;
         var added = peers.Count(p => !_peerSet.Any(o => o.Key == p.Key));
@@ -33,6 +35,15 @@ public sealed partial class ValidatorNode
         }
 
         if (!first) LogPeerSetChanged(_logger, Ledger.Height, peers.Length, added, removed);
+    }
+
+    /// <summary>After each commit (loop thread): the block and its certificate go to every observer with a session here,
+    /// so observers follow without asking; one that missed blocks asks for them (catch-up, rate-limited per peer).
+    /// Encoded only when an observer is there to get it.</summary>
+    private void PushToObservers(Core.Blocks.Block block, Core.Blocks.CommitCertificate certificate)
+    {
+        if (_link.ConnectedObservers.Count == 0) return;
+        _link.SendToObservers(NodeChannel.Consensus, Dkms.Consensus.ConsensusMessage.Encode(block, certificate));
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The committed validator set could not be applied to the peer link; the previous peers stay")]

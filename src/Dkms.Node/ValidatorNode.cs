@@ -63,6 +63,7 @@ public sealed partial class ValidatorNode : IAsyncDisposable
             consensusRecord, time, loggers.CreateLogger<ConsensusStateMachine>())
         {
             Hold = OpenSigningHold(store),
+            NeverSigns = settings.Observer.Enabled,
         };
         _engine = new ConsensusEngine(machine, new ChannelTransport(link, NodeChannel.Consensus), time, consensusOptions.EventQueueCapacity)
         {
@@ -120,7 +121,13 @@ public sealed partial class ValidatorNode : IAsyncDisposable
     /// <summary>The consensus driver: intake drop counts and contained faults, for status and tests.</summary>
     public ConsensusEngine ConsensusEngine => _engine;
     public IReadOnlyList<Core.Primitives.PublicKey> Peers => _link.ConnectedPeers;
-    public bool IsValidator => Application.ValidatorSetAt(Ledger.Height + 1).Contains(NodeKey.PublicKey);
+    public bool IsValidator => !IsObserver && Application.ValidatorSetAt(Ledger.Height + 1).Contains(NodeKey.PublicKey);
+
+    /// <summary>An observer (docs/node.md, "Observers"): follows and serves the chain, never signs, takes no transactions.</summary>
+    public bool IsObserver => Settings.Observer.Enabled;
+
+    /// <summary>Observers with a session at this node.</summary>
+    public IReadOnlyList<Core.Primitives.PublicKey> Observers => _link.ConnectedObservers;
 
     /// <summary>Completes when a read or write finds this node's store damaged, wherever it happened (an RPC query as
     /// much as the consensus loop): the node must stop rather than serve or sign from a damaged directory.</summary>
@@ -142,7 +149,8 @@ public sealed partial class ValidatorNode : IAsyncDisposable
 
     public void Start()
     {
-        if (!IsValidator) LogNotValidator(_logger, NodeKey.PublicKey.ToHex());
+        if (IsObserver) LogObserver(_logger, NodeKey.PublicKey.ToHex(), Settings.Observer.Peers.Length);
+        else if (!IsValidator) LogNotValidator(_logger, NodeKey.PublicKey.ToHex());
         if (Consensus.Hold is not null) LogHeld(_logger, Ledger.Height);
         FollowValidatorSet();
         _link.Start();
@@ -190,6 +198,7 @@ public sealed partial class ValidatorNode : IAsyncDisposable
     {
         PublishLedgerStatus(block);
         FollowValidatorSet();
+        PushToObservers(block, certificate);
         Journal.Committed(txs);
         for (var i = 0; i < txs.Count; i++) Waiters.Complete(txs[i].Hash, new TxOutcome(true, block.Height, i, TxResult.Success));
         Metrics.OnCommit(block, txs.Count, Time.GetUtcNow().ToUnixTimeMilliseconds());
@@ -312,6 +321,9 @@ public sealed partial class ValidatorNode : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node started: chain {ChainId}, node key {NodeKey}, height {Height}, state root {StateRoot}")]
     private static partial void LogStarted(ILogger logger, string chainId, string nodeKey, ulong height, string stateRoot);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Observer {NodeKey}: following the chain from {Peers} peers; it never signs and takes no transactions")]
+    private static partial void LogObserver(ILogger logger, string nodeKey, int peers);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Node key {NodeKey} is not in the validator set: peers will refuse this node and it will not vote")]
     private static partial void LogNotValidator(ILogger logger, string nodeKey);

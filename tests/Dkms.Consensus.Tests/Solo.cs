@@ -12,7 +12,7 @@ namespace Dkms.Consensus.Tests;
 /// keys) and reads the actions the machine returns.</summary>
 public sealed class Solo : IDisposable
 {
-    public Solo(int self, Func<ConsensusOptions, ConsensusOptions>? configure = null)
+    public Solo(int self, Func<ConsensusOptions, ConsensusOptions>? configure = null, bool neverSigns = false)
     {
         Signers = Enumerable.Range(0, 4).Select(i => Ed25519Signer.FromSeed(TestNet.Seed(i))).ToArray();
         Set = new ValidatorSet(Signers.Select(s => new Validator(s.PublicKey, 10)));
@@ -20,7 +20,7 @@ public sealed class Solo : IDisposable
         Store = new InMemoryConsensusStore();
         Self = self;
         Options = configure is null ? TestNet.DefaultOptions : configure(TestNet.DefaultOptions);
-        Machine = new ConsensusStateMachine(Options, Signers[self], App, Store, Time, NullLogger.Instance);
+        Machine = new ConsensusStateMachine(Options, Signers[self], App, Store, Time, NullLogger.Instance) { NeverSigns = neverSigns };
     }
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));

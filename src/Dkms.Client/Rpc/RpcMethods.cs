@@ -55,6 +55,9 @@ public static class RpcErrorCodes
 
     /// <summary>The request's <c>Content-Type</c> is not <c>application/json</c> (HTTP 415).</summary>
     public const int UnsupportedMediaType = -32012;
+
+    /// <summary>The node is an observer: it serves reads and takes no transactions; submit to a validator.</summary>
+    public const int ObserverNode = -32020;
 }
 
 /// <summary>How long <see cref="RpcMethods.Submit"/> waits before answering.</summary>

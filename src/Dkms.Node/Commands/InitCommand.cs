@@ -1,12 +1,18 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dkms.Node.Networking;
+
 namespace Dkms.Node.Commands;
 
 internal static class InitCommand
 {
     public static int Run(string[] args, TextWriter output)
     {
-        var cl = new CommandLine(args);
-        cl.AllowOnly("--data-dir");
-        var dataDir = cl.Require("--data-dir");
+        var cl = new CommandLine(args, "--observer");
+        cl.AllowOnly("--data-dir", "--observer", "--genesis", "--peers", "--p2p", "--rpc");
+        var dataDir = Path.GetFullPath(cl.Require("--data-dir"));
+        if (cl.Has("--observer")) return InitObserver(cl, dataDir, output);
+        if (cl.Has("--peers") || cl.Has("--genesis")) throw new ArgumentException("--genesis and --peers go with --observer");
         Directory.CreateDirectory(dataDir);
         var keyFile = Path.Combine(dataDir, "node_key.json");
         if (File.Exists(keyFile))
@@ -19,6 +25,38 @@ internal static class InitCommand
         var key = NodeKeyFile.Create(keyFile);
         output.WriteLine($"created node key: {keyFile}");
         output.WriteLine($"public key: {key.ToHex()}");
+        return 0;
+    }
+
+    /// <summary>An observer (docs/node.md, "Observers"): its own node key, and DIR/node.json naming the genesis, the peers it
+    /// follows and its listen addresses; <c>dkms-node run --config DIR/node.json</c> starts it.</summary>
+    private static int InitObserver(CommandLine cl, string dataDir, TextWriter output)
+    {
+        var genesis = Path.GetFullPath(cl.Require("--genesis"));
+        if (!File.Exists(genesis)) throw new ArgumentException($"genesis {genesis} not found");
+        var peers = cl.Require("--peers").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        ObserverPeers.Parse(peers); // refuses a malformed entry now rather than at the first run
+        Directory.CreateDirectory(dataDir);
+        var keyFile = Path.Combine(dataDir, "node_key.json");
+        var key = File.Exists(keyFile) ? NodeKeyFile.Load(keyFile).PublicKey : NodeKeyFile.Create(keyFile);
+        var config = new JsonObject
+        {
+            ["Node"] = new JsonObject
+            {
+                ["DataDir"] = Path.Combine(dataDir, "data"),
+                ["GenesisFile"] = genesis,
+                ["NodeKeyFile"] = keyFile,
+                ["P2PListen"] = cl.Get("--p2p") ?? "0.0.0.0:26656",
+                ["RpcListen"] = cl.Get("--rpc") ?? "127.0.0.1:26657",
+                ["Observer"] = new JsonObject { ["Enabled"] = true, ["Peers"] = new JsonArray([.. peers.Select(p => JsonValue.Create(p))]) },
+            },
+            ["Logging"] = new JsonObject { ["LogLevel"] = new JsonObject { ["Default"] = "Information" } },
+        };
+        var configFile = Path.Combine(dataDir, "node.json");
+        File.WriteAllText(configFile, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        output.WriteLine($"observer node key: {keyFile}");
+        output.WriteLine($"public key: {key.ToHex()}");
+        output.WriteLine($"config: {configFile} (run: dkms-node run --config {configFile})");
         return 0;
     }
 

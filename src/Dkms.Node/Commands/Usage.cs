@@ -9,6 +9,11 @@ internal static class Usage
             dkms-node init --data-dir DIR
               Creates DIR and a new node key (DIR/node_key.json, mode 0600) unless one exists,
               and prints the node's public key for the genesis file.
+            dkms-node init --observer --data-dir DIR --genesis FILE --peers KEY@HOST:PORT[,...]
+                           [--p2p 0.0.0.0:26656] [--rpc 127.0.0.1:26657]
+              An observer: a node key and DIR/node.json that follows the chain from the peers
+              (validators or other observers), serves reads and proofs, never signs and takes
+              no transactions (docs/node.md, "Observers").
             """ + "\n",
         "show-key" => """
             dkms-node show-key --data-dir DIR | --node-key FILE

@@ -48,4 +48,13 @@ public interface IPeerLink : IDisposable
     void Send(PublicKey peer, NodeChannel channel, byte[] message);
 
     void Broadcast(NodeChannel channel, byte[] message);
+
+    /// <summary>Sends to every observer with a session at this node (docs/node.md, "Observers"); a link without observer
+    /// sessions (the in-memory hub: every node there hears every broadcast) sends nothing.</summary>
+    void SendToObservers(NodeChannel channel, byte[] message)
+    {
+    }
+
+    /// <summary>Observers with a session at this node.</summary>
+    IReadOnlyList<PublicKey> ConnectedObservers => [];
 }

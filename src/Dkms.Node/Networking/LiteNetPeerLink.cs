@@ -42,5 +42,9 @@ public sealed class LiteNetPeerLink(PeerNetwork network) : IPeerLink
 
     public void Broadcast(NodeChannel channel, byte[] message) => Network.Broadcast((PeerChannel)channel, message);
 
+    public void SendToObservers(NodeChannel channel, byte[] message) => Network.SendToObservers((PeerChannel)channel, message);
+
+    public IReadOnlyList<PublicKey> ConnectedObservers => Network.ConnectedObservers;
+
     public void Dispose() => Network.Dispose();
 }

@@ -16,6 +16,7 @@ public static class PeerLinks
     public static IPeerLink Create(NodeSettings settings, GenesisDocument genesis, ISigner nodeKey, ILoggerFactory loggers)
     {
         var listen = settings.P2PListen;
+        var observer = settings.Observer.Enabled;
         if (listen.Length == 0)
         {
             var own = genesis.Validators.FirstOrDefault(v => v.Key == nodeKey.PublicKey)
@@ -29,7 +30,11 @@ public static class PeerLinks
             ChainId = genesis.ChainId,
             NodeSigner = nodeKey,
             ListenAddress = listen,
-            Validators = [.. genesis.Validators.Select(v => new PeerAddress(v.Key, v.Address))],
+            // An observer keeps the peers it was given (validators or observers); a validator starts from the genesis set.
+            Validators = observer ? ObserverPeers.Parse(settings.Observer.Peers) : [.. genesis.Validators.Select(v => new PeerAddress(v.Key, v.Address))],
+            Observer = observer,
+            MaxObservers = settings.P2P.MaxObservers,
+            ObserverKeys = ObserverPeers.AllowList(settings.P2P),
             MaxMessageBytes = MaxMessageBytesFor(genesis),
             MaxQueuedBytesPerPeer = (int)Math.Min(int.MaxValue, Math.Max(64L * 1024 * 1024, 4L * MaxMessageBytesFor(genesis))),
         };

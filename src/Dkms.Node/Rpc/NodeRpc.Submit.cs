@@ -13,6 +13,7 @@ public sealed partial class NodeRpc
     /// <c>commit</c> the answer comes when the block is committed, or a timeout error.</summary>
     public async Task<SubmitResult> SubmitAsync(SubmitParams p, CancellationToken ct)
     {
+        RefuseOnObserver();
         var mode = ParseMode(p.Mode);
         var tx = DecodeTransaction(p.Tx, out var decodeError);
         if (tx is null) throw Rejected(null, decodeError);
@@ -36,6 +37,7 @@ public sealed partial class NodeRpc
     /// <c>MempoolFull</c>) are per transaction; only a malformed request is an error of the whole call.</summary>
     public async Task<SubmitResult[]> SubmitBatchAsync(SubmitBatchParams p, CancellationToken ct)
     {
+        RefuseOnObserver();
         var mode = ParseMode(p.Mode);
         if (p.Txs is null || p.Txs.Length == 0) throw new RpcError(RpcErrorCodes.InvalidParams, "txs must list at least one transaction");
         if (p.Txs.Length > MaxBatchTransactions) throw new RpcError(RpcErrorCodes.InvalidParams, $"at most {MaxBatchTransactions} transactions per batch");
@@ -64,6 +66,13 @@ public sealed partial class NodeRpc
     }
 
     public const int MaxBatchTransactions = 10_000;
+
+    /// <summary>An observer takes no transactions and forwards none (docs/node.md, "Observers"): the client is told to
+    /// submit to a validator.</summary>
+    private void RefuseOnObserver()
+    {
+        if (node.IsObserver) throw new RpcError(RpcErrorCodes.ObserverNode, "this node is an observer: it serves reads and takes no transactions; submit to a validator");
+    }
 
     /// <summary>The code a result carries when the mempool was full (distinct from every ledger code).</summary>
     public const string MempoolFullCode = "MempoolFull";
