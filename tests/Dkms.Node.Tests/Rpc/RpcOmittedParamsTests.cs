@@ -27,6 +27,7 @@ public sealed class RpcOmittedParamsTests(RpcErrorTestnetFixture fixture) : ICla
         { RpcMethods.Block, "height" },
         { RpcMethods.NodeStatus, null },
         { RpcMethods.Validators, null },
+        { RpcMethods.ValidatorHistory, null },
     };
 
     private static readonly string[] Forms = ["omitted", "null", "{}"];

@@ -91,7 +91,9 @@ public sealed class NodeSettingsCheckTests
 
         var options = ValidatorNode.ConsensusOptionsFor(genesis, new NodeSettings());
 
-        Assert.Equal(ConsensusOptions.FromGenesis(ChainId, new ConsensusParameters()), options);
+        // RebroadcastProposal is not a chain parameter: the node's sessions are reliable, so it sends a proposal once per
+        // round (docs/consensus.md); the simulations' lossy network keeps the re-send.
+        Assert.Equal(ConsensusOptions.FromGenesis(ChainId, new ConsensusParameters()) with { RebroadcastProposal = false }, options);
         var defaults = new ConsensusParameters();
         Assert.Equal(TimeSpan.FromMilliseconds(defaults.TimeoutProposeMs), options.TimeoutPropose);
         Assert.Equal(defaults.MaxBlockTransactions, options.Limits.MaxTransactions);
