@@ -19,8 +19,6 @@ internal sealed class VerifiedHeights(string path)
     /// <summary>Far more than a few chains need; a larger file is not one this client wrote.</summary>
     private const int MaxFileBytes = 64 * 1024;
 
-    private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(10);
-
     public string Path { get; } = path;
 
     /// <summary>The name of the chain <paramref name="genesis"/> starts, as the file keys it.</summary>
@@ -38,19 +36,13 @@ internal sealed class VerifiedHeights(string path)
     /// <summary>Raises the chain's height to <paramref name="height"/> (never lowers it).</summary>
     public void Record(string chain, ulong height)
     {
-        var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!;
-        if (!Directory.Exists(dir))
-        {
-            if (OperatingSystem.IsWindows()) Directory.CreateDirectory(dir);
-            else Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-
-        using var held = Lock();
+        FileStore.EnsurePrivateDirectory(Path);
+        using var held = FileStore.Lock(Path);
         var heights = Read();
         if (heights.TryGetValue(chain, out var known) && known >= height) return;
         heights[chain] = height;
         var json = new JsonObject { ["version"] = 1, ["chains"] = new JsonObject([.. heights.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)JsonValue.Create(kv.Value)))]) };
-        WritePrivately(Encoding.UTF8.GetBytes(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n"));
+        FileStore.WritePrivately(Path, Encoding.UTF8.GetBytes(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n"));
     }
 
     private Dictionary<string, ulong> Read()
@@ -78,48 +70,4 @@ internal sealed class VerifiedHeights(string path)
 
     private CliException Malformed(string why) =>
         CliException.Usage($"the file of verified heights {Path} is malformed ({why}); delete it to start over (this client then forgets the heights it has seen)");
-
-    /// <summary>An exclusive lock on a file beside the heights, so two runs do not lose each other's update.</summary>
-    private FileStream Lock()
-    {
-        var lockPath = Path + ".lock";
-        var deadline = DateTime.UtcNow + LockWait;
-        while (true)
-        {
-            try
-            {
-                var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
-                if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-                return new FileStream(lockPath, options);
-            }
-            catch (IOException) when (DateTime.UtcNow < deadline)
-            {
-                Thread.Sleep(20);
-            }
-        }
-    }
-
-    /// <summary>Replaces the file atomically (temp file, fsync, rename); created readable and writable by the owner only.</summary>
-    private void WritePrivately(byte[] content)
-    {
-        var full = System.IO.Path.GetFullPath(Path);
-        var temp = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(full)!, $".{System.IO.Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            using (var stream = new FileStream(temp, options))
-            {
-                stream.Write(content);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
-    }
 }
