@@ -218,6 +218,21 @@ public sealed class InProcessTestnet : IAsyncDisposable
         return false;
     }
 
+    /// <summary>Waits until every running node has a session with every other running node. Consensus commits with
+    /// more than two thirds of them, so a node may commit while a duplicate dial is still being resolved.</summary>
+    public async Task<bool> WaitForFullMeshAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            var running = _hosts.Count(h => h is not null);
+            if (_hosts.All(h => h is null || h.Node.Peers.Count == running - 1)) return true;
+            await Task.Delay(20).ConfigureAwait(false);
+        }
+
+        return false;
+    }
+
     public async ValueTask DisposeAsync()
     {
         for (var i = 0; i < _hosts.Count; i++) await StopNodeAsync(i).ConfigureAwait(false);
