@@ -71,9 +71,10 @@ public sealed class DkmsRpcClient : IDisposable
     public Task<ValidatorsResult> ValidatorsAsync(ulong? height = null, CancellationToken ct = default) =>
         CallAsync<ValidatorsResult>(RpcMethods.Validators, new ValidatorsParams(height), ct);
 
-    /// <summary>The committed validator-set changes after <paramref name="fromSequence"/>, each with its proof (unverified: see <see cref="ValidatorHistory"/>).</summary>
-    public Task<ValidatorHistoryResult> ValidatorHistoryAsync(ulong fromSequence, int? limit = null, CancellationToken ct = default) =>
-        CallAsync<ValidatorHistoryResult>(RpcMethods.ValidatorHistory, new ValidatorHistoryParams(fromSequence, limit), ct);
+    /// <summary>The committed validator-set changes after <paramref name="fromSequence"/>, each with its proof (unverified: see
+    /// <see cref="ValidatorHistory"/>); with <paramref name="newest"/>, only the newest of them.</summary>
+    public Task<ValidatorHistoryResult> ValidatorHistoryAsync(ulong fromSequence, int? limit = null, bool newest = false, CancellationToken ct = default) =>
+        CallAsync<ValidatorHistoryResult>(RpcMethods.ValidatorHistory, new ValidatorHistoryParams(fromSequence, limit, newest ? true : null), ct);
 
     /// <summary>Calls <paramref name="method"/> with <paramref name="parameters"/> (an object, or null for none).</summary>
     public async Task<T> CallAsync<T>(string method, object? parameters, CancellationToken ct = default)

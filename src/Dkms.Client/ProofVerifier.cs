@@ -85,7 +85,9 @@ public static class ProofVerifier
         if (proof is null) return Verification<ProvenValue>.Fail("the answer carries no proof (ask with proof=true)");
         if (chain.SetAt(proof.Height) is not { } validators)
         {
-            return Verification<ProvenValue>.Fail($"the answer is for height {proof.Height}, below the height this client's trust starts at ({chain.Root.FromHeight})");
+            return chain.IsSkippedOver(proof.Height)
+                ? Verification<ProvenValue>.Fail($"the answer is for height {proof.Height}, in a range of validator-set changes this client skipped; follow them one by one (without skipping) to verify it")
+                : Verification<ProvenValue>.Fail($"the answer is for height {proof.Height}, below the height this client's trust starts at ({chain.Root.FromHeight})");
         }
 
         return VerifyStateValue(proof, answerHeight, expectedKey, askedHeight, chain.ChainId, validators, freshness);

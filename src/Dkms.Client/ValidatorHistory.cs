@@ -8,7 +8,7 @@ namespace Dkms.Client;
 
 /// <summary>
 /// Follows the validator set from a <see cref="TrustedChain"/> through the changes <c>chain.validatorHistory</c> lists,
-/// one after the other (sequential verification; no skipping). A change is accepted only when
+/// one after the other (sequential verification; see ValidatorSkipping.cs for the skipping rule). A change is accepted only when
 /// <list type="bullet">
 /// <item>its sequence is the next one (no change left out, none repeated),</item>
 /// <item>the commit certificate of the height it committed at carries more than 2/3 of the power of the newest set this
@@ -18,7 +18,7 @@ namespace Dkms.Client;
 /// </list>
 /// Anything else refuses the whole answer: the client keeps the chain it had.
 /// </summary>
-public static class ValidatorHistory
+public static partial class ValidatorHistory
 {
     /// <summary>The chain with <paramref name="change"/> followed, or why it is refused.</summary>
     public static Verification<TrustedChain> Follow(TrustedChain chain, ValidatorChangeView change)
@@ -63,16 +63,30 @@ public static class ValidatorHistory
             return Fail($"change {change.Sequence}: the proven set is not a validator set ({e.Message})");
         }
 
-        return Verification<TrustedChain>.Proven(chain.With(new TrustedValidatorSet(change.Sequence, change.FromHeight, next)), proof.Height, proven.BlockTime);
+        var trusted = new TrustedValidatorSet(change.Sequence, change.FromHeight, next) { VerifiedAtMs = proven.BlockTime.ToUnixTimeMilliseconds() };
+        return Verification<TrustedChain>.Proven(chain.With(trusted), proof.Height, proven.BlockTime);
     }
 
     /// <summary>
     /// Asks <paramref name="client"/> for every change after <paramref name="chain"/>'s newest set, page by page, and follows
-    /// them. Returns the chain followed and the node's height when it answered (the height up to which the client now knows
-    /// the sets, as far as this node tells); throws <see cref="VerificationException"/> on the first change that does not verify.
+    /// them. With a <paramref name="skipping"/> rule it first asks for the newest change only and skips to it
+    /// (<see cref="SkipToAsync"/>), following one by one only what skipping cannot reach. Returns the chain followed and the
+    /// node's height when it answered (the height up to which the client now knows the sets, as far as this node tells);
+    /// throws <see cref="VerificationException"/> on the first change that does not verify.
     /// </summary>
-    public static async Task<(TrustedChain Chain, ulong NodeHeight)> FollowAsync(DkmsRpcClient client, TrustedChain chain, CancellationToken ct = default)
+    public static async Task<(TrustedChain Chain, ulong NodeHeight)> FollowAsync(DkmsRpcClient client, TrustedChain chain, SkippingRule? skipping = null, CancellationToken ct = default)
     {
+        // After the trusting period there is nothing to skip with: do not ask for the newest change.
+        if (skipping is not null && skipping.Trusts(chain.Latest))
+        {
+            var newest = await client.ValidatorHistoryAsync(chain.Latest.Sequence, limit: 1, newest: true, ct: ct).ConfigureAwait(false);
+            // A node older than the newest parameter answers the first page instead: then there is nothing to skip to.
+            if (newest.Changes is [var target] && target.Sequence > chain.Latest.Sequence + 1)
+            {
+                chain = await SkipToAsync(client, chain, target, skipping, ct).ConfigureAwait(false);
+            }
+        }
+
         while (true)
         {
             var page = await client.ValidatorHistoryAsync(chain.Latest.Sequence, ct: ct).ConfigureAwait(false);

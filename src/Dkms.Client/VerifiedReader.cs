@@ -19,6 +19,9 @@ public sealed class VerifiedReader(DkmsRpcClient client, TrustedChain chain, Tim
 
     public TimeSpan BehindRetryDelay { get; init; } = TimeSpan.FromMilliseconds(300);
 
+    /// <summary>The light-client skipping rule, or null (the default) to follow every validator-set change one by one.</summary>
+    public SkippingRule? Skipping { get; init; }
+
     /// <summary>The trusted chain, grown by every validator-set change this reader has verified. Start a reader from a chain a
     /// previous run followed to keep what it verified (the CLI caches it).</summary>
     public TrustedChain Chain { get; private set; } = chain;
@@ -58,7 +61,7 @@ public sealed class VerifiedReader(DkmsRpcClient client, TrustedChain chain, Tim
         if (_historyUnsupported) return;
         try
         {
-            var (followed, nodeHeight) = await ValidatorHistory.FollowAsync(client, Chain, ct).ConfigureAwait(false);
+            var (followed, nodeHeight) = await ValidatorHistory.FollowAsync(client, Chain, Skipping, ct).ConfigureAwait(false);
             Chain = followed;
             FollowedHeight = Math.Max(FollowedHeight, nodeHeight);
         }
@@ -93,6 +96,7 @@ public sealed class VerifiedReader(DkmsRpcClient client, TrustedChain chain, Tim
             if (result.IsValid)
             {
                 HighestVerifiedHeight = Math.Max(HighestVerifiedHeight, result.Height);
+                Chain = Chain.Seen(result.Height, result.BlockTime); // the newest set still certifies: its trusting period runs from here
                 return result;
             }
 

@@ -32,6 +32,26 @@ public sealed partial class DkmsLedger
         return changes;
     }
 
+    /// <summary>The newest committed validator-set change if its sequence is above <paramref name="afterSequence"/> (none
+    /// otherwise), proven as in <see cref="ValidatorChanges"/>.</summary>
+    public IReadOnlyList<ProvenValue> NewestValidatorChange(ulong afterSequence, out bool complete)
+    {
+        byte[]? newest = null;
+        var kept = 0;
+        foreach (var (_, bytes) in _store.Scan(StateKeys.ValidatorChangeProofsAll))
+        {
+            kept++;
+            newest = bytes;
+        }
+
+        complete = kept == _validatorHistory.Length - 1;
+        if (newest is null) return [];
+        var record = Codec.Decode<ValidatorChangeProof>(newest);
+        if (Codec.Decode<ValidatorSetState>(record.State).Sequence <= afterSequence) return [];
+        var root = GetHeight(record.CommitHeight)?.StateRoot ?? throw new InvalidOperationException($"no height record for {record.CommitHeight}");
+        return [new ProvenValue(record.CommitHeight, root, StateKeys.Validators, record.State, record.Proof)];
+    }
+
     /// <summary>The proof of the validator-set record a block that changes the set writes (null for any other block).</summary>
     private static ValidatorChangeProof? ChangeProof(Execution.ExecutedBlock block)
     {

@@ -70,13 +70,46 @@ public sealed class ValidatorFollowingCommandTests(ChangedSetTestnet fixture) : 
         Assert.Contains("does not continue", (await second.RunAsync("resolve", fixture.Id, "--verify")).Fails(ExitCodes.Usage).Error);
     }
 
+    [Fact]
+    public async Task A_cached_set_reached_by_skipping_continues_the_chain_and_a_gap_without_the_mark_does_not()
+    {
+        var cache = CacheFile();
+        (await Verifier("skip-cache", cache).RunAsync("resolve", fixture.Id, "--verify", "--trusting-period", "0")).Ok();
+        var written = JsonNode.Parse(await File.ReadAllTextAsync(cache))!;
+        var sets = (JsonArray)written["chains"]!.AsObject().Single().Value!;
+        Assert.All(sets, s => Assert.False(s!["skipped"]!.GetValue<bool>()));
+        Assert.All(sets, s => Assert.True(s!["verifiedAtMs"]!.GetValue<long>() > 0));
+
+        // Only the newest set, marked as reached by skipping: a later run resumes from it while the node hides every change.
+        sets.RemoveAt(0);
+        sets[0]!["skipped"] = true;
+        await File.WriteAllTextAsync(cache, written.ToJsonString());
+        _proxy.Tamper(RpcMethods.ValidatorHistory, _ => true, r => ((JsonArray)r["changes"]!).Clear());
+        (await Verifier("skip-cache-2", cache).RunAsync("resolve", fixture.Id, "--verify")).Ok();
+
+        sets[0]!["skipped"] = false;
+        await File.WriteAllTextAsync(cache, written.ToJsonString());
+        Assert.Contains("does not continue", (await Verifier("skip-cache-3", cache).RunAsync("resolve", fixture.Id, "--verify")).Fails(ExitCodes.Usage).Error);
+    }
+
+    [Theory]
+    [InlineData("x")]
+    [InlineData("-1")]
+    [InlineData("366")]
+    public async Task A_trusting_period_that_is_not_a_number_of_days_is_a_usage_error(string days)
+    {
+        var run = await Verifier("period", CacheFile()).RunAsync("resolve", fixture.Id, "--verify", "--trusting-period", days);
+        Assert.Contains("--trusting-period", run.Fails(ExitCodes.Usage).Error);
+    }
+
     [Theory]
     [InlineData("a set other than the proven one")]
     [InlineData("a change left out")]
     [InlineData("a certificate by the wrong keys")]
     public async Task A_forged_change_is_refused_with_exit_code_5_and_nothing_is_cached(string lie)
     {
-        _proxy.Tamper(RpcMethods.ValidatorHistory, _ => true, r =>
+        // The pages of the history (the testnet's genesis is older than the trusting period: no skipping, no newest question).
+        _proxy.Tamper(RpcMethods.ValidatorHistory, call => call.Params["newest"] is null, r =>
         {
             var changes = (JsonArray)r["changes"]!;
             switch (lie)

@@ -16,7 +16,8 @@ namespace Dkms.Client.Tests;
 /// trusted set does not hold, a set other than the proven one, a record rewritten to match it, a change left out or
 /// renumbered, the changes hidden. Each is refused, the reader keeps the chain it trusted, and the honest history passes.
 /// </summary>
-public sealed class ForgedValidatorChangeTests(FollowingFixture fixture) : IClassFixture<FollowingFixture>, IDisposable
+[Collection(FollowingCollection.Name)]
+public sealed class ForgedValidatorChangeTests(FollowingFixture fixture) : IDisposable
 {
     private readonly LyingProxy _proxy = fixture.Proxy;
 

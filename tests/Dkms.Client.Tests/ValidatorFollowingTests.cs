@@ -6,7 +6,8 @@ namespace Dkms.Client.Tests;
 /// A client that trusts the genesis only verifies answers after the validator set changed twice (a validator added, then
 /// one removed): it follows the certified changes and checks each answer against the set in force at its height.
 /// </summary>
-public sealed class ValidatorFollowingTests(FollowingFixture fixture) : IClassFixture<FollowingFixture>
+[Collection(FollowingCollection.Name)]
+public sealed class ValidatorFollowingTests(FollowingFixture fixture)
 {
     [Fact]
     public async Task After_two_changes_a_reader_trusting_the_genesis_verifies_the_latest_answer_and_one_from_before_the_changes()

@@ -279,6 +279,24 @@ internal sealed class CommandContext(CliEnvironment env, GlobalOptions globals, 
         }
     }
 
+    /// <summary>The light-client skipping rule, or null when the trusting period is 0 (follow every change one by one).</summary>
+    public SkippingRule? Skipping
+    {
+        get
+        {
+            var text = Parse.GetValue(globals.TrustingPeriod);
+            if (text is null) return SkippingRule.Default with { Clock = Env.Clock };
+            if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var days) || days > MaxTrustingPeriodDays)
+            {
+                throw CliException.Usage($"--trusting-period (or DKMS_TRUSTING_PERIOD) '{text}' is not a number of days in 0..{MaxTrustingPeriodDays}");
+            }
+
+            return days == 0 ? null : new SkippingRule(TimeSpan.FromDays(days), Env.Clock);
+        }
+    }
+
+    private const int MaxTrustingPeriodDays = 365;
+
     /// <summary>Reads state through the node but accepts only answers proven against the validators in force at their height
     /// (the genesis set, followed through every certified change), to the question asked, and fresh; starts from (and
     /// records) the highest height and the validator sets this client has verified on this chain.</summary>
@@ -303,7 +321,7 @@ internal sealed class CommandContext(CliEnvironment env, GlobalOptions globals, 
                 throw CliException.Usage($"the file of trusted validator sets {_trusted.Path} does not continue this chain's genesis ({e.Message}); delete it to follow the changes from the genesis again");
             }
 
-            return _verified = new VerifiedReader(Client, chain, maxAge, Env.Clock, _heights.Get(key));
+            return _verified = new VerifiedReader(Client, chain, maxAge, Env.Clock, _heights.Get(key)) { Skipping = Skipping };
         }
     }
 

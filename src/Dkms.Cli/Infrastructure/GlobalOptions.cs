@@ -54,6 +54,12 @@ internal sealed class GlobalOptions
             Recursive = true,
             DefaultValueFactory = _ => env.GetVariable("DKMS_TRUSTED_VALIDATORS") ?? "~/.dkms/trusted-validators.json",
         };
+        TrustingPeriod = new Option<string?>("--trusting-period")
+        {
+            Description = $"Days a verified validator set is relied on to skip later set changes (light-client rule; 0: follow every change one by one; default {DefaultTrustingPeriodDays}) [env DKMS_TRUSTING_PERIOD]",
+            Recursive = true,
+            DefaultValueFactory = _ => env.GetVariable("DKMS_TRUSTING_PERIOD"),
+        };
         RpcCa = new Option<string?>("--rpc-ca")
         {
             Description = "PEM file of the CA (or the node's own certificate) to trust for an https:// node; only it is trusted [env DKMS_RPC_CA]",
@@ -91,6 +97,10 @@ internal sealed class GlobalOptions
 
     public Option<string> TrustedValidators { get; }
 
+    public static readonly int DefaultTrustingPeriodDays = (int)Dkms.Client.SkippingRule.DefaultTrustingPeriod.TotalDays;
+
+    public Option<string?> TrustingPeriod { get; }
+
     public Option<bool> Json { get; }
 
     public Option<string?> RpcCa { get; }
@@ -108,6 +118,7 @@ internal sealed class GlobalOptions
         root.Options.Add(MaxAge);
         root.Options.Add(VerifiedHeights);
         root.Options.Add(TrustedValidators);
+        root.Options.Add(TrustingPeriod);
         root.Options.Add(Json);
         root.Options.Add(RpcCa);
         root.Options.Add(RpcTokenFile);

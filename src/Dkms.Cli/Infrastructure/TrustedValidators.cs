@@ -44,9 +44,26 @@ internal sealed class TrustedValidators(string path)
         using var held = FileStore.Lock(Path);
         var root = Read() ?? new JsonObject { ["version"] = 1, ["chains"] = new JsonObject() };
         if (root["chains"] is not JsonObject chains) throw Malformed("it has no \"chains\" object");
-        if (chains[chain] is JsonArray known && known.Count >= sets.Length) return; // never backwards
+        if (chains[chain] is JsonArray known && known.Count > 0 && !Newer(sets[^1], Kept(known[^1]))) return; // never backwards
         chains[chain] = new JsonArray([.. sets.Select(View)]);
         FileStore.WritePrivately(Path, Encoding.UTF8.GetBytes(root.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n"));
+    }
+
+    /// <summary>A later change, or the same one verified at a later block time (the skipping rule's trusting period runs
+    /// from there).</summary>
+    private static bool Newer(TrustedValidatorSet candidate, TrustedValidatorSet kept) =>
+        candidate.Sequence > kept.Sequence || (candidate.Sequence == kept.Sequence && candidate.VerifiedAtMs > kept.VerifiedAtMs);
+
+    private TrustedValidatorSet Kept(JsonNode? node)
+    {
+        try
+        {
+            return Parse(node);
+        }
+        catch (Exception e) when (e is FormatException or InvalidOperationException or ArgumentException or NullReferenceException)
+        {
+            throw Malformed($"its newest set does not parse ({e.Message})");
+        }
     }
 
     private JsonObject? Read()
@@ -67,13 +84,20 @@ internal sealed class TrustedValidators(string path)
     {
         ["sequence"] = set.Sequence,
         ["fromHeight"] = set.FromHeight,
+        ["verifiedAtMs"] = set.VerifiedAtMs,
+        ["skipped"] = set.Skipped,
         ["validators"] = new JsonArray([.. set.Set.Validators.Select(v => (JsonNode)new JsonObject { ["nodeKey"] = v.PublicKey.ToHex(), ["power"] = v.Power })]),
     };
 
     private static TrustedValidatorSet Parse(JsonNode? node) => new(
         node!["sequence"]!.GetValue<ulong>(),
         node["fromHeight"]!.GetValue<ulong>(),
-        new ValidatorSet(node["validators"]!.AsArray().Select(v => new Validator(PublicKey.ParseHex(v!["nodeKey"]!.GetValue<string>()), v["power"]!.GetValue<long>()))));
+        new ValidatorSet(node["validators"]!.AsArray().Select(v => new Validator(PublicKey.ParseHex(v!["nodeKey"]!.GetValue<string>()), v["power"]!.GetValue<long>()))))
+    {
+        // Absent in files of older builds: an unknown time (the skipping rule never starts from such a set) and not skipped.
+        VerifiedAtMs = node["verifiedAtMs"]?.GetValue<long>() ?? 0,
+        Skipped = node["skipped"]?.GetValue<bool>() ?? false,
+    };
 
     private CliException Malformed(string why) =>
         CliException.Usage($"the file of trusted validator sets {Path} is malformed ({why}); delete it to start over (this client then follows the changes from the genesis again)");

@@ -129,7 +129,8 @@ public sealed record ValidatorsResult(ulong Height, ValidatorView[] Validators, 
 /// <param name="FromSequence">The governance sequence the client already trusts (0: the genesis set); the answer starts
 /// with the change of sequence <c>FromSequence + 1</c>.</param>
 /// <param name="Limit">At most this many changes (default and maximum in docs/rpc.md).</param>
-public sealed record ValidatorHistoryParams(ulong? FromSequence = null, int? Limit = null);
+/// <param name="Newest">True: only the newest change (if after <paramref name="FromSequence"/>), for a client that skips.</param>
+public sealed record ValidatorHistoryParams(ulong? FromSequence = null, int? Limit = null, bool? Newest = null);
 
 /// <summary>One committed validator-set change: the new set, the height it is in force from, and the proof — the
 /// validator-set record at the height the change committed (<c>Proof.Height</c>), under the header and commit

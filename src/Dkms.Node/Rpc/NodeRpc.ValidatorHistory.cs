@@ -15,15 +15,18 @@ public sealed partial class NodeRpc
     /// <summary>
     /// <c>chain.validatorHistory</c>: the committed validator-set changes after the client's trusted sequence, oldest first,
     /// each with the proof that the set before it certified it (docs/rpc.md). A client that follows them verifies every
-    /// later answer against the set in force at that answer's height.
+    /// later answer against the set in force at that answer's height. With <c>newest</c>, only the newest change: a client
+    /// that skips (the light-client rule) asks for it first.
     /// </summary>
     public ValidatorHistoryResult ValidatorHistory(ValidatorHistoryParams p)
     {
         var limit = p.Limit ?? DefaultValidatorHistoryLimit;
         if (limit is <= 0 or > MaxValidatorHistoryLimit) throw new RpcError(RpcErrorCodes.InvalidParams, $"limit must be 1..{MaxValidatorHistoryLimit}");
         var height = node.Ledger.Height;
-        // One more than asked tells whether there are more.
-        var proven = node.Ledger.ValidatorChanges(p.FromSequence ?? 0, limit + 1, out var complete);
+        // One more than asked tells whether there are more; the newest alone is the last of all.
+        var proven = p.Newest == true
+            ? node.Ledger.NewestValidatorChange(p.FromSequence ?? 0, out var complete)
+            : node.Ledger.ValidatorChanges(p.FromSequence ?? 0, limit + 1, out complete);
         if (!complete)
         {
             throw new RpcError(RpcErrorCodes.HeightUnavailable,

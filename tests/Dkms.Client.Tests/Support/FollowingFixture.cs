@@ -2,6 +2,14 @@ using Dkms.Node.Testing;
 
 namespace Dkms.Client.Tests.Support;
 
+/// <summary>One testnet with two validator-set changes, shared by every test class of the collection (they run one after
+/// the other; the proxy is made honest again after each lie).</summary>
+[CollectionDefinition(Name)]
+public sealed class FollowingCollection : ICollectionFixture<FollowingFixture>
+{
+    public const string Name = "validator-set following";
+}
+
 /// <summary>Four in-process validators whose set changed twice (a fifth added, then node 3 removed: see
 /// <see cref="ValidatorSetChanges.AddThenRemoveAsync"/>), an identity committed before the changes and one after, and a
 /// lying proxy in front of node 0.</summary>
