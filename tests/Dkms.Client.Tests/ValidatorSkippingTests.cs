@@ -63,6 +63,7 @@ public sealed class ValidatorSkippingTests(FollowingFixture fixture) : IDisposab
     public async Task The_rule_alone_refuses_a_skip_vouched_for_by_a_third_or_less_of_the_trusted_power()
     {
         var newest = (await fixture.Honest.ValidatorHistoryAsync(0, limit: 1, newest: true)).Changes.Single();
+        Assert.Equal(2UL, newest.Sequence); // the newest change alone, not the first page
         var honest = ValidatorHistory.Skip(GenesisTrustedAt(Now - TimeSpan.FromDays(1)), newest, Rule, out var none);
         Assert.True(honest.IsValid, honest.Error);
         Assert.Equal(SkipRefusal.None, none);
