@@ -60,7 +60,8 @@ public sealed record ReadResult
 
 /// <summary>
 /// Read capacity: many concurrent readers ask the nodes for identities (with proofs) for a while and verify every
-/// answer as a client must — against the validator set of the genesis, bound to the question asked. Its own identities
+/// answer as a client must — against the validator set in force (followed from the genesis through the certified
+/// changes before the run), bound to the question asked. Its own identities
 /// are incepted first (committed), so it runs against any chain of the genesis, alone or next to a write run.
 /// </summary>
 public sealed class ReadBench(ReadOptions o)
@@ -78,6 +79,9 @@ public sealed class ReadBench(ReadOptions o)
                 // Committed (or already there from an earlier run with this seed: refused as a duplicate).
                 await writer.SubmitBatchAsync(chunk.Select(e => Convert.FromBase64String(e.Base64)), SubmitModes.Commit, 60_000, ct).ConfigureAwait(false);
             }
+
+            // Answers are verified against the set in force now, reached from the genesis through the certified changes.
+            chain = await FollowValidatorSetAsync(writer, chain, ct).ConfigureAwait(false);
         }
 
         var clients = o.Nodes.Select(n => new HttpClient { BaseAddress = n, Timeout = TimeSpan.FromSeconds(30) }).ToArray();
@@ -123,6 +127,21 @@ public sealed class ReadBench(ReadOptions o)
         finally
         {
             foreach (var c in clients) c.Dispose();
+        }
+    }
+
+    private static async Task<TrustedChain> FollowValidatorSetAsync(DkmsRpcClient client, TrustedChain chain, CancellationToken ct)
+    {
+        try
+        {
+            var (followed, _) = await ValidatorHistory.FollowAsync(client, chain, SkippingRule.Default, ct).ConfigureAwait(false);
+            if (followed.Sets.Length > 1) Log($"following the validator set: now at change {followed.Latest.Sequence}, in force from height {followed.Latest.FromHeight}");
+            return followed;
+        }
+        catch (RpcException e) when (e.Code == RpcErrorCodes.MethodNotFound)
+        {
+            Log("the node lists no validator-set changes (an older build): verifying against the genesis set");
+            return chain;
         }
     }
 
