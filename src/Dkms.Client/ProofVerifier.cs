@@ -17,7 +17,9 @@ namespace Dkms.Client;
 /// The answer to the question asked: the state key, the record's identity (owner, policy id) and the
 /// height are the ones of the caller's query, never the ones the answer names. Fresh: an answer to a
 /// "latest" question is no older than the caller's <see cref="Freshness"/>. A single changed byte, or a
-/// genuine answer to another question, fails one of these checks.
+/// genuine answer to another question, fails one of these checks — except in the certificate of a header the
+/// <see cref="TrustedChain"/> has already verified one for (<see cref="CertifiedHeaders"/>): that header is certified
+/// whatever copy of its certificate a later answer carries.
 /// </summary>
 public static class ProofVerifier
 {
@@ -90,13 +92,14 @@ public static class ProofVerifier
                 : Verification<ProvenValue>.Fail($"the answer is for height {proof.Height}, below the height this client's trust starts at ({chain.Root.FromHeight})");
         }
 
-        return VerifyStateValue(proof, answerHeight, expectedKey, askedHeight, chain.ChainId, validators, freshness);
+        return VerifyStateValue(proof, answerHeight, expectedKey, askedHeight, chain.ChainId, validators, freshness, chain.CertifiedHeaders);
     }
 
     /// <summary>As the public overload, with the certificate checked against <paramref name="validators"/>: the set a
-    /// validator-set change must be certified by.</summary>
+    /// validator-set change must be certified by. A header in <paramref name="certified"/> under the same set has had its
+    /// certificate verified already; one verified now is added.</summary>
     internal static Verification<ProvenValue> VerifyStateValue(StateProofView proof, ulong answerHeight, byte[] expectedKey, ulong? askedHeight,
-        string chainId, ValidatorSet validators, Freshness freshness)
+        string chainId, ValidatorSet validators, Freshness freshness, CertifiedHeaders? certified = null)
     {
         var height = proof.Height;
         if (answerHeight != height) return Verification<ProvenValue>.Fail("the proof is for another height than the answer");
@@ -110,14 +113,20 @@ public static class ProofVerifier
             return Verification<ProvenValue>.Fail("the block header does not decode");
         }
 
-        if (!TryBase64(proof.Certificate, out var certBytes) || !Codec.TryDecode<CommitCertificate>(certBytes, out var certificate, out _) || certificate is null)
-        {
-            return Verification<ProvenValue>.Fail("the commit certificate does not decode");
-        }
-
         if (header.ChainId != chainId) return Verification<ProvenValue>.Fail($"the header is of chain '{header.ChainId}', not '{chainId}'");
-        if (header.Height != height || certificate.Height != height) return Verification<ProvenValue>.Fail("header, certificate and answer name different heights");
-        if (!certificate.Verify(validators, chainId, header.ComputeHash(), out var certError)) return Verification<ProvenValue>.Fail($"commit certificate: {certError}");
+        if (header.Height != height) return Verification<ProvenValue>.Fail("header and answer name different heights");
+        var headerHash = header.ComputeHash();
+        if (certified is null || !certified.Contains(headerHash, validators))
+        {
+            if (!TryBase64(proof.Certificate, out var certBytes) || !Codec.TryDecode<CommitCertificate>(certBytes, out var certificate, out _) || certificate is null)
+            {
+                return Verification<ProvenValue>.Fail("the commit certificate does not decode");
+            }
+
+            if (certificate.Height != height) return Verification<ProvenValue>.Fail("header, certificate and answer name different heights");
+            if (!certificate.Verify(validators, chainId, headerHash, out var certError)) return Verification<ProvenValue>.Fail($"commit certificate: {certError}");
+            certified?.Add(headerHash, validators);
+        }
         if (!TryHex(proof.StateRoot, out var rootBytes) || rootBytes.Length != Hash32.Size || new Hash32(rootBytes) != header.StateRoot)
         {
             return Verification<ProvenValue>.Fail("the proof's state root is not the certified header's");

@@ -36,6 +36,10 @@ public sealed record TrustedChain
 
     public string ChainId { get; }
 
+    /// <summary>Headers whose certificates were verified against this chain's sets (shared by the chains followed from this
+    /// one: a set keeps its identity when the chain grows).</summary>
+    public CertifiedHeaders CertifiedHeaders { get; private init; } = new();
+
     /// <summary>The root of trust first, then each verified change, by sequence. Never empty.</summary>
     public ImmutableArray<TrustedValidatorSet> Sets { get; private init; }
 
