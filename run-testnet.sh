@@ -11,17 +11,21 @@
 #   NODE_ARGS: extra settings for every node, e.g. NODE_ARGS="--Mempool:MaxTransactions=50000" (see docs/node.md).
 #   OBSERVERS=K: also run K observers (testnet/observerJ, docs/node.md "Observers"): observer 0 follows validators 0
 #     and 1, each further one follows the observer before it. P2P/RPC ports: P2P_PORT/RPC_PORT + 1000 + 10*J.
-#     stop, status and clean cover them; `./run-testnet.sh observer J` starts one more.
+#     stop, status and clean cover them; `./run-testnet.sh observer J` starts one more, `stop-observer J` stops one.
 #   WAN=PROFILE: a new testnet whose nodes reach each other through a user-space relay with the delays, loss and
 #     partitions of PROFILE (bench/Dkms.WanRelay/profiles/*.json); the relay starts and stops with the nodes.
 #   NO_BUILD=1: skip the build when the binaries are there.
+#   TESTNET_DIR=DIR: keep this testnet in DIR (its genesis in DIR/genesis/genesis.json) instead of testnet/.
 #   GENESIS_CONSENSUS='{"timeoutProposeMs":3000}': consensus parameters written into a new testnet's genesis
 #     (camelCase names of ConsensusParameters, docs/consensus.md); ignored for an existing testnet.
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
-DIR="$ROOT/testnet"              # keys, configs, data and logs (git-ignored)
-GENESIS="$ROOT/genesis/genesis.json"
+# TESTNET_DIR: another folder for keys, configs, data, logs and the genesis (tests and benchmarks that must not touch
+# the testnet of this checkout); by default testnet/ and genesis/genesis.json here.
+DIR="${TESTNET_DIR:-$ROOT/testnet}"  # keys, configs, data and logs (git-ignored)
+GENESIS="${TESTNET_DIR:+$TESTNET_DIR/genesis/genesis.json}"
+GENESIS="${GENESIS:-$ROOT/genesis/genesis.json}"
 N=${VALIDATORS:-4}
 P2P_PORT=${P2P_PORT:-26656}
 RPC_PORT=${RPC_PORT:-26657}
@@ -50,6 +54,8 @@ rpc() { # rpc N METHOD -> JSON result or empty
 }
 
 height_of() { rpc "$1" node.status | sed -n 's/.*"height":\([0-9]*\).*/\1/p'; }
+# The role a node reports in node.status (validator or observer); "?" from a node that does not say.
+role_in() { local r; r=$(sed -n 's/.*"role":"\([a-z]*\)".*/\1/p'); echo "${r:-?}"; }
 
 build() {
   # NO_BUILD=1: use the binaries as they are (a script that built them once and starts many testnets).
@@ -153,7 +159,8 @@ obs_running() {
   cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)
   case "$cmd" in *dkms-node*"$DIR/observer$1/"*) return 0 ;; *) return 1 ;; esac
 }
-obs_height() { curl -s -m 2 -H 'content-type: application/json' -d '{"jsonrpc":"2.0","id":1,"method":"node.status"}' "$(obs_rpc_url "$1")" 2>/dev/null | sed -n 's/.*"height":\([0-9]*\).*/\1/p'; }
+obs_status() { curl -s -m 2 -H 'content-type: application/json' -d '{"jsonrpc":"2.0","id":1,"method":"node.status"}' "$(obs_rpc_url "$1")" 2>/dev/null || true; }
+obs_height() { obs_status "$1" | sed -n 's/.*"height":\([0-9]*\).*/\1/p'; }
 node_key() { "$BIN" show-key --node-key "$1"; }
 
 setup_observer() { # setup_observer J: keys and config of observer J unless present
@@ -239,13 +246,16 @@ case "${1:-start}" in
   observer)
     [ -f "$GENESIS" ] || { echo "no testnet: ./run-testnet.sh first"; exit 1; }
     J=${2:-$(obs_count)}; start_observer "$J"; echo "observer$J started (rpc $(obs_rpc_url "$J"), log $DIR/observer$J/node.log)" ;;
+  stop-observer)
+    [ -n "${2:-}" ] || { echo "usage: ./run-testnet.sh stop-observer J"; exit 1; }
+    stop_observer "$2" ;;
   status)
     for i in $(seq 0 $(($(count) - 1))); do
-      if running "$i"; then echo "node$i  running (pid $(cat "$(pid_file "$i")"))  height $(height_of "$i")  rpc $(rpc_url "$i")"
+      if running "$i"; then echo "node$i  running (pid $(cat "$(pid_file "$i")"))  height $(height_of "$i")  role $(rpc "$i" node.status | role_in)  rpc $(rpc_url "$i")"
       else echo "node$i  stopped"; fi
     done
     for j in $(seq 0 $(($(obs_count) - 1))); do
-      if obs_running "$j"; then echo "observer$j  running (pid $(cat "$DIR/observer$j/node.pid"))  height $(obs_height "$j")  rpc $(obs_rpc_url "$j")"
+      if obs_running "$j"; then echo "observer$j  running (pid $(cat "$DIR/observer$j/node.pid"))  height $(obs_height "$j")  role $(obs_status "$j" | role_in)  rpc $(obs_rpc_url "$j")"
       else echo "observer$j  stopped"; fi
     done
     if [ -f "$DIR/wan-profile" ]; then if relay_running; then echo "WAN relay running (pid $(cat "$DIR/wan-relay.pid"))"; else echo "WAN relay stopped"; fi; fi ;;

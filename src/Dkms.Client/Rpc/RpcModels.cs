@@ -116,7 +116,8 @@ public sealed record NodeStatusResult(
     int MempoolCount,
     long MempoolBytes,
     string Version,
-    string? GenesisHash = null);
+    string? GenesisHash = null,
+    string? Role = null);
 
 public sealed record ValidatorsParams(ulong? Height = null);
 

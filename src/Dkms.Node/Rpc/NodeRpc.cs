@@ -3,6 +3,7 @@ using Dkms.Core.Encoding;
 using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
 using Dkms.Ledger;
+using Dkms.Node.Status;
 
 namespace Dkms.Node.Rpc;
 
@@ -139,8 +140,11 @@ public sealed partial class NodeRpc(ValidatorNode node)
         var s = node.Status.Current;
         return new(s.ChainId, s.NodeKey.ToHex(), s.Ledger.IsValidator, s.Ledger.Height, s.Consensus.Round, s.Ledger.StateRoot.ToHex(),
             s.Ledger.BlockHash.ToHex(), s.Ledger.BlockTimeMs, [.. s.Peers.Select(k => k.ToHex())], s.Pool.Transactions, s.Pool.Bytes,
-            typeof(NodeRpc).Assembly.GetName().Version?.ToString() ?? "0", _genesisHash);
+            typeof(NodeRpc).Assembly.GetName().Version?.ToString() ?? "0", _genesisHash, RoleName(s.Role));
     }
+
+    /// <summary>The role as the wire names it (docs/rpc.md): <c>validator</c> or <c>observer</c>.</summary>
+    internal static string RoleName(NodeRole role) => role == NodeRole.Observer ? "observer" : "validator";
 
     /// <summary>The genesis's canonical hash (<see cref="Dkms.Core.Genesis.GenesisDocument.ComputeHash"/>): a client
     /// tells a chain restarted under the same id from its own by it.</summary>

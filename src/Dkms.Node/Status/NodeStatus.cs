@@ -21,7 +21,16 @@ public sealed record NodeStatusSnapshot(
     ConsensusStatus Consensus,
     ConsensusHealth ConsensusHealth,
     PoolStatus Pool,
-    IReadOnlyList<PublicKey> Peers);
+    IReadOnlyList<PublicKey> Peers,
+    NodeRole Role = NodeRole.Validator);
+
+/// <summary>How the node was started: a validator takes part in consensus when its key is in the set (which
+/// <see cref="LedgerStatus.IsValidator"/> tells); an observer (docs/node.md, "Observers") only follows and serves reads.</summary>
+public enum NodeRole
+{
+    Validator,
+    Observer,
+}
 
 /// <summary>The committed chain as published by the consensus loop after each commit (and at start): every field is
 /// of the same block.</summary>

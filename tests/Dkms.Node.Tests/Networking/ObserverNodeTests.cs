@@ -55,8 +55,15 @@ public sealed class ObserverNodeTests
         Assert.True(await WaitAsync(() => net.Node(observer).Ledger.Height >= next), "the observer did not follow the next block");
         Assert.Equal(net.Node(3).Ledger.GetHeight(next)!.StateRoot, net.Node(observer).Ledger.GetHeight(next)!.StateRoot);
 
-        // Reads with proofs verify against the genesis the client trusts.
+        // node.status says which role each node has.
         using var client = new DkmsRpcClient(net.RpcEndpoints[observer]);
+        using var validatorClient = new DkmsRpcClient(net.RpcEndpoints[1]);
+        var observerStatus = await client.NodeStatusAsync();
+        Assert.Equal(("observer", false), (observerStatus.Role, observerStatus.IsValidator));
+        var validatorStatus = await validatorClient.NodeStatusAsync();
+        Assert.Equal(("validator", true), (validatorStatus.Role, validatorStatus.IsValidator));
+
+        // Reads with proofs verify against the genesis the client trusts.
         foreach (var who in new[] { alice!, bob })
         {
             var answer = await client.ResolveAsync(who.Id, proof: true);
