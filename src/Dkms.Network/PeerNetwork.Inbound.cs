@@ -25,6 +25,7 @@ public sealed partial class PeerNetwork
 
         conn = new Connection(peer, _time.GetTimestamp(), incoming ? HandshakeRole.Responder : HandshakeRole.Initiator, incoming ? null : dialed);
         _connections.Add(peer, conn);
+        Volatile.Write(ref _openConnections, _connections.Count);
         // The dialer speaks first; the acceptor answers a Hello that passed its checks (OnHello), so a connection
         // that never sends one costs it no key generation.
         if (conn.Role == HandshakeRole.Initiator) SendHello(conn);
@@ -186,9 +187,6 @@ public sealed partial class PeerNetwork
         }
     }
 
-    /// <summary>Nothing heard for two keepalive intervals: the other end is most likely gone.</summary>
-    private static bool Silent(Connection conn) => conn.Peer.TimeSinceLastPacket > 2 * KeepaliveInterval.TotalMilliseconds;
-
     /// <summary>
     /// Opens a packet of an authenticated session. One that does not open is dropped and counted, and closes the
     /// session: the stream is reliable and ordered, so a forged, replayed or out-of-order packet means someone
@@ -265,6 +263,7 @@ public sealed partial class PeerNetwork
     private void Close(Connection conn)
     {
         _connections.Remove(conn.Peer);
+        Volatile.Write(ref _openConnections, _connections.Count);
         _admission.Release(conn.Peer);
         LeaveSlot(conn);
         conn.Dispose();
@@ -276,6 +275,7 @@ public sealed partial class PeerNetwork
         _admission.Release(peer);
         _dialed.Remove(peer);
         if (!_connections.Remove(peer, out var conn)) return; // a failed dial, or one we closed ourselves
+        Volatile.Write(ref _openConnections, _connections.Count);
         if (conn.Slot is { } slot && slot.Active == conn)
         {
             _logger.LogInformation("peer {Peer} at {Endpoint} disconnected: {Reason}", slot.Address.Key, peer.ToString(), reason);

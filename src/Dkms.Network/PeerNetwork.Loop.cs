@@ -20,6 +20,12 @@ public sealed partial class PeerNetwork
     private readonly Dictionary<NetPeer, Connection> _connections = new(ReferenceEqualityComparer.Instance);
     private bool _triggerUpdate;
 
+    /// <summary>Test hook: connections the network thread holds, authenticated or not (read from another thread, a
+    /// snapshot that may be a moment old), so a test moves its clock only after the node has taken a connection in.</summary>
+    internal int OpenConnections => Volatile.Read(ref _openConnections);
+
+    private int _openConnections;
+
     /// <summary>
     /// Test hook, network thread: sees every outgoing sealed packet as it would go on the wire and returns what is
     /// sent instead, so a test can forge, drop, replay, reorder or truncate packets of a live session.
@@ -238,6 +244,7 @@ public sealed partial class PeerNetwork
     {
         try
         {
+            Heard(peer);
             if (!WithinHandshakeSize(peer, reader.AvailableBytes))
             {
                 Stats.PreAuthOversized();
@@ -259,7 +266,7 @@ public sealed partial class PeerNetwork
     /// </summary>
     private static bool WithinHandshakeSize(NetPeer peer, int bytes)
     {
-        var gate = peer.Tag as ReceiveGate ?? (ReceiveGate)(peer.Tag = new ReceiveGate());
+        var gate = GateOf(peer);
         if (gate.Packets >= HandshakePackets) return true;
         if (bytes > Handshake.MaxPacketSize) return false;
         gate.Packets++;
@@ -269,10 +276,30 @@ public sealed partial class PeerNetwork
     /// <summary>Packets a peer sends before its session: its Hello and its Auth.</summary>
     private const int HandshakePackets = 2;
 
-    /// <summary>Per LiteNetLib peer, touched only by LiteNetLib's receive thread.</summary>
+    /// <summary>LiteNetLib's threads: notes on this network's clock that the peer was heard (a packet, or the pong of a keepalive).</summary>
+    private void Heard(NetPeer peer) => Volatile.Write(ref GateOf(peer).LastHeard, _time.GetTimestamp());
+
+    /// <summary>Nothing heard for two keepalive intervals of this network's clock: the other end is most likely gone.
+    /// Read on the network thread; the stamp is written by LiteNetLib's threads.</summary>
+    private bool Silent(Connection conn) =>
+        _time.GetElapsedTime(Volatile.Read(ref GateOf(conn.Peer).LastHeard)) > 2 * KeepaliveInterval;
+
+    private static readonly Lock GateLock = new();
+
+    /// <summary>The peer's gate, made once: the receive thread and the keepalive event may ask at the same time.</summary>
+    private static ReceiveGate GateOf(NetPeer peer)
+    {
+        if (peer.Tag is ReceiveGate gate) return gate;
+        lock (GateLock) return peer.Tag as ReceiveGate ?? (ReceiveGate)(peer.Tag = new ReceiveGate());
+    }
+
+    /// <summary>Per LiteNetLib peer. <see cref="Packets"/> is touched only by LiteNetLib's receive thread.</summary>
     private sealed class ReceiveGate
     {
         public int Packets;
+
+        /// <summary>When the peer was last heard (a timestamp of the network's <see cref="TimeProvider"/>).</summary>
+        public long LastHeard;
     }
 
     private void OnNetworkError(string? endpoint, System.Net.Sockets.SocketError error)

@@ -37,8 +37,9 @@ public sealed partial class PeerNetwork
         {
             try
             {
-                using var limit = CancellationTokenSource.CreateLinkedTokenSource(stop);
-                limit.CancelAfter(timeout);
+                // The timeout runs on this network's clock, so a test can expire it without waiting.
+                using var expiry = new CancellationTokenSource(timeout, _time);
+                using var limit = CancellationTokenSource.CreateLinkedTokenSource(stop, expiry.Token);
                 var all = await resolver(host, limit.Token).ConfigureAwait(false);
                 _resolved.Enqueue(new Resolution(slot, new IPEndPoint(Endpoints.Pick(all, allowV6), port), null));
             }

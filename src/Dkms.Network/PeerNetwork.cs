@@ -44,7 +44,9 @@ public sealed partial class PeerNetwork : IDisposable
     {
     }
 
-    /// <param name="time">Clock for handshake timeouts and reconnect backoff.</param>
+    /// <param name="time">The clock of every rule of this network: handshake timeouts, reconnect backoff, connection
+    /// admission buckets, the silence of a session, name-resolution timeouts and the windows of the rate-limited logs.
+    /// LiteNetLib's own transport timers (connect retries, ping, disconnect timeout) run on the machine's clock.</param>
     public PeerNetwork(PeerNetworkOptions options, ILogger<PeerNetwork> logger, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -81,6 +83,8 @@ public sealed partial class PeerNetwork : IDisposable
         listener.PeerConnectedEvent += p => Post(new NetInput(NetInputKind.Connected, p, null));
         listener.PeerDisconnectedEvent += (p, info) => Post(new NetInput(NetInputKind.Disconnected, p, null, info.Reason));
         listener.NetworkReceiveEvent += OnReceive;
+        // A pong answers this node's keepalive ping: the peer is alive even when it has nothing to say.
+        listener.NetworkLatencyUpdateEvent += (p, _) => Heard(p);
         listener.NetworkErrorEvent += (endpoint, error) => OnNetworkError(endpoint?.ToString(), error);
         _manager = new NetManager(listener)
         {

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Time.Testing;
+
 namespace Dkms.Network.Tests;
 
 public sealed class RecoveryTests
@@ -26,16 +28,28 @@ public sealed class RecoveryTests
     }
 
     [Fact]
-    public void A_validator_started_late_is_dialed_with_backoff_and_connects()
+    public void An_absent_validator_is_redialed_after_a_backoff_that_doubles_up_to_its_cap_and_connects_when_it_comes()
     {
-        using var net = new TestNet(2);
-        var early = net.Start(0, o => o with { ReconnectMinDelay = TimeSpan.FromMilliseconds(50), ReconnectMaxDelay = TimeSpan.FromMilliseconds(400) });
-        // Several failed dials first, counted rather than waited for: the backoff is what brings the two together below.
-        Eventually.True(() => early.Network.Stats.Dials >= 3, "the early node dialed the absent one several times");
+        var clock = new FakeTimeProvider();
+        using var net = new TestNet(2, time: clock);
+        var (min, max) = (TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4));
+        var early = net.Start(0, o => o with { ReconnectMinDelay = min, ReconnectMaxDelay = max });
+        Eventually.True(() => early.Network.Stats.Dials == 1, "the early node dialed the absent one at start");
 
-        // This node never dials: only the early one's backoff can bring them together.
+        // Waits of 1, 2, 4 and then 4 s again (the cap): no dial a moment before each, one at it.
+        var dials = 1L;
+        foreach (var wait in new[] { min, 2 * min, max, max })
+        {
+            clock.Advance(wait - Step);
+            Eventually.Never(() => early.Network.Stats.Dials > dials, $"redialed before the backoff of {wait} had passed", Settle);
+            clock.Advance(Step);
+            dials++;
+            Eventually.True(() => early.Network.Stats.Dials == dials, $"redialed once the backoff of {wait} had passed");
+        }
+
+        // This node never dials: only the early one's next attempt can bring the two together.
         var late = net.Start(1, o => o with { Validators = [o.Validators[1], o.Validators[0] with { Address = "127.0.0.1:1" }] });
-
+        clock.Advance(max);
         net.WaitFullyConnected();
         Assert.Contains(early.PublicKey, late.Network.ConnectedPeers);
     }
@@ -43,24 +57,32 @@ public sealed class RecoveryTests
     [Fact]
     public void A_validator_that_crashed_and_came_back_from_another_port_keeps_its_first_new_session()
     {
-        using var net = new TestNet(2);
+        var clock = new FakeTimeProvider();
+        using var net = new TestNet(2, time: clock);
         var survivor = net.Start(0);
         for (var restart = 0; restart < 4; restart++)
         {
             var crashed = net.Start(1);
             net.WaitFullyConnected([survivor, crashed]);
-            // No disconnect message: the survivor keeps the dead session until it hears nothing for a while.
+            // No disconnect message: the survivor keeps the dead session. Two keepalive intervals without a word on
+            // its clock make that session silent, so a newcomer proving the key replaces it.
             crashed.Network.Crash();
-            Thread.Sleep(2 * PeerNetwork.KeepaliveInterval + TimeSpan.FromMilliseconds(500));
+            clock.Advance(2 * PeerNetwork.KeepaliveInterval + Step);
             Assert.Contains(crashed.PublicKey, survivor.Network.ConnectedPeers);
 
             var back = net.StartWith(net.Keys[1], $"127.0.0.1:{FreePort.Next()}");
             Eventually.True(() => back.Network.ConnectedPeers.Contains(survivor.PublicKey), "the restarted node got a session");
-            Thread.Sleep(500);
             // The survivor kept the newcomer rather than the dead session: one session, not a closed one and a redial.
-            Assert.Equal(1, back.Network.Stats.SessionsOpened);
+            Eventually.Never(() => back.Network.Stats.SessionsOpened != 1 || survivor.Network.OpenConnections != 1,
+                "the survivor closed the newcomer's session or kept the dead one", Settle);
             back.Network.Dispose();
             Eventually.True(() => survivor.Network.ConnectedPeers.Count == 0, "the restarted node left cleanly");
         }
     }
+
+    /// <summary>A step of the fake clock no smaller than the network's housekeeping interval, which gates its timers.</summary>
+    private static readonly TimeSpan Step = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Real time for the network thread to act on a clock step (it turns at least every housekeeping interval).</summary>
+    private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(300);
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Dkms.Network.Tests;
 
@@ -59,5 +60,36 @@ public sealed class ResolutionTests
         {
             release.Cancel();
         }
+    }
+
+    [Fact]
+    public void A_lookup_that_hangs_is_given_up_when_the_resolve_timeout_has_passed_on_the_networks_clock()
+    {
+        var clock = new FakeTimeProvider();
+        using var net = new TestNet(2, time: clock);
+        var timeout = TimeSpan.FromHours(1); // far beyond the test's real duration: only the injected clock can reach it
+        var lookups = 0;
+
+        async Task<IPAddress[]> Hanging(string host, CancellationToken ct)
+        {
+            Interlocked.Increment(ref lookups);
+            await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
+            return [];
+        }
+
+        var port = Endpoints.Parse(net.Validators[1].Address).Port;
+        var node = net.Start(0, o => o with
+        {
+            Validators = [o.Validators[0], o.Validators[1] with { Address = $"{StuckHost}:{port}" }],
+            Resolver = Hanging,
+            ResolveTimeout = timeout,
+        });
+        Eventually.True(() => Volatile.Read(ref lookups) == 1, "the name was looked up");
+        bool GaveUp() => node.Log.Lines.Any(l => l.Message.Contains("no answer in time", StringComparison.Ordinal));
+
+        clock.Advance(timeout - TimeSpan.FromMilliseconds(50));
+        Eventually.Never(GaveUp, "the lookup was given up before its timeout", TimeSpan.FromMilliseconds(300));
+        clock.Advance(TimeSpan.FromMilliseconds(50));
+        Eventually.True(GaveUp, "the lookup was given up at its timeout");
     }
 }

@@ -88,15 +88,18 @@ internal sealed class TestNode(Ed25519Signer key, PeerNetwork network, Inbox inb
 
 /// <summary>
 /// n validators on loopback with ports picked at run time. Every network it starts is disposed with it.
+/// <para>All its networks share <see cref="Time"/>: the machine's clock, or a fake one a test moves on (handshake
+/// timeouts, backoff, silence, log windows), so the test checks the rule rather than how fast the machine is.</para>
 /// </summary>
 internal sealed class TestNet : IDisposable
 {
     private readonly List<PeerNetwork> _started = [];
     private readonly List<Ed25519Signer> _keys = [];
 
-    public TestNet(int validators, string chainId = "dkms-test")
+    public TestNet(int validators, string chainId = "dkms-test", TimeProvider? time = null)
     {
         ChainId = chainId;
+        Time = time ?? TimeProvider.System;
         var list = new List<PeerAddress>();
         for (var i = 0; i < validators; i++)
         {
@@ -109,6 +112,9 @@ internal sealed class TestNet : IDisposable
     }
 
     public string ChainId { get; }
+
+    /// <summary>The clock every network of this net is given.</summary>
+    public TimeProvider Time { get; }
 
     public IReadOnlyList<PeerAddress> Validators { get; }
 
@@ -132,7 +138,7 @@ internal sealed class TestNet : IDisposable
         };
         options = tweak?.Invoke(options) ?? options;
         var log = new ListLogger<PeerNetwork>();
-        var network = new PeerNetwork(options, log);
+        var network = new PeerNetwork(options, log, Time);
         var inbox = new Inbox();
         network.MessageReceived = inbox.Add;
         _started.Add(network);

@@ -54,13 +54,18 @@ public sealed class ValidatorMembershipTests
         Assert.True(await WaitAsync(() => net.Node(3).Ledger.Height >= withFifth), "node 3 did not catch up after its restart");
         Assert.True(await WaitAsync(() => net.Node(3).Peers.Count == 4), "node 3 did not reconnect to its peers");
         int[] remaining = [0, 1, 2, fifth];
+        long Refusals() => remaining.Sum(i => net.Node(i).Metrics.Transport!.RefusedHandshakes);
         var removed = await ChangeValidatorsAsync(net, via: 0, signers: remaining, set => [.. set.Where(v => v.NodeKey != net.KeyOf(3))]);
         top = 0;
         while (top < removed + Governance.ActivationDelay) top = await CommitOne(fifth);
 
         Assert.True(await WaitAsync(() => remaining.All(i => !net.Node(i).Peers.Contains(net.KeyOf(3)))), "a validator still holds a connection to the removed node");
         Assert.True(await WaitAsync(() => net.Node(3).Peers.Count == 0), "the removed node still has connections");
-        await Task.Delay(TimeSpan.FromSeconds(2)); // it keeps redialling; it must stay refused
+        // It keeps redialling and must stay refused: wait for two more of its dials and more refusals by the others,
+        // rather than for a fixed time that proves neither happened.
+        var transport = net.Node(3).Metrics.Transport!;
+        var (dials, refusals) = (transport.Dials, Refusals());
+        Assert.True(await WaitAsync(() => transport.Dials >= dials + 2 && Refusals() > refusals), "the removed node stopped redialling, or nobody refused it");
         Assert.Empty(net.Node(3).Peers);
         Assert.All(remaining, i => Assert.DoesNotContain(net.KeyOf(3), net.Node(i).Peers));
 
