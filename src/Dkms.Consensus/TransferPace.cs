@@ -30,7 +30,7 @@ public sealed class TransferPace
 
     private readonly TimeProvider _time;
     private double _bytesPerSecond; // 0: not engaged (no proposal of this node has missed its round)
-    private Sent? _pending;
+    private Sending? _pending;
 
     public TransferPace(TimeProvider time) => _time = time;
 
@@ -41,17 +41,25 @@ public sealed class TransferPace
     public long Arrived { get; private set; }
     public long Missed { get; private set; }
 
-    /// <summary>The proposal awaiting its outcome, if any.</summary>
-    internal Sent? Pending => _pending;
+    /// <summary>Proposals this node sent, and the size and byte cap of the last one.</summary>
+    public long Sent { get; private set; }
+    public int LastBytes { get; private set; }
+    public int LastCapBytes { get; private set; }
 
-    internal readonly record struct Sent(ulong Height, int Round, Hash32 Block, int Bytes, int CapBytes, int MinBytes, long At);
+    /// <summary>The proposal awaiting its outcome, if any.</summary>
+    internal Sending? Pending => _pending;
+
+    internal readonly record struct Sending(ulong Height, int Round, Hash32 Block, int Bytes, int CapBytes, int MinBytes, long At);
 
     /// <summary>This node sent a proposal of <paramref name="bytes"/> for <paramref name="block"/>, built under a cap of
     /// <paramref name="capBytes"/>. A proposal still pending counts as missed (its round ended without a quorum).</summary>
     public void OnSent(ulong height, int round, Hash32 block, int bytes, int capBytes, int minBytes)
     {
         if (_pending is not null) OnMissed();
-        _pending = new Sent(height, round, block, bytes, capBytes, minBytes, _time.GetTimestamp());
+        _pending = new Sending(height, round, block, bytes, capBytes, minBytes, _time.GetTimestamp());
+        Sent++;
+        LastBytes = bytes;
+        LastCapBytes = capBytes;
     }
 
     /// <summary>A quorum prevoted (or precommitted) the pending proposal's block.</summary>
@@ -76,7 +84,7 @@ public sealed class TransferPace
         _bytesPerSecond = _bytesPerSecond <= 0 ? rate : Math.Min(_bytesPerSecond, rate);
     }
 
-    private double Rate(Sent p)
+    private double Rate(Sending p)
     {
         var seconds = Math.Max(_time.GetElapsedTime(p.At).TotalSeconds, 1e-3);
         return p.Bytes / seconds;
