@@ -2,7 +2,7 @@
 # The transfer-pace series (issue 20 item 3; docs/performance-e2e.md "WAN: a proposal bounded by what its links carry"),
 # unattended, about 8-10 minutes on a quiet machine:
 #   1. four-regions at 100 and 1,000 tx/s          (bench/Dkms.LoadGen/run-wan.sh)
-#   2. uniform-50ms at 1,000 tx/s                   (regression check, run-wan.sh)
+#   2. uniform-50ms and loopback at 1,000 tx/s      (regression checks, run-wan.sh)
 #   3. four-regions with a 2/2 partition that heals: 100 tx/s across it; every node's height polled every 0.5 s to
 #      time the stall and the resumption (OUT/partition.json, OUT/partition-heights.tsv).
 #   bench/Dkms.LoadGen/run-wan-pace.sh [--out DIR] [--no-build] [--partition-at S (45)] [--partition-for S (20)]
@@ -31,7 +31,7 @@ start=$(date +%s)
 echo "series start $(date -u +%H:%M:%S), load $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$OUT/series.log"
 
 bench/Dkms.LoadGen/run-wan.sh "${BUILD[@]}" --rates "100 1000" --out "$OUT" four-regions | tee -a "$OUT/series.log"
-bench/Dkms.LoadGen/run-wan.sh --no-build --rates "1000" --out "$OUT" uniform-50ms | tee -a "$OUT/series.log"
+bench/Dkms.LoadGen/run-wan.sh --no-build --rates "1000" --out "$OUT" uniform-50ms loopback | tee -a "$OUT/series.log"
 
 # 3. The partition: the profile four-regions-partition.json with the cut moved to AT s after the relay starts (late
 # enough for the testnet to be up and committing first).
@@ -61,7 +61,11 @@ height() { curl -s -m 1 -H 'content-type: application/json' -d '{"jsonrpc":"2.0"
 (
   end=$((relay_start + AT + FOR + 60))
   while [ "$(date +%s)" -lt "$end" ]; do
-    echo "$(date +%s.%N) $(height 0) $(height 1) $(height 2) $(height 3)"
+    # The four asked at once: a busy node's slow answer does not delay the others' (one poll every ≈ 0.5-1.5 s).
+    t=$(date +%s.%N)
+    for i in 0 1 2 3; do height "$i" >"$OUT/.poll$i" & done
+    wait
+    echo "$t $(cat "$OUT/.poll0") $(cat "$OUT/.poll1") $(cat "$OUT/.poll2") $(cat "$OUT/.poll3")"
     sleep 0.5
   done
 ) >"$OUT/partition-heights.tsv" &
@@ -74,29 +78,9 @@ timeout -s INT -k 20 $((run_for + 120)) dotnet bench/Dkms.LoadGen/bin/Release/ne
   2> >(grep -v '^t=' >&2) | tail -n 1 | tee -a "$OUT/series.log" || echo "    (load generator exited with $?)" | tee -a "$OUT/series.log"
 wait "$POLL_PID" || true
 POLL_PID=""
+rm -f "$OUT"/.poll?
 la=$(cut -d' ' -f1-3 /proc/loadavg)
 ./run-testnet.sh stop >/dev/null 2>&1 || true
 [ ! -f testnet/wan-relay.out ] || cp testnet/wan-relay.out "$OUT/four-regions-partition.relay.out"
-python3 - "$OUT" "$relay_start" "$AT" "$FOR" "$lb" "$la" <<'PY' | tee -a "$OUT/series.log"
-import json, sys
-out, s, at, dur, lb, la = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5], sys.argv[6]
-cut, heal = s + at, s + at + dur
-rows = []
-for line in open(f"{out}/partition-heights.tsv"):
-    f = line.split()
-    if len(f) == 5 and all(x.isdigit() for x in f[1:]): rows.append((float(f[0]), [int(x) for x in f[1:]]))
-res = {"loadBefore": lb, "loadAfter": la, "cutAtSeconds": at, "cutForSeconds": dur, "nodes": []}
-for i in range(4):
-    ts = [(t, h[i]) for t, h in rows]
-    at_cut = max([h for t, h in ts if t <= cut] or [0])
-    at_heal = max([h for t, h in ts if t <= heal] or [0])
-    after = [t for t, h in ts if t > heal and h > at_heal]
-    final = ts[-1][1] if ts else 0
-    res["nodes"].append({"node": i, "heightAtCut": at_cut, "heightAtHeal": at_heal, "heightsDuringCut": at_heal - at_cut,
-                         "resumedSecondsAfterHeal": round(after[0] - heal, 1) if after else None, "finalHeight": final})
-res["committedBeforeCut"] = all(n["heightAtCut"] > 1 for n in res["nodes"])
-res["resumed"] = all(n["resumedSecondsAfterHeal"] is not None for n in res["nodes"])
-json.dump(res, open(f"{out}/partition.json", "w"), indent=2)
-print("partition:", json.dumps(res))
-PY
+python3 bench/Dkms.LoadGen/wan-partition.py "$OUT" "$relay_start" "$AT" "$FOR" "$lb" "$la" | tee -a "$OUT/series.log"
 echo "series took $(( $(date +%s) - start )) s, load $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/series.log"
