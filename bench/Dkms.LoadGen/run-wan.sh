@@ -86,6 +86,9 @@ def read(path):
             if m: v[m.group(1).split('{')[0] + ('_le1' if 'bucket' in m.group(1) else '')] = float(m.group(2))
             m = re.match(r'^dkms_consensus_(step_duration_seconds_(?:sum|count)\{step="(\w+)"\}|round_duration_seconds_(?:sum|count))\s+(\S+)', line)
             if m: v[m.group(1).replace('{step="', '_').replace('"}', '')] = float(m.group(3))
+            # The transfer pace (docs/consensus.md "Block size by transfer pace"): proposals sent and their bytes, misses.
+            m = re.match(r'^(dkms_consensus_proposal_bytes_(?:sum|count)|dkms_consensus_proposals_missed_total|dkms_consensus_proposal_transfer_cap_bytes|dkms_consensus_transfer_rate_bytes_per_second)\s+(\S+)', line)
+            if m: v[m.group(1)] = float(m.group(2))
     except FileNotFoundError: pass
     return v
 def mean(d, key):
@@ -101,12 +104,19 @@ for i in range(4):
                   "heightsPastRound0": n - d.get("dkms_consensus_rounds_per_height_bucket_le1", 0),
                   "lateVotes": d.get("dkms_consensus_late_votes_total", 0),
                   "duplicateVotes": d.get("dkms_consensus_duplicate_votes_total", 0),
+                  "proposals": d.get("dkms_consensus_proposal_bytes_count", 0),
+                  "meanProposalBytes": d.get("dkms_consensus_proposal_bytes_sum", 0) / d["dkms_consensus_proposal_bytes_count"] if d.get("dkms_consensus_proposal_bytes_count") else None,
+                  "proposalsMissed": d.get("dkms_consensus_proposals_missed_total", 0),
+                  "transferCapBytes": a.get("dkms_consensus_proposal_transfer_cap_bytes"),
+                  "transferRateBytesPerSecond": a.get("dkms_consensus_transfer_rate_bytes_per_second"),
                   # Where a height's time goes: mean seconds per step (propose, prevote, precommit) and per round.
                   "meanSeconds": {k: mean(d, f"step_duration_seconds_{{}}_{k}") for k in ("propose", "prevote", "precommit")}
                                  | {"round": mean(d, "round_duration_seconds_{}")}})
 heights = sum(x["heights"] for x in nodes)
 res = {"loadBefore": lb, "loadAfter": la, "nodes": nodes,
        "roundsPerHeight": sum((x["roundsPerHeight"] or 0) * x["heights"] for x in nodes) / heights if heights else None,
+       "meanProposalBytes": (lambda xs: sum(xs) / len(xs) if xs else None)([x["meanProposalBytes"] for x in nodes if x["meanProposalBytes"] is not None]),
+       "proposalsMissed": sum(x["proposalsMissed"] for x in nodes),
        "shareOfHeightsPastRound0": sum(x["heightsPastRound0"] for x in nodes) / heights if heights else None,
        "meanSeconds": {k: (lambda xs: sum(xs) / len(xs) if xs else None)([x["meanSeconds"][k] for x in nodes if x["meanSeconds"][k] is not None])
                        for k in ("propose", "prevote", "precommit", "round")}}
@@ -146,7 +156,7 @@ for p in "${PROFILES[@]}"; do
     scrape "$OUT/.m-$label-after"; la=$(load)
     rounds "$OUT/.m-$label-before" "$OUT/.m-$label-after" "$lb" "$la" "$OUT/$label.metrics.json"
     rm -rf "$OUT/.m-$label-before" "$OUT/.m-$label-after"
-    echo "    rounds/height $(jq -r '.roundsPerHeight // "-"' "$OUT/$label.metrics.json"), load $lb -> $la"
+    echo "    rounds/height $(jq -r '.roundsPerHeight // "-"' "$OUT/$label.metrics.json"), mean proposal $(jq -r '.meanProposalBytes // "-" | tostring | .[0:9]' "$OUT/$label.metrics.json") bytes, proposals missed $(jq -r '.proposalsMissed' "$OUT/$label.metrics.json"), load $lb -> $la"
   done
   # The relay writes what it forwarded, lost and cut when it stops.
   testnet stop >/dev/null 2>&1 || true

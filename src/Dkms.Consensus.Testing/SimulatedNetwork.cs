@@ -10,6 +10,10 @@ public sealed record NetworkFaults
     public int MinDelayMs { get; init; } = 1;
     /// <summary>Delays are uniform in [min, max]; a wide range reorders messages.</summary>
     public int MaxDelayMs { get; init; } = 5;
+
+    /// <summary>Bytes per second each directed link carries (0: unlimited). A link sends one message after the other,
+    /// in order, like one reliable ordered channel with a window: a large message delays everything queued behind it.</summary>
+    public int BandwidthBytesPerSecond { get; init; }
 }
 
 /// <summary>
@@ -24,6 +28,7 @@ public sealed class SimulatedNetwork
     private readonly Dictionary<PublicKey, Action<PublicKey, byte[]>> _nodes = new();
     private readonly List<PublicKey> _order = new();
     private Dictionary<PublicKey, int>? _partition;
+    private readonly Dictionary<(PublicKey, PublicKey), DateTimeOffset> _linkFree = new(); // when a link's queue is empty
 
     public SimulatedNetwork(TimeProvider time, int seed)
     {
@@ -72,7 +77,7 @@ public sealed class SimulatedNetwork
         var copies = _random.NextDouble() < Faults.DuplicateRate ? 2 : 1;
         for (var i = 0; i < copies; i++)
         {
-            var delay = TimeSpan.FromMilliseconds(_random.Next(Faults.MinDelayMs, Faults.MaxDelayMs + 1));
+            var delay = TimeSpan.FromMilliseconds(_random.Next(Faults.MinDelayMs, Faults.MaxDelayMs + 1)) + Serialize(from, to, message.Length);
             ITimer? timer = null;
             timer = _time.CreateTimer(_ =>
             {
@@ -85,6 +90,17 @@ public sealed class SimulatedNetwork
             }, null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             timer.Change(delay, Timeout.InfiniteTimeSpan);
         }
+    }
+
+    /// <summary>How long the message waits for the link (queue + its own transmission) under the bandwidth limit.</summary>
+    private TimeSpan Serialize(PublicKey from, PublicKey to, int bytes)
+    {
+        if (Faults.BandwidthBytesPerSecond <= 0) return TimeSpan.Zero;
+        var now = _time.GetUtcNow();
+        var start = _linkFree.TryGetValue((from, to), out var free) && free > now ? free : now;
+        var done = start + TimeSpan.FromSeconds((double)bytes / Faults.BandwidthBytesPerSecond);
+        _linkFree[(from, to)] = done;
+        return done - now;
     }
 
     public void Broadcast(PublicKey from, byte[] message)

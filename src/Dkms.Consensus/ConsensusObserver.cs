@@ -26,6 +26,11 @@ public interface IConsensusMetrics
 
     /// <summary>The highest height <paramref name="peer"/> was seen working at (from its proposals, votes and requests).</summary>
     void PeerHeight(PublicKey peer, ulong height);
+
+    /// <summary>This node sent a proposal of <paramref name="bytes"/>, built under a transfer cap of
+    /// <paramref name="capBytes"/>; <paramref name="bytesPerSecond"/> is its <see cref="TransferPace"/> estimate
+    /// (0: not engaged), <paramref name="missed"/> its count of proposals that missed their round.</summary>
+    void ProposalSent(int bytes, int capBytes, double bytesPerSecond, long missed) { }
 }
 
 /// <summary>
@@ -52,6 +57,7 @@ internal sealed class ConsensusObserver
     private long _roundSince;
     private bool _started;
     private ConsensusEvent? _handling;
+    private long _proposalsSent;
 
     public ConsensusObserver(ConsensusStateMachine machine, TimeProvider time, IConsensusMetrics? metrics)
     {
@@ -105,6 +111,13 @@ internal sealed class ConsensusObserver
             }
 
             if (height != old.Height && old.Height != 0) _metrics?.HeightDecided(old.Height, old.Round + 1);
+        }
+
+        var transfer = _machine.Transfer;
+        if (transfer.Sent != _proposalsSent)
+        {
+            _proposalsSent = transfer.Sent;
+            _metrics?.ProposalSent(transfer.LastBytes, transfer.LastCapBytes, transfer.BytesPerSecond, transfer.Missed);
         }
 
         Publish(old with { Height = height, Round = round, Step = step, BufferedMessages = _machine.BufferedMessages });

@@ -67,6 +67,15 @@ public sealed record ConsensusOptions
     /// <see cref="MaxBlockTransactions"/>; zero turns the cap off.</summary>
     public double ProposeExecutionShare { get; init; } = 0.5;
 
+    /// <summary>Share of the propose timeout that the transfer of this node's proposal may take (<see cref="TransferPace"/>):
+    /// once a proposal of this node missed its round, the proposer caps the bytes of its blocks by the measured rate at
+    /// which its proposals reach a quorum times this share of the round's propose timeout. Local; zero turns it off.</summary>
+    public double ProposeTransferShare { get; init; } = 0.5;
+
+    /// <summary>The transfer cap never goes below this many bytes (progress on any link: the propose timeout grows per
+    /// round), and a missed proposal smaller than it does not count as a measurement (it says nothing about bandwidth).</summary>
+    public int ProposeTransferMinBytes { get; init; } = 64 * 1024;
+
     /// <summary>A block timestamp may be at most this far ahead of the validator's clock, else it votes nil.</summary>
     public TimeSpan MaxClockDrift { get; init; } = TimeSpan.FromSeconds(2);
 

@@ -9,6 +9,7 @@ public sealed partial class ConsensusStateMachine
 {
     private void Evaluate()
     {
+        TrackTransfer();
         var height = Height;
         var fired = true;
         while (fired && !_waitingForTransactions && !_startDeferred && height == Height)
@@ -36,6 +37,15 @@ public sealed partial class ConsensusStateMachine
         }
 
         return false;
+    }
+
+    /// <summary>Outcome of this node's last proposal for <see cref="TransferPace"/>: arrived once a quorum prevoted its
+    /// block, missed once its round or height is left without that.</summary>
+    private void TrackTransfer()
+    {
+        if (Transfer.Pending is not { } p) return;
+        if (p.Height == Height && _log.Votes(p.Round, VoteType.Prevote).PowerFor(p.Block) >= _validators.QuorumPower) Transfer.OnArrived();
+        else if (p.Height != Height || p.Round != Round) Transfer.OnMissed();
     }
 
     /// <summary>Line 55: f+1 messages of a round above ours: join that round (line 56).</summary>
@@ -240,6 +250,7 @@ public sealed partial class ConsensusStateMachine
     {
         // Decided from precommits received live: this node is at the chain's frontier (SigningHold).
         if (!fetched) Hold?.CommittedLive(block.Height);
+        if (Transfer.Pending is { } sent && sent.Height == Height && sent.Block == block.Hash) Transfer.OnArrived();
         _decidedThisEvent++;
         try
         {

@@ -40,6 +40,7 @@ public sealed partial class ConsensusStateMachine
     // zero-delay timeout, so a validator that decides alone (more than 2/3 of the power) returns to its event queue
     // between heights instead of recursing height after height.
     private int _decidedThisEvent;
+    private int _transferCap = int.MaxValue; // the byte cap the last block this node built was built under
     private Block? _built; // the block this validator built at this height: its root and execution are already known
     private readonly Dictionary<Hash32, bool> _validity = new();
     private readonly Dictionary<(int Round, VoteType Type), Vote> _signedVotes = new();
@@ -60,6 +61,7 @@ public sealed partial class ConsensusStateMachine
         _logger = logger;
         Intake = new IntakeStats(time, DropLogInterval);
         Pace = new ExecutionPace(time);
+        Transfer = new TransferPace(time);
     }
 
     private static readonly TimeSpan DropLogInterval = TimeSpan.FromSeconds(10);
@@ -86,6 +88,10 @@ public sealed partial class ConsensusStateMachine
 
     /// <summary>This node's measured execution time per transaction, which caps the blocks it proposes.</summary>
     public ExecutionPace Pace { get; }
+
+    /// <summary>The measured rate at which this node's proposals reach a quorum, which caps the bytes of the blocks it
+    /// proposes once one of them missed its round.</summary>
+    public TransferPace Transfer { get; }
 
     /// <summary>Conflicting vote pairs seen and not yet taken (equivocation evidence; the latest
     /// <see cref="IntakeBounds.MaxEvidence"/>).</summary>
@@ -307,6 +313,7 @@ public sealed partial class ConsensusStateMachine
     /// <summary>StartRound, lines 11-21.</summary>
     private void StartRound(int round)
     {
+        TrackTransfer();
         Round = round;
         Step = Step.Propose;
         if (IsValidator && _validators.Proposer(Height, round) == _signer.PublicKey)
@@ -355,7 +362,9 @@ public sealed partial class ConsensusStateMachine
         var proposal = Proposal.Create(_signer, _options.ChainId, Height, round, validRound, block);
         _signedProposals[round] = proposal;
         Persist(); // before it leaves the node
-        _out.Add(new BroadcastAction(EncodeProposal(proposal))); // line 19
+        var encoded = EncodeProposal(proposal);
+        _out.Add(new BroadcastAction(encoded)); // line 19
+        Transfer.OnSent(Height, round, block.Hash, encoded.Length, _transferCap, _options.ProposeTransferMinBytes);
         AcceptProposal(proposal);
     }
 
@@ -373,8 +382,11 @@ public sealed partial class ConsensusStateMachine
         // receive after their timeout gets nil prevotes (ExecutionPace).
         var limit = Pace.Cap(_options.ProposeTimeout(round), _options.ProposeExecutionShare,
             Math.Min(_options.MaxBlockTransactions, _options.Limits.MaxTransactions));
+        // And at most the bytes the measured transfer rate carries within its share of the timeout (TransferPace).
+        var maxBytes = (int)Math.Min(_options.MaxBlockBytes, _options.Limits.MaxBytes);
+        _transferCap = Transfer.Cap(_options.ProposeTimeout(round), _options.ProposeTransferShare, _options.ProposeTransferMinBytes, maxBytes);
         var start = _time.GetTimestamp();
-        var txs = _app.SelectTransactions(Height, ts, limit, (int)Math.Min(_options.MaxBlockBytes, _options.Limits.MaxBytes));
+        var txs = _app.SelectTransactions(Height, ts, limit, _transferCap);
         var result = _app.Execute(Height, ts, txs);
         if (txs.Count > 0) Pace.Add(txs.Count, _time.GetElapsedTime(start)); // selection may execute too: both count
         if (!result.Accepted)

@@ -16,6 +16,10 @@ public sealed class PrometheusConsensusMetrics : IConsensusMetrics
     private readonly Counter _lateVotes;
     private readonly Counter _duplicateVotes;
     private readonly Gauge _peerHeight;
+    private readonly Histogram _proposalBytes;
+    private readonly Gauge _transferCap;
+    private readonly Gauge _transferRate;
+    private readonly Counter _proposalsMissed;
 
     public PrometheusConsensusMetrics(IMetricFactory f)
     {
@@ -29,6 +33,11 @@ public sealed class PrometheusConsensusMetrics : IConsensusMetrics
         _duplicateVotes = f.CreateCounter("dkms_consensus_duplicate_votes_total", "Votes received that this node already held (re-broadcasts).");
         _peerHeight = f.CreateGauge("dkms_consensus_peer_height", "Highest height each validator peer was seen working at (its proposals, votes, block requests).",
             new GaugeConfiguration { LabelNames = ["peer"] });
+        _proposalBytes = f.CreateHistogram("dkms_consensus_proposal_bytes", "Size of each proposal this node sent (encoded, with its block).",
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(1024, 4, 8) });
+        _transferCap = f.CreateGauge("dkms_consensus_proposal_transfer_cap_bytes", "Byte cap the transfer pace set on the last block this node proposed (the block limit while not engaged).");
+        _transferRate = f.CreateGauge("dkms_consensus_transfer_rate_bytes_per_second", "Measured rate at which this node's proposals reach a quorum (0: the transfer pace is not engaged).");
+        _proposalsMissed = f.CreateCounter("dkms_consensus_proposals_missed_total", "Proposals of this node (above the transfer floor) that missed their round without a prevote quorum.");
     }
 
     public void StepEnded(Step step, TimeSpan duration) => _stepDuration.WithLabels(StepLabels[(int)step]).Observe(duration.TotalSeconds);
@@ -40,6 +49,14 @@ public sealed class PrometheusConsensusMetrics : IConsensusMetrics
     public void LateVote() => _lateVotes.Inc();
 
     public void DuplicateVote() => _duplicateVotes.Inc();
+
+    public void ProposalSent(int bytes, int capBytes, double bytesPerSecond, long missed)
+    {
+        _proposalBytes.Observe(bytes);
+        _transferCap.Set(capBytes);
+        _transferRate.Set(bytesPerSecond);
+        _proposalsMissed.IncTo(missed);
+    }
 
     // The key's first 16 hex digits: enough to tell validators apart, short in dashboards.
     public void PeerHeight(PublicKey peer, ulong height) => _peerHeight.WithLabels(peer.ToHex()[..16]).Set(height);
