@@ -1,8 +1,8 @@
-using Dkms.Client.Rpc;
 using Dkms.Core.Encoding;
 using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
 using Dkms.Ledger;
+using Dkms.Rpc;
 
 namespace Dkms.Node.Rpc;
 
