@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Dkms.Client;
-using Dkms.Client.Rpc;
 using Dkms.Core.Genesis;
 using Dkms.Core.Primitives;
+using Dkms.Rpc;
 
 namespace Dkms.LoadGen;
 

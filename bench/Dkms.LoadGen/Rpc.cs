@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Text.Json;
-using Dkms.Client.Rpc;
+using Dkms.Rpc;
 
 namespace Dkms.LoadGen;
 

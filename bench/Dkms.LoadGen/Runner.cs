@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Dkms.Client.Rpc;
 using Dkms.Core.Genesis;
+using Dkms.Rpc;
 
 namespace Dkms.LoadGen;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Dkms.Client.Rpc;
+using Dkms.Rpc;
 
 namespace Dkms.LoadGen;
 

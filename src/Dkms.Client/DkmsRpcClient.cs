@@ -1,9 +1,9 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Dkms.Client.Rpc;
 using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
+using Dkms.Rpc;
 
 namespace Dkms.Client;
 

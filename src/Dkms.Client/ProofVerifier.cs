@@ -1,11 +1,11 @@
 using System.Text.Json;
-using Dkms.Client.Rpc;
 using Dkms.Core.Blocks;
 using Dkms.Core.Encoding;
 using Dkms.Core.Primitives;
 using Dkms.Ledger;
 using Dkms.Ledger.Merkle;
 using Dkms.Ledger.State;
+using Dkms.Rpc;
 
 namespace Dkms.Client;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Dkms.Client.Rpc;
+using Dkms.Rpc;
 
 namespace Dkms.Client;
 

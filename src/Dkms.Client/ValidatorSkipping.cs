@@ -1,4 +1,4 @@
-using Dkms.Client.Rpc;
+using Dkms.Rpc;
 using Dkms.Core.Blocks;
 using Dkms.Core.Encoding;
 using Dkms.Core.Transactions;

@@ -1,9 +1,9 @@
 using System.Text;
 using Dkms.Client;
-using Dkms.Client.Rpc;
 using Dkms.Core.Crypto;
 using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
+using Dkms.Rpc;
 
 namespace Dkms.Node.Testing;
 

@@ -1,8 +1,8 @@
 using Dkms.Cli.Tests.Support;
 using Dkms.Client;
-using Dkms.Client.Rpc;
 using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
+using Dkms.Rpc;
 using Dkms.Wallet.Storage;
 
 namespace Dkms.Cli.Tests;

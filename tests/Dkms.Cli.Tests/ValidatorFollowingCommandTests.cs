@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using Dkms.Cli.Tests.Support;
-using Dkms.Client.Rpc;
 using Dkms.Client.Tests.Support;
 using Dkms.Node.Testing;
+using Dkms.Rpc;
 
 namespace Dkms.Cli.Tests;
 

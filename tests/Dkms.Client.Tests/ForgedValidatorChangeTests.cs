@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using Dkms.Client.Rpc;
 using Dkms.Client.Tests.Support;
 using Dkms.Core.Blocks;
 using Dkms.Core.Crypto;
@@ -8,6 +7,7 @@ using Dkms.Core.Encoding;
 using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
 using Dkms.Ledger.State;
+using Dkms.Rpc;
 
 namespace Dkms.Client.Tests;
 

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using Dkms.Client.Rpc;
+using Dkms.Rpc;
 using Dkms.Client.Tests.Support;
 using Dkms.Core.Blocks;
 using Dkms.Core.Crypto;

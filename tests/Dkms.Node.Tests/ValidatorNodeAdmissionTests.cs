@@ -1,11 +1,11 @@
 using Dkms.Client;
-using Dkms.Client.Rpc;
 using Dkms.Core.Crypto;
 using Dkms.Core.Genesis;
 using Dkms.Core.Primitives;
 using Dkms.Node.Mempool;
 using Dkms.Node.Networking;
 using Dkms.Node.Tests.Support;
+using Dkms.Rpc;
 using Dkms.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 

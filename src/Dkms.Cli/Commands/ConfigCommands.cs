@@ -1,8 +1,8 @@
 using System.CommandLine;
 using Dkms.Cli.Infrastructure;
 using Dkms.Client;
-using Dkms.Client.Rpc;
 using Dkms.Core.Genesis;
+using Dkms.Rpc;
 
 namespace Dkms.Cli.Commands;
 

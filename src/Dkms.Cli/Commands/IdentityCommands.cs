@@ -1,9 +1,9 @@
 using System.CommandLine;
 using Dkms.Cli.Infrastructure;
 using Dkms.Client;
-using Dkms.Client.Rpc;
 using Dkms.Core.Transactions;
 using Dkms.Ledger.State;
+using Dkms.Rpc;
 using Dkms.Wallet.Storage;
 
 namespace Dkms.Cli.Commands;

@@ -1,9 +1,9 @@
 using System.CommandLine;
 using Dkms.Cli.Infrastructure;
 using Dkms.Client;
-using Dkms.Client.Rpc;
 using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
+using Dkms.Rpc;
 
 namespace Dkms.Cli.Commands;
 

@@ -1,10 +1,10 @@
 using System.CommandLine;
 using Dkms.Cli.Infrastructure;
 using Dkms.Client;
-using Dkms.Client.Rpc;
 using Dkms.Core.Crypto;
 using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
+using Dkms.Rpc;
 using Dkms.Wallet.Storage;
 
 namespace Dkms.Cli.Commands;

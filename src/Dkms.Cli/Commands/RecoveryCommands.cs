@@ -2,11 +2,11 @@ using System.CommandLine;
 using System.Text.Json;
 using Dkms.Cli.Infrastructure;
 using Dkms.Client;
-using Dkms.Client.Rpc;
 using Dkms.Core.Crypto;
 using Dkms.Core.Encoding;
 using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
+using Dkms.Rpc;
 using Dkms.Wallet;
 
 namespace Dkms.Cli.Commands;

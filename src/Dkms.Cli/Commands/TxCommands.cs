@@ -1,8 +1,8 @@
 using System.CommandLine;
 using Dkms.Cli.Infrastructure;
-using Dkms.Client.Rpc;
 using Dkms.Core.Primitives;
 using Dkms.Ledger.State;
+using Dkms.Rpc;
 
 namespace Dkms.Cli.Commands;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Dkms.Client;
-using Dkms.Client.Rpc;
 using Dkms.Core.Genesis;
+using Dkms.Rpc;
 using Dkms.Wallet.Encryption;
 using Dkms.Wallet.Shamir;
 using Dkms.Wallet.Storage;

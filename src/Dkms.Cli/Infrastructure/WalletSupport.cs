@@ -1,8 +1,8 @@
 using System.Collections;
 using Dkms.Client;
-using Dkms.Client.Rpc;
 using Dkms.Core.Crypto;
 using Dkms.Core.Primitives;
+using Dkms.Rpc;
 using Dkms.Wallet.Keys;
 using Dkms.Wallet.Storage;
 

@@ -20,6 +20,10 @@ public static class Domains
     /// <summary>P2P handshake: a node proves it holds its node key to a peer (see docs/network.md).</summary>
     public static ReadOnlySpan<byte> PeerHandshake => "DKMS/peer-handshake/v2\0"u8;
 
+    /// <summary>Not a signature: the hash that chains an identity's events (the ledger's event digest). Listed here so every
+    /// DKMS/ prefix is named in one place and checked against the others.</summary>
+    public static ReadOnlySpan<byte> EventDigest => "DKMS/event/v1\0"u8;
+
     /// <summary>Every prefix above, by name.</summary>
     public static IReadOnlyList<(string Name, byte[] Prefix)> All =>
     [
@@ -28,6 +32,7 @@ public static class Domains
         (nameof(Vote), Vote.ToArray()),
         (nameof(Proposal), Proposal.ToArray()),
         (nameof(PeerHandshake), PeerHandshake.ToArray()),
+        (nameof(EventDigest), EventDigest.ToArray()),
     ];
 
     /// <summary><paramref name="domain"/> followed by <paramref name="body"/>, as one array.</summary>

@@ -13,7 +13,7 @@ internal sealed record ChainRules(string ChainId, LedgerParameters Parameters, S
 /// <summary>Checks one transaction against an overlay and, if accepted, applies it there.</summary>
 internal static class TransactionExecutor
 {
-    private static ReadOnlySpan<byte> EventDomain => "DKMS/event/v1\0"u8;
+    private static ReadOnlySpan<byte> EventDomain => Domains.EventDigest;
 
     /// <summary>All checks without applying: chain, duplicate, signatures, rules.</summary>
     public static Verdict Check(StateOverlay overlay, Transaction tx, ChainRules chain, ulong height, ulong blockTimeMs)

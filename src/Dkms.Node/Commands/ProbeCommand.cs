@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Dkms.Client;
-using Dkms.Client.Rpc;
 using Dkms.Core.Crypto;
 using Dkms.Core.Genesis;
 using Dkms.Core.Transactions;
+using Dkms.Rpc;
 
 namespace Dkms.Node.Commands;
 

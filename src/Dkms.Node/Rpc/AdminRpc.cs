@@ -1,6 +1,6 @@
 using System.Net;
-using Dkms.Client.Rpc;
 using Dkms.Node.Maintenance;
+using Dkms.Rpc;
 using Dkms.Storage;
 
 namespace Dkms.Node.Rpc;

@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Dkms.Client.Rpc;
 using Dkms.Core.Encoding;
 using Dkms.Core.Primitives;
 using Dkms.Ledger.State;
+using Dkms.Rpc;
 using Microsoft.AspNetCore.Http;
 
 namespace Dkms.Node.Rpc;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Dkms.Client.Rpc;
+using Dkms.Rpc;
 using Microsoft.Extensions.Logging;
 
 namespace Dkms.Node.Rpc;

@@ -1,7 +1,7 @@
-using Dkms.Client.Rpc;
 using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
 using Dkms.Node.Mempool;
+using Dkms.Rpc;
 
 namespace Dkms.Node.Rpc;
 

@@ -1,6 +1,6 @@
-using Dkms.Client.Rpc;
 using Dkms.Core.Encoding;
 using Dkms.Ledger.State;
+using Dkms.Rpc;
 
 namespace Dkms.Node.Rpc;
 

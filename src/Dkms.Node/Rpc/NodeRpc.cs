@@ -1,9 +1,9 @@
-using Dkms.Client.Rpc;
 using Dkms.Core.Encoding;
 using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
 using Dkms.Ledger;
 using Dkms.Node.Status;
+using Dkms.Rpc;
 
 namespace Dkms.Node.Rpc;
 

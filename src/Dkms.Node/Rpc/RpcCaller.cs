@@ -1,4 +1,4 @@
-using Dkms.Client.Rpc;
+using Dkms.Rpc;
 
 namespace Dkms.Node.Rpc;
 

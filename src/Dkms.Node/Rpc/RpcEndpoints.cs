@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Dkms.Client.Rpc;
+using Dkms.Rpc;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 

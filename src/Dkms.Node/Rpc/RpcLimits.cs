@@ -1,5 +1,5 @@
 using System.Text;
-using Dkms.Client.Rpc;
+using Dkms.Rpc;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;

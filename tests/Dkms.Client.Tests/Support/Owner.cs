@@ -1,8 +1,8 @@
 using System.Text;
-using Dkms.Client.Rpc;
 using Dkms.Core.Crypto;
 using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
+using Dkms.Rpc;
 
 namespace Dkms.Client.Tests.Support;
 

@@ -1,8 +1,8 @@
 using Dkms.Client;
-using Dkms.Client.Rpc;
 using Dkms.Core.Transactions;
 using Dkms.Node.Testing;
 using Dkms.Node.Tests.Support;
+using Dkms.Rpc;
 
 namespace Dkms.Node.Tests.Durability;
 

@@ -1,11 +1,11 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using Dkms.Client;
-using Dkms.Client.Rpc;
 using Dkms.Core.Genesis;
 using Dkms.Node.Maintenance;
 using Dkms.Node.Networking;
 using Dkms.Node.Tests.Support;
+using Dkms.Rpc;
 using Dkms.Storage;
 
 namespace Dkms.Node.Tests.Maintenance;

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Dkms.Client;
-using Dkms.Client.Rpc;
 using Dkms.Core.Crypto;
 using Dkms.Core.Encoding;
 using Dkms.Core.Genesis;
@@ -9,6 +8,7 @@ using Dkms.Node.Mempool;
 using Dkms.Node.Networking;
 using Dkms.Node.Rpc;
 using Dkms.Node.Tests.Support;
+using Dkms.Rpc;
 using Dkms.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 

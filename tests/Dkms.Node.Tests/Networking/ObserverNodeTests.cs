@@ -1,8 +1,8 @@
 using Dkms.Client;
-using Dkms.Client.Rpc;
 using Dkms.Consensus;
 using Dkms.Node.Testing;
 using Dkms.Node.Tests.Support;
+using Dkms.Rpc;
 
 namespace Dkms.Node.Tests.Networking;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Dkms.Client;
-using Dkms.Client.Rpc;
 using Dkms.Node.Tests.Support;
+using Dkms.Rpc;
 using Xunit.Abstractions;
 
 namespace Dkms.Node.Tests.Process;

@@ -1,6 +1,6 @@
 using Dkms.Client;
-using Dkms.Client.Rpc;
 using Dkms.Node.Tests.Support;
+using Dkms.Rpc;
 using Dkms.Storage;
 using Xunit.Abstractions;
 

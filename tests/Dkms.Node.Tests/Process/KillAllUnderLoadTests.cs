@@ -1,8 +1,8 @@
 using Dkms.Client;
-using Dkms.Client.Rpc;
 using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
 using Dkms.Node.Tests.Support;
+using Dkms.Rpc;
 using Xunit.Abstractions;
 
 namespace Dkms.Node.Tests.Process;

@@ -1,6 +1,6 @@
 using Dkms.Client;
-using Dkms.Client.Rpc;
 using Dkms.Node.Tests.Support;
+using Dkms.Rpc;
 using Xunit.Abstractions;
 
 namespace Dkms.Node.Tests.Process;

@@ -1,11 +1,11 @@
 using Dkms.Client;
-using Dkms.Client.Rpc;
 using Dkms.Core.Crypto;
 using Dkms.Core.Encoding;
 using Dkms.Core.Genesis;
 using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
 using Dkms.Node.Tests.Support;
+using Dkms.Rpc;
 
 namespace Dkms.Node.Tests.Process;
 

@@ -2,10 +2,10 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Dkms.Client;
-using Dkms.Client.Rpc;
 using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
 using Dkms.Node.Tests.Support;
+using Dkms.Rpc;
 
 namespace Dkms.Node.Tests.Rpc;
 

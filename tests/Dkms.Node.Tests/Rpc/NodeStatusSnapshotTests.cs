@@ -1,12 +1,12 @@
 using System.Reflection;
 using Dkms.Client;
-using Dkms.Client.Rpc;
 using Dkms.Consensus;
 using Dkms.Core.Crypto;
 using Dkms.Core.Genesis;
 using Dkms.Core.Primitives;
 using Dkms.Node.Networking;
 using Dkms.Node.Tests.Support;
+using Dkms.Rpc;
 using Dkms.Storage;
 
 namespace Dkms.Node.Tests.Rpc;

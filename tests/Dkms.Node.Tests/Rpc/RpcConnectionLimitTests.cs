@@ -2,8 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using Dkms.Client.Rpc;
 using Dkms.Node.Testing;
+using Dkms.Rpc;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Dkms.Node.Tests.Rpc;

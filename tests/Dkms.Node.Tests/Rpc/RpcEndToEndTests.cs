@@ -1,7 +1,7 @@
 using Dkms.Client;
-using Dkms.Client.Rpc;
 using Dkms.Node.Testing;
 using Dkms.Node.Tests.Support;
+using Dkms.Rpc;
 
 namespace Dkms.Node.Tests.Rpc;
 

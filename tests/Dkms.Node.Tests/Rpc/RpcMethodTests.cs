@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using Dkms.Client;
-using Dkms.Client.Rpc;
 using Dkms.Core.Blocks;
 using Dkms.Core.Crypto;
 using Dkms.Core.Encoding;
@@ -9,6 +8,7 @@ using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
 using Dkms.Node.Testing;
 using Dkms.Node.Tests.Support;
+using Dkms.Rpc;
 
 namespace Dkms.Node.Tests.Rpc;
 

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Reflection;
 using System.Text.Json;
-using Dkms.Client.Rpc;
 using Dkms.Node.Rpc;
+using Dkms.Rpc;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Dkms.Node.Tests.Rpc;

@@ -2,9 +2,9 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Dkms.Client;
-using Dkms.Client.Rpc;
 using Dkms.Node.Testing;
 using Dkms.Node.Tests.Support;
+using Dkms.Rpc;
 
 namespace Dkms.Node.Tests.Rpc;
 

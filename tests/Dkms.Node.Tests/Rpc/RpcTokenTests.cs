@@ -3,10 +3,10 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Dkms.Client;
-using Dkms.Client.Rpc;
 using Dkms.Node.Rpc;
 using Dkms.Node.Testing;
 using Dkms.Node.Tests.Support;
+using Dkms.Rpc;
 
 namespace Dkms.Node.Tests.Rpc;
 

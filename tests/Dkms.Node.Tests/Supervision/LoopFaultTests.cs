@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Dkms.Client;
-using Dkms.Client.Rpc;
 using Dkms.Core.Crypto;
 using Dkms.Core.Encoding;
 using Dkms.Core.Genesis;
@@ -9,6 +8,7 @@ using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
 using Dkms.Node.Networking;
 using Dkms.Node.Tests.Support;
+using Dkms.Rpc;
 using Dkms.Storage;
 
 namespace Dkms.Node.Tests.Supervision;

@@ -100,8 +100,9 @@ public static class StoreLayout
     /// <summary>The pending journal store's directory under the data directory.</summary>
     public const string JournalDirectory = "pending";
 
-    /// <summary>The synced-write mark beside each store's RocksDB files.</summary>
-    public const string SyncedWriteMarkFile = SyncedWriteMark.FileName;
+    /// <summary>The synced-write mark beside each store's RocksDB files (written by Dkms.Storage, which this schema does not
+    /// reference; <c>OlderLayoutTests</c> checks that a store it writes has its mark under this name).</summary>
+    public const string SyncedWriteMarkFile = "DKMS-SYNCED-SEQUENCE";
 
     /// <summary>What a region of the ledger store is.</summary>
     public enum Kind

@@ -1,7 +1,7 @@
 using Dkms.Core.Transactions;
 using Dkms.Ledger.State;
 
-namespace Dkms.Client.Rpc;
+namespace Dkms.Rpc;
 
 /// <summary>Maps ledger records to their JSON views. The node answers with these and a verifying client
 /// rebuilds them from the proven bytes, so both sides must use this one mapping.</summary>

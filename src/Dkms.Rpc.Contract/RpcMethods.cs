@@ -1,4 +1,4 @@
-namespace Dkms.Client.Rpc;
+namespace Dkms.Rpc;
 
 /// <summary>JSON-RPC method names of the node (docs/rpc.md describes each).</summary>
 public static class RpcMethods

@@ -1,4 +1,4 @@
-namespace Dkms.Client.Rpc;
+namespace Dkms.Rpc;
 
 // Parameters and results of the node's JSON-RPC methods (docs/rpc.md). Binary values travel as
 // base64 (transactions, encoded records, proofs, headers, certificates); hashes and keys as lower-case
