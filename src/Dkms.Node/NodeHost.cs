@@ -109,9 +109,9 @@ public sealed partial class NodeHost : IAsyncDisposable
         node.Metrics.RpcLimits = exposure.Limits;
         node.Metrics.Transport = (link as LiteNetPeerLink)?.Network.Stats;
         var dispatcher = new JsonRpcDispatcher(web.Services.GetRequiredService<ILoggerFactory>().CreateLogger<JsonRpcDispatcher>()) { Faults = clientFaults };
-        new NodeRpc(node).Register(dispatcher);
-        new AdminRpc(node).Register(dispatcher);
-        RpcEndpoints.Map(web, node, dispatcher, exposure.Token);
+        RpcWiring.For(node).Register(dispatcher);
+        new AdminRpc(node.Backups).Register(dispatcher);
+        RpcEndpoints.Map(web, node.Reads, node.Status, node.Health, node.Metrics, dispatcher, settings.MaxRequestBytes, exposure.Token);
         return new NodeHost(node, web, loggers) { _clientFaults = clientFaults, RpcLimits = exposure.Limits };
     }
 

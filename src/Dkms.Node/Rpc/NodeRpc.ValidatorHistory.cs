@@ -4,7 +4,7 @@ using Dkms.Ledger.State;
 
 namespace Dkms.Node.Rpc;
 
-public sealed partial class NodeRpc
+public sealed partial class QueryRpc
 {
     public const int DefaultValidatorHistoryLimit = 16;
 
@@ -21,9 +21,9 @@ public sealed partial class NodeRpc
     {
         var limit = p.Limit ?? DefaultValidatorHistoryLimit;
         if (limit is <= 0 or > MaxValidatorHistoryLimit) throw new RpcError(RpcErrorCodes.InvalidParams, $"limit must be 1..{MaxValidatorHistoryLimit}");
-        var height = node.Ledger.Height;
+        var height = ledger.Height;
         // One more than asked tells whether there are more.
-        var proven = node.Ledger.ValidatorChanges(p.FromSequence ?? 0, limit + 1, out var complete);
+        var proven = ledger.ValidatorChanges(p.FromSequence ?? 0, limit + 1, out var complete);
         if (!complete)
         {
             throw new RpcError(RpcErrorCodes.HeightUnavailable,
