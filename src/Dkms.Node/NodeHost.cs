@@ -21,15 +21,15 @@ public sealed partial class NodeHost : IAsyncDisposable
 {
     private int _disposed;
 
-    private readonly ILoggerFactory _loggers;
+    /// <summary>The logger factory this host made (and disposes), or null when the caller's serves it.</summary>
+    private ILoggerFactory? _ownedLoggers;
 
     private RpcClientFaults? _clientFaults;
 
-    private NodeHost(ValidatorNode node, WebApplication web, ILoggerFactory loggers)
+    private NodeHost(ValidatorNode node, WebApplication web)
     {
         Node = node;
         Web = web;
-        _loggers = loggers;
     }
 
     public ValidatorNode Node { get; }
@@ -42,11 +42,41 @@ public sealed partial class NodeHost : IAsyncDisposable
     /// <summary>The RPC root URL, known once started (the port may have been chosen by the OS).</summary>
     public Uri RpcEndpoint { get; private set; } = new("http://127.0.0.1/");
 
-    /// <summary>Builds the node and its web host. <paramref name="configureLogging"/> replaces the default console logging;
-    /// <paramref name="store"/> and <paramref name="journalStore"/> replace the stores the settings name (tests).</summary>
+    /// <summary>Builds the node and its web host with a logger factory of their own (owned by the host, disposed with it):
+    /// <paramref name="configureLogging"/> replaces the default console logging; <paramref name="store"/> and
+    /// <paramref name="journalStore"/> replace the stores the settings name (tests).</summary>
     public static NodeHost Create(NodeSettings settings, GenesisDocument genesis, ISigner nodeKey, IPeerLink link,
         Action<ILoggingBuilder>? configureLogging = null, TimeProvider? time = null, IKeyValueStore? store = null,
         IKeyValueStore? journalStore = null)
+    {
+        var loggers = LoggerFactory.Create(l =>
+        {
+            DefaultFilters(l);
+            if (configureLogging is not null) configureLogging(l);
+            else l.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+        });
+        try
+        {
+            var host = Create(settings, genesis, nodeKey, link, loggers, time, store, journalStore);
+            host._ownedLoggers = loggers;
+            return host;
+        }
+        catch
+        {
+            loggers.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The filters every node factory starts with (configuration added after them may override): ASP.NET Core
+    /// logs per request at Information, so only its warnings and errors.</summary>
+    public static void DefaultFilters(ILoggingBuilder logging) => logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
+    /// <summary>Builds the node and its web host on the caller's logger factory (<paramref name="loggers"/>, which the
+    /// caller disposes after the host): the node, its loops and the web host (Kestrel, ASP.NET Core, the dispatcher) all
+    /// log through it, so one set of settings, filters and providers serves every line of the node.</summary>
+    public static NodeHost Create(NodeSettings settings, GenesisDocument genesis, ISigner nodeKey, IPeerLink link,
+        ILoggerFactory loggers, TimeProvider? time = null, IKeyValueStore? store = null, IKeyValueStore? journalStore = null)
     {
         NodeSettingsCheck.Validate(settings);
         if (!GenesisDocument.TrySplitAddress(settings.RpcListen, out var rpcHost, out var rpcPort))
@@ -62,15 +92,6 @@ public sealed partial class NodeHost : IAsyncDisposable
             Args = ["--hostBuilder:reloadConfigOnChange=false"],
             ContentRootPath = AppContext.BaseDirectory,
         });
-        builder.Logging.ClearProviders();
-        if (configureLogging is not null) configureLogging(builder.Logging);
-        else builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        var loggers = LoggerFactory.Create(l =>
-        {
-            if (configureLogging is not null) configureLogging(l);
-            else l.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
-        });
         var clientFaults = RpcClientFaults.Install(builder, loggers, time ?? TimeProvider.System);
         RpcExposure exposure;
         try
@@ -81,7 +102,6 @@ public sealed partial class NodeHost : IAsyncDisposable
         catch
         {
             clientFaults.Dispose();
-            loggers.Dispose();
             throw;
         }
 
@@ -97,7 +117,6 @@ public sealed partial class NodeHost : IAsyncDisposable
             journal?.Dispose();
             store.Dispose();
             clientFaults.Dispose();
-            loggers.Dispose();
             throw;
         }
 
@@ -109,10 +128,10 @@ public sealed partial class NodeHost : IAsyncDisposable
         node.Metrics.RpcLimits = exposure.Limits;
         node.Metrics.Transport = (link as LiteNetPeerLink)?.Network.Stats;
         var dispatcher = new JsonRpcDispatcher(web.Services.GetRequiredService<ILoggerFactory>().CreateLogger<JsonRpcDispatcher>()) { Faults = clientFaults };
-        new NodeRpc(node).Register(dispatcher);
-        new AdminRpc(node).Register(dispatcher);
-        RpcEndpoints.Map(web, node, dispatcher, exposure.Token);
-        return new NodeHost(node, web, loggers) { _clientFaults = clientFaults, RpcLimits = exposure.Limits };
+        RpcWiring.For(node).Register(dispatcher);
+        new AdminRpc(node.Backups).Register(dispatcher);
+        RpcEndpoints.Map(web, node.Reads, node.Status, node.Health, node.Metrics, dispatcher, settings.MaxRequestBytes, exposure.Token);
+        return new NodeHost(node, web) { _clientFaults = clientFaults, RpcLimits = exposure.Limits };
     }
 
     public async Task StartAsync(CancellationToken ct = default)
@@ -136,7 +155,7 @@ public sealed partial class NodeHost : IAsyncDisposable
             await Web.DisposeAsync().ConfigureAwait(false);
             await Node.DisposeAsync().ConfigureAwait(false);
             _clientFaults?.Dispose();
-            _loggers.Dispose(); // flushes the node's last log lines
+            _ownedLoggers?.Dispose(); // flushes the node's last log lines
         }
     }
 

@@ -40,7 +40,8 @@ public sealed partial class ValidatorNode
         return outcomes;
     }
 
-    /// <summary>As <see cref="AdmitAsync"/>, blocking (tests and tools on a started node).</summary>
+    /// <summary>As <see cref="AdmitAsync"/>, blocking (tests and tools). Only on a started node: the admission writer's
+    /// loop starts in <see cref="Start"/>, and before that nothing drains its channel, so this would wait forever.</summary>
     public AdmitOutcome[] Admit(IReadOnlyList<Transaction> txs) => AdmitAsync(txs).GetAwaiter().GetResult();
 
     /// <summary>As <see cref="AdmitLater(IReadOnlyList{Transaction}, out Task)"/>, without waiting for the journal.</summary>

@@ -91,7 +91,7 @@ public sealed class ValidatorNodeAdmissionTests
         var txs = Enumerable.Range(0, 3).Select(i => new TestIdentity($"refused/{i}", builder).Incept()).ToArray();
         Assert.Equal([true], node.AdmitLater([txs[0]]));
         Assert.True(node.AdmissionQueueIsFull);
-        var rpc = new Dkms.Node.Rpc.NodeRpc(node);
+        var rpc = RpcWiring.For(node).Submit;
 
         var results = await rpc.SubmitBatchAsync(
             new SubmitBatchParams([Convert.ToBase64String(txs[1].Encoded), "not base64!", Convert.ToBase64String(txs[2].Encoded)], SubmitModes.Async),

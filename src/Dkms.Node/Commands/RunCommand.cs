@@ -35,13 +35,14 @@ internal static class RunCommand
         var key = NodeKeyFile.Load(settings.ResolvedNodeKeyFile);
         Directory.CreateDirectory(settings.DataDir);
 
-        // One file for every logger factory of the node; with a file, nothing is logged to the console (which a
-        // script redirects to a file that never rotates).
+        // One logger factory for the whole node (peer link, node, web host); with a file, nothing is logged to the
+        // console (which a script redirects to a file that never rotates).
         using var file = Dkms.Node.Logging.RotatingLogFile.FromSettings(configuration["Logging:File:Path"], configuration["Logging:File:MaxSizeMB"],
             configuration["Logging:File:MaxFiles"]);
 
         void Logging(ILoggingBuilder l)
         {
+            NodeHost.DefaultFilters(l);
             l.AddConfiguration(configuration.GetSection("Logging"));
             if (file is not null) l.AddProvider(file);
             else if (configuration["Logging:Format"] == "json") l.AddJsonConsole(o => o.TimestampFormat = "O");
@@ -53,7 +54,7 @@ internal static class RunCommand
         NodeHost created;
         try
         {
-            created = NodeHost.Create(settings, genesis, key, link, Logging);
+            created = NodeHost.Create(settings, genesis, key, link, loggers);
         }
         catch (Exception e) when (DamagedDataDirectory.Find(e) is { } atStart)
         {

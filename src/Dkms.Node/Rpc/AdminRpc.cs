@@ -10,7 +10,7 @@ namespace Dkms.Node.Rpc;
 /// writes a consistent checkpoint of the running node's store (the node holds the store's lock, so only it can). A
 /// state-changing method: at merge it goes behind the RPC bearer token as well (docs/rpc.md, "admin.backup").
 /// </summary>
-public sealed class AdminRpc(ValidatorNode node)
+public sealed class AdminRpc(IBackupSide backups)
 {
     public const string Backup = "admin.backup";
 
@@ -29,7 +29,7 @@ public sealed class AdminRpc(ValidatorNode node)
         if (string.IsNullOrWhiteSpace(p?.Directory)) throw new RpcError(RpcErrorCodes.InvalidParams, "directory is required (an absolute path on the node's machine)");
         try
         {
-            return DataDirectoryBackup.Take(node.Store, p.Directory, node.Genesis.ChainId, node.NodeKey.PublicKey.ToHex(), node.Time);
+            return backups.Backup(p.Directory);
         }
         catch (ArgumentException e)
         {

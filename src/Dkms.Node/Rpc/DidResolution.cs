@@ -41,9 +41,9 @@ public static class DidResolution
         DocumentJson,
     }
 
-    public static async Task HandleAsync(HttpContext ctx, ValidatorNode node, string did)
+    public static async Task HandleAsync(HttpContext ctx, ILedgerReads ledger, string did)
     {
-        var (status, body, representation, etag, cacheControl) = Resolve(ctx.Request, node, did);
+        var (status, body, representation, etag, cacheControl) = Resolve(ctx.Request, ledger, did);
         var response = ctx.Response;
         response.Headers.Vary = "Accept";
         response.Headers.CacheControl = cacheControl;
@@ -67,7 +67,7 @@ public static class DidResolution
         await response.WriteAsync(body.ToJsonString(), ctx.RequestAborted).ConfigureAwait(false);
     }
 
-    private static (int Status, JsonNode Body, Representation Representation, string? ETag, string CacheControl) Resolve(HttpRequest request, ValidatorNode node, string did)
+    private static (int Status, JsonNode Body, Representation Representation, string? ETag, string CacheControl) Resolve(HttpRequest request, ILedgerReads ledger, string did)
     {
         if (!TryChooseRepresentation(request, out var representation))
         {
@@ -98,7 +98,6 @@ public static class DidResolution
             return Error(400, "invalidOptions", optionError);
         }
 
-        var ledger = node.Ledger;
         var latest = ledger.Height;
         var current = ledger.GetIdentityAt(id, latest);
         if (current is null) return Error(404, "notFound", $"{did} does not exist on this ledger (height {latest})");
@@ -116,7 +115,7 @@ public static class DidResolution
         }
         else if (versionTime is { } time)
         {
-            var at = HeightAtTime(node, latest, (ulong)time.ToUnixTimeMilliseconds());
+            var at = HeightAtTime(ledger, latest, (ulong)time.ToUnixTimeMilliseconds());
             var then = at is { } h ? ledger.GetIdentityAt(id, h) : null;
             if (then is null) return Error(404, "notFound", $"{did} did not exist at {Xml(time)}");
             state = then;
@@ -131,8 +130,8 @@ public static class DidResolution
         var next = state.Sequence < current.Sequence ? ledger.GetEvents(id, state.Sequence + 1, 1)[0] : null;
         var resolution = DidDocuments.Resolution(state);
         var documentMetadata = resolution["didDocumentMetadata"]!.AsObject();
-        if (BlockTime(node, state.CreatedAtHeight) is { } created) documentMetadata["created"] = Xml(created);
-        if (BlockTime(node, state.UpdatedAtHeight) is { } updated) documentMetadata["updated"] = Xml(updated);
+        if (BlockTime(ledger, state.CreatedAtHeight) is { } created) documentMetadata["created"] = Xml(created);
+        if (BlockTime(ledger, state.UpdatedAtHeight) is { } updated) documentMetadata["updated"] = Xml(updated);
         if (next is not null)
         {
             documentMetadata["nextVersionId"] = next.Sequence.ToString(CultureInfo.InvariantCulture);
@@ -145,7 +144,7 @@ public static class DidResolution
         if (wantProof)
         {
             var resolutionMetadata = resolution["didResolutionMetadata"]!.AsObject();
-            if (Proof(node, id, height, versionBytes, out var proofError) is { } proof)
+            if (Proof(ledger, id, height, versionBytes, out var proofError) is { } proof)
             {
                 resolutionMetadata["proof"] = proof;
                 etag += $".p{height}";
@@ -168,12 +167,12 @@ public static class DidResolution
     }
 
     /// <summary>The state proof of the identity at <paramref name="height"/>, in the shape of <c>identity.resolve</c>'s proof.</summary>
-    private static JsonNode? Proof(ValidatorNode node, IdentityId id, ulong height, byte[]? versionBytes, out string error)
+    private static JsonNode? Proof(ILedgerReads ledger, IdentityId id, ulong height, byte[]? versionBytes, out string error)
     {
-        var proven = node.Ledger.ProveIdentity(id, height);
+        var proven = ledger.ProveIdentity(id, height);
         if (proven is null)
         {
-            error = $"proofs are kept for the last {node.Ledger.Options.ProofHistoryHeights} heights; this version's height {height} is not among them";
+            error = $"proofs are kept for the last {ledger.ProofHistoryHeights} heights; this version's height {height} is not among them";
             return null;
         }
 
@@ -184,7 +183,7 @@ public static class DidResolution
             return null;
         }
 
-        if (node.ProofAnchors.Get(proven.Height) is not { } anchor)
+        if (ledger.Anchor(proven.Height) is not { } anchor)
         {
             error = $"height {proven.Height} has no certified block to anchor a proof";
             return null;
@@ -201,14 +200,14 @@ public static class DidResolution
     /// The newest height whose block time is at or before <paramref name="timeMs"/>, or null when even height 1 is later.
     /// Block times never decrease along the chain, so a binary search reads about log₂(height) height records.
     /// </summary>
-    private static ulong? HeightAtTime(ValidatorNode node, ulong latest, ulong timeMs)
+    private static ulong? HeightAtTime(ILedgerReads ledger, ulong latest, ulong timeMs)
     {
         ulong low = 1, high = latest;
         ulong? found = null;
         while (low <= high && high >= 1)
         {
             var middle = low + (high - low) / 2;
-            var record = node.Ledger.GetHeight(middle);
+            var record = ledger.GetHeight(middle);
             if (record is null) break;
             if (record.BlockTimeMs <= timeMs)
             {
@@ -225,8 +224,8 @@ public static class DidResolution
         return found;
     }
 
-    private static DateTimeOffset? BlockTime(ValidatorNode node, ulong height) =>
-        node.Ledger.GetHeight(height) is { } record ? DateTimeOffset.FromUnixTimeMilliseconds((long)record.BlockTimeMs) : null;
+    private static DateTimeOffset? BlockTime(ILedgerReads ledger, ulong height) =>
+        ledger.GetHeight(height) is { } record ? DateTimeOffset.FromUnixTimeMilliseconds((long)record.BlockTimeMs) : null;
 
     /// <summary>XML Schema dateTime in UTC, whole seconds — the form DID Core gives for <c>created</c> and <c>updated</c>.</summary>
     private static string Xml(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);

@@ -5,9 +5,28 @@ using Dkms.Rpc;
 
 namespace Dkms.Node.Rpc;
 
-public sealed partial class NodeRpc
+/// <summary>The submit methods (<c>tx.submit</c>, <c>tx.submitBatch</c>, <c>tx.status</c>): admission only through the
+/// submit side (the one admission writer), committed locations from the read side.</summary>
+/// <param name="maxCommitWaitMs">The longest a <c>commit</c>-mode submission waits (<c>NodeSettings.MaxCommitWaitMs</c>).</param>
+public sealed class SubmitRpc(ILedgerReads ledger, ISubmitSide submissions, TimeProvider time, int maxCommitWaitMs)
 {
-    public const int DefaultCommitTimeoutMs = 30_000;
+    private const int DefaultCommitTimeoutMs = NodeRpc.DefaultCommitTimeoutMs;
+    private const int MaxBatchTransactions = NodeRpc.MaxBatchTransactions;
+    private const string MempoolFullCode = NodeRpc.MempoolFullCode;
+
+    public TxStatusResult Status(HashParams p)
+    {
+        var hash = QueryRpc.ParseHash(p.Hash, "hash");
+        if (ledger.GetTransaction(hash) is { } location) return new(hash.ToHex(), TxStatuses.Committed, location.Height, location.Index);
+        if (submissions.IsPending(hash)) return new(hash.ToHex(), TxStatuses.Pending);
+        // A refusal by the pool, or one of a transaction acknowledged before this node last restarted (the journal's).
+        if (submissions.TryGetRejection(hash, out var why, out var full))
+        {
+            return new(hash.ToHex(), TxStatuses.Rejected, Code: full ? MempoolFullCode : why.Code.ToString(), Message: why.Message);
+        }
+
+        return new(hash.ToHex(), TxStatuses.Unknown);
+    }
 
     /// <summary>One transaction. A rejection or a full mempool is a JSON-RPC error (distinct codes); in mode
     /// <c>commit</c> the answer comes when the block is committed, or a timeout error.</summary>
@@ -42,7 +61,7 @@ public sealed partial class NodeRpc
         if (p.Txs is null || p.Txs.Length == 0) throw new RpcError(RpcErrorCodes.InvalidParams, "txs must list at least one transaction");
         if (p.Txs.Length > MaxBatchTransactions) throw new RpcError(RpcErrorCodes.InvalidParams, $"at most {MaxBatchTransactions} transactions per batch");
         // Under overload most batches meet a full queue: answer them without decoding (only the hash is needed).
-        if (mode == SubmitModes.Async && node.AdmissionQueueIsFull) return [.. p.Txs.Select(RefuseUndecoded)];
+        if (mode == SubmitModes.Async && submissions.AdmissionQueueIsFull) return [.. p.Txs.Select(RefuseUndecoded)];
 
         var results = new SubmitResult[p.Txs.Length];
         var decoded = new List<Transaction>(p.Txs.Length);
@@ -65,17 +84,12 @@ public sealed partial class NodeRpc
         return results;
     }
 
-    public const int MaxBatchTransactions = 10_000;
-
     /// <summary>An observer takes no transactions and forwards none (docs/node.md, "Observers"): the client is told to
     /// submit to a validator.</summary>
     private void RefuseOnObserver()
     {
-        if (node.IsObserver) throw new RpcError(RpcErrorCodes.ObserverNode, "this node is an observer: it serves reads and takes no transactions; submit to a validator");
+        if (!submissions.TakesTransactions) throw new RpcError(RpcErrorCodes.ObserverNode, "this node is an observer: it serves reads and takes no transactions; submit to a validator");
     }
-
-    /// <summary>The code a result carries when the mempool was full (distinct from every ledger code).</summary>
-    public const string MempoolFullCode = "MempoolFull";
 
     private async Task<SubmitResult[]> SubmitAllAsync(IReadOnlyList<Transaction> txs, string mode, int? timeoutMs, CancellationToken ct)
     {
@@ -85,7 +99,7 @@ public sealed partial class NodeRpc
         try
         {
             // Handed to the node's one admission writer; "mempool full" at once when its queue has no room.
-            outcomes = await node.AdmitAsync(txs).ConfigureAwait(false);
+            outcomes = await submissions.AdmitAsync(txs).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -108,13 +122,13 @@ public sealed partial class NodeRpc
             {
                 AdmitStatus.Full => new SubmitResult(hash.ToHex(), TxStatuses.Rejected, Code: MempoolFullCode, Message: o.Result.Message),
                 AdmitStatus.Rejected => new SubmitResult(hash.ToHex(), TxStatuses.Rejected, Code: o.Result.Code.ToString(), Message: o.Result.Message),
-                AdmitStatus.AlreadyCommitted => Duplicate(hash, node.Ledger.GetTransaction(hash)),
+                AdmitStatus.AlreadyCommitted => Duplicate(hash, ledger.GetTransaction(hash)),
                 _ => CommittedOrPending(hash),
             };
             if (results[i].Status == TxStatuses.Pending)
             {
                 // Acknowledged only once journaled: a node that cannot keep it answers "mempool full" instead.
-                if (node.Acknowledge(txs[i]) is not { } durable)
+                if (submissions.Acknowledge(txs[i]) is not { } durable)
                 {
                     results[i] = new SubmitResult(hash.ToHex(), TxStatuses.Rejected, Code: MempoolFullCode, Message: JournalFullMessage);
                     continue;
@@ -123,7 +137,7 @@ public sealed partial class NodeRpc
                 journaled.Add(durable);
             }
 
-            if (mode == SubmitModes.Commit && results[i].Status == TxStatuses.Pending) waits.Add((i, node.Waiters.Wait(hash)));
+            if (mode == SubmitModes.Commit && results[i].Status == TxStatuses.Pending) waits.Add((i, submissions.WaitForOutcome(hash)));
         }
 
         await DurableAsync(journaled).ConfigureAwait(false);
@@ -132,10 +146,10 @@ public sealed partial class NodeRpc
         // A block may have committed between admission and registering the waiter: look again.
         for (var w = 0; w < waits.Count; w++) results[waits[w].Index] = CommittedOrPending(txs[waits[w].Index].Hash);
 
-        var timeout = TimeSpan.FromMilliseconds(Math.Clamp(timeoutMs ?? DefaultCommitTimeoutMs, 1, node.Settings.MaxCommitWaitMs));
+        var timeout = TimeSpan.FromMilliseconds(Math.Clamp(timeoutMs ?? DefaultCommitTimeoutMs, 1, maxCommitWaitMs));
         try
         {
-            await Task.WhenAll(waits.Select(w => w.Task)).WaitAsync(timeout, node.Time, ct).ConfigureAwait(false);
+            await Task.WhenAll(waits.Select(w => w.Task)).WaitAsync(timeout, time, ct).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -158,7 +172,7 @@ public sealed partial class NodeRpc
             else
             {
                 results[index] = CommittedOrPending(hash);
-                node.Waiters.Forget(hash, task);
+                submissions.ForgetWait(hash, task);
             }
         }
 
@@ -175,7 +189,7 @@ public sealed partial class NodeRpc
         var positions = new List<int>(txs.Count);
         for (var i = 0; i < txs.Count; i++)
         {
-            if (node.Ledger.GetTransaction(txs[i].Hash) is { } location)
+            if (ledger.GetTransaction(txs[i].Hash) is { } location)
             {
                 results[i] = Duplicate(txs[i].Hash, location);
                 continue;
@@ -185,7 +199,7 @@ public sealed partial class NodeRpc
             positions.Add(i);
         }
 
-        var queued = node.AdmitLater(fresh, out var durable);
+        var queued = submissions.AdmitLater(fresh, out var durable);
         await DurableAsync([durable]).ConfigureAwait(false);
         for (var j = 0; j < fresh.Count; j++)
         {
@@ -207,7 +221,7 @@ public sealed partial class NodeRpc
             $"transaction {hash} is already committed at height {location.Height}, index {location.Index}");
 
     private SubmitResult CommittedOrPending(Hash32 hash) =>
-        node.Ledger.GetTransaction(hash) is { } loc
+        ledger.GetTransaction(hash) is { } loc
             ? new SubmitResult(hash.ToHex(), TxStatuses.Committed, loc.Height, loc.Index)
             : new SubmitResult(hash.ToHex(), TxStatuses.Pending);
 

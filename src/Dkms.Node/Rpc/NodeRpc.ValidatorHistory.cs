@@ -4,7 +4,7 @@ using Dkms.Rpc;
 
 namespace Dkms.Node.Rpc;
 
-public sealed partial class NodeRpc
+public sealed partial class QueryRpc
 {
     public const int DefaultValidatorHistoryLimit = 16;
 
@@ -22,11 +22,11 @@ public sealed partial class NodeRpc
     {
         var limit = p.Limit ?? DefaultValidatorHistoryLimit;
         if (limit is <= 0 or > MaxValidatorHistoryLimit) throw new RpcError(RpcErrorCodes.InvalidParams, $"limit must be 1..{MaxValidatorHistoryLimit}");
-        var height = node.Ledger.Height;
+        var height = ledger.Height;
         // One more than asked tells whether there are more; the newest alone is the last of all.
         var proven = p.Newest == true
-            ? node.Ledger.NewestValidatorChange(p.FromSequence ?? 0, out var complete)
-            : node.Ledger.ValidatorChanges(p.FromSequence ?? 0, limit + 1, out complete);
+            ? ledger.NewestValidatorChange(p.FromSequence ?? 0, out var complete)
+            : ledger.ValidatorChanges(p.FromSequence ?? 0, limit + 1, out complete);
         if (!complete)
         {
             throw new RpcError(RpcErrorCodes.HeightUnavailable,

@@ -7,48 +7,68 @@ using Dkms.Rpc;
 
 namespace Dkms.Node.Rpc;
 
-/// <summary>The JSON-RPC methods of SPEC §6 over one <see cref="ValidatorNode"/> (docs/rpc.md).</summary>
-public sealed partial class NodeRpc(ValidatorNode node)
+/// <summary>The JSON-RPC methods of SPEC §6 (docs/rpc.md), registered from three handlers, each built on the narrow
+/// view it needs (docs/architecture.md, "Who reads what"): queries on the read side, submissions on the submit side,
+/// <c>node.status</c> on the published status.</summary>
+public sealed class NodeRpc(QueryRpc query, SubmitRpc submit, StatusRpc status)
 {
     public const int DefaultEventLimit = 100;
     public const int MaxEventLimit = 1_000;
+    public const int DefaultCommitTimeoutMs = 30_000;
+    public const int MaxBatchTransactions = 10_000;
+
+    /// <summary>The code a result carries when the mempool was full (distinct from every ledger code).</summary>
+    public const string MempoolFullCode = "MempoolFull";
+
+    public QueryRpc Query => query;
+
+    public SubmitRpc Submit => submit;
+
+    public StatusRpc Status => status;
 
     public void Register(JsonRpcDispatcher d)
     {
-        d.Add<SubmitParams, SubmitResult>(RpcMethods.Submit, SubmitAsync);
-        d.Add<SubmitBatchParams, SubmitResult[]>(RpcMethods.SubmitBatch, SubmitBatchAsync);
-        d.Add<HashParams, TxStatusResult>(RpcMethods.Status, (p, _) => Task.FromResult(Status(p)));
+        d.Add<SubmitParams, SubmitResult>(RpcMethods.Submit, submit.SubmitAsync);
+        d.Add<SubmitBatchParams, SubmitResult[]>(RpcMethods.SubmitBatch, submit.SubmitBatchAsync);
+        d.Add<HashParams, TxStatusResult>(RpcMethods.Status, (p, _) => Task.FromResult(submit.Status(p)));
+        d.Add<EmptyParams, NodeStatusResult>(RpcMethods.NodeStatus, (_, _) => Task.FromResult(status.NodeStatus()));
+        query.Register(d);
+    }
+
+    /// <summary>Methods without parameters accept an empty object, null or none.</summary>
+    public sealed record EmptyParams;
+}
+
+/// <summary><c>node.status</c>: one published record (<see cref="INodeStatus"/>), never the consensus loop's fields.</summary>
+public sealed class StatusRpc(INodeStatus status, string genesisHash)
+{
+    public NodeStatusResult NodeStatus()
+    {
+        // One published record: height, hash, time and root are of the same block, and the round is the loop's copy.
+        var s = status.Current;
+        return new(s.ChainId, s.NodeKey.ToHex(), s.Ledger.IsValidator, s.Ledger.Height, s.Consensus.Round, s.Ledger.StateRoot.ToHex(),
+            s.Ledger.BlockHash.ToHex(), s.Ledger.BlockTimeMs, [.. s.Peers.Select(k => k.ToHex())], s.Pool.Transactions, s.Pool.Bytes,
+            typeof(NodeRpc).Assembly.GetName().Version?.ToString() ?? "0", genesisHash, RoleName(s.Role));
+    }
+
+    /// <summary>The role as the wire names it (docs/rpc.md): <c>validator</c> or <c>observer</c>.</summary>
+    internal static string RoleName(NodeRole role) => role == NodeRole.Observer ? "observer" : "validator";
+}
+
+/// <summary>The query methods: committed state, blocks, validators and proofs, all read through <see cref="ILedgerReads"/>
+/// (the committed store and the ledger's head; nothing the consensus loop is working on).</summary>
+public sealed partial class QueryRpc(ILedgerReads ledger)
+{
+    public void Register(JsonRpcDispatcher d)
+    {
         d.Add<ResolveParams, ResolveResult>(RpcMethods.Resolve, (p, _) => Task.FromResult(Resolve(p)));
         d.Add<EventsParams, EventView[]>(RpcMethods.Events, (p, budget, _) => Task.FromResult(Events(p, budget)));
         d.Add<CheckKeyParams, CheckKeyResult>(RpcMethods.CheckKey, (p, _) => Task.FromResult(CheckKey(p)));
         d.Add<PolicyParams, PolicyResult>(RpcMethods.Policy, (p, _) => Task.FromResult(Policy(p)));
         d.Add<CheckAuthorizationParams, CheckAuthorizationResult>(RpcMethods.CheckAuthorization, (p, _) => Task.FromResult(CheckAuthorization(p)));
         d.Add<BlockParams, BlockResult>(RpcMethods.Block, (p, _) => Task.FromResult(Block(p)));
-        d.Add<EmptyParams, NodeStatusResult>(RpcMethods.NodeStatus, (_, _) => Task.FromResult(NodeStatus()));
         d.Add<ValidatorsParams, ValidatorsResult>(RpcMethods.Validators, (p, _) => Task.FromResult(Validators(p)));
         d.Add<ValidatorHistoryParams, ValidatorHistoryResult>(RpcMethods.ValidatorHistory, (p, _) => Task.FromResult(ValidatorHistory(p)));
-    }
-
-    /// <summary>Methods without parameters accept an empty object, null or none.</summary>
-    public sealed record EmptyParams;
-
-    public TxStatusResult Status(HashParams p)
-    {
-        var hash = ParseHash(p.Hash, "hash");
-        if (node.Ledger.GetTransaction(hash) is { } location) return new(hash.ToHex(), TxStatuses.Committed, location.Height, location.Index);
-        if (node.IsPending(hash)) return new(hash.ToHex(), TxStatuses.Pending);
-        if (node.Pool.TryGetRejection(hash, out var why, out var full))
-        {
-            return new(hash.ToHex(), TxStatuses.Rejected, Code: full ? MempoolFullCode : why.Code.ToString(), Message: why.Message);
-        }
-
-        // A refusal of a transaction acknowledged before this node last restarted.
-        if (node.Journal.TryGetRejection(hash, out why, out full))
-        {
-            return new(hash.ToHex(), TxStatuses.Rejected, Code: full ? MempoolFullCode : why.Code.ToString(), Message: why.Message);
-        }
-
-        return new(hash.ToHex(), TxStatuses.Unknown);
     }
 
     public ResolveResult Resolve(ResolveParams p)
@@ -57,11 +77,11 @@ public sealed partial class NodeRpc(ValidatorNode node)
         var height = ParseHeight(p.Height);
         if (!p.Proof)
         {
-            var state = node.Ledger.GetIdentityAt(id, height);
+            var state = ledger.GetIdentityAt(id, height);
             return new(id.ToString(), height, state is null ? null : Views.Identity(state), null);
         }
 
-        var proven = node.Ledger.ProveIdentity(id, height) ?? throw NoProofAt(height);
+        var proven = ledger.ProveIdentity(id, height) ?? throw NoProofAt(height);
         var view = proven.Value is null ? null : Views.Identity(Codec.Decode<Ledger.State.IdentityState>(proven.Value));
         return new(id.ToString(), height, view, ProofView(proven));
     }
@@ -74,16 +94,16 @@ public sealed partial class NodeRpc(ValidatorNode node)
     public EventView[] Events(EventsParams p, RequestBudget? budget = null)
     {
         var id = ParseIdentity(p.Id, "id");
-        var limit = p.Limit ?? DefaultEventLimit;
-        if (limit is <= 0 or > MaxEventLimit) throw new RpcError(RpcErrorCodes.InvalidParams, $"limit must be 1..{MaxEventLimit}");
+        var limit = p.Limit ?? NodeRpc.DefaultEventLimit;
+        if (limit is <= 0 or > NodeRpc.MaxEventLimit) throw new RpcError(RpcErrorCodes.InvalidParams, $"limit must be 1..{NodeRpc.MaxEventLimit}");
         var from = Math.Max(p.FromSequence ?? 1, 1);
-        var identity = node.Ledger.GetIdentity(id) ?? throw new RpcError(RpcErrorCodes.NotFound, $"identity {id} does not exist");
+        var identity = ledger.GetIdentity(id) ?? throw new RpcError(RpcErrorCodes.NotFound, $"identity {id} does not exist");
         // The page is known before anything is read: the state says how many events there are (a commit meanwhile
         // adds newer ones, never changes these).
         if (from > identity.Sequence) return [];
         var count = (int)Math.Min((ulong)limit, identity.Sequence - from + 1);
         (budget ?? new RequestBudget()).TakeEvents(count);
-        return [.. node.Ledger.GetEvents(id, from, count).Select(Views.Event)];
+        return [.. ledger.GetEvents(id, from, count).Select(Views.Event)];
     }
 
     public CheckKeyResult CheckKey(CheckKeyParams p)
@@ -91,7 +111,7 @@ public sealed partial class NodeRpc(ValidatorNode node)
         var id = ParseIdentity(p.Id, "id");
         var key = ParseKey(p.Key, "key");
         var height = ParseHeight(p.Height);
-        return new(id.ToString(), key.ToHex(), height, node.Ledger.CheckSigningKey(id, key, height).ToString());
+        return new(id.ToString(), key.ToHex(), height, ledger.CheckSigningKey(id, key, height).ToString());
     }
 
     public PolicyResult Policy(PolicyParams p)
@@ -101,11 +121,11 @@ public sealed partial class NodeRpc(ValidatorNode node)
         var height = ParseHeight(p.Height);
         if (!p.Proof)
         {
-            var policy = node.Ledger.GetPolicyAt(owner, p.PolicyId, height);
+            var policy = ledger.GetPolicyAt(owner, p.PolicyId, height);
             return new(owner.ToString(), p.PolicyId, height, policy is null ? null : Views.Policy(policy), null);
         }
 
-        var proven = node.Ledger.ProvePolicy(owner, p.PolicyId, height) ?? throw NoProofAt(height);
+        var proven = ledger.ProvePolicy(owner, p.PolicyId, height) ?? throw NoProofAt(height);
         var view = proven.Value is null ? null : Views.Policy(Codec.Decode<Ledger.State.AgentPolicy>(proven.Value));
         return new(owner.ToString(), p.PolicyId, height, view, ProofView(proven));
     }
@@ -121,57 +141,41 @@ public sealed partial class NodeRpc(ValidatorNode node)
         }
 
         var height = ParseHeight(p.Height);
-        var r = node.Ledger.CheckAuthorization(owner, p.PolicyId, agent, rights, height);
+        var r = ledger.CheckAuthorization(owner, p.PolicyId, agent, rights, height);
         return new(r.Authorized, r.Rights.ToString(), r.Reason, height);
     }
 
     public BlockResult Block(BlockParams p)
     {
-        if (p.Height == 0 || p.Height > node.Ledger.Height) throw new RpcError(RpcErrorCodes.NotFound, $"no block at height {p.Height}; the chain is at {node.Ledger.Height}");
-        if (!node.Application.TryGetCommitted(p.Height, out var block, out var cert)) throw new RpcError(RpcErrorCodes.NotFound, $"block {p.Height} is not stored");
+        if (p.Height == 0 || p.Height > ledger.Height) throw new RpcError(RpcErrorCodes.NotFound, $"no block at height {p.Height}; the chain is at {ledger.Height}");
+        if (!ledger.TryGetBlock(p.Height, out var block, out var cert)) throw new RpcError(RpcErrorCodes.NotFound, $"block {p.Height} is not stored");
         var h = block.Header;
         return new(h.Height, block.Hash.ToHex(), h.Round, h.PreviousHash.ToHex(), h.TransactionRoot.ToHex(), h.StateRoot.ToHex(), h.Proposer.ToHex(),
             h.TimestampMs, [.. block.Transactions.Select(t => TransactionCodec.TryIdentify(t, out var id) ? id.ToHex() : "")], Convert.ToBase64String(Codec.Encode(h)), Convert.ToBase64String(Codec.Encode(cert)));
     }
 
-    public NodeStatusResult NodeStatus()
-    {
-        // One published record: height, hash, time and root are of the same block, and the round is the loop's copy.
-        var s = node.Status.Current;
-        return new(s.ChainId, s.NodeKey.ToHex(), s.Ledger.IsValidator, s.Ledger.Height, s.Consensus.Round, s.Ledger.StateRoot.ToHex(),
-            s.Ledger.BlockHash.ToHex(), s.Ledger.BlockTimeMs, [.. s.Peers.Select(k => k.ToHex())], s.Pool.Transactions, s.Pool.Bytes,
-            typeof(NodeRpc).Assembly.GetName().Version?.ToString() ?? "0", _genesisHash, RoleName(s.Role));
-    }
-
-    /// <summary>The role as the wire names it (docs/rpc.md): <c>validator</c> or <c>observer</c>.</summary>
-    internal static string RoleName(NodeRole role) => role == NodeRole.Observer ? "observer" : "validator";
-
-    /// <summary>The genesis's canonical hash (<see cref="Dkms.Core.Genesis.GenesisDocument.ComputeHash"/>): a client
-    /// tells a chain restarted under the same id from its own by it.</summary>
-    private readonly string _genesisHash = node.Genesis.ComputeHash().ToHex();
-
     public ValidatorsResult Validators(ValidatorsParams p)
     {
         // Set and sequence from one snapshot (DkmsLedger.CommittedValidators): a change is built on both.
-        var committed = node.Ledger.CommittedValidators(p.Height)
-            ?? throw new RpcError(RpcErrorCodes.HeightUnavailable, $"the validator set is known up to height {node.Ledger.Height + 1}");
+        var committed = ledger.CommittedValidators(p.Height)
+            ?? throw new RpcError(RpcErrorCodes.HeightUnavailable, $"the validator set is known up to height {ledger.Height + 1}");
         return new(committed.At, [.. committed.Set.Select(v => new ValidatorView(v.NodeKey.ToHex(), v.Address, v.Power))], committed.Sequence);
     }
 
     private StateProofView ProofView(ProvenValue proven)
     {
-        var anchor = node.ProofAnchors.Get(proven.Height)
+        var anchor = ledger.Anchor(proven.Height)
             ?? throw new RpcError(RpcErrorCodes.HeightUnavailable, $"height {proven.Height} has no certified block to anchor a proof (ask for a height of at least 1)");
         return new(proven.Height, proven.StateRoot.ToHex(), Convert.ToHexStringLower(proven.Key), proven.Value is null ? null : Convert.ToBase64String(proven.Value),
             Convert.ToBase64String(Codec.Encode(proven.Proof)), anchor.Header, anchor.Certificate);
     }
 
     private RpcError NoProofAt(ulong height) =>
-        new(RpcErrorCodes.HeightUnavailable, $"proofs are kept for the last {node.Ledger.Options.ProofHistoryHeights} heights; {height} is not among them");
+        new(RpcErrorCodes.HeightUnavailable, $"proofs are kept for the last {ledger.ProofHistoryHeights} heights; {height} is not among them");
 
     private ulong ParseHeight(ulong? height)
     {
-        var latest = node.Ledger.Height;
+        var latest = ledger.Height;
         var h = height ?? latest;
         if (h > latest) throw new RpcError(RpcErrorCodes.HeightUnavailable, $"height {h} is beyond the chain's height {latest}");
         return h;

@@ -1,6 +1,8 @@
 using Dkms.Network;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 
 namespace Dkms.Node.Rpc;
@@ -27,14 +29,14 @@ public sealed class RpcClientFaults : IDisposable
     public RpcClientFaults(ILogger logger, TimeProvider time) =>
         _log = new SourceLimitedLog(logger, time, "RPC client-fault lines", LogLevel.Information);
 
-    /// <summary>Sets up the node's web host: the counting middleware's logger and Kestrel's own bad-request lines
-    /// (which carry no source address) go through this; call before <c>Build</c>.</summary>
+    /// <summary>Sets up the node's web host: its logger factory is the node's (<paramref name="loggers"/>, one per node),
+    /// and Kestrel's own bad-request lines (which carry no source address) go through this as well; call before
+    /// <c>Build</c>.</summary>
     public static RpcClientFaults Install(WebApplicationBuilder builder, ILoggerFactory loggers, TimeProvider time)
     {
         var faults = new RpcClientFaults(loggers.CreateLogger("Dkms.Node.Rpc.ClientFaults"), time);
-        builder.Logging.AddProvider(new KestrelFaultLog(faults));
-        // Only this provider hears Kestrel's Debug events; the others keep the Warning floor of Microsoft.AspNetCore.
-        builder.Logging.AddFilter<KestrelFaultLog>(KestrelFaultLog.Category, LogLevel.Debug);
+        builder.Logging.ClearProviders();
+        builder.Services.Replace(ServiceDescriptor.Singleton<ILoggerFactory>(new Logging.WebHostLoggers(loggers, new KestrelFaultLog(faults))));
         return faults;
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Dkms.Node.Status;
 using Dkms.Rpc;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -9,9 +10,12 @@ namespace Dkms.Node.Rpc;
 /// <summary>The node's HTTP surface: JSON-RPC at <c>POST /</c>, health, metrics and DID resolution.</summary>
 public static class RpcEndpoints
 {
-    public static void Map(WebApplication app, ValidatorNode node, JsonRpcDispatcher dispatcher, RpcToken? token = null)
+    /// <summary>Maps the endpoints on the views they read: <paramref name="ledger"/> (DID resolution), the published
+    /// <paramref name="status"/> and the supervisor's <paramref name="health"/> (<c>/health</c>, <c>/metrics</c>); the
+    /// JSON-RPC methods are the dispatcher's.</summary>
+    public static void Map(WebApplication app, ILedgerReads ledger, INodeStatus status, IHealthSide health, NodeMetrics metrics,
+        JsonRpcDispatcher dispatcher, long maxBody, RpcToken? token = null)
     {
-        var maxBody = node.Settings.MaxRequestBytes;
         app.MapPost("/", async (HttpContext ctx) =>
         {
             // Answers are never to be read by a web page: no CORS header is ever sent, and nosniff keeps a browser from
@@ -75,33 +79,33 @@ public static class RpcEndpoints
         app.MapGet("/health", async (HttpContext ctx) =>
         {
             // Unhealthy once any background loop failed (the node is then stopping), not only the consensus loop.
-            var healthy = !node.Loop.IsCompleted && node.Supervisor.Healthy;
-            var status = node.Status.Current;
+            var healthy = health.Healthy;
+            var current = status.Current;
             ctx.Response.StatusCode = healthy ? 200 : 503;
             await WriteJsonAsync(ctx, new JsonObject
             {
                 ["status"] = healthy ? "ok" : "failed",
-                ["height"] = status.Ledger.Height,
-                ["peers"] = status.Peers.Count,
+                ["height"] = current.Ledger.Height,
+                ["peers"] = current.Peers.Count,
                 // Contained faults leave the node running ("ok"); a non-zero count is a bug worth reporting.
-                ["consensusFaults"] = status.ConsensusHealth.ContainedFaults,
-                ["lastConsensusFault"] = status.ConsensusHealth.LastContainedFault,
-                ["droppedConsensusMessages"] = status.ConsensusHealth.DroppedMessages,
-                ["loops"] = HealthView.Loops(node.Supervisor.Loops),
+                ["consensusFaults"] = current.ConsensusHealth.ContainedFaults,
+                ["lastConsensusFault"] = current.ConsensusHealth.LastContainedFault,
+                ["droppedConsensusMessages"] = current.ConsensusHealth.DroppedMessages,
+                ["loops"] = HealthView.Loops(health.Loops),
             }.ToJsonString()).ConfigureAwait(false);
         });
 
         app.MapGet("/metrics", async (HttpContext ctx) =>
         {
-            var m = node.Metrics;
-            m.ReadStatus(node.Status.Current);
+            var m = metrics;
+            m.ReadStatus(status.Current);
             m.ReadOutsiderCounters();
             ctx.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
             await m.Registry.CollectAndExportAsTextAsync(ctx.Response.Body, ctx.RequestAborted).ConfigureAwait(false);
         });
 
         // DID resolution (W3C/DIF conventions: versions, proofs, representations, caching): DidResolution.cs.
-        app.MapGet("/1.0/identifiers/{did}", (HttpContext ctx, string did) => DidResolution.HandleAsync(ctx, node, did));
+        app.MapGet("/1.0/identifiers/{did}", (HttpContext ctx, string did) => DidResolution.HandleAsync(ctx, ledger, did));
     }
 
     /// <summary>Whether a Content-Type is JSON in UTF-8: <c>application/json</c>, with no charset or UTF-8.</summary>

@@ -47,7 +47,7 @@ public sealed class AdmissionRaceTests
         var relayer = Ed25519Signer.FromSeed(Hash32.Sha256("admission-race-relayer"u8).ToArray()).PublicKey;
         using var peer = hub.Join(relayer);
         peer.Start();
-        var rpc = new NodeRpc(node);
+        var rpc = RpcWiring.For(node).Submit;
 
         // Every admission, with how many ran at once: one writer never overlaps itself.
         var added = new ConcurrentDictionary<Hash32, int>();
@@ -122,7 +122,7 @@ public sealed class AdmissionRaceTests
         // transactions: two batches of 400 wait in it, the three after them are answered "mempool full" at once.
         var (node, _) = NewNode(new MempoolOptions { AdmissionQueueTransactions = 1_000 });
         await using var _n = node;
-        var rpc = new NodeRpc(node);
+        var rpc = RpcWiring.For(node).Submit;
         var builder = new TransactionBuilder(ChainId);
         var batches = Enumerable.Range(0, 5).Select(b => Enumerable.Range(0, 400)
             .Select(i => Convert.ToBase64String(new TestIdentity($"flood/{b}/{i}", builder).Incept().Encoded)).ToArray()).ToArray();

@@ -89,7 +89,7 @@ public sealed class NodeStatusSnapshotTests
     }
 
     /// <summary>The methods a body calls (call, callvirt, newobj, ldftn), read from its IL.</summary>
-    private static IEnumerable<MethodBase> CalledMethods(MethodBase method)
+    internal static IEnumerable<MethodBase> CalledMethods(MethodBase method)
     {
         var il = method.GetMethodBody()?.GetILAsByteArray();
         if (il is null) yield break;

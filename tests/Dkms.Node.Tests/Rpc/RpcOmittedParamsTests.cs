@@ -38,7 +38,7 @@ public sealed class RpcOmittedParamsTests(RpcErrorTestnetFixture fixture) : ICla
         var known = typeof(RpcMethods).GetFields(BindingFlags.Public | BindingFlags.Static)
             .Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!).Order().ToList();
         var dispatcher = new JsonRpcDispatcher(NullLogger<JsonRpcDispatcher>.Instance);
-        new NodeRpc(fixture.Net.Node(0)).Register(dispatcher);
+        RpcWiring.For(fixture.Net.Node(0)).Register(dispatcher);
 
         Assert.Equal(known, Methods.Select(row => (string)row[0]).Order());
         Assert.Equal(known, dispatcher.Methods.Order());
