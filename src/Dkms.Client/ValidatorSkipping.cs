@@ -1,8 +1,8 @@
-using Dkms.Rpc;
 using Dkms.Core.Blocks;
 using Dkms.Core.Encoding;
 using Dkms.Core.Transactions;
 using Dkms.Ledger.State;
+using Dkms.Rpc;
 
 namespace Dkms.Client;
 

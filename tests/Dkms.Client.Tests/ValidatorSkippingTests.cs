@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using Dkms.Rpc;
 using Dkms.Client.Tests.Support;
 using Dkms.Core.Blocks;
 using Dkms.Core.Crypto;
@@ -9,6 +8,7 @@ using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
 using Dkms.Ledger.Merkle;
 using Dkms.Ledger.State;
+using Dkms.Rpc;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Dkms.Client.Tests;

@@ -1,5 +1,4 @@
 using System.Reflection;
-using Dkms.Rpc;
 using Dkms.Core.Blocks;
 using Dkms.Core.Crypto;
 using Dkms.Core.Encoding;
@@ -8,6 +7,7 @@ using Dkms.Core.Transactions;
 using Dkms.Ledger;
 using Dkms.Ledger.State;
 using Dkms.Node.Rpc;
+using Dkms.Rpc;
 
 namespace Dkms.Node.Tests.Rpc;
 
