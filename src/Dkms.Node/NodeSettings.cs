@@ -57,6 +57,10 @@ public sealed record ConsensusOverrides
     public int? BatchDelayMs { get; init; }
     public int? MaxBlockTransactions { get; init; }
     public bool? CreateEmptyBlocks { get; init; }
+
+    /// <summary>Share of the propose timeout a proposal may take to reach a quorum at the measured transfer rate, in
+    /// percent (docs/consensus.md "Block size by transfer pace"); 0 turns the transfer pace off.</summary>
+    public int? ProposeTransferPercent { get; init; }
 }
 
 public sealed record P2PSettings

@@ -34,6 +34,7 @@ public static class NodeSettingsCheck
         if (c.TimeoutPrecommitMs is { } precommit) AtLeast("Consensus:TimeoutPrecommitMs", precommit, 1);
         if (c.BatchDelayMs is { } batch) AtLeast("Consensus:BatchDelayMs", batch, 0);
         if (c.MaxBlockTransactions is { } count) AtLeast("Consensus:MaxBlockTransactions", count, 0);
+        if (c.ProposeTransferPercent is { } share) Between("Consensus:ProposeTransferPercent", share, 0, 100);
         AtLeast("P2P:MaxObservers", settings.P2P.MaxObservers, 0);
         foreach (var key in settings.P2P.ObserverKeys) _ = Networking.ObserverPeers.ParseKey("P2P:ObserverKeys", key);
         if (settings.Observer.Enabled)

@@ -258,6 +258,7 @@ public sealed partial class ValidatorNode : IAsyncDisposable
             // Validity is the chain's rule (chain.Limits); the local setting only caps what this node proposes.
             MaxBlockTransactions = Math.Min(o.MaxBlockTransactions ?? p.MaxBlockTransactions, p.MaxBlockTransactions),
             CreateEmptyBlocks = o.CreateEmptyBlocks ?? chain.CreateEmptyBlocks,
+            ProposeTransferShare = o.ProposeTransferPercent is { } share ? share / 100.0 : chain.ProposeTransferShare,
             // Both of the node's transports (P2P sessions, the in-process hub) deliver every message of a session.
             RebroadcastProposal = false,
         };

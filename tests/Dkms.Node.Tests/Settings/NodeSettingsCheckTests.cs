@@ -35,6 +35,7 @@ public sealed class NodeSettingsCheckTests
         { "Consensus:TimeoutPrecommitMs", s => s with { Consensus = s.Consensus with { TimeoutPrecommitMs = 0 } } },
         { "Consensus:BatchDelayMs", s => s with { Consensus = s.Consensus with { BatchDelayMs = -1 } } },
         { "Consensus:MaxBlockTransactions", s => s with { Consensus = s.Consensus with { MaxBlockTransactions = -1 } } },
+        { "Consensus:ProposeTransferPercent", s => s with { Consensus = s.Consensus with { ProposeTransferPercent = 101 } } },
     };
 
     [Theory]
@@ -98,5 +99,15 @@ public sealed class NodeSettingsCheckTests
         Assert.Equal(TimeSpan.FromMilliseconds(defaults.TimeoutProposeMs), options.TimeoutPropose);
         Assert.Equal(defaults.MaxBlockTransactions, options.Limits.MaxTransactions);
         Assert.Equal(TimeSpan.FromMilliseconds(defaults.IdleBlockIntervalMs), options.IdleBlockInterval);
+    }
+
+    [Fact]
+    public void The_transfer_pace_share_is_a_local_setting_in_percent_and_0_turns_it_off()
+    {
+        var genesis = new GenesisDocument { ChainId = ChainId, Validators = [] };
+
+        Assert.Equal(0.5, ValidatorNode.ConsensusOptionsFor(genesis, new NodeSettings()).ProposeTransferShare);
+        Assert.Equal(0.0, ValidatorNode.ConsensusOptionsFor(genesis, new NodeSettings { Consensus = new ConsensusOverrides { ProposeTransferPercent = 0 } }).ProposeTransferShare);
+        Assert.Equal(0.25, ValidatorNode.ConsensusOptionsFor(genesis, new NodeSettings { Consensus = new ConsensusOverrides { ProposeTransferPercent = 25 } }).ProposeTransferShare);
     }
 }
