@@ -85,10 +85,7 @@ public sealed record TrustedChain
     /// <paramref name="blockTime"/> (a verified answer): the trusting period of the skipping rule runs from there.</summary>
     public TrustedChain Seen(ulong height, DateTimeOffset blockTime)
     {
-        var latest = Latest;
-        var ms = UnixMs(blockTime);
-        if (height < latest.FromHeight || ms <= latest.VerifiedAtMs) return this;
-        return this with { Sets = Sets.SetItem(Sets.Length - 1, latest with { VerifiedAtMs = ms }) };
+        return height < Latest.FromHeight ? this : Refreshed(UnixMs(blockTime));
     }
 
     /// <summary>

@@ -53,15 +53,7 @@ public static partial class ValidatorHistory
         }
 
         if (!SameEntries(pending, change.Validators)) return Fail($"change {change.Sequence}: the set listed is not the proven one");
-        ValidatorSet next;
-        try
-        {
-            next = new ValidatorSet(pending.Select(v => new Validator(v.NodeKey, v.Power)));
-        }
-        catch (ArgumentException e)
-        {
-            return Fail($"change {change.Sequence}: the proven set is not a validator set ({e.Message})");
-        }
+        if (!TryValidatorSet(pending, out var next, out var notASet)) return Fail($"change {change.Sequence}: the proven set is not a validator set ({notASet})");
 
         var trusted = new TrustedValidatorSet(change.Sequence, change.FromHeight, next) { VerifiedAtMs = proven.BlockTime.ToUnixTimeMilliseconds() };
         return Verification<TrustedChain>.Proven(chain.With(trusted), proof.Height, proven.BlockTime);

@@ -82,14 +82,15 @@ public static partial class ValidatorHistory
         }
 
         // The record names the set that signed its own height; the certificate is checked against it, and the root proves it.
-        if (!TryDecodeRecord(proof.Value, out var claimed) || !TryValidatorSet(claimed.Current, out var signingSet))
+        if (!TryDecodeRecord(proof.Value, out var state) || !TryValidatorSet(state.Current, out var signingSet, out _))
         {
             return Fail($"change {change.Sequence}: the validator-set record does not decode to a set");
         }
 
         var proven = ProofVerifier.VerifyStateValue(proof, proof.Height, StateKeys.Validators, proof.Height, chain.ChainId, signingSet, Freshness.Default);
         if (!proven.IsValid) return Fail($"change {change.Sequence}: {proven.Error}");
-        if (!TryDecodeRecord(proven.Value!.Value is { } bytes ? Convert.ToBase64String(bytes) : null, out var state))
+        // The proven bytes are the record decoded above (the proof's own value), now shown to be under the root.
+        if (proven.Value!.Value is null)
         {
             return Fail($"change {change.Sequence}: the proven validator-set record is absent or does not decode");
         }
@@ -115,7 +116,7 @@ public static partial class ValidatorHistory
         }
 
         if (!SameEntries(pending, change.Validators)) return Fail($"change {change.Sequence}: the set listed is not the proven one");
-        if (!TryValidatorSet(pending, out var next)) return Fail($"change {change.Sequence}: the proven set is not a validator set");
+        if (!TryValidatorSet(pending, out var next, out var notASet)) return Fail($"change {change.Sequence}: the proven set is not a validator set ({notASet})");
         refusal = SkipRefusal.None;
         var trusted = new TrustedValidatorSet(change.Sequence, change.FromHeight, next) { VerifiedAtMs = proven.BlockTime.ToUnixTimeMilliseconds(), Skipped = true };
         return Verification<TrustedChain>.Proven(chain.With(trusted), proof.Height, proven.BlockTime);
@@ -195,16 +196,18 @@ public static partial class ValidatorHistory
         }
     }
 
-    private static bool TryValidatorSet(ValidatorEntry[] entries, out ValidatorSet set)
+    private static bool TryValidatorSet(ValidatorEntry[] entries, out ValidatorSet set, out string error)
     {
         set = null!;
+        error = "";
         try
         {
             set = new ValidatorSet(entries.Select(v => new Validator(v.NodeKey, v.Power)));
             return true;
         }
-        catch (ArgumentException)
+        catch (ArgumentException e)
         {
+            error = e.Message;
             return false;
         }
     }

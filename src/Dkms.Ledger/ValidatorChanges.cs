@@ -21,10 +21,7 @@ public sealed partial class DkmsLedger
         {
             kept++;
             if (changes.Count >= limit) continue; // counted only, for the completeness check
-            var record = Codec.Decode<ValidatorChangeProof>(bytes);
-            if (Codec.Decode<ValidatorSetState>(record.State).Sequence <= afterSequence) continue;
-            var root = GetHeight(record.CommitHeight)?.StateRoot ?? throw new InvalidOperationException($"no height record for {record.CommitHeight}");
-            changes.Add(new ProvenValue(record.CommitHeight, root, StateKeys.Validators, record.State, record.Proof));
+            if (ProvenChange(bytes, afterSequence) is { } change) changes.Add(change);
         }
 
         // Every change after genesis has one entry in the history (keyed by the height it takes effect from) and one proof.
@@ -45,11 +42,17 @@ public sealed partial class DkmsLedger
         }
 
         complete = kept == _validatorHistory.Length - 1;
-        if (newest is null) return [];
-        var record = Codec.Decode<ValidatorChangeProof>(newest);
-        if (Codec.Decode<ValidatorSetState>(record.State).Sequence <= afterSequence) return [];
+        return newest is not null && ProvenChange(newest, afterSequence) is { } change ? [change] : [];
+    }
+
+    /// <summary>A kept change proof as the proven validator-set record under its height's root; null when its sequence is
+    /// not above <paramref name="afterSequence"/>.</summary>
+    private ProvenValue? ProvenChange(byte[] kept, ulong afterSequence)
+    {
+        var record = Codec.Decode<ValidatorChangeProof>(kept);
+        if (Codec.Decode<ValidatorSetState>(record.State).Sequence <= afterSequence) return null;
         var root = GetHeight(record.CommitHeight)?.StateRoot ?? throw new InvalidOperationException($"no height record for {record.CommitHeight}");
-        return [new ProvenValue(record.CommitHeight, root, StateKeys.Validators, record.State, record.Proof)];
+        return new ProvenValue(record.CommitHeight, root, StateKeys.Validators, record.State, record.Proof);
     }
 
     /// <summary>The proof of the validator-set record a block that changes the set writes (null for any other block).</summary>
