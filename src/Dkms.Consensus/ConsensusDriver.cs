@@ -112,7 +112,7 @@ public abstract class ConsensusDriver : IDisposable
     private static ConsensusEvent ToEvent(PublicKey from, ConsensusMessage m) => m.Kind switch
     {
         MessageKind.Proposal => new ProposalReceived(from, m.Proposal!, m.Justification),
-        MessageKind.Vote => new VoteReceived(from, m.Vote!),
+        MessageKind.Vote => new VoteReceived(from, m.Vote!, m.Justification),
         MessageKind.BlockRequest => new BlockRequested(from, m.Height),
         _ => new BlockFetched(from, m.Block!, m.Certificate!),
     };

@@ -38,16 +38,25 @@ public sealed class ConsensusMessage
     [Key(4)] public Block? Block { get; }
     [Key(5)] public CommitCertificate? Certificate { get; }
 
-    /// <summary>With a proposal of valid round vr ≥ 0 (a re-proposal, line 16): the prevotes of round vr for its block that
-    /// the proposer holds, each signed by its own validator. Line 28 needs 2f+1 of them at every validator, and a validator
-    /// that missed some (it was down) cannot get them otherwise when their signers are down now: nothing else carries
-    /// one validator's vote on another's behalf. Without them such a validator prevotes nil in every round and, with
-    /// only 2f+1 up, the height never ends. Each is checked like a vote of its signer.</summary>
+    /// <summary>Votes of other validators, each signed by its own validator and checked like a vote of its signer; nothing
+    /// else carries one validator's vote on another's behalf. Two kinds of message may carry them:
+    /// <list type="bullet">
+    /// <item>a proposal of valid round vr ≥ 0 (a re-proposal, line 16): the prevotes of round vr for its block that the
+    /// proposer holds. Line 28 needs 2f+1 of them at every validator, and a validator that missed some (it was down)
+    /// cannot get them otherwise when their signers are down now: without them it prevotes nil in every round and, with
+    /// only 2f+1 up, the height never ends.</item>
+    /// <item>a vote of round r ≥ 1 (the sender's current round): the precommits of round r − 1 the sender holds — what
+    /// took it out of round r − 1 (2f+1 precommits, lines 47 and 65). A Byzantine validator that shows its precommit to
+    /// one honest validator only moves that one to round r while the others, holding the two precommits they signed
+    /// themselves, wait in round r − 1 for a third no honest validator will sign; one validator in round r is not the
+    /// f+1 of line 55, so without these the height never ends (docs/consensus.md, "Round-change justification").</item>
+    /// </list></summary>
     [Key(6)] public Vote[]? Justification { get; }
 
     public static byte[] Encode(Proposal p, Vote[]? justification = null) =>
         Codec.Encode(new ConsensusMessage(MessageKind.Proposal, p, null, p.Height, null, null, justification is { Length: > 0 } ? justification : null));
-    public static byte[] Encode(Vote v) => Codec.Encode(new ConsensusMessage(MessageKind.Vote, null, v, v.Height, null, null));
+    public static byte[] Encode(Vote v, Vote[]? justification = null) =>
+        Codec.Encode(new ConsensusMessage(MessageKind.Vote, null, v, v.Height, null, null, v.Round > 0 && justification is { Length: > 0 } ? justification : null));
     public static byte[] EncodeRequest(ulong height) => Codec.Encode(new ConsensusMessage(MessageKind.BlockRequest, null, null, height, null, null));
     public static byte[] Encode(Block b, CommitCertificate c) => Codec.Encode(new ConsensusMessage(MessageKind.BlockResponse, null, null, b.Height, b, c));
 
@@ -83,7 +92,9 @@ public sealed class ConsensusMessage
             MessageKind.BlockResponse => m.Proposal is not null || m.Vote is not null,
             _ => true,
         };
-        others |= m.Justification is not null && (m.Kind != MessageKind.Proposal || m.Proposal is null || m.Proposal.ValidRound < 0);
+        others |= m.Justification is not null
+                  && !(m.Kind == MessageKind.Proposal && m.Proposal is { ValidRound: >= 0 })
+                  && !(m.Kind == MessageKind.Vote && m.Vote is { Round: > 0 });
         if (others)
         {
             why = Enum.IsDefined(m.Kind) ? $"{m.Kind} carries fields of another kind" : $"unknown message kind {(byte)m.Kind}";
@@ -96,7 +107,7 @@ public sealed class ConsensusMessage
                 if (!CheckProposal(m.Proposal, limits, out why) || !CheckJustification(m.Proposal!, m.Justification, out why)) return false;
                 break;
             case MessageKind.Vote:
-                if (!BlockShape.Check(m.Vote, out why)) return false;
+                if (!BlockShape.Check(m.Vote, out why) || !CheckRoundJustification(m.Vote!, m.Justification, out why)) return false;
                 break;
             case MessageKind.BlockResponse:
                 if (!BlockShape.Check(m.Block, limits, out why) || !BlockShape.Check(m.Certificate, out why)) return false;
@@ -136,6 +147,30 @@ public sealed class ConsensusMessage
             if (v.Type != VoteType.Prevote || v.Height != p.Height || v.Round != p.ValidRound || v.BlockHash != p.Block.Hash)
             {
                 why = "a justifying vote is not a prevote of the proposal's valid round for its block";
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>A vote of round r may carry only precommits of its height and round r − 1, at most one set's worth.</summary>
+    private static bool CheckRoundJustification(Vote carrier, Vote[]? votes, out string why)
+    {
+        why = "";
+        if (votes is null) return true;
+        if (votes.Length > Dkms.Core.Transactions.Governance.MaxValidators)
+        {
+            why = $"{votes.Length} justifying precommits, more than a validator set has";
+            return false;
+        }
+
+        foreach (var v in votes)
+        {
+            if (!BlockShape.Check(v, out why)) return false;
+            if (v.Type != VoteType.Precommit || v.Height != carrier.Height || v.Round != carrier.Round - 1)
+            {
+                why = "a vote's justifying vote is not a precommit of the round before it";
                 return false;
             }
         }

@@ -136,9 +136,10 @@ public sealed partial class ConsensusStateMachine
         return true;
     }
 
-    /// <summary>The prevotes that came with an authentic re-proposal (their shape — prevotes of its valid round for its
-    /// block — was checked at decoding): each not yet held is verified against its own signer and counted like a vote
-    /// that signer sent; a bad signature is a strike against the proposer that passed it on. True if one was new.</summary>
+    /// <summary>The votes that came with an authentic message (<see cref="ConsensusMessage.Justification"/>: the prevotes of
+    /// a re-proposal's valid round, or the precommits of the round before a vote's; their shape was checked at decoding):
+    /// each not yet held is verified against its own signer and counted like a vote that signer sent; a bad signature is
+    /// a strike against the validator that passed it on. True if one was new.</summary>
     private bool AcceptJustification(PublicKey from, Vote[]? votes)
     {
         if (votes is null) return false;
@@ -147,7 +148,7 @@ public sealed partial class ConsensusStateMachine
         {
             if (!_validators.Contains(v.Validator))
             {
-                Drop(from, DropReason.NotValidator, "a justifying prevote by a key outside the validator set");
+                Drop(from, DropReason.NotValidator, "a justifying vote by a key outside the validator set");
                 continue;
             }
 
@@ -157,7 +158,7 @@ public sealed partial class ConsensusStateMachine
             Intake.CountSignatureCheck();
             if (!v.VerifySignature(_options.ChainId))
             {
-                Strike(from, DropReason.BadSignature, "justifying prevote signature does not verify");
+                Strike(from, DropReason.BadSignature, "justifying vote signature does not verify");
                 continue;
             }
 
@@ -176,7 +177,7 @@ public sealed partial class ConsensusStateMachine
         _log.NoteSender(p.Round, p.Proposer, _validators.PowerOf(p.Proposer));
     }
 
-    private void OnVote(PublicKey from, Vote v, bool verified = false)
+    private void OnVote(PublicKey from, Vote v, bool verified = false, Vote[]? justification = null)
     {
         if (from != v.Validator)
         {
@@ -193,7 +194,7 @@ public sealed partial class ConsensusStateMachine
 
         if (v.Height > Height)
         {
-            Buffer(from, v.Height, v.Round, (byte)v.Type, new VoteReceived(from, v), verified);
+            Buffer(from, v.Height, v.Round, (byte)v.Type, new VoteReceived(from, v, justification), verified);
             return;
         }
 
@@ -209,12 +210,18 @@ public sealed partial class ConsensusStateMachine
             return;
         }
 
+        // The precommits that took the sender out of the round before its vote's matter only to a node still behind it
+        // (it may be waiting for precommits it was never shown); to any other they are not worth a signature check.
+        var justifies = v.Round > Round ? justification : null;
+
         // Duplicates go before the signature check: a re-broadcast vote, or a further conflicting one once the
-        // equivocation is on record, changes nothing.
+        // equivocation is on record, changes nothing — but the precommits it carries may be news (the sender has seen
+        // more of them since), each checked on its own.
         if (_log.Votes(v.Round, v.Type).TryGet(v.Validator, out var held)
             && (held.BlockHash == v.BlockHash || _evidenceKeys.Contains((v.Validator, v.Round, v.Type))))
         {
             Drop(from, DropReason.Duplicate, "vote already held");
+            if (AcceptJustification(from, justifies)) Evaluate();
             return;
         }
 
@@ -231,6 +238,7 @@ public sealed partial class ConsensusStateMachine
 
         StartHeightIfNotStarted();
         AddVote(v);
+        AcceptJustification(from, justifies);
         Evaluate();
     }
 
@@ -334,7 +342,7 @@ public sealed partial class ConsensusStateMachine
             switch (e)
             {
                 case ProposalReceived p when p.Proposal.Height >= Height: OnProposal(p.From, p.Proposal, verified: true, p.Justification); break;
-                case VoteReceived v when v.Vote.Height >= Height: OnVote(v.From, v.Vote, verified: true); break;
+                case VoteReceived v when v.Vote.Height >= Height: OnVote(v.From, v.Vote, verified: true, v.Justification); break;
             }
         }
     }
@@ -385,7 +393,7 @@ public sealed partial class ConsensusStateMachine
         else
         {
             if (_signedProposals.TryGetValue(Round, out var proposal)) messages.Add(EncodeProposal(proposal));
-            foreach (var v in _signedVotes.Values) messages.Add(ConsensusMessage.Encode(v));
+            foreach (var v in _signedVotes.Values) messages.Add(EncodeVote(v));
             if (messages.Count == 0) return; // nothing signed here yet: nothing to tell, nothing spent
         }
 

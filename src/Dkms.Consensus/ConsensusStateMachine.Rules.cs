@@ -241,7 +241,7 @@ public sealed partial class ConsensusStateMachine
         // the prevotes of round vr, which a peer may have lost long ago.
         foreach (var v in _signedVotes.Values)
         {
-            _out.Add(new BroadcastAction(ConsensusMessage.Encode(v)));
+            _out.Add(new BroadcastAction(EncodeVote(v)));
         }
     }
 

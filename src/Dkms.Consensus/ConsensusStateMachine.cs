@@ -163,7 +163,7 @@ public sealed partial class ConsensusStateMachine
         switch (e)
         {
             case ProposalReceived p: OnProposal(p.From, p.Proposal, justification: p.Justification); break;
-            case VoteReceived v: OnVote(v.From, v.Vote); break;
+            case VoteReceived v: OnVote(v.From, v.Vote, justification: v.Justification); break;
             case TimeoutFired t: OnTimeout(t.Timeout); break;
             case BlockFetched b: OnBlockFetched(b.From, b.Block, b.Certificate); break;
             case BlockRequested r: ServeBlock(r.From, r.Height); break;
@@ -479,7 +479,14 @@ public sealed partial class ConsensusStateMachine
             Persist(); // before it leaves the node
         }
 
-        _out.Add(new BroadcastAction(ConsensusMessage.Encode(vote)));
+        _out.Add(new BroadcastAction(EncodeVote(vote)));
         AddVote(vote);
     }
+
+    /// <summary>A vote as it is sent: one of the current round r ≥ 1 with the precommits of round r − 1 held here — what
+    /// took this node out of that round — so that a validator still waiting there for precommits it was never shown
+    /// can follow (<see cref="ConsensusMessage.Justification"/>). Votes of earlier rounds travel alone: only the round a
+    /// node is in needs justifying, and re-sending every round's justification would grow with the rounds.</summary>
+    private byte[] EncodeVote(Vote v) =>
+        ConsensusMessage.Encode(v, v.Round > 0 && v.Round == Round ? _log.Votes(v.Round - 1, VoteType.Precommit).All.ToArray() : null);
 }

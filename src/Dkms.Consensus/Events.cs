@@ -10,7 +10,9 @@ public abstract record ConsensusEvent;
 /// (<see cref="ConsensusMessage.Justification"/>).</summary>
 public sealed record ProposalReceived(PublicKey From, Proposal Proposal, Vote[]? Justification = null) : ConsensusEvent;
 
-public sealed record VoteReceived(PublicKey From, Vote Vote) : ConsensusEvent;
+/// <summary>A vote; <paramref name="Justification"/>: the precommits of the round before it that came with it
+/// (<see cref="ConsensusMessage.Justification"/>).</summary>
+public sealed record VoteReceived(PublicKey From, Vote Vote, Vote[]? Justification = null) : ConsensusEvent;
 
 public sealed record TimeoutFired(ConsensusTimeout Timeout) : ConsensusEvent;
 

@@ -28,6 +28,10 @@ public sealed class MalformedMessageTests
         JustificationWithPrecommit,
         JustificationWithNilEntry,
         JustificationForAnotherRound,
+        RoundJustificationWithPrevote,
+        RoundJustificationOfTheSameRound,
+        RoundJustificationOfAnotherHeight,
+        RoundJustificationWithNilEntry,
     }
 
     [Theory]
@@ -69,6 +73,10 @@ public sealed class MalformedMessageTests
         ConsensusMessage Justified(int validRound, params Vote[] votes) =>
             new(MessageKind.Proposal, Dkms.Consensus.Proposal.Create(key, TestNet.ChainId, 1, 1, validRound, good), null, 1, null, null, votes);
 
+        // A vote of round 1 may carry only precommits of height 1, round 0.
+        ConsensusMessage RoundJustified(params Vote[] votes) =>
+            new(MessageKind.Vote, null, Vote.Create(key, TestNet.ChainId, VoteType.Prevote, 1, 1, Hash32.Zero), 1, null, null, votes);
+
         var message = shape switch
         {
             Shape.ProposalWithoutBlock => Proposal(null, sig),
@@ -91,6 +99,10 @@ public sealed class MalformedMessageTests
             Shape.JustificationWithPrecommit => Justified(0, Vote.Create(key, TestNet.ChainId, VoteType.Precommit, 1, 0, good.Hash)),
             Shape.JustificationWithNilEntry => Justified(0, prevote, null!),
             Shape.JustificationForAnotherRound => Justified(0, Vote.Create(key, TestNet.ChainId, VoteType.Prevote, 1, 1, good.Hash)),
+            Shape.RoundJustificationWithPrevote => RoundJustified(Vote.Create(key, TestNet.ChainId, VoteType.Prevote, 1, 0, Hash32.Zero)),
+            Shape.RoundJustificationOfTheSameRound => RoundJustified(Vote.Create(key, TestNet.ChainId, VoteType.Precommit, 1, 1, Hash32.Zero)),
+            Shape.RoundJustificationOfAnotherHeight => RoundJustified(Vote.Create(key, TestNet.ChainId, VoteType.Precommit, 2, 0, Hash32.Zero)),
+            Shape.RoundJustificationWithNilEntry => RoundJustified(Vote.Create(key, TestNet.ChainId, VoteType.Precommit, 1, 0, Hash32.Zero), null!),
             _ => throw new ArgumentOutOfRangeException(nameof(shape)),
         };
         return Codec.Encode(message);
