@@ -48,7 +48,7 @@ public sealed class Probes(IReadOnlyList<ValidatorNode> nodes, string chainId, s
             {
                 var missing = nodes.Where(n => txs.Any(tx => n.Ledger.GetTransaction(tx.Hash) is null)).Select(n => n.NodeKey.PublicKey.ToHex()[..8]);
                 Failure = $"a batch submitted to {node.NodeKey.PublicKey.ToHex()[..8]} was not committed by [{string.Join(", ", missing)}] within {CommitDeadline.TotalSeconds} s "
-                    + $"(heights {string.Join(", ", nodes.Select(n => n.Ledger.Height))})";
+                    + $"(heights {string.Join(", ", nodes.Select(n => n.Ledger.Height))}); {Describe()}";
                 return false;
             }
 
@@ -58,6 +58,18 @@ public sealed class Probes(IReadOnlyList<ValidatorNode> nodes, string chainId, s
         Committed++;
         return true;
     }
+
+    /// <summary>What each honest validator was doing when a batch was late (read from outside the loops: a hint, not a
+    /// consistent picture), so that a stall can be told from a slow machine.</summary>
+    private string Describe() => string.Join("; ", nodes.Select(n =>
+    {
+        var s = n.Status.Current;
+        return $"{n.NodeKey.PublicKey.ToHex()[..8]}: consensus {s.Consensus.Height}/{s.Consensus.Round}/{s.Consensus.Step}, "
+            + $"waiting for transactions {n.Consensus.IsWaitingForTransactions}, ready {n.Consensus.HasReadyTransactions}, "
+            + $"announcement queued {n.ConsensusEngine.QueuedAnnouncements}, events queued {n.ConsensusEngine.QueuedEvents}, "
+            + $"pool {s.Pool.Transactions} (orphans {s.Pool.Orphans}, admission queue {s.Pool.AdmissionQueue}), peers {s.Peers.Count}, "
+            + $"peer heights [{string.Join(", ", s.Consensus.PeerHeights.Select(p => $"{p.Key.ToHex()[..8]}={p.Value}"))}]";
+    }));
 
     /// <summary>Commits batches one after the other until cancelled or one fails.</summary>
     public async Task RunAsync(CancellationToken ct)
