@@ -84,21 +84,43 @@ public sealed class DamagedDataDirectoryTests(ITestOutputHelper output)
             // nothing has read since. Bytes flipped in it are met by block queries, and the node must stop, not answer.
             var logFrom = net.Log(Damaged).Length;
             // Every table file: which one holds the early blocks depends on when the store flushed (the node may have
-            // flushed again while catching up), and a read the block cache answers never meets the damage.
+            // flushed again while catching up), and a read the block cache answers never meets the damage. The running
+            // store may compact meanwhile and move the early blocks into a new table file: each pass damages the table
+            // files not damaged before (file numbers are never reused; flipping twice would undo the damage) and reads
+            // every block again, until the node stops or the passes run out.
             _ = Largest(ledger, "*.sst"); // at least one non-empty table file
-            foreach (var table in Directory.GetFiles(ledger, "*.sst")) FlipThroughout(table);
-            for (var h = 1UL; h <= top && net.WaitForExit(Damaged, TimeSpan.Zero) is null; h++)
+            var damaged = new HashSet<string>(StringComparer.Ordinal);
+            for (var pass = 0; pass < 5 && net.WaitForExit(Damaged, TimeSpan.Zero) is null; pass++)
             {
-                try
+                foreach (var table in Directory.GetFiles(ledger, "*.sst").Where(t => !damaged.Contains(Path.GetFileName(t))))
                 {
-                    await clients[Damaged].BlockAsync(h);
+                    try
+                    {
+                        FlipThroughout(table);
+                        damaged.Add(Path.GetFileName(table));
+                    }
+                    catch (FileNotFoundException)
+                    {
+                        // Compacted away between the listing and the open: its successor is listed in the next pass.
+                    }
                 }
-                catch (Exception e) when (e is RpcException or HttpRequestException or TaskCanceledException)
+
+                for (var h = 1UL; h <= top && net.WaitForExit(Damaged, TimeSpan.Zero) is null; h++)
                 {
-                    // The damaged read's own answer (or none, once the node is going down) does not matter.
+                    try
+                    {
+                        await clients[Damaged].BlockAsync(h);
+                    }
+                    catch (Exception e) when (e is RpcException or HttpRequestException or TaskCanceledException)
+                    {
+                        // The damaged read's own answer (or none, once the node is going down) does not matter.
+                    }
                 }
+
+                if (net.WaitForExit(Damaged, TimeSpan.FromSeconds(2)) is not null) break;
             }
 
+            output.WriteLine($"table files damaged while running: {string.Join(", ", damaged)}");
             var exit = net.WaitForExit(Damaged, Patience);
             var after = net.Log(Damaged)[logFrom..];
             output.WriteLine($"--- damage met while running: exit {exit}\n{after}");
