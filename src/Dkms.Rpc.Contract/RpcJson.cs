@@ -9,8 +9,8 @@ public static class RpcJson
 {
     /// <summary>
     /// The contract's records resolve through generated code (<see cref="RpcJsonContext"/>), first in the chain; a type
-    /// outside the contract still serializes by reflection: the anonymous <c>data</c> of a node's error, a node's own
-    /// admin answer, a test's deliberately malformed parameters. The settings are those the wire has always had
+    /// outside the contract still serializes by reflection here (a test's deliberately malformed parameters); the node
+    /// answers through its own options, generated code only (Dkms.Node's <c>NodeRpcJson</c>). The settings are those the wire has always had
     /// (<c>RpcJsonContextTests</c> compares the bytes with the reflection-based serializer).
     /// </summary>
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)

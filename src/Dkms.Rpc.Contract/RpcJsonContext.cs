@@ -13,6 +13,7 @@ namespace Dkms.Rpc;
 [JsonSerializable(typeof(SubmitParams))]
 [JsonSerializable(typeof(SubmitBatchParams))]
 [JsonSerializable(typeof(SubmitResult))]
+[JsonSerializable(typeof(TxErrorData))]
 [JsonSerializable(typeof(SubmitResult[]))]
 [JsonSerializable(typeof(HashParams))]
 [JsonSerializable(typeof(TxStatusResult))]

@@ -8,6 +8,10 @@ public sealed record SubmitParams(string Tx, string? Mode = null, int? TimeoutMs
 
 public sealed record SubmitBatchParams(string[] Txs, string? Mode = null, int? TimeoutMs = null);
 
+/// <summary>The <c>data</c> of a submission's error (rejected, mempool full, commit timeout): the transaction's hash and, for
+/// a rejection, its code and message and, for one rejected at execution, where.</summary>
+public sealed record TxErrorData(string? Hash, string? Code = null, string? Message = null, ulong? Height = null, int? Index = null);
+
 /// <summary>What became of one submitted transaction. <see cref="Status"/> is a <see cref="TxStatuses"/> value.</summary>
 public sealed record SubmitResult(string Hash, string Status, ulong? Height = null, int? Index = null, string? Code = null, string? Message = null);
 

@@ -17,6 +17,7 @@ public sealed partial class JsonRpcDispatcher
     private static readonly JsonDocumentOptions StrictDocument = new() { AllowDuplicateProperties = false };
 
     private readonly Dictionary<string, Func<JsonElement?, RequestBudget, CancellationToken, Task<object?>>> _methods = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (Type Params, Type Result)> _types = new(StringComparer.Ordinal);
     private readonly ILogger _logger;
 
     public JsonRpcDispatcher(ILogger<JsonRpcDispatcher> logger) => _logger = logger;
@@ -33,6 +34,7 @@ public sealed partial class JsonRpcDispatcher
     public void Add<TParams, TResult>(string name, Func<TParams, RequestBudget, CancellationToken, Task<TResult>> handler)
         where TParams : class
     {
+        _types[name] = (typeof(TParams), typeof(TResult));
         _methods[name] = async (element, budget, ct) =>
         {
             var omitted = element is not { ValueKind: not JsonValueKind.Null };
@@ -57,9 +59,13 @@ public sealed partial class JsonRpcDispatcher
     /// <summary>The methods registered, by name.</summary>
     public IReadOnlyCollection<string> Methods => _methods.Keys;
 
+    /// <summary>The params and result types of each registered method (each must resolve through
+    /// <see cref="NodeRpcJson.Options"/>' generated code).</summary>
+    public IReadOnlyDictionary<string, (Type Params, Type Result)> Types => _types;
+
     /// <summary>The RPC's JSON settings, and a member the params record cannot do without must be present (otherwise
     /// a missing <c>height</c> would silently read as 0).</summary>
-    private static readonly JsonSerializerOptions ParamsOptions = new(RpcJson.Options) { RespectRequiredConstructorParameters = true };
+    private static readonly JsonSerializerOptions ParamsOptions = new(NodeRpcJson.Options) { RespectRequiredConstructorParameters = true };
 
     /// <summary>Answers a request body: the JSON text to send back, or null when nothing is to be sent (only notifications).</summary>
     public async Task<string?> HandleAsync(ReadOnlyMemory<byte> body, RpcCaller caller, CancellationToken ct)
@@ -138,7 +144,7 @@ public sealed partial class JsonRpcDispatcher
             var result = await handler(parameters, budget, ct).ConfigureAwait(false);
             if (!hasId) return null;
             // Serialized here, inside the handler's try: a result that cannot be written is this call's internal error.
-            return new Answer(id, JsonSerializer.SerializeToUtf8Bytes(result, result?.GetType() ?? typeof(object), RpcJson.Options), null);
+            return new Answer(id, JsonSerializer.SerializeToUtf8Bytes(result, result?.GetType() ?? typeof(object), NodeRpcJson.Options), null);
         }
         catch (RpcError e)
         {
@@ -155,17 +161,17 @@ public sealed partial class JsonRpcDispatcher
         }
     }
 
-    private static Answer Error(JsonNode? id, int code, string message, object? data = null)
+    private static Answer Error(JsonNode? id, int code, string message, TxErrorData? data = null)
     {
         var error = new JsonObject { ["code"] = code, ["message"] = message };
-        if (data is not null) error["data"] = JsonSerializer.SerializeToNode(data, data.GetType(), RpcJson.Options);
+        if (data is not null) error["data"] = JsonSerializer.SerializeToNode(data, NodeRpcJson.Options);
         return new Answer(id, null, error);
     }
 
     /// <summary>One response object: a result, or an error.</summary>
     private sealed record Answer(JsonNode? Id, byte[]? Result, JsonObject? Error);
 
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = RpcJson.Options.Encoder };
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = NodeRpcJson.Options.Encoder };
 
     /// <summary>The response text. A result is serialized straight into the text, not first into a tree of JSON nodes
     /// that is then written out: for a proof-carrying answer the tree cost several times the serialization itself.</summary>
@@ -181,11 +187,11 @@ public sealed partial class JsonRpcDispatcher
                 w.WriteString("jsonrpc", "2.0");
                 w.WritePropertyName("id");
                 if (a.Id is null) w.WriteNullValue();
-                else a.Id.WriteTo(w, RpcJson.Options);
+                else a.Id.WriteTo(w, NodeRpcJson.Options);
                 if (a.Error is not null)
                 {
                     w.WritePropertyName("error");
-                    a.Error.WriteTo(w, RpcJson.Options);
+                    a.Error.WriteTo(w, NodeRpcJson.Options);
                 }
                 else
                 {

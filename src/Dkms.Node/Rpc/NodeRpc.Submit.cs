@@ -39,14 +39,14 @@ public sealed class SubmitRpc(ILedgerReads ledger, ISubmitSide submissions, Time
         var result = (await SubmitAllAsync([tx], mode, p.TimeoutMs, ct).ConfigureAwait(false))[0];
         if (result.Status == TxStatuses.Rejected)
         {
-            if (result.Code == MempoolFullCode) throw new RpcError(RpcErrorCodes.MempoolFull, result.Message ?? "mempool full", new { hash = result.Hash });
+            if (result.Code == MempoolFullCode) throw new RpcError(RpcErrorCodes.MempoolFull, result.Message ?? "mempool full", new TxErrorData(result.Hash));
             throw new RpcError(RpcErrorCodes.TransactionRejected, $"transaction rejected: {result.Code}: {result.Message}",
-                new { hash = result.Hash, code = result.Code, message = result.Message, height = result.Height, index = result.Index });
+                new TxErrorData(result.Hash, result.Code, result.Message, result.Height, result.Index));
         }
 
         if (mode == SubmitModes.Commit && result.Status != TxStatuses.Committed)
         {
-            throw new RpcError(RpcErrorCodes.CommitTimeout, "the transaction was not committed within the timeout; it may still be; ask tx.status", new { hash = result.Hash });
+            throw new RpcError(RpcErrorCodes.CommitTimeout, "the transaction was not committed within the timeout; it may still be; ask tx.status", new TxErrorData(result.Hash));
         }
 
         return result;
@@ -288,5 +288,5 @@ public sealed class SubmitRpc(ILedgerReads ledger, ISubmitSide submissions, Time
     }
 
     private static RpcError Rejected(string? hash, TxResult why) =>
-        new(RpcErrorCodes.TransactionRejected, $"transaction rejected: {why.Code}: {why.Message}", new { hash, code = why.Code.ToString(), message = why.Message });
+        new(RpcErrorCodes.TransactionRejected, $"transaction rejected: {why.Code}: {why.Message}", new TxErrorData(hash, why.Code.ToString(), why.Message));
 }

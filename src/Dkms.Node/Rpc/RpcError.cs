@@ -1,9 +1,12 @@
+using Dkms.Rpc;
+
 namespace Dkms.Node.Rpc;
 
-/// <summary>Thrown by a method handler to answer with a JSON-RPC error (never a stack trace).</summary>
-public sealed class RpcError(int code, string message, object? data = null) : Exception(message)
+/// <summary>Thrown by a method handler to answer with a JSON-RPC error (never a stack trace); <c>data</c>, when given,
+/// is a contract record (serialized by generated code, as every answer).</summary>
+public sealed class RpcError(int code, string message, TxErrorData? data = null) : Exception(message)
 {
     public int Code { get; } = code;
 
-    public object? ErrorData { get; } = data;
+    public TxErrorData? ErrorData { get; } = data;
 }
