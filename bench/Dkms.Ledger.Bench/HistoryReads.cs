@@ -31,7 +31,7 @@ public static class HistoryReads
         }
         else
         {
-            store = new MemoryStore();
+            store = new CountingStore();
         }
 
         try
@@ -101,12 +101,12 @@ public static class HistoryReads
         long? reads = null;
         for (var r = 0; r < Runs; r++)
         {
-            var before = (store as MemoryStore)?.Reads;
+            var before = (store as CountingStore)?.Reads;
             var sw = Stopwatch.StartNew();
             var ok = call();
             times[r] = sw.Elapsed.TotalMilliseconds;
             Fixture.Require(ok, what);
-            if (before is { } b) reads = ((MemoryStore)store).Reads - b;
+            if (before is { } b) reads = ((CountingStore)store).Reads - b;
         }
 
         Array.Sort(times);

@@ -4,29 +4,16 @@ namespace Dkms.Storage;
 
 /// <summary>
 /// The in-memory twin of the RocksDB store, for tests and CPU benchmarks. An immutable sorted map
-/// makes snapshots free and batches atomic (one reference swap).
+/// makes snapshots free and batches atomic (one reference swap). Counting reads and writes is a test's business:
+/// <c>CountingStore</c> (Dkms.Storage.Testing) wraps any store.
 /// </summary>
 public sealed class MemoryStore : IKeyValueStore
 {
     // Values by key, and the same keys in a sorted list so prefix scans can binary-search their start.
     private Data _data = new(ImmutableSortedDictionary.Create<byte[], byte[]>(ByteKeyComparer.Instance), []);
     private readonly Lock _writeLock = new();
-    private long _reads;
 
-    /// <summary>Number of batches written; tests use it to see that a commit is one write.</summary>
-    public int BatchesWritten { get; private set; }
-
-    /// <summary>The last batch written, as given; tests use it to see what a commit writes and in which order.</summary>
-    public WriteBatch? LastBatch { get; private set; }
-
-    /// <summary>Number of point reads served (not counting snapshots'); tests use it to bound the work of a query.</summary>
-    public long Reads => Interlocked.Read(ref _reads);
-
-    public byte[]? Get(ReadOnlySpan<byte> key)
-    {
-        Interlocked.Increment(ref _reads);
-        return View.Get(_data, key);
-    }
+    public byte[]? Get(ReadOnlySpan<byte> key) => View.Get(_data, key);
 
     public IEnumerable<KeyValuePair<byte[], byte[]>> Scan(byte[] prefix) => View.Scan(_data, prefix);
 
@@ -56,8 +43,6 @@ public sealed class MemoryStore : IKeyValueStore
             }
 
             _data = new Data(values.ToImmutable(), keys.ToImmutable());
-            BatchesWritten++;
-            LastBatch = batch;
         }
     }
 

@@ -245,7 +245,7 @@ public class HistoryAndProofTests
     [Fact]
     public void Commit_is_one_write_batch_with_the_callers_extra_entries()
     {
-        var store = new Dkms.Storage.MemoryStore();
+        var store = new Dkms.Storage.CountingStore();
         using var h = new LedgerHarness(store);
         var executed = h.Ledger.Execute(1, h.TimeMs, [new Actor("alice").Incept()]);
         var before = store.BatchesWritten;
@@ -258,7 +258,7 @@ public class HistoryAndProofTests
     public void A_commit_writes_the_ledgers_entries_in_ascending_key_order()
     {
         // RocksDB inserts a batch fastest in key order; the order must hold for every kind of entry a block writes.
-        var store = new Dkms.Storage.MemoryStore();
+        var store = new Dkms.Storage.CountingStore();
         using var h = new LedgerHarness(store);
         var alice = h.Create(new Actor("alice"));
         var bob = h.Create(new Actor("bob"));
@@ -279,7 +279,7 @@ public class HistoryAndProofTests
     [Fact]
     public void A_commit_that_writes_history_checkpoints_writes_them_in_ascending_key_order_too()
     {
-        var store = new Dkms.Storage.MemoryStore();
+        var store = new Dkms.Storage.CountingStore();
         using var h = new LedgerHarness(store);
         var alice = h.Create(new Actor("alice"));
         var phone = alice.Agent("phone");

@@ -7,7 +7,7 @@ namespace Dkms.Ledger.Tests;
 
 /// <summary>
 /// A query on a long history does work bounded by what it returns, not by the length of the history: counted in the
-/// store's point reads (<see cref="MemoryStore.Reads"/>), never in time.
+/// store's point reads (<see cref="CountingStore.Reads"/>), never in time.
 /// </summary>
 public class HistoryReadBoundTests
 {
@@ -62,9 +62,9 @@ public class HistoryReadBoundTests
             }
         }
 
-        public LedgerHarness H { get; } = new(new MemoryStore());
+        public LedgerHarness H { get; } = new(new CountingStore());
 
-        public MemoryStore Store => (MemoryStore)H.Store;
+        public CountingStore Store => (CountingStore)H.Store;
 
         public Actor Alice { get; }
 
