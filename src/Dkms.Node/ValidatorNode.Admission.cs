@@ -30,6 +30,8 @@ public sealed partial class ValidatorNode
     /// comes: <see cref="TransactionPool.Admissible"/>). "Mempool full" for all when the writer's queue has no room.</summary>
     public async Task<AdmitOutcome[]> AdmitAsync(IReadOnlyList<Transaction> txs)
     {
+        // A caller that awaits its answer needs the writer running, started or not (it is the one writer either way).
+        StartAdmission();
         var outcomes = await Admission.AdmitAsync(txs, relay: true).ConfigureAwait(false);
         for (var i = 0; i < outcomes.Length; i++)
         {
@@ -40,8 +42,10 @@ public sealed partial class ValidatorNode
         return outcomes;
     }
 
-    /// <summary>As <see cref="AdmitAsync"/>, blocking (tests and tools). Only on a started node: the admission writer's
-    /// loop starts in <see cref="Start"/>, and before that nothing drains its channel, so this would wait forever.</summary>
+    /// <summary>As <see cref="AdmitAsync"/>, blocking (tests and tools). On a node not started yet it is answered as well:
+    /// the admission writer's loop starts with the first sync admission (or with <see cref="Start"/>); consensus does not,
+    /// so what it admits waits for <see cref="Start"/> to be proposed. On a stopped node the writer takes nothing: every
+    /// transaction is answered "mempool full" (to be retried elsewhere).</summary>
     public AdmitOutcome[] Admit(IReadOnlyList<Transaction> txs) => AdmitAsync(txs).GetAwaiter().GetResult();
 
     /// <summary>As <see cref="AdmitLater(IReadOnlyList{Transaction}, out Task)"/>, without waiting for the journal.</summary>
@@ -119,5 +123,29 @@ public sealed partial class ValidatorNode
         }
     }
 
-    private void StartAdmission() => _admission = Supervisor.Run("admission", _ => Admission.RunAsync(_stop.Token));
+    private readonly Lock _admissionStart = new();
+
+    /// <summary>Starts the writer's loop once: at <see cref="Start"/> or at the first sync admission, whichever comes first;
+    /// never after the node began to stop.</summary>
+    private void StartAdmission()
+    {
+        if (Volatile.Read(ref _admission) is not null) return;
+        lock (_admissionStart)
+        {
+            if (_admission is not null || _stopping) return;
+            _admission = Supervisor.Run("admission", _ => Admission.RunAsync(_stop.Token));
+        }
+    }
+
+    /// <summary>No loop starts from now on; the one running, if any.</summary>
+    private Task? StopAdmission()
+    {
+        lock (_admissionStart)
+        {
+            _stopping = true;
+            return _admission;
+        }
+    }
+
+    private bool _stopping;
 }
