@@ -23,17 +23,17 @@ public enum PoolOwner
 public static class PoolOwnership
 {
     [ThreadStatic]
-    private static PoolOwner t_current;
+    private static PoolOwner _current;
 
     /// <summary>The owner whose turn the calling thread is in; <see cref="PoolOwner.None"/> outside any.</summary>
-    public static PoolOwner Current => t_current;
+    public static PoolOwner Current => _current;
 
     /// <summary>Begins <paramref name="owner"/>'s turn on this thread until the result is disposed (turns nest: the one
     /// before is restored).</summary>
     public static Turn Enter(PoolOwner owner)
     {
-        var previous = t_current;
-        t_current = owner;
+        var previous = _current;
+        _current = owner;
         return new Turn(previous);
     }
 
@@ -44,6 +44,6 @@ public static class PoolOwnership
 
         internal Turn(PoolOwner previous) => _previous = previous;
 
-        public void Dispose() => t_current = _previous;
+        public void Dispose() => _current = _previous;
     }
 }
