@@ -27,11 +27,10 @@ public sealed partial class ValidatorNode
 
     /// <summary>Admits transactions received over RPC through the admission writer and waits for its answer; each admitted
     /// one is gossiped to the other validators once it is admissible (at once, or when the predecessor an orphan waits for
-    /// comes: <see cref="TransactionPool.Admissible"/>). "Mempool full" for all when the writer's queue has no room.</summary>
+    /// comes: <see cref="TransactionPool.Admissible"/>). "Mempool full" for all when the writer's queue has no room. On a
+    /// node not started the batch waits in the writer's queue and is answered once the writer runs (<see cref="Start"/>).</summary>
     public async Task<AdmitOutcome[]> AdmitAsync(IReadOnlyList<Transaction> txs)
     {
-        // A caller that awaits its answer needs the writer running, started or not (it is the one writer either way).
-        StartAdmission();
         var outcomes = await Admission.AdmitAsync(txs, relay: true).ConfigureAwait(false);
         for (var i = 0; i < outcomes.Length; i++)
         {
@@ -43,10 +42,14 @@ public sealed partial class ValidatorNode
     }
 
     /// <summary>As <see cref="AdmitAsync"/>, blocking (tests and tools). On a node not started yet it is answered as well:
-    /// the admission writer's loop starts with the first sync admission (or with <see cref="Start"/>); consensus does not,
-    /// so what it admits waits for <see cref="Start"/> to be proposed. On a stopped node the writer takes nothing: every
-    /// transaction is answered "mempool full" (to be retried elsewhere).</summary>
-    public AdmitOutcome[] Admit(IReadOnlyList<Transaction> txs) => AdmitAsync(txs).GetAwaiter().GetResult();
+    /// a blocked caller could never start the node, so this starts the admission writer's loop (the one writer either
+    /// way; <see cref="Start"/> then finds it running). Consensus does not start, so what it admits is proposed after
+    /// <see cref="Start"/>. On a stopped node the writer takes nothing: every transaction is answered "mempool full".</summary>
+    public AdmitOutcome[] Admit(IReadOnlyList<Transaction> txs)
+    {
+        StartAdmission();
+        return AdmitAsync(txs).GetAwaiter().GetResult();
+    }
 
     /// <summary>As <see cref="AdmitLater(IReadOnlyList{Transaction}, out Task)"/>, without waiting for the journal.</summary>
     public bool[] AdmitLater(IReadOnlyList<Transaction> txs) => AdmitLater(txs, out _);
@@ -125,8 +128,8 @@ public sealed partial class ValidatorNode
 
     private readonly Lock _admissionStart = new();
 
-    /// <summary>Starts the writer's loop once: at <see cref="Start"/> or at the first sync admission, whichever comes first;
-    /// never after the node began to stop.</summary>
+    /// <summary>Starts the writer's loop once: at <see cref="Start"/> or at the first blocking <see cref="Admit"/>, whichever
+    /// comes first; never after the node began to stop.</summary>
     private void StartAdmission()
     {
         if (Volatile.Read(ref _admission) is not null) return;

@@ -7,6 +7,7 @@ using Dkms.Core.Transactions;
 using Dkms.Ledger;
 using Dkms.Node.Mempool;
 using Dkms.Node.Networking;
+using Dkms.Node.Supervision;
 using Dkms.Node.Tests.Support;
 using Dkms.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -97,12 +98,27 @@ public sealed class PoolOwnersTests
         Assert.Equal(AdmitStatus.Admitted, outcomes[0].Status);
         Assert.True(node.Pool.Contains(tx.Hash));
         Assert.Equal([PoolOwner.Admission], owners);
-        // Refused ones are answered too, and starting afterwards keeps the one writer.
+        // Refused ones are answered too.
         var (forged, _) = _builder.Inception(new TestIdentity("forged", _builder).ConfigAt(0), [Ed25519Signer.FromSeed(new byte[32])]);
         Assert.Equal(AdmitStatus.Rejected, (await Task.Run(() => node.Admit([forged])).WaitAsync(Hang))[0].Status);
+
+        // Start finds the writer running and keeps it (a second "admission" loop would throw in the supervisor).
         node.Start();
         var after = new TestIdentity("after-start", _builder).Incept();
         Assert.Equal(AdmitStatus.Admitted, (await node.AdmitAsync([after]).WaitAsync(Hang))[0].Status);
+        Assert.Contains(node.Supervisor.Loops, l => l.Name == "admission" && l.State == LoopState.Running);
+    }
+
+    [Fact]
+    public async Task Sync_admit_on_a_stopped_node_is_answered_mempool_full()
+    {
+        var node = NewNode(TimeProvider.System);
+        await node.DisposeAsync();
+
+        var outcomes = await Task.Run(() => node.Admit([new TestIdentity("after-stop", _builder).Incept()])).WaitAsync(Hang);
+
+        Assert.Equal(AdmitStatus.Full, outcomes[0].Status);
+        Assert.DoesNotContain(node.Supervisor.Loops, l => l.Name == "admission");
     }
 
     [Fact]
