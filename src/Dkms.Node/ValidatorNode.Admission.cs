@@ -27,7 +27,8 @@ public sealed partial class ValidatorNode
 
     /// <summary>Admits transactions received over RPC through the admission writer and waits for its answer; each admitted
     /// one is gossiped to the other validators once it is admissible (at once, or when the predecessor an orphan waits for
-    /// comes: <see cref="TransactionPool.Admissible"/>). "Mempool full" for all when the writer's queue has no room.</summary>
+    /// comes: <see cref="TransactionPool.Admissible"/>). "Mempool full" for all when the writer's queue has no room. On a
+    /// node not started the batch waits in the writer's queue and is answered once the writer runs (<see cref="Start"/>).</summary>
     public async Task<AdmitOutcome[]> AdmitAsync(IReadOnlyList<Transaction> txs)
     {
         var outcomes = await Admission.AdmitAsync(txs, relay: true).ConfigureAwait(false);
@@ -40,9 +41,15 @@ public sealed partial class ValidatorNode
         return outcomes;
     }
 
-    /// <summary>As <see cref="AdmitAsync"/>, blocking (tests and tools). Only on a started node: the admission writer's
-    /// loop starts in <see cref="Start"/>, and before that nothing drains its channel, so this would wait forever.</summary>
-    public AdmitOutcome[] Admit(IReadOnlyList<Transaction> txs) => AdmitAsync(txs).GetAwaiter().GetResult();
+    /// <summary>As <see cref="AdmitAsync"/>, blocking (tests and tools). On a node not started yet it is answered as well:
+    /// a blocked caller could never start the node, so this starts the admission writer's loop (the one writer either
+    /// way; <see cref="Start"/> then finds it running). Consensus does not start, so what it admits is proposed after
+    /// <see cref="Start"/>. On a stopped node the writer takes nothing: every transaction is answered "mempool full".</summary>
+    public AdmitOutcome[] Admit(IReadOnlyList<Transaction> txs)
+    {
+        StartAdmission();
+        return AdmitAsync(txs).GetAwaiter().GetResult();
+    }
 
     /// <summary>As <see cref="AdmitLater(IReadOnlyList{Transaction}, out Task)"/>, without waiting for the journal.</summary>
     public bool[] AdmitLater(IReadOnlyList<Transaction> txs) => AdmitLater(txs, out _);
@@ -119,5 +126,29 @@ public sealed partial class ValidatorNode
         }
     }
 
-    private void StartAdmission() => _admission = Supervisor.Run("admission", _ => Admission.RunAsync(_stop.Token));
+    private readonly Lock _admissionStart = new();
+
+    /// <summary>Starts the writer's loop once: at <see cref="Start"/> or at the first blocking <see cref="Admit"/>, whichever
+    /// comes first; never after the node began to stop.</summary>
+    private void StartAdmission()
+    {
+        if (Volatile.Read(ref _admission) is not null) return;
+        lock (_admissionStart)
+        {
+            if (_admission is not null || _stopping) return;
+            _admission = Supervisor.Run("admission", _ => Admission.RunAsync(_stop.Token));
+        }
+    }
+
+    /// <summary>No loop starts from now on; the one running, if any.</summary>
+    private Task? StopAdmission()
+    {
+        lock (_admissionStart)
+        {
+            _stopping = true;
+            return _admission;
+        }
+    }
+
+    private bool _stopping;
 }

@@ -29,7 +29,6 @@ public sealed partial class ValidatorNode : IAsyncDisposable
     private readonly TransactionGossip _gossip;
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
-    private ITimer? _expiry;
     private int _disposed;
 
     /// <param name="journalStore">The store of the pending journal (acknowledged transactions), owned by the node from
@@ -76,6 +75,10 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         _engine.FaultContained += _ => Metrics.ConsensusFaults.Inc();
         _gossip = new TransactionGossip(link, txs => Admission.AdmitAsync(txs, relay: false), settings.Mempool.GossipBatchTransactions, loggers.CreateLogger<TransactionGossip>());
 
+        // The pool raises these in one of its two owners' turns: Added on the admission writer's loop, Admissible and
+        // Evicted on it or on the consensus loop. Each handler only hands work on through something safe from any thread:
+        // the engine's announcement (an interlocked flag and its channel), gossip's bounded channel (many writers), the
+        // journal (its own lock) and the waiters (a concurrent dictionary).
         Pool.Added += _ => _engine.AnnounceTransactions();
         Pool.Admissible += _gossip.Enqueue;
         Pool.Evicted += (tx, why) =>
@@ -158,32 +161,8 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         StartAdmission();
         _replay = Supervisor.Run("journal-replay", _ => ReplayJournalAsync(), LoopEnd.WhenDone);
         _loop = Supervisor.Run("consensus", _ => _engine.RunAsync(_stop.Token));
-        // Transactions waiting for a predecessor expire after a commit; on an idle chain this timer expires them.
-        _expiry = Time.CreateTimer(_ => ExpireWaiting(), null, ExpiryInterval, ExpiryInterval);
         LogStarted(_logger, Genesis.ChainId, NodeKey.PublicKey.ToHex(), Ledger.Height, Ledger.StateRoot.ToHex());
     }
-
-    private static readonly TimeSpan ExpiryInterval = TimeSpan.FromSeconds(1);
-
-    private void ExpireWaiting()
-    {
-        try
-        {
-            Pool.ExpireWaiting();
-        }
-        catch (ObjectDisposedException)
-        {
-            // The store closed while the node stopped.
-        }
-        catch (Exception e)
-        {
-            // On a timer thread an exception would end the process; the next tick (or commit) tries again.
-            LogExpiryFailed(_logger, e);
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Expiring waiting transactions failed; retrying on the next tick")]
-    private static partial void LogExpiryFailed(ILogger logger, Exception e);
 
     private void OnPeerMessage(Core.Primitives.PublicKey from, NodeChannel channel, byte[] message)
     {
@@ -270,7 +249,6 @@ public sealed partial class ValidatorNode : IAsyncDisposable
         // First: loops that end from here on were stopped, they did not fail.
         Supervisor.BeginStop();
         await _stop.CancelAsync().ConfigureAwait(false);
-        if (_expiry is not null) await _expiry.DisposeAsync().ConfigureAwait(false);
         if (_loop is not null)
         {
             try
@@ -288,7 +266,8 @@ public sealed partial class ValidatorNode : IAsyncDisposable
 
         // Stop inputs before the store goes: no message may reach a disposed ledger.
         Admission.Complete();
-        if (_admission is not null) await _admission.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false); // a failure is the supervisor's
+        var admission = StopAdmission();
+        if (admission is not null) await admission.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false); // a failure is the supervisor's
         await StopReplayAsync().ConfigureAwait(false);
         Journal.Dispose();
         _link.Dispose();

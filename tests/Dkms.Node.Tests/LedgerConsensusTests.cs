@@ -59,8 +59,8 @@ public class LedgerConsensusTests
         var stolen = TransactionCodec.Sign(new TxBody(LedgerNet.ChainId, id, 2, new DeactivatePayload()), [(Key("alice/0"), null)]);
         net.Submit(tx);
         Assert.True(net.RunUntil(() => net.Apps.All(a => a.Ledger.GetIdentity(id) is not null), TimeSpan.FromSeconds(5)));
-        Assert.Equal(ErrorCode.ThresholdNotMet, net.Apps[0].Submit(stolen).Code);
-        Assert.NotEqual(ErrorCode.Ok, net.Apps[0].Submit(TransactionCodec.Sign(new TxBody("other-chain", id, 2, new DeactivatePayload()), [(thief, null)])).Code);
+        Assert.Equal(ErrorCode.ThresholdNotMet, net.SubmitTo(0, stolen).Code);
+        Assert.NotEqual(ErrorCode.Ok, net.SubmitTo(0, TransactionCodec.Sign(new TxBody("other-chain", id, 2, new DeactivatePayload()), [(thief, null)])).Code);
         Assert.Equal(0, net.Apps[0].Pool.Count);
     }
 

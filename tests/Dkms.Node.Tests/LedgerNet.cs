@@ -7,6 +7,7 @@ using Dkms.Core.Transactions;
 using Dkms.Ledger;
 using Dkms.Node.Consensus;
 using Dkms.Node.Mempool;
+using Dkms.Node.Tests.Support;
 using Dkms.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -15,7 +16,8 @@ namespace Dkms.Node.Tests;
 
 /// <summary>
 /// n validators, each with its own DKMS ledger on an in-memory store, running the consensus engine
-/// over the simulated network with a fake clock: the real state machine under the real protocol.
+/// over the simulated network with a fake clock: the real state machine under the real protocol. Transactions come in
+/// as on a node: through each pool's admission writer, its loop running, while consensus commits and updates the pool.
 /// </summary>
 public sealed class LedgerNet : IDisposable
 {
@@ -30,12 +32,15 @@ public sealed class LedgerNet : IDisposable
         Apps = new LedgerApplication[n];
         Stores = new MemoryStore[n];
         Drivers = new SynchronousDriver[n];
+        Writers = new RunningWriter[n];
         for (var i = 0; i < n; i++)
         {
             var store = Stores[i] = new MemoryStore();
             var ledger = DkmsLedger.Open(store, new LedgerOptions(ChainId));
             ledger.InitializeGenesis(Genesis);
-            Apps[i] = new LedgerApplication(ledger, store, new TransactionPool(ledger, new MempoolOptions(), Time));
+            var pool = new TransactionPool(ledger, new MempoolOptions(), Time);
+            Writers[i] = new RunningWriter(pool, Time);
+            Apps[i] = new LedgerApplication(ledger, store, pool);
         }
 
         for (var i = 0; i < n; i++) Start(i);
@@ -51,15 +56,21 @@ public sealed class LedgerNet : IDisposable
     public MemoryStore[] Stores { get; }
     public SynchronousDriver[] Drivers { get; }
 
-    /// <summary>Gives <paramref name="txs"/> to every node, as gossip would.</summary>
+    /// <summary>Each node's admission writer (the one way into its pool).</summary>
+    public RunningWriter[] Writers { get; }
+
+    /// <summary>Gives <paramref name="txs"/> to every node, as gossip would, one at a time.</summary>
     public void Submit(params Transaction[] txs)
     {
         for (var i = 0; i < Apps.Length; i++)
         {
-            foreach (var tx in txs) Apps[i].Submit(tx);
+            foreach (var tx in txs) Writers[i].Admit(tx);
             Drivers[i].Post(new TransactionsAvailable());
         }
     }
+
+    /// <summary>Admits <paramref name="tx"/> at node <paramref name="node"/> alone, through its writer; the admission's result.</summary>
+    public TxResult SubmitTo(int node, Transaction tx) => Writers[node].Admit(tx)[0].Result;
 
     public bool RunUntil(Func<bool> done, TimeSpan limit)
     {
@@ -75,6 +86,7 @@ public sealed class LedgerNet : IDisposable
     public void Dispose()
     {
         foreach (var d in Drivers) d.Dispose();
+        foreach (var w in Writers) w.Dispose();
     }
 
     private void Start(int i)

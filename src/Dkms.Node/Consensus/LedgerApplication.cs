@@ -14,7 +14,9 @@ namespace Dkms.Node.Consensus;
 /// The DKMS ledger behind the consensus engine's application interface. Blocks and their commit
 /// certificates are stored in the ledger's own commit batch, so a block, its certificate and its
 /// state changes land on disk together or not at all. Proposals come from the node's
-/// <see cref="TransactionPool"/>. Called only from the engine's loop thread.
+/// <see cref="TransactionPool"/>. Called only from the engine's loop thread, and that is consensus's turn as the pool's
+/// owner: it changes the pool only in the update after a commit and in the recheck of what a proposal could not take.
+/// It admits nothing: transactions come in through the pool's <see cref="AdmissionWriter"/>, in tests too.
 /// </summary>
 public sealed class LedgerApplication : IConsensusApplication
 {
@@ -50,9 +52,6 @@ public sealed class LedgerApplication : IConsensusApplication
     /// make an idle chain propose (empty) blocks.</summary>
     public bool HasPendingTransactions => _pool.ReadyCount > 0;
 
-    /// <summary>Admits a transaction to the pool (tests and tools; the node admits through its RPC and gossip).</summary>
-    public TxResult Submit(Transaction tx) => _pool.Admit(tx).Result;
-
     public IReadOnlyList<byte[]> SelectTransactions(ulong height, long timestampMs, int maxCount, int maxBytes)
     {
         var candidates = _pool.Reap(maxCount, maxBytes);
@@ -64,7 +63,7 @@ public sealed class LedgerApplication : IConsensusApplication
         {
             var kept = executed.Transactions.Select(t => t.Hash).ToHashSet();
             // Waiting ones were expected to fail; recheck only what looked ready (it may have become invalid).
-            _pool.Recheck([.. candidates.Where(t => !kept.Contains(t.Hash) && !_pool.IsWaiting(t.Hash))]);
+            using (PoolOwnership.Enter(PoolOwner.Consensus)) _pool.Recheck([.. candidates.Where(t => !kept.Contains(t.Hash) && !_pool.IsWaiting(t.Hash))]);
         }
 
         _lastExecuted = executed;
@@ -114,12 +113,16 @@ public sealed class LedgerApplication : IConsensusApplication
             .Put(StoreLayout.HeightKey(StoreLayout.Certificates, block.Height), Codec.Encode(certificate));
         var record = _consensusRecord?.AddNextHeight(extra, block.Height + 1);
         // The ledger's commit and the pool's update are one step for admission, which judges under the pool's lock.
-        _pool.Commit(executed.Accepted, () =>
+        using (PoolOwnership.Enter(PoolOwner.Consensus))
         {
-            _ledger.Commit(executed, extra);
-            if (record is not null) _consensusRecord!.Written(record);
-            _lastBlockHash = block.Hash;
-        });
+            _pool.Commit(executed.Accepted, () =>
+            {
+                _ledger.Commit(executed, extra);
+                if (record is not null) _consensusRecord!.Written(record);
+                _lastBlockHash = block.Hash;
+            });
+        }
+
         _lastExecuted = null;
         BlockCommitted?.Invoke(block, certificate, executed.Accepted);
     }

@@ -13,6 +13,11 @@ namespace Dkms.Node.Mempool;
 /// (<see cref="SettledLater"/>). A full channel answers "mempool full" (to be retried) at once: nothing waits in an
 /// unbounded queue. Async and direct (sync and gossip) transactions have a budget each, so a flood of one kind cannot
 /// starve the other.
+/// <para>
+/// It is one of the pool's two owners (the other is consensus): made for a pool, it makes the pool refuse changes outside
+/// their turns. Expiry of transactions that waited too long for a predecessor is its work too: a timer on its
+/// <see cref="TimeProvider"/> only marks expiry due and wakes the loop, which expires in its own turn.
+/// </para>
 /// </summary>
 public sealed partial class AdmissionWriter
 {
@@ -25,6 +30,8 @@ public sealed partial class AdmissionWriter
     // Transactions in the channel (and, for async ones, held by the loop for room) per budget.
     private int _direct;
     private int _later;
+    // 1 when the clock asked for expiry and the loop has not done it yet.
+    private int _expiryDue;
 
     public AdmissionWriter(TransactionPool pool, int capacity, TimeProvider time, ILogger logger, IAdmissionMetrics? metrics = null)
     {
@@ -33,10 +40,15 @@ public sealed partial class AdmissionWriter
         _time = time;
         _logger = logger;
         _metrics = metrics;
-        // Each item holds at least one transaction, so the two budgets bound the items too; Wait mode makes a write to a
-        // full channel fail rather than drop.
-        _channel = Channel.CreateBounded<Work>(new BoundedChannelOptions(2 * capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        // Each item holds at least one transaction, so the two budgets bound the items too (plus one expiry wake-up);
+        // Wait mode makes a write to a full channel fail rather than drop.
+        _channel = Channel.CreateBounded<Work>(new BoundedChannelOptions(2 * capacity + 1) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        pool.RequireOwners();
     }
+
+    /// <summary>How often the loop expires transactions that waited too long for a predecessor (on its clock); zero or
+    /// less: never (commits still expire them).</summary>
+    public TimeSpan ExpiryInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Raised on the writer's loop for an async transaction once admission decided it (any outcome but a full
     /// pool: the writer keeps such a transaction and tries again when there is room).</summary>
@@ -88,6 +100,20 @@ public sealed partial class AdmissionWriter
     /// <summary>No more work: the loop ends once the channel is drained.</summary>
     public void Complete() => _channel.Writer.TryComplete();
 
+    /// <summary>The clock's tick (on the timer's thread): marks expiry due and wakes the loop, changing nothing itself.
+    /// One wake-up in the channel at a time; if the channel is full the loop is busy and sees the mark at its next turn.</summary>
+    private void ExpiryTick()
+    {
+        if (Interlocked.Exchange(ref _expiryDue, 1) == 0) _channel.Writer.TryWrite(Wake);
+    }
+
+    /// <summary>Expiry in the writer's turn.</summary>
+    private void ExpireIfDue()
+    {
+        if (Interlocked.Exchange(ref _expiryDue, 0) == 0) return;
+        using (PoolOwnership.Enter(PoolOwner.Admission)) _pool.ExpireWaiting();
+    }
+
     /// <summary>The writer's loop (run by the node's supervisor as <c>admission</c>).</summary>
     public async Task RunAsync(CancellationToken ct)
     {
@@ -96,10 +122,12 @@ public sealed partial class AdmissionWriter
         var works = new List<Work>();
         Task<bool>? incoming = null; // one wait for new work at a time, kept across polls for room
         Exception? failure = null;
+        using var expiry = ExpiryInterval > TimeSpan.Zero ? _time.CreateTimer(_ => ExpiryTick(), null, ExpiryInterval, ExpiryInterval) : null;
         try
         {
             while (true)
             {
+                ExpireIfDue();
                 if (held.Count > 0) AdmitHeld(held);
                 incoming ??= reader.WaitToReadAsync(ct).AsTask();
                 if (held.Count > 0 && !incoming.IsCompleted)
@@ -159,6 +187,7 @@ public sealed partial class AdmissionWriter
         var relay = new List<bool>();
         foreach (var work in works)
         {
+            if (work.Source == Source.Wake) continue;
             if (work.Source == Source.Later)
             {
                 holdLater |= roomCount <= 0 || work.Txs[0].Encoded.Length > roomBytes;
@@ -172,10 +201,11 @@ public sealed partial class AdmissionWriter
             relay.AddRange(work.Txs.Select(_ => work.Source != Source.Gossip));
         }
 
-        var outcomes = txs.Count == 0 ? [] : _pool.AdmitBatch(txs, i => relay[i]);
+        var outcomes = txs.Count == 0 ? [] : AdmitInTurn(txs, i => relay[i]);
         var at = 0;
         foreach (var work in works)
         {
+            if (work.Source == Source.Wake) continue;
             if (work.Source == Source.Later)
             {
                 if (!later.Contains(work))
@@ -207,7 +237,7 @@ public sealed partial class AdmissionWriter
         while (take < held.Count && take < Math.Min(roomCount, BatchTransactions) && held[take].Encoded.Length <= roomBytes) roomBytes -= held[take++].Encoded.Length;
         if (take == 0) return;
         var batch = held.GetRange(0, take);
-        var outcomes = _pool.AdmitBatch(batch, _ => true);
+        var outcomes = AdmitInTurn(batch, _ => true);
         var still = new List<Transaction>();
         for (var i = 0; i < batch.Count; i++)
         {
@@ -219,6 +249,12 @@ public sealed partial class AdmissionWriter
         held.RemoveRange(0, take);
         held.InsertRange(0, still);
         Depth();
+    }
+
+    /// <summary>The pool's admission, in the writer's turn: the pool's events it raises are raised in it.</summary>
+    private AdmitOutcome[] AdmitInTurn(IReadOnlyList<Transaction> txs, Func<int, bool> relayAt)
+    {
+        using (PoolOwnership.Enter(PoolOwner.Admission)) return _pool.AdmitBatch(txs, relayAt);
     }
 
     private void Settle(Transaction tx, AdmitOutcome outcome)
@@ -256,9 +292,13 @@ public sealed partial class AdmissionWriter
         Rpc,
         Gossip,
         Later,
+        // No transactions: wakes the loop for the expiry the clock marked due.
+        Wake,
     }
 
     private sealed record Work(IReadOnlyList<Transaction> Txs, Source Source, TaskCompletionSource<AdmitOutcome[]>? Done);
+
+    private static readonly Work Wake = new([], Source.Wake, null);
 
     /// <summary>Most transactions judged in one batch (their signatures verified together).</summary>
     private const int BatchTransactions = 4096;

@@ -207,8 +207,15 @@ public sealed partial class TransactionPool
     }
 
     /// <summary>Evicts orphans that waited longer than <see cref="MempoolOptions.WaitingTimeoutMs"/> and queued ones whose
-    /// run broke. Commits do this too; the node also calls it on a timer, so an idle chain expires them.</summary>
+    /// run broke. Commits do this too (consensus's update); the admission writer calls it on its clock's tick
+    /// (<see cref="AdmissionWriter.ExpiryInterval"/>), so an idle chain expires them.</summary>
     public void ExpireWaiting()
+    {
+        Changing(PoolOwner.Admission, nameof(ExpireWaiting));
+        ExpireDue();
+    }
+
+    private void ExpireDue()
     {
         var expired = NowMs - _options.WaitingTimeoutMs;
         List<Transaction> due;
@@ -218,12 +225,19 @@ public sealed partial class TransactionPool
             due = [.. _waitingSince.Where(w => w.Value < expired).Select(w => _byArrival[_arrivalOf[w.Key]])];
         }
 
-        if (due.Count > 0) Recheck(due);
+        if (due.Count > 0) RecheckInTurn(due);
     }
 
     /// <summary>Rechecks <paramref name="txs"/> against committed state and evicts those no longer valid
-    /// (e.g. ones a proposal check refused); an orphan found valid becomes ready.</summary>
+    /// (e.g. ones a proposal check refused); an orphan found valid becomes ready. Consensus's (a failed proposal).</summary>
     public void Recheck(IReadOnlyList<Transaction> txs)
+    {
+        Changing(PoolOwner.Consensus, nameof(Recheck));
+        RecheckInTurn(txs);
+    }
+
+    /// <summary>As <see cref="Recheck"/>, in whichever owner's turn called it (consensus's update, the writer's expiry).</summary>
+    private void RecheckInTurn(IReadOnlyList<Transaction> txs)
     {
         var expired = NowMs - _options.WaitingTimeoutMs;
         var relay = new List<Transaction>();

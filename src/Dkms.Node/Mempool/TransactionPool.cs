@@ -25,6 +25,13 @@ namespace Dkms.Node.Mempool;
 /// (<see cref="AdmissionWriter"/>): whatever judges a transaction against committed state (admission, rechecks,
 /// promotion) does so under the pool's lock together with what it changes, and consensus commits the ledger and removes
 /// the committed transactions under the same lock (<see cref="Commit"/>), so no judgement can straddle a commit.
+/// <para>
+/// Two owners: once an <see cref="AdmissionWriter"/> is made for a pool, every change comes in the turn
+/// (<see cref="PoolOwnership"/>) of the writer (<see cref="AdmitBatch(IReadOnlyList{Transaction}, Func{int, bool})"/>,
+/// <see cref="ExpireWaiting"/>) or of consensus (<see cref="Commit"/>, <see cref="Update"/>, <see cref="Recheck"/>), and
+/// a change outside them throws. The events are raised inside that turn, on that owner's thread. A pool without a writer
+/// (unit tests, tools) is a plain structure.
+/// </para>
 /// </summary>
 public sealed partial class TransactionPool : IPendingView
 {
@@ -44,6 +51,7 @@ public sealed partial class TransactionPool : IPendingView
     private readonly TimeProvider _time;
     private long _nextArrival;
     private long _bytes;
+    private volatile bool _owned;
 
     public TransactionPool(DkmsLedger ledger, MempoolOptions options, TimeProvider? time = null)
     {
@@ -59,16 +67,35 @@ public sealed partial class TransactionPool : IPendingView
 
     public MempoolOptions Options => _options;
 
-    /// <summary>Raised (outside the lock) after admission added at least one transaction; carries the new ones.</summary>
+    /// <summary>Raised (outside the lock) after admission added at least one transaction; carries the new ones. Raised in
+    /// the admission writer's turn only (on its loop).</summary>
     public event Action<IReadOnlyList<Transaction>>? Added;
 
     /// <summary>Raised (outside the lock) with transactions admitted with <c>relay</c> once they are admissible: at
-    /// admission, or later when an orphan's predecessor comes. The node gossips these, in this order.</summary>
+    /// admission, or later when an orphan's predecessor comes. The node gossips these, in this order. Raised in the
+    /// writer's turn (admission, expiry) or in consensus's (a commit's update, a failed proposal's recheck): subscribers
+    /// must take calls from both loops.</summary>
     public event Action<IReadOnlyList<Transaction>>? Admissible;
 
-    /// <summary>Raised when a pending transaction is evicted as invalid (after a commit or a failed proposal check), or an
-    /// orphan is dropped for room.</summary>
+    /// <summary>Raised when a pending transaction is evicted as invalid (after a commit or a failed proposal check, or when
+    /// it waited too long), or an orphan is dropped for room. Raised in the writer's turn or in consensus's, as
+    /// <see cref="Admissible"/>.</summary>
     public event Action<Transaction, TxResult>? Evicted;
+
+    /// <summary>True once an <see cref="AdmissionWriter"/> owns admission: changes outside the two owners' turns throw.</summary>
+    public bool IsOwned => _owned;
+
+    /// <summary>Made by the <see cref="AdmissionWriter"/> of this pool: from now on only its turn and consensus's change it.</summary>
+    internal void RequireOwners() => _owned = true;
+
+    /// <summary>A change by <paramref name="owner"/>'s entry point <paramref name="what"/>: refused outside its turn on an
+    /// owned pool (a bug: a third writer would break the consistency the two owners keep).</summary>
+    private void Changing(PoolOwner owner, string what)
+    {
+        if (!_owned || PoolOwnership.Current == owner) return;
+        var current = PoolOwnership.Current == PoolOwner.None ? "outside both owners" : $"in {PoolOwnership.Current}'s turn";
+        throw new InvalidOperationException($"TransactionPool.{what} changes the pool in {owner}'s turn only; it was called {current} (docs/architecture.md, \"The pool's two owners\")");
+    }
 
     public int Count
     {
@@ -128,6 +155,7 @@ public sealed partial class TransactionPool : IPendingView
     /// admissible.</summary>
     public AdmitOutcome[] AdmitBatch(IReadOnlyList<Transaction> txs, Func<int, bool> relayAt)
     {
+        Changing(PoolOwner.Admission, nameof(AdmitBatch));
         var outcomes = new AdmitOutcome[txs.Count];
         var fresh = new List<int>(txs.Count);
         var full = false;
@@ -290,6 +318,7 @@ public sealed partial class TransactionPool : IPendingView
     /// evicted. Orphans of a touched identity that the commit made admissible are promoted.</summary>
     public void Commit(IReadOnlyList<Transaction> committed, Action? commitLedger)
     {
+        Changing(PoolOwner.Consensus, nameof(Commit));
         var recheck = new List<Transaction>();
         var subjects = new HashSet<IdentityId>();
         lock (_lock)
@@ -314,9 +343,10 @@ public sealed partial class TransactionPool : IPendingView
             }
         }
 
-        Recheck(recheck);
+        RecheckInTurn(recheck);
         foreach (var subject in subjects) Promote(subject);
-        ExpireWaiting();
+        // Part of the update after a commit: what waited too long goes now, as the writer's periodic expiry would.
+        ExpireDue();
     }
 
     private void InsertLocked(Transaction tx, Standing standing, bool relay)

@@ -17,20 +17,28 @@ public sealed class LedgerApplicationTests : IDisposable
     private readonly MemoryStore _store = new();
     private readonly DkmsLedger _ledger;
     private readonly LedgerApplication _app;
+    private readonly RunningWriter _writer;
     private readonly TransactionBuilder _builder = new(ChainId);
 
     public LedgerApplicationTests()
     {
         _ledger = DkmsLedger.Open(_store, new LedgerOptions(ChainId));
-        _app = new LedgerApplication(_ledger, _store, new TransactionPool(_ledger, new MempoolOptions()));
+        var pool = new TransactionPool(_ledger, new MempoolOptions());
+        // Admission through the pool's writer, as on a node: the application itself only reaps and updates the pool.
+        _writer = new RunningWriter(pool, TimeProvider.System);
+        _app = new LedgerApplication(_ledger, _store, pool);
     }
 
-    public void Dispose() => _store.Dispose();
+    public void Dispose()
+    {
+        _writer.Dispose();
+        _store.Dispose();
+    }
 
     private Transaction[] Pending(int count, string prefix)
     {
         var txs = Enumerable.Range(0, count).Select(i => new TestIdentity($"{prefix}/{i}", _builder).Incept()).ToArray();
-        foreach (var tx in txs) Assert.True(_app.Submit(tx).IsOk);
+        Assert.All(_writer.Admit(txs), o => Assert.Equal(AdmitStatus.Admitted, o.Status));
         return txs;
     }
 
