@@ -31,6 +31,8 @@ const string Usage = """
 
     reads options:
       --nodes, --testnet, --genesis as for run
+      --write-node URL        where the readers' identities are submitted (default: the first of --nodes; name a
+                              validator when reading from observers, which take no transactions)
       --kind resolve|did      identity.resolve with proof, verified here (default), or GET /1.0/identifiers/{did}
       --concurrency N         requests in flight, spread over the nodes (32)
       --verify-every N        verify one resolve answer in N (1: all); the others are only checked to carry a proof
@@ -190,6 +192,7 @@ static ReadOptions ParseReads(string[] a)
         switch (a[i])
         {
             case "--nodes": nodes = Next(); break;
+            case "--write-node": o = o with { WriteNode = new Uri(Next()) }; break;
             case "--testnet": testnet = Next(); break;
             case "--genesis": o = o with { Genesis = Next() }; break;
             case "--kind":

@@ -10,6 +10,10 @@ namespace Dkms.LoadGen;
 public sealed record ReadOptions
 {
     public Uri[] Nodes { get; init; } = [];
+
+    /// <summary>Where the readers' identities are submitted (null: the first of <see cref="Nodes"/>); an observer takes no
+    /// transactions, so a series against observers names a validator here.</summary>
+    public Uri? WriteNode { get; init; }
     public string Genesis { get; init; } = "genesis/genesis.json";
 
     /// <summary>What is read: <c>resolve</c> (<c>identity.resolve</c> with proof, verified here against the genesis
@@ -66,13 +70,28 @@ public sealed record ReadResult
 /// </summary>
 public sealed class ReadBench(ReadOptions o)
 {
+    private async Task WaitForHeightAsync(ulong height, CancellationToken ct)
+    {
+        foreach (var node in o.Nodes)
+        {
+            using var reader = new DkmsRpcClient(node, TimeSpan.FromSeconds(10));
+            var deadline = Stopwatch.GetTimestamp() + 120 * Stopwatch.Frequency;
+            ulong at;
+            while ((at = (await reader.NodeStatusAsync(ct).ConfigureAwait(false)).Height) < height)
+            {
+                if (Stopwatch.GetTimestamp() > deadline) throw new InvalidOperationException($"{node} is at height {at}, not {height}, after 120 s");
+                await Task.Delay(200, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
     public async Task<ReadResult> RunAsync(CancellationToken ct)
     {
         var genesis = GenesisDocument.Load(o.Genesis);
         var chain = TrustedChain.FromGenesis(genesis);
         var (_, setup, ids) = new Workload(genesis.ChainId, $"reads-{o.Seed}").Inceptions(o.Identities);
         Log($"chain {genesis.ChainId}: committing {ids.Length} identities to read");
-        using (var writer = new DkmsRpcClient(o.Nodes[0], TimeSpan.FromMinutes(2)))
+        using (var writer = new DkmsRpcClient(o.WriteNode ?? o.Nodes[0], TimeSpan.FromMinutes(2)))
         {
             foreach (var chunk in setup.Chunk(250))
             {
@@ -82,6 +101,8 @@ public sealed class ReadBench(ReadOptions o)
 
             // Answers are verified against the set in force now, reached from the genesis through the certified changes.
             chain = await FollowValidatorSetAsync(writer, chain, ct).ConfigureAwait(false);
+            // The nodes read from (observers among them) hold the identities once they reach the writer's height.
+            await WaitForHeightAsync((await writer.NodeStatusAsync(ct).ConfigureAwait(false)).Height, ct).ConfigureAwait(false);
         }
 
         var clients = o.Nodes.Select(n => new HttpClient { BaseAddress = n, Timeout = TimeSpan.FromSeconds(30) }).ToArray();

@@ -96,7 +96,7 @@ TESTNET_ARGS=()
 reads() { # reads KIND FILE; KIND resolve-sampled: identity.resolve with one answer in VERIFY_SAMPLE verified
   local kind=(--kind "$1")
   [ "$1" = resolve-sampled ] && kind=(--kind resolve --verify-every "$VERIFY_SAMPLE")
-  "${LG[@]}" reads "${kind[@]}" --nodes "$RPC_URLS" --genesis "$GENESIS" --concurrency "$CONCURRENCY" --identities "$IDENTITIES" \
+  "${LG[@]}" reads "${kind[@]}" --nodes "$RPC_URLS" --write-node "${WRITE_URLS%%,*}" --genesis "$GENESIS" --concurrency "$CONCURRENCY" --identities "$IDENTITIES" \
     --duration "$DURATION" --warmup 3 --out "$2" --label "$(basename "$2" .json)" ${EXTRA_READS:-} 2>>"$LOG" | tee -a "$LOG" || log "(reads exited with $?)"
 }
 
@@ -115,7 +115,7 @@ uptime_of() { uptime | sed 's/.*load average: //'; }
 
 # The readers' identities are incepted once, before anything is measured (later runs find them committed).
 log "set-up: incepting the readers' identities"
-"${LG[@]}" reads --kind resolve --nodes "$RPC_URLS" --genesis "$GENESIS" --identities "$IDENTITIES" --duration 1 --warmup 0 \
+"${LG[@]}" reads --kind resolve --nodes "$RPC_URLS" --write-node "${WRITE_URLS%%,*}" --genesis "$GENESIS" --identities "$IDENTITIES" --duration 1 --warmup 0 \
   --concurrency 1 2>>"$LOG" >/dev/null || true
 
 for n in $(seq 1 "$REPEAT"); do
