@@ -265,6 +265,7 @@ public sealed partial class ConsensusStateMachine
         }
 
         NoteAhead(from, height);
+        Window.Shown(from, height - 1); // it works at that height: it holds the blocks before it
         if (height > Height + IntakeBounds.FutureHeights || round > _options.MaxRoundLookahead)
         {
             Drop(from, DropReason.OutOfWindow, $"height {height} round {round}, this node is at height {Height}");
@@ -405,6 +406,8 @@ public sealed partial class ConsensusStateMachine
     {
         if (block.Height != Height || certificate.Height != Height)
         {
+            // A later block this node asked that peer for is held until its height comes (checked then).
+            if (block.Height > Height && HoldAhead(from, block, certificate)) return;
             Drop(from, DropReason.OutOfWindow, $"block response for height {block.Height}, this node is at {Height}");
             // A later block (pushed to an observer after its commit, or an answer that overtook) says the peer is ahead:
             // ask it for the block of this height (at most once per peer, height and catch-up delay; a request is cheap,
@@ -443,6 +446,9 @@ public sealed partial class ConsensusStateMachine
         }
 
         Decide(block, certificate, fetched: true);
-        RequestBlock(from);
+        // The next height: held already (taken next, TakeHeldNext), or asked of a source, or else asked of this peer.
+        Window.Shown(from, block.Height);
+        if (!Window.Holds(Height) && !Window.IsAsked(Height, out _)) RequestBlock(from);
+        AskAhead(Height + 1);
     }
 }

@@ -47,6 +47,9 @@ public enum TimeoutKind : byte
     /// control back to its event queue first (a validator that decides alone would otherwise run height after height
     /// inside one call).</summary>
     StartHeight,
+    /// <summary>A block fetched ahead is held for the height just entered: take it (an event per height, so the loop
+    /// handles what else waits between two blocks).</summary>
+    CatchUpNext,
 }
 
 public readonly record struct ConsensusTimeout(TimeoutKind Kind, ulong Height, int Round);

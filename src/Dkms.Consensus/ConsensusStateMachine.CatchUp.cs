@@ -1,0 +1,62 @@
+using Dkms.Core.Primitives;
+
+namespace Dkms.Consensus;
+
+/// <summary>Catch-up with several blocks in flight (<see cref="CatchUpWindow"/>, docs/consensus.md "Catch-up"): while a
+/// node takes the block of its height, the next heights are already asked of its sources and their answers held; each
+/// held block is checked like any catch-up response, in height order, when its height comes.</summary>
+public sealed partial class ConsensusStateMachine
+{
+    private CatchUpWindow? _catchUp;
+
+    private CatchUpWindow Window => _catchUp ??= new CatchUpWindow(IntakeBounds.CatchUpHeldLargestMessages * IntakeBounds.MaxMessageBytes(Limits));
+
+    /// <summary>Blocks held for later heights (catch-up) and their estimated bytes.</summary>
+    public int HeldBlocks => _catchUp?.HeldCount ?? 0;
+
+    public long HeldBlockBytes => _catchUp?.HeldBytes ?? 0;
+
+    /// <summary>Asks the sources for the heights from <paramref name="from"/> on that are neither held nor asked.</summary>
+    private void AskAhead(ulong from)
+    {
+        foreach (var (peer, height) in Window.Fill(from, _time.GetUtcNow(), _options.CatchUpDelay))
+        {
+            _out.Add(new SendAction(peer, ConsensusMessage.EncodeRequest(height)));
+        }
+    }
+
+    /// <summary>A block of a later height: held if this node asked that peer for it and it fits; else dropped and counted.
+    /// True if held.</summary>
+    private bool HoldAhead(PublicKey from, Core.Blocks.Block block, Core.Blocks.CommitCertificate certificate)
+    {
+        Window.Shown(from, block.Height);
+        if (Window.TryHold(from, block, certificate, out var reason))
+        {
+            AskAhead(Height + 1);
+            return true;
+        }
+
+        if (reason == DropReason.BufferFull) Drop(from, reason, $"no room to hold the block of height {block.Height} until this node gets there");
+        return false;
+    }
+
+    /// <summary>The node entered a height: a block held for it is taken next, in an event of its own.</summary>
+    private void TakeHeldNext()
+    {
+        if (_catchUp is null) return;
+        _catchUp.Advance(Height);
+        if (_catchUp.Holds(Height)) Schedule(TimeoutKind.CatchUpNext, 0, TimeSpan.Zero);
+    }
+
+    /// <summary>The held block of this height goes through every check of a catch-up response. Should it fail one, its
+    /// peer is asked nothing more until it shows a block again, and the height is asked of another source at once.</summary>
+    private void OnCatchUpNext()
+    {
+        if (_catchUp?.Take(Height) is not { } held) return;
+        var height = Height;
+        OnBlockFetched(held.Peer, held.Block, held.Certificate);
+        if (Height != height) return;
+        _catchUp.Distrust(held.Peer);
+        if (_catchUp.SourceOtherThan(held.Peer) is { } other) RequestBlock(other);
+    }
+}
