@@ -20,7 +20,9 @@ internal sealed class CatchUpWindow
     private readonly Dictionary<ulong, (PublicKey Peer, DateTimeOffset At)> _asked = new();
     private readonly Dictionary<ulong, Held> _held = new();
     private readonly Dictionary<PublicKey, ulong> _sources = new(); // peers that showed blocks, and the highest one shown
-    private readonly Dictionary<PublicKey, ulong> _lacks = new();   // a height a source left unanswered: not asked at or above it again until it shows it
+    // A height a source left unanswered, and when: it is asked nothing above what it has shown until the lack is old
+    // (a node at the chain's frontier would otherwise ask its sources for heights they do not have after every block).
+    private readonly Dictionary<PublicKey, (ulong Height, DateTimeOffset At)> _lacks = new();
     private readonly Dictionary<PublicKey, (DateTimeOffset Since, int Count)> _sent = new();
     private readonly long _maxHeldBytes;
 
@@ -41,7 +43,7 @@ internal sealed class CatchUpWindow
     {
         if (!_sources.ContainsKey(peer) && _sources.Count >= IntakeBounds.MaxTrackedPeers) _sources.Clear();
         _sources[peer] = Math.Max(_sources.GetValueOrDefault(peer), height);
-        if (_lacks.TryGetValue(peer, out var lack) && height >= lack) _lacks.Remove(peer);
+        if (_lacks.TryGetValue(peer, out var lack) && height >= lack.Height) _lacks[peer] = (height + 1, lack.At);
     }
 
     /// <summary>Whether <paramref name="height"/> was asked of <paramref name="peer"/> and not answered yet.</summary>
@@ -50,6 +52,15 @@ internal sealed class CatchUpWindow
         var found = _asked.TryGetValue(height, out var a);
         peer = a.Peer;
         return found;
+    }
+
+    /// <summary>The block of <paramref name="height"/> came from <paramref name="peer"/> and was taken: true if it answered
+    /// a request ahead of this node (the request is settled).</summary>
+    public bool Answered(ulong height, PublicKey peer)
+    {
+        if (!_asked.TryGetValue(height, out var asked) || asked.Peer != peer) return false;
+        _asked.Remove(height);
+        return true;
     }
 
     /// <summary>Holds an answer: true if it answers this node's request of that height to that peer and fits the
@@ -110,7 +121,7 @@ internal sealed class CatchUpWindow
 
     /// <summary>The requests to send now for heights <paramref name="from"/> .. +<see cref="IntakeBounds.CatchUpLookahead"/>
     /// - 1 neither held nor asked (a request unanswered after <paramref name="delay"/> is given up, and its peer is asked
-    /// nothing at or above that height until it shows one): each to the source with the fewest heights in flight that is
+    /// nothing above what it has shown for a while, <see cref="Lacks"/>): each to the source with the fewest heights in flight that is
     /// within its bounds.</summary>
     public List<(PublicKey Peer, ulong Height)> Fill(ulong from, DateTimeOffset now, TimeSpan delay)
     {
@@ -119,7 +130,9 @@ internal sealed class CatchUpWindow
         {
             if (now - a.At < delay) continue;
             _asked.Remove(h);
-            _lacks[a.Peer] = Math.Min(_lacks.GetValueOrDefault(a.Peer, ulong.MaxValue), h);
+            if (!_lacks.ContainsKey(a.Peer) && _lacks.Count >= IntakeBounds.MaxTrackedPeers) _lacks.Clear();
+            var lack = _lacks.GetValueOrDefault(a.Peer, (Height: ulong.MaxValue, At: now));
+            _lacks[a.Peer] = (Math.Min(lack.Height, h), now);
         }
 
         if (_sources.Count == 0) return requests;
@@ -135,7 +148,7 @@ internal sealed class CatchUpWindow
             PublicKey? best = null;
             foreach (var (peer, count) in inFlight)
             {
-                if (count >= IntakeBounds.CatchUpInFlightPerPeer || (_lacks.TryGetValue(peer, out var lack) && h >= lack) || !MaySend(peer, now, delay)) continue;
+                if (count >= IntakeBounds.CatchUpInFlightPerPeer || Lacks(peer, h, now, delay) || !MaySend(peer, now, delay)) continue;
                 if (best is null || count < inFlight[best.Value]) best = peer;
             }
 
@@ -149,6 +162,23 @@ internal sealed class CatchUpWindow
 
         return requests;
     }
+
+    /// <summary>Whether <paramref name="peer"/> is known to lack <paramref name="height"/>: it left a request at or below it
+    /// unanswered, less than <see cref="LackDelays"/> catch-up delays ago, and has shown no block as high since.</summary>
+    private bool Lacks(PublicKey peer, ulong height, DateTimeOffset now, TimeSpan delay)
+    {
+        if (!_lacks.TryGetValue(peer, out var lack)) return false;
+        if (now - lack.At >= delay * LackDelays)
+        {
+            _lacks.Remove(peer);
+            return false;
+        }
+
+        return height >= lack.Height;
+    }
+
+    /// <summary>How long (in catch-up delays) a source found lacking a height is asked only what it has shown.</summary>
+    private const int LackDelays = 10;
 
     /// <summary>Within the peer's request budget of this catch-up delay (opens a new window when the last one ended).</summary>
     private bool MaySend(PublicKey peer, DateTimeOffset now, TimeSpan delay)

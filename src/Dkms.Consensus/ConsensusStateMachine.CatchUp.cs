@@ -16,6 +16,12 @@ public sealed partial class ConsensusStateMachine
 
     public long HeldBlockBytes => _catchUp?.HeldBytes ?? 0;
 
+    /// <summary>Blocks taken that answered a request made ahead of their height, since start (held until their height
+    /// came, or — answers of one peer arrive in order — taken on arrival; any thread).</summary>
+    public long BlocksFetchedAhead => Interlocked.Read(ref _blocksFetchedAhead);
+
+    private long _blocksFetchedAhead;
+
     /// <summary>Asks the sources for the heights from <paramref name="from"/> on that are neither held nor asked.</summary>
     private void AskAhead(ulong from)
     {
@@ -40,6 +46,12 @@ public sealed partial class ConsensusStateMachine
         return false;
     }
 
+    /// <summary>The block of this height was taken from <paramref name="from"/>: counted if it answered a request ahead.</summary>
+    private void NoteTaken(PublicKey from, ulong height)
+    {
+        if (_catchUp?.Answered(height, from) == true) Interlocked.Increment(ref _blocksFetchedAhead);
+    }
+
     /// <summary>The node entered a height: a block held for it is taken next, in an event of its own.</summary>
     private void TakeHeldNext()
     {
@@ -55,7 +67,12 @@ public sealed partial class ConsensusStateMachine
         if (_catchUp?.Take(Height) is not { } held) return;
         var height = Height;
         OnBlockFetched(held.Peer, held.Block, held.Certificate);
-        if (Height != height) return;
+        if (Height != height)
+        {
+            Interlocked.Increment(ref _blocksFetchedAhead);
+            return;
+        }
+
         _catchUp.Distrust(held.Peer);
         if (_catchUp.SourceOtherThan(held.Peer) is { } other) RequestBlock(other);
     }

@@ -445,6 +445,7 @@ public sealed partial class ConsensusStateMachine
             return;
         }
 
+        NoteTaken(from, block.Height);
         Decide(block, certificate, fetched: true);
         // The next height: held already (taken next, TakeHeldNext), or asked of a source, or else asked of this peer.
         Window.Shown(from, block.Height);

@@ -243,4 +243,26 @@ public sealed class CatchUpWindowTests
         Assert.True(ahead > IntakeBounds.CatchUpInFlightPerPeer, $"only {ahead} requests ahead");
         Assert.True(solo.Machine.Height > 10);
     }
+
+    [Fact]
+    public void A_source_that_left_heights_ahead_unanswered_is_asked_only_what_it_has_shown_for_a_while()
+    {
+        var chain = Chain(3);
+        using var solo = new Solo(self: 0, neverSigns: true);
+        solo.Machine.Start();
+        var a = solo.Signers[1].PublicKey;
+        var asked = Requests(solo.Machine.Handle(new BlockFetched(a, chain[0].Block, chain[0].Certificate)));
+        Assert.Contains(asked, r => r.Height > 3); // it asked beyond what a has (a node at the frontier does not know)
+
+        // Nothing comes for a catch-up delay: the requests are given up, and a is not asked past what it has shown.
+        solo.Time.Advance(solo.Options.CatchUpDelay);
+        var again = Requests(solo.Fire(TimeoutKind.Rebroadcast, 0));
+        Assert.DoesNotContain(again, r => r.Peer == a && r.Height > 2);
+
+        // a answers height 2 and pushes 3 (it committed it): it is asked up to what it showed, not beyond.
+        solo.Machine.Handle(new BlockFetched(a, chain[2].Block, chain[2].Certificate));
+        var next = Requests(solo.Machine.Handle(new BlockFetched(a, chain[1].Block, chain[1].Certificate)));
+        Assert.DoesNotContain(next, r => r.Height > 3);
+        Assert.Equal(3UL, solo.Machine.Height);
+    }
 }
