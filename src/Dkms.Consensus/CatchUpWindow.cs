@@ -123,9 +123,10 @@ internal sealed class CatchUpWindow
     /// - 1 neither held nor asked (a request unanswered after <paramref name="delay"/> is given up, and its peer is asked
     /// nothing above what it has shown for a while, <see cref="Lacks"/>): each to the source with the fewest heights in flight that is
     /// within its bounds.</summary>
-    public List<(PublicKey Peer, ulong Height)> Fill(ulong from, DateTimeOffset now, TimeSpan delay)
+    public List<(PublicKey Peer, ulong Height)> Fill(ulong from, DateTimeOffset now, TimeSpan delay, out TimeSpan? retry)
     {
         var requests = new List<(PublicKey, ulong)>();
+        retry = null;
         foreach (var (h, a) in _asked.ToList())
         {
             if (now - a.At < delay) continue;
@@ -152,7 +153,13 @@ internal sealed class CatchUpWindow
                 if (best is null || count < inFlight[best.Value]) best = peer;
             }
 
-            if (best is not { } chosen) break;
+            if (best is not { } chosen)
+            {
+                // Held back by a request budget only: ask again when the earliest one opens.
+                retry = BudgetOpens(inFlight.Keys, h, now, delay);
+                break;
+            }
+
             inFlight[chosen]++;
             _asked[h] = (chosen, now);
             var window = _sent.GetValueOrDefault(chosen);
@@ -161,6 +168,21 @@ internal sealed class CatchUpWindow
         }
 
         return requests;
+    }
+
+    /// <summary>When the first request budget of a source that could be asked <paramref name="height"/> but for its
+    /// budget opens again; null if none is held back by its budget alone.</summary>
+    private TimeSpan? BudgetOpens(IEnumerable<PublicKey> peers, ulong height, DateTimeOffset now, TimeSpan delay)
+    {
+        TimeSpan? first = null;
+        foreach (var peer in peers)
+        {
+            if (Lacks(peer, height, now, delay) || !_sent.TryGetValue(peer, out var window) || window.Count < IntakeBounds.CatchUpRequestsPerPeerPerCatchUpDelay) continue;
+            var opens = window.Since + delay - now;
+            if (first is null || opens < first) first = opens;
+        }
+
+        return first is { } t && t < TimeSpan.Zero ? TimeSpan.Zero : first;
     }
 
     /// <summary>Whether <paramref name="peer"/> is known to lack <paramref name="height"/>: it left a request at or below it

@@ -22,23 +22,32 @@ public sealed partial class ConsensusStateMachine
 
     private long _blocksFetchedAhead;
 
-    /// <summary>Asks the sources for the heights from <paramref name="from"/> on that are neither held nor asked.</summary>
-    private void AskAhead(ulong from)
+    /// <summary>Asks the sources for this height and the next ones that are neither held nor asked, within their request
+    /// budgets; when a budget alone holds a request back, asks again once it opens.</summary>
+    private void AskAhead()
     {
-        foreach (var (peer, height) in Window.Fill(from, _time.GetUtcNow(), _options.CatchUpDelay))
+        var requests = Window.Fill(Height, _time.GetUtcNow(), _options.CatchUpDelay, out var retry);
+        foreach (var (peer, height) in requests)
         {
             _out.Add(new SendAction(peer, ConsensusMessage.EncodeRequest(height)));
         }
+
+        if (retry is { } delay && !_askScheduled)
+        {
+            _askScheduled = true;
+            Schedule(TimeoutKind.CatchUpAsk, 0, delay);
+        }
     }
+
+    private bool _askScheduled; // a CatchUpAsk timeout is armed at this height
 
     /// <summary>A block of a later height: held if this node asked that peer for it and it fits; else dropped and counted.
     /// True if held.</summary>
     private bool HoldAhead(PublicKey from, Core.Blocks.Block block, Core.Blocks.CommitCertificate certificate)
     {
-        Window.Shown(from, block.Height);
         if (Window.TryHold(from, block, certificate, out var reason))
         {
-            AskAhead(Height + 1);
+            AskAhead();
             return true;
         }
 
@@ -55,6 +64,7 @@ public sealed partial class ConsensusStateMachine
     /// <summary>The node entered a height: a block held for it is taken next, in an event of its own.</summary>
     private void TakeHeldNext()
     {
+        _askScheduled = false; // the driver drops the timeouts of the heights passed
         if (_catchUp is null) return;
         _catchUp.Advance(Height);
         if (_catchUp.Holds(Height)) Schedule(TimeoutKind.CatchUpNext, 0, TimeSpan.Zero);

@@ -404,6 +404,7 @@ public sealed partial class ConsensusStateMachine
     /// lagging), so each peer gets a few certificate checks per height and no more.</summary>
     private void OnBlockFetched(PublicKey from, Block block, CommitCertificate certificate)
     {
+        Window.Shown(from, block.Height); // whatever its height, the peer holds that block: a source to ask
         if (block.Height != Height || certificate.Height != Height)
         {
             // A later block this node asked that peer for is held until its height comes (checked then).
@@ -447,9 +448,9 @@ public sealed partial class ConsensusStateMachine
 
         NoteTaken(from, block.Height);
         Decide(block, certificate, fetched: true);
-        // The next height: held already (taken next, TakeHeldNext), or asked of a source, or else asked of this peer.
-        Window.Shown(from, block.Height);
-        if (!Window.Holds(Height) && !Window.IsAsked(Height, out _)) RequestBlock(from);
-        AskAhead(Height + 1);
+        // The next heights: this one held already (taken next, TakeHeldNext) or asked of a source within its budget
+        // (or once a budget opens), the ones after it too; should no source be there to ask, this peer, as before.
+        AskAhead();
+        if (!Window.Holds(Height) && !Window.IsAsked(Height, out _) && !_askScheduled) RequestBlock(from);
     }
 }

@@ -209,7 +209,7 @@ public sealed partial class ConsensusStateMachine
                 break;
             case TimeoutKind.Rebroadcast:
                 // Also gives up requests ahead left unanswered, and asks those heights again.
-                if (_catchUp is { AskedCount: > 0 }) AskAhead(Height + 1);
+                if (_catchUp is { AskedCount: > 0 }) AskAhead();
                 Rebroadcast();
                 Schedule(TimeoutKind.Rebroadcast, 0, _options.RebroadcastInterval);
                 break;
@@ -222,6 +222,10 @@ public sealed partial class ConsensusStateMachine
                 break;
             case TimeoutKind.CatchUpNext:
                 OnCatchUpNext();
+                break;
+            case TimeoutKind.CatchUpAsk:
+                _askScheduled = false;
+                AskAhead();
                 break;
             case TimeoutKind.CatchUp:
                 _catchUpScheduled = false;
