@@ -46,6 +46,15 @@ internal sealed class CatchUpWindow
         if (_lacks.TryGetValue(peer, out var lack) && height >= lack.Height) _lacks[peer] = (height + 1, lack.At);
     }
 
+    /// <summary>A request sent outside <see cref="Fill"/> (the block of the current height, asked of a peer seen ahead)
+    /// spends the peer's budget too.</summary>
+    public void CountSent(PublicKey peer, DateTimeOffset now, TimeSpan delay)
+    {
+        MaySend(peer, now, delay);
+        var window = _sent[peer];
+        _sent[peer] = (window.Since, window.Count + 1);
+    }
+
     /// <summary>Whether <paramref name="height"/> was asked of <paramref name="peer"/> and not answered yet.</summary>
     public bool IsAsked(ulong height, out PublicKey peer)
     {
@@ -131,6 +140,8 @@ internal sealed class CatchUpWindow
         {
             if (now - a.At < delay) continue;
             _asked.Remove(h);
+            // A peer that has shown a block as high did not lack it: its budget or its loop held the answer back.
+            if (_sources.GetValueOrDefault(a.Peer) >= h) continue;
             if (!_lacks.ContainsKey(a.Peer) && _lacks.Count >= IntakeBounds.MaxTrackedPeers) _lacks.Clear();
             var lack = _lacks.GetValueOrDefault(a.Peer, (Height: ulong.MaxValue, At: now));
             _lacks[a.Peer] = (Math.Min(lack.Height, h), now);

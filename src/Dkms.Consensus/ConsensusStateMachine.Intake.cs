@@ -322,6 +322,7 @@ public sealed partial class ConsensusStateMachine
         if (_requested.TryGetValue(peer, out var last) && last.Height == Height && _time.GetUtcNow() - last.At < _options.CatchUpDelay) return;
         if (_requested.Count >= IntakeBounds.MaxTrackedPeers) _requested.Clear();
         _requested[peer] = (Height, _time.GetUtcNow());
+        _catchUp?.CountSent(peer, _time.GetUtcNow(), _options.CatchUpDelay);
         _out.Add(new SendAction(peer, ConsensusMessage.EncodeRequest(Height)));
     }
 
