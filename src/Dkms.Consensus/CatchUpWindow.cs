@@ -37,8 +37,9 @@ internal sealed class CatchUpWindow
     /// <summary>Heights asked ahead and not answered yet.</summary>
     public int AskedCount => _asked.Count;
 
-    /// <summary><paramref name="peer"/> holds committed blocks up to <paramref name="height"/> at least (it sent one, or
-    /// messages of a later height): it becomes a source to ask ahead of.</summary>
+    /// <summary><paramref name="peer"/> holds committed blocks up to <paramref name="height"/> at least — it sent a block
+    /// that passed every check or that this node has committed, or (a validator) messages of a later height: it becomes a
+    /// source to ask ahead of. A block of a later height, not checkable yet, makes no source.</summary>
     public void Shown(PublicKey peer, ulong height)
     {
         if (!_sources.ContainsKey(peer) && _sources.Count >= IntakeBounds.MaxTrackedPeers) _sources.Clear();
@@ -54,6 +55,8 @@ internal sealed class CatchUpWindow
         var window = _sent[peer];
         _sent[peer] = (window.Since, window.Count + 1);
     }
+
+    public bool IsSource(PublicKey peer) => _sources.ContainsKey(peer);
 
     /// <summary>Whether <paramref name="height"/> was asked of <paramref name="peer"/> and not answered yet.</summary>
     public bool IsAsked(ulong height, out PublicKey peer)
@@ -140,8 +143,6 @@ internal sealed class CatchUpWindow
         {
             if (now - a.At < delay) continue;
             _asked.Remove(h);
-            // A peer that has shown a block as high did not lack it: its budget or its loop held the answer back.
-            if (_sources.GetValueOrDefault(a.Peer) >= h) continue;
             if (!_lacks.ContainsKey(a.Peer) && _lacks.Count >= IntakeBounds.MaxTrackedPeers) _lacks.Clear();
             var lack = _lacks.GetValueOrDefault(a.Peer, (Height: ulong.MaxValue, At: now));
             _lacks[a.Peer] = (Math.Min(lack.Height, h), now);

@@ -405,9 +405,16 @@ public sealed partial class ConsensusStateMachine
     /// lagging), so each peer gets a few certificate checks per height and no more.</summary>
     private void OnBlockFetched(PublicKey from, Block block, CommitCertificate certificate)
     {
-        Window.Shown(from, block.Height); // whatever its height, the peer holds that block: a source to ask
         if (block.Height != Height || certificate.Height != Height)
         {
+            // A block this node has committed, sent late by a peer that is not a source yet: it holds the chain this far,
+            // proven by the block's hash; ask it too (a block of a later height proves nothing until its height comes).
+            if (block.Height < Height && !Window.IsSource(from) && _app.TryGetCommitted(block.Height, out var mine, out _) && mine.Hash == block.Hash)
+            {
+                Window.Shown(from, block.Height);
+                AskAhead();
+            }
+
             // A later block this node asked that peer for is held until its height comes (checked then).
             if (block.Height > Height && HoldAhead(from, block, certificate)) return;
             Drop(from, DropReason.OutOfWindow, $"block response for height {block.Height}, this node is at {Height}");
@@ -448,6 +455,7 @@ public sealed partial class ConsensusStateMachine
         }
 
         NoteTaken(from, block.Height);
+        Window.Shown(from, block.Height); // it served a block that passed every check: a source to ask
         Decide(block, certificate, fetched: true);
         // The next heights: this one held already (taken next, TakeHeldNext) or asked of a source within its budget
         // (or once a budget opens), the ones after it too; should no source be there to ask, this peer, as before.

@@ -56,11 +56,14 @@ public sealed class CatchUpWindowTests
         var a = solo.Signers[1].PublicKey;
         var b = solo.Signers[2].PublicKey;
 
-        // Two sources: b shows it holds height 24 (a block pushed after its commit), a answers the start's request.
-        solo.Machine.Handle(new BlockFetched(b, chain[23].Block, chain[23].Certificate));
-        var actions = solo.Machine.Handle(new BlockFetched(a, chain[0].Block, chain[0].Certificate));
+        // Two sources: a answers the start's request first, b's answer (the same block) comes after it. A block pushed
+        // far ahead proves nothing yet: it makes no source (its sender is asked only for this node's height, as before).
+        var hostile = solo.Signers[3].PublicKey;
+        Assert.DoesNotContain(Requests(solo.Machine.Handle(new BlockFetched(hostile, chain[23].Block, chain[23].Certificate))), r => r.Peer == hostile && r.Height > 1);
+        var asked = Requests(solo.Machine.Handle(new BlockFetched(a, chain[0].Block, chain[0].Certificate)));
         Assert.Equal(2UL, solo.Machine.Height);
-        var asked = Requests(actions);
+        asked.AddRange(Requests(solo.Machine.Handle(new BlockFetched(b, chain[0].Block, chain[0].Certificate))));
+        Assert.DoesNotContain(asked, r => r.Peer == hostile);
 
         // Heights 2.. ahead, spread over both sources, each height once, within the per-peer bound.
         Assert.Contains(asked, r => r.Height > 2);
@@ -127,8 +130,8 @@ public sealed class CatchUpWindowTests
         solo.Machine.Start();
         var a = solo.Signers[1].PublicKey;
         var b = solo.Signers[2].PublicKey;
-        solo.Machine.Handle(new BlockFetched(b, chain[3].Block, chain[3].Certificate)); // b is a source
         var asked = Requests(solo.Machine.Handle(new BlockFetched(a, chain[0].Block, chain[0].Certificate)));
+        asked.AddRange(Requests(solo.Machine.Handle(new BlockFetched(b, chain[0].Block, chain[0].Certificate)))); // b is a source too
         var (peer3, _) = asked.Single(r => r.Height == 3);
 
         // The asked peer answers height 3 with a certificate signed by keys outside the set.
