@@ -29,7 +29,9 @@ GENESIS="${GENESIS:-$ROOT/genesis/genesis.json}"
 N=${VALIDATORS:-4}
 P2P_PORT=${P2P_PORT:-26656}
 RPC_PORT=${RPC_PORT:-26657}
+# OBSERVER_BIN: the dkms-node observers run (default: this checkout's; bench/catchup-compare.sh runs an older build).
 BIN="$ROOT/src/Dkms.Node/bin/Release/net10.0/dkms-node"
+OBS_BIN="${OBSERVER_BIN:-$BIN}"
 LOG_MAX_MB=${LOG_MAX_MB:-10}
 LOG_FILES=${LOG_FILES:-5}
 
@@ -179,7 +181,7 @@ start_observer() {
   local j=$1 d="$DIR/observer$1"
   if obs_running "$j"; then echo "observer$j already running"; return; fi
   setup_observer "$j"
-  nohup "$BIN" run --config "$d/node.json" --log-file "$d/node.log" \
+  nohup "$OBS_BIN" run --config "$d/node.json" --log-file "$d/node.log" \
     --Logging:File:MaxSizeMB="$LOG_MAX_MB" --Logging:File:MaxFiles="$LOG_FILES" >>"$d/node.out" 2>&1 &
   echo $! >"$d/node.pid"
 }

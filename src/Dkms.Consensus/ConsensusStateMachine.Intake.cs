@@ -273,6 +273,7 @@ public sealed partial class ConsensusStateMachine
         }
 
         NoteAhead(from, height);
+        Window.Shown(from, height - 1); // it works at that height: it holds the blocks before it
         if (height > Height + IntakeBounds.FutureHeights || round > _options.MaxRoundLookahead)
         {
             Drop(from, DropReason.OutOfWindow, $"height {height} round {round}, this node is at height {Height}");
@@ -329,6 +330,7 @@ public sealed partial class ConsensusStateMachine
         if (_requested.TryGetValue(peer, out var last) && last.Height == Height && _time.GetUtcNow() - last.At < _options.CatchUpDelay) return;
         if (_requested.Count >= IntakeBounds.MaxTrackedPeers) _requested.Clear();
         _requested[peer] = (Height, _time.GetUtcNow());
+        _catchUp?.CountSent(peer, _time.GetUtcNow(), _options.CatchUpDelay);
         _out.Add(new SendAction(peer, ConsensusMessage.EncodeRequest(Height)));
     }
 
@@ -413,6 +415,16 @@ public sealed partial class ConsensusStateMachine
     {
         if (block.Height != Height || certificate.Height != Height)
         {
+            // A block this node has committed, sent late by a peer that is not a source yet: it holds the chain this far,
+            // proven by the block's hash; ask it too (a block of a later height proves nothing until its height comes).
+            if (block.Height < Height && !Window.IsSource(from) && _app.TryGetCommitted(block.Height, out var mine, out _) && mine.Hash == block.Hash)
+            {
+                Window.Shown(from, block.Height);
+                AskAhead();
+            }
+
+            // A later block this node asked that peer for is held until its height comes (checked then).
+            if (block.Height > Height && HoldAhead(from, block, certificate)) return;
             Drop(from, DropReason.OutOfWindow, $"block response for height {block.Height}, this node is at {Height}");
             // A later block (pushed to an observer after its commit, or an answer that overtook) says the peer is ahead:
             // ask it for the block of this height (at most once per peer, height and catch-up delay; a request is cheap,
@@ -450,7 +462,12 @@ public sealed partial class ConsensusStateMachine
             return;
         }
 
+        NoteTaken(from, block.Height);
+        Window.Shown(from, block.Height); // it served a block that passed every check: a source to ask
         Decide(block, certificate, fetched: true);
-        RequestBlock(from);
+        // The next heights: this one held already (taken next, TakeHeldNext) or asked of a source within its budget
+        // (or once a budget opens), the ones after it too; should no source be there to ask, this peer, as before.
+        AskAhead();
+        if (!Window.Holds(Height) && !Window.IsAsked(Height, out _) && !_askScheduled) RequestBlock(from);
     }
 }

@@ -208,6 +208,8 @@ public sealed partial class ConsensusStateMachine
                 Propose(Round, _validBlock ?? BuildBlock(Round), _validBlock is null ? -1 : _validRound);
                 break;
             case TimeoutKind.Rebroadcast:
+                // Also gives up requests ahead left unanswered, and asks those heights again.
+                if (_catchUp is { AskedCount: > 0 }) AskAhead();
                 Rebroadcast();
                 Schedule(TimeoutKind.Rebroadcast, 0, _options.RebroadcastInterval);
                 break;
@@ -217,6 +219,13 @@ public sealed partial class ConsensusStateMachine
                 break;
             case TimeoutKind.StartHeight when _startDeferred:
                 BeginFirstRound(_deferredAfterIdle);
+                break;
+            case TimeoutKind.CatchUpNext:
+                OnCatchUpNext();
+                break;
+            case TimeoutKind.CatchUpAsk:
+                _askScheduled = false;
+                AskAhead();
                 break;
             case TimeoutKind.CatchUp:
                 _catchUpScheduled = false;

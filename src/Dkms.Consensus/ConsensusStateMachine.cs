@@ -230,6 +230,7 @@ public sealed partial class ConsensusStateMachine
         _responses.Clear();
         _strikes.Clear();
         _evidenceKeys.Clear();
+        TakeHeldNext();
 
         if (resume is not null)
         {

@@ -49,6 +49,11 @@ public enum TimeoutKind : byte
     /// control back to its event queue first (a validator that decides alone would otherwise run height after height
     /// inside one call).</summary>
     StartHeight,
+    /// <summary>A block fetched ahead is held for the height just entered: take it (an event per height, so the loop
+    /// handles what else waits between two blocks).</summary>
+    CatchUpNext,
+    /// <summary>A catch-up request budget of a source opened again: ask what it held back.</summary>
+    CatchUpAsk,
 }
 
 public readonly record struct ConsensusTimeout(TimeoutKind Kind, ulong Height, int Round);

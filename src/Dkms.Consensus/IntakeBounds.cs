@@ -41,6 +41,16 @@ public static class IntakeBounds
     public const int ServedBlocksPerPeerPerCatchUpDelay = 32;
     public const int ServedLargestMessagesPerPeerPerCatchUpDelay = 2;
 
+    /// <summary>Catch-up with several blocks in flight (<see cref="CatchUpWindow"/>): heights from the current one asked
+    /// ahead and held, heights in flight per peer, requests per peer and catch-up delay (half of
+    /// <see cref="ServedBlocksPerPeerPerCatchUpDelay"/>, which the peer enforces in windows of its own: any of its windows
+    /// overlaps at most two of ours, so pacing loses no request), and the bytes of blocks held (in messages of the
+    /// largest size).</summary>
+    public const int CatchUpLookahead = 16;
+    public const int CatchUpInFlightPerPeer = 8;
+    public const int CatchUpRequestsPerPeerPerCatchUpDelay = ServedBlocksPerPeerPerCatchUpDelay / 2;
+    public const int CatchUpHeldLargestMessages = 2;
+
     /// <summary>Events from one peer waiting in the engine's queue, by count and by bytes (in messages of the largest size).</summary>
     public const int QueuedMessagesPerPeer = 1000;
     public const int QueuedLargestMessagesPerPeer = 3;
