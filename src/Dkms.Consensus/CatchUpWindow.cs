@@ -52,7 +52,13 @@ internal sealed class CatchUpWindow
     public void CountSent(PublicKey peer, DateTimeOffset now, TimeSpan delay)
     {
         MaySend(peer, now, delay);
-        var window = _sent[peer];
+        Spend(peer);
+    }
+
+    /// <summary>One request of the peer's current budget window spent.</summary>
+    private void Spend(PublicKey peer)
+    {
+        var window = _sent.GetValueOrDefault(peer);
         _sent[peer] = (window.Since, window.Count + 1);
     }
 
@@ -174,8 +180,7 @@ internal sealed class CatchUpWindow
 
             inFlight[chosen]++;
             _asked[h] = (chosen, now);
-            var window = _sent.GetValueOrDefault(chosen);
-            _sent[chosen] = (window.Since, window.Count + 1);
+            Spend(chosen);
             requests.Add((chosen, h));
         }
 

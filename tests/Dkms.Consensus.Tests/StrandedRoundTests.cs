@@ -20,19 +20,7 @@ public sealed class StrandedRoundTests
     public void A_precommit_shown_to_one_honest_validator_does_not_strand_the_others_in_the_round_it_left(int seed)
     {
         using var net = new TestNet(4, seed, start: false);
-        // The adversary holds the seat that proposes height 1 round 0 and proposes nothing: the round ends in nil votes.
-        var adversary = Array.FindIndex(net.Signers, s => s.PublicKey == net.Genesis.Proposer(1, 0));
-        var honest = Enumerable.Range(0, 4).Where(i => i != adversary).ToArray();
-        var (early, late) = (honest[..2], honest[2]);
-        var key = net.Signers[adversary];
-        var transport = net.Network.Join(key.PublicKey, (_, _) => { });
-        foreach (var i in early) net.Start(i);
-
-        net.Submit(3);
-        Advance(net, () => early.All(i => net.Drivers[i]!.Machine.Step == Step.Prevote), "the early validators prevote nil");
-        // The adversary's nil prevote to the two early ones only: with theirs it is 2f+1 nil, so they precommit nil.
-        foreach (var i in early) transport.Send(net.Signers[i].PublicKey, ConsensusMessage.Encode(Vote.Create(key, TestNet.ChainId, VoteType.Prevote, 1, 0, Hash32.Zero)));
-        Advance(net, () => early.All(i => net.Drivers[i]!.Machine.Step == Step.Precommit), "the early validators precommit nil");
+        var (key, transport, honest, early, late) = TwoPrecommittedNil(net);
         net.Run(TimeSpan.FromSeconds(5));
         Assert.All(early, i => Assert.Equal((1UL, 0), (net.Drivers[i]!.Machine.Height, net.Drivers[i]!.Machine.Round)));
 
@@ -49,16 +37,7 @@ public sealed class StrandedRoundTests
     public void A_forged_precommit_carried_by_a_vote_is_not_counted_and_is_a_strike_against_the_validator_that_sent_it()
     {
         using var net = new TestNet(4, 1, start: false);
-        var adversary = Array.FindIndex(net.Signers, s => s.PublicKey == net.Genesis.Proposer(1, 0));
-        var honest = Enumerable.Range(0, 4).Where(i => i != adversary).ToArray();
-        var (early, absent) = (honest[..2], honest[2]);
-        var key = net.Signers[adversary];
-        var transport = net.Network.Join(key.PublicKey, (_, _) => { });
-        foreach (var i in early) net.Start(i);
-        net.Submit(3);
-        Advance(net, () => early.All(i => net.Drivers[i]!.Machine.Step == Step.Prevote), "the early validators prevote nil");
-        foreach (var i in early) transport.Send(net.Signers[i].PublicKey, ConsensusMessage.Encode(Vote.Create(key, TestNet.ChainId, VoteType.Prevote, 1, 0, Hash32.Zero)));
-        Advance(net, () => early.All(i => net.Drivers[i]!.Machine.Step == Step.Precommit), "the early validators precommit nil");
+        var (key, transport, _, early, absent) = TwoPrecommittedNil(net);
 
         // Its own round-1 prevote, carrying a precommit in the absent validator's name with a signature of its own making:
         // counted with the early ones' two it would be 2f+1 precommits of round 0.
@@ -73,6 +52,25 @@ public sealed class StrandedRoundTests
             Assert.Equal((1UL, 0), (machine.Height, machine.Round)); // three precommits counted would have ended round 0
             Assert.True(net.Drivers[i]!.Intake[key.PublicKey, DropReason.BadSignature] >= 1, $"node {i} did not count the forged precommit against its sender");
         }
+    }
+
+    /// <summary>Height 1 round 0 with two honest validators running and the third not started: the adversary holds the
+    /// seat that proposes it and proposes nothing, and shows its nil prevote to the two running ones only — with theirs
+    /// it is 2f+1 nil, so they precommit nil and wait there with their own two precommits.</summary>
+    private static (Core.Crypto.Ed25519Signer Key, ITransport Transport, int[] Honest, int[] Early, int Third) TwoPrecommittedNil(TestNet net)
+    {
+        var adversary = Array.FindIndex(net.Signers, s => s.PublicKey == net.Genesis.Proposer(1, 0));
+        var honest = Enumerable.Range(0, 4).Where(i => i != adversary).ToArray();
+        var early = honest[..2];
+        var key = net.Signers[adversary];
+        var transport = net.Network.Join(key.PublicKey, (_, _) => { });
+        foreach (var i in early) net.Start(i);
+
+        net.Submit(3);
+        Advance(net, () => early.All(i => net.Drivers[i]!.Machine.Step == Step.Prevote), "the early validators prevote nil");
+        foreach (var i in early) transport.Send(net.Signers[i].PublicKey, ConsensusMessage.Encode(Vote.Create(key, TestNet.ChainId, VoteType.Prevote, 1, 0, Hash32.Zero)));
+        Advance(net, () => early.All(i => net.Drivers[i]!.Machine.Step == Step.Precommit), "the early validators precommit nil");
+        return (key, transport, honest, early, honest[2]);
     }
 
     private static void Advance(TestNet net, Func<bool> until, string what)
