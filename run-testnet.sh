@@ -10,7 +10,8 @@
 #   Each node logs to testnet/nodeN/node.log, rotated at LOG_MAX_MB (10) MB keeping LOG_FILES (5) files; stdout goes to node.out.
 #   NODE_ARGS: extra settings for every node, e.g. NODE_ARGS="--Mempool:MaxTransactions=50000" (see docs/node.md).
 #   OBSERVERS=K: also run K observers (testnet/observerJ, docs/node.md "Observers"): observer 0 follows validators 0
-#     and 1, each further one follows the observer before it. P2P/RPC ports: P2P_PORT/RPC_PORT + 1000 + 10*J.
+#     and 1 and the validators of the committed set, each further one only the observer before it (--peers-only).
+#     P2P/RPC ports: P2P_PORT/RPC_PORT + 1000 + 10*J.
 #     stop, status and clean cover them; `./run-testnet.sh observer J` starts one more, `stop-observer J` stops one.
 #   WAN=PROFILE: a new testnet whose nodes reach each other through a user-space relay with the delays, loss and
 #     partitions of PROFILE (bench/Dkms.WanRelay/profiles/*.json); the relay starts and stops with the nodes.
@@ -166,14 +167,15 @@ obs_height() { obs_status "$1" | sed -n 's/.*"height":\([0-9]*\).*/\1/p'; }
 node_key() { "$BIN" show-key --node-key "$1"; }
 
 setup_observer() { # setup_observer J: keys and config of observer J unless present
-  local j=$1 d="$DIR/observer$1" peers
+  local j=$1 d="$DIR/observer$1" peers only=""
   [ -f "$d/node.json" ] && return 0
   if [ "$j" -eq 0 ]; then
     peers="$(node_key "$DIR/node0/node_key.json")@127.0.0.1:$P2P_PORT,$(node_key "$DIR/node1/node_key.json")@127.0.0.1:$((P2P_PORT + 10))"
   else
-    peers="$(node_key "$DIR/observer$((j - 1))/node_key.json")@127.0.0.1:$((P2P_PORT + 1000 + 10 * (j - 1)))"
+    # A tier: it takes its blocks from the observer before it only, not from the validators.
+    peers="$(node_key "$DIR/observer$((j - 1))/node_key.json")@127.0.0.1:$((P2P_PORT + 1000 + 10 * (j - 1)))" only=--peers-only
   fi
-  "$BIN" init --observer --data-dir "$d" --genesis "$GENESIS" --peers "$peers" \
+  "$BIN" init --observer --data-dir "$d" --genesis "$GENESIS" --peers "$peers" $only \
     --p2p "127.0.0.1:$((P2P_PORT + 1000 + 10 * j))" --rpc "127.0.0.1:$((RPC_PORT + 1000 + 10 * j))" >/dev/null
 }
 

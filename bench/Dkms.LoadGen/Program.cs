@@ -36,6 +36,8 @@ const string Usage = """
       --kind resolve|did      identity.resolve with proof, verified here (default), or GET /1.0/identifiers/{did}
       --concurrency N         requests in flight, spread over the nodes (32)
       --verify-every N        verify one resolve answer in N (1: all); the others are only checked to carry a proof
+      --pids P,P,...          pids of the nodes read from (on this machine): their CPU over the measured window, and
+                              µs of node CPU per answer — what one node core serves, apart from the readers' cores
       --duration S (20)   --warmup S (3)   --identities N (1000, incepted first)   --seed N   --out FILE   --label TEXT
     """;
 
@@ -205,6 +207,7 @@ static ReadOptions ParseReads(string[] a)
             case "--warmup": o = o with { Warmup = Num() }; break;
             case "--concurrency": o = o with { Concurrency = Int() }; break;
             case "--verify-every": o = o with { VerifyEvery = Int() }; break;
+            case "--pids": o = o with { Pids = [.. Next().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, CultureInfo.InvariantCulture))] }; break;
             case "--seed": o = o with { Seed = Int() }; break;
             case "--out": o = o with { Out = Next() }; break;
             case "--label": o = o with { Label = Next() }; break;

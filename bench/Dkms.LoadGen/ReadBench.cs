@@ -31,6 +31,9 @@ public sealed record ReadOptions
     /// node, verifying every answer can cost the client more than the node's work; sampling measures the node, while the
     /// answers verified still give the client's cost per answer.</summary>
     public int VerifyEvery { get; init; } = 1;
+
+    /// <summary>Pids of the nodes read from, when they run on this machine: their CPU over the measured window.</summary>
+    public int[]? Pids { get; init; }
     public string? Out { get; init; }
     public string? Label { get; init; }
 }
@@ -58,8 +61,13 @@ public sealed record ReadResult
     /// <summary>CPU this process used over the measured window, cores.</summary>
     public double ClientCores { get; init; }
 
+    /// <summary>CPU the nodes read from used over the measured window, cores (with <c>--pids</c>; 0 otherwise), and per
+    /// answer, microseconds: 1e6 / it is what one node core serves while the readers run elsewhere.</summary>
+    public double NodeCores { get; init; }
+    public double NodeMicrosPerAnswer { get; init; }
+
     public string Summary() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"{Label}: {Kind} {AnswersPerSecond:F0} answers/s over {Seconds:F0} s ({Answers} answers, {Failures} failed), p50 {Latency.P50} ms p99 {Latency.P99} ms, verify {VerifyMicrosPerAnswer:F0} µs/answer ({Verified} verified, 1 in {VerifyEvery}), client {ClientCores:F2} cores, {Concurrency} in flight to {Nodes.Length} node(s)");
+        $"{Label}: {Kind} {AnswersPerSecond:F0} answers/s over {Seconds:F0} s ({Answers} answers, {Failures} failed), p50 {Latency.P50} ms p99 {Latency.P99} ms, verify {VerifyMicrosPerAnswer:F0} µs/answer ({Verified} verified, 1 in {VerifyEvery}), client {ClientCores:F2} cores{(NodeCores > 0 ? $", node {NodeCores:F2} cores ({NodeMicrosPerAnswer:F0} µs/answer)" : "")}, {Concurrency} in flight to {Nodes.Length} node(s)");
 }
 
 /// <summary>
@@ -112,10 +120,12 @@ public sealed class ReadBench(ReadOptions o)
             var measureFrom = start + (long)(o.Warmup * Stopwatch.Frequency);
             var end = measureFrom + (long)(o.Duration * Stopwatch.Frequency);
             var cpuFrom = 0.0;
+            var nodeCpuFrom = 0.0;
             var cpuTask = Task.Run(async () =>
             {
                 await Task.Delay(TimeSpan.FromSeconds(o.Warmup), ct).ConfigureAwait(false);
                 cpuFrom = Cpu.SelfSeconds();
+                nodeCpuFrom = NodeSeconds();
             }, ct);
             var workers = Enumerable.Range(0, o.Concurrency)
                 .Select(w => Task.Run(() => WorkerAsync(clients[w % clients.Length], chain, ids, new Random(o.Seed * 7919 + w), measureFrom, end, ct), ct))
@@ -123,6 +133,7 @@ public sealed class ReadBench(ReadOptions o)
             var done = await Task.WhenAll(workers).ConfigureAwait(false);
             await cpuTask.ConfigureAwait(false);
             var cpu = Cpu.SelfSeconds() - cpuFrom;
+            var nodeCpu = NodeSeconds() - nodeCpuFrom;
             var latencies = done.SelectMany(d => d.Latencies).Order().ToArray();
             var answers = done.Sum(d => d.Latencies.Count);
             var verifyTicks = done.Sum(d => d.VerifyTicks);
@@ -143,6 +154,8 @@ public sealed class ReadBench(ReadOptions o)
                 VerifyEvery = o.VerifyEvery,
                 Verified = verified,
                 ClientCores = Math.Round(cpu / o.Duration, 2),
+                NodeCores = Math.Round(nodeCpu / o.Duration, 2),
+                NodeMicrosPerAnswer = answers == 0 ? 0 : Math.Round(nodeCpu * 1e6 / answers, 1),
             };
         }
         finally
@@ -150,6 +163,9 @@ public sealed class ReadBench(ReadOptions o)
             foreach (var c in clients) c.Dispose();
         }
     }
+
+    /// <summary>CPU seconds of the nodes named by <c>--pids</c> (0 without; a node that exited counts 0).</summary>
+    private double NodeSeconds() => o.Pids is { } pids ? pids.Sum(p => Cpu.ProcessSeconds(p) ?? 0) : 0;
 
     private static async Task<TrustedChain> FollowValidatorSetAsync(DkmsRpcClient client, TrustedChain chain, CancellationToken ct)
     {

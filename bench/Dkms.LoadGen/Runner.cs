@@ -34,6 +34,19 @@ public sealed class Runner(Options o)
 {
     private static double Now(long start) => Stopwatch.GetElapsedTime(start).TotalSeconds;
 
+    /// <summary>Waits <paramref name="delay"/>, or less when <paramref name="cut"/> is cancelled; only <paramref name="ct"/>
+    /// (the run's own) cancels the caller.</summary>
+    private static async Task PauseAsync(TimeSpan delay, CancellationToken cut, CancellationToken ct)
+    {
+        try
+        {
+            await Task.Delay(delay, cut).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+        }
+    }
+
     private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 
     private static void Log(string s) => Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {s}");
@@ -86,18 +99,21 @@ public sealed class Runner(Options o)
         var state = new RunState(run, rpcs.Length);
         var t0 = Stopwatch.GetTimestamp();
         double?[]? cpuA = null, cpuB = null;
-        double selfA = 0, selfB = 0;
+        double selfA = 0, selfB = 0, sampledUntil = o.Duration;
         (double Busy, double Total) machA = default, machB = default;
+        // The window ends at the duration, or earlier when --max-txs ran out (then at the end of submission).
+        using var submitting = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var cpuTask = Task.Run(async () =>
         {
-            await Task.Delay(TimeSpan.FromSeconds(warmup), ct).ConfigureAwait(false);
+            await PauseAsync(TimeSpan.FromSeconds(warmup), submitting.Token, ct).ConfigureAwait(false);
             cpuA = [.. pids.Select(Cpu.ProcessSeconds)];
             selfA = Cpu.SelfSeconds();
             machA = Cpu.Machine();
-            await Task.Delay(TimeSpan.FromSeconds(o.Duration - warmup), ct).ConfigureAwait(false);
+            await PauseAsync(TimeSpan.FromSeconds(o.Duration - warmup), submitting.Token, ct).ConfigureAwait(false);
             cpuB = [.. pids.Select(Cpu.ProcessSeconds)];
             selfB = Cpu.SelfSeconds();
             machB = Cpu.Machine();
+            sampledUntil = Math.Min(o.Duration, Now(t0));
         }, ct);
 
         var workers = rpcs.Select((_, c) => Task.Run(() => WorkerAsync(rpcs, pool, state, c, t0, ct), ct)).ToArray();
@@ -116,6 +132,7 @@ public sealed class Runner(Options o)
         }
 
         await all.ConfigureAwait(false);
+        await submitting.CancelAsync().ConfigureAwait(false);
         await cpuTask.ConfigureAwait(false);
         var submitEnd = Now(t0);
 
@@ -169,15 +186,15 @@ public sealed class Runner(Options o)
         var consistency = await CheckConsistencyAsync(pool, ct).ConfigureAwait(false);
         foreach (var rpc in rpcs) rpc.Dispose();
 
-        // Figures over the measurement window [warmup, duration].
+        // Figures over the measurement window [warmup, duration] (or up to the end of submission, when shorter).
         var windowStart = t0 + (long)(warmup * Stopwatch.Frequency);
-        var windowEnd = t0 + (long)(o.Duration * Stopwatch.Frequency);
+        var windowEnd = t0 + (long)(sampledUntil * Stopwatch.Frequency);
         var submitted = run.Where(e => e.FirstSubmit != 0).ToList();
         var committedInWindow = run.Count(e => e.Commit >= windowStart && e.Commit < windowEnd);
         var latencies = submitted.Where(e => e.Commit != 0 && e.FirstSubmit >= windowStart && e.FirstSubmit < windowEnd)
             .Select(e => Ms(e.Commit - e.FirstSubmit)).Order().ToArray();
         var windowBlocks = tracker.BlockLog.Where(b => b.SeenTicks >= windowStart && b.SeenTicks < windowEnd).ToList();
-        var window = o.Duration - warmup;
+        var window = Math.Max(0.001, sampledUntil - warmup);
         var nodeCpu = new List<NodeCpu>();
         for (var i = 0; i < pids.Length; i++)
         {
@@ -195,7 +212,7 @@ public sealed class Runner(Options o)
             Label = label,
             Mode = o.Mode,
             TargetRate = o.Rate,
-            OfferedRate = Math.Round(submitted.Count(e => e.FirstSubmit < windowEnd) / o.Duration, 1),
+            OfferedRate = Math.Round(submitted.Count(e => e.FirstSubmit < windowEnd) / sampledUntil, 1),
             DurationSeconds = o.Duration,
             WarmupSeconds = warmup,
             GraceSeconds = o.Grace,

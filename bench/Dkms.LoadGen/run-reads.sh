@@ -11,7 +11,8 @@
 # Environment: VALIDATORS (1), P2P_PORT (32656), RPC_PORT (P2P_PORT+1), REPEAT (3), DURATION (12, s of each measured read
 #   window), CONCURRENCY (32), IDENTITIES (1000), RATE (1000), KINDS ("resolve resolve-sampled did"), VERIFY_SAMPLE (20), OUT
 #   (bench/Dkms.LoadGen/results/reads-YYYYMMDD), LABEL (a tag in the file names, e.g. the commit), EXTRA_READS (more
-#   `dkms-loadgen reads` options).
+#   `dkms-loadgen reads` options), NODE_PIDS (pids of the nodes read from, comma-separated: their CPU per answer; set
+#   by the script for the testnet it starts).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -39,13 +40,13 @@ summary() {
     echo
     cat "$OUT/$LABEL-machine.txt"
     echo
-    echo "| series | answers/s | p50 ms | p99 ms | failures | client verify µs/answer | client cores | load (1 min) |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| series | answers/s | p50 ms | p99 ms | failures | client verify µs/answer | client cores | node cores | node µs/answer | load (1 min) |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     for kind in $KINDS; do
       for s in alone with-writes; do
         g="$OUT/$LABEL-$kind-$s-*.json"
         load=$(for f in "$OUT/$LABEL-$kind-$s"-*.load; do [ -f "$f" ] && cut -d, -f1 "$f"; done | median)
-        echo "| $kind $s | $(col "$g" .answersPerSecond) | $(col "$g" .latency.p50) | $(col "$g" .latency.p99) | $(col "$g" .failures) | $(col "$g" .verifyMicrosPerAnswer) | $(col "$g" .clientCores) | $load |"
+        echo "| $kind $s | $(col "$g" .answersPerSecond) | $(col "$g" .latency.p50) | $(col "$g" .latency.p99) | $(col "$g" .failures) | $(col "$g" .verifyMicrosPerAnswer) | $(col "$g" .clientCores) | $(col "$g" .nodeCores) | $(col "$g" .nodeMicrosPerAnswer) | $load |"
       done
     done
     echo
@@ -81,6 +82,7 @@ if [ -z "${RPC_URLS:-}" ]; then
   WRITE_URLS=${WRITE_URLS:-$RPC_URLS}
   RPC_URLS=${RPC_URLS%%,*}
   GENESIS=genesis/genesis.json
+  NODE_PIDS=${NODE_PIDS:-$(cat testnet/node0/node.pid)}
 fi
 GENESIS=${GENESIS:-genesis/genesis.json}
 WRITE_URLS=${WRITE_URLS:-$RPC_URLS}
@@ -97,7 +99,7 @@ reads() { # reads KIND FILE; KIND resolve-sampled: identity.resolve with one ans
   local kind=(--kind "$1")
   [ "$1" = resolve-sampled ] && kind=(--kind resolve --verify-every "$VERIFY_SAMPLE")
   "${LG[@]}" reads "${kind[@]}" --nodes "$RPC_URLS" --write-node "${WRITE_URLS%%,*}" --genesis "$GENESIS" --concurrency "$CONCURRENCY" --identities "$IDENTITIES" \
-    --duration "$DURATION" --warmup 3 --out "$2" --label "$(basename "$2" .json)" ${EXTRA_READS:-} 2>>"$LOG" | tee -a "$LOG" || log "(reads exited with $?)"
+    --duration "$DURATION" --warmup 3 --out "$2" --label "$(basename "$2" .json)" ${NODE_PIDS:+--pids "$NODE_PIDS"} ${EXTRA_READS:-} 2>>"$LOG" | tee -a "$LOG" || log "(reads exited with $?)"
 }
 
 # writes FILE SECONDS: a write run in the background; returns once its set-up is committed (it is submitting then).

@@ -37,7 +37,11 @@ public interface IConsensusMetrics
 /// The consensus state as last published by the loop: an immutable copy taken after each event, so that RPC and
 /// metrics on other threads read it without touching the state machine (CometBFT's <c>GetRoundState</c> copy).
 /// </summary>
-public sealed record ConsensusStatus(ulong Height, int Round, Step Step, int BufferedMessages, ImmutableDictionary<PublicKey, ulong> PeerHeights)
+/// <param name="HeldBlocks">Catch-up answers held for later heights (<see cref="ConsensusStateMachine.HeldBlocks"/>).</param>
+/// <param name="HeldBlockBytes">Their estimated bytes.</param>
+/// <param name="BlocksFetchedAhead">Blocks taken that answered a request made ahead of their height, since start.</param>
+public sealed record ConsensusStatus(ulong Height, int Round, Step Step, int BufferedMessages, ImmutableDictionary<PublicKey, ulong> PeerHeights,
+    int HeldBlocks = 0, long HeldBlockBytes = 0, long BlocksFetchedAhead = 0)
 {
     public static readonly ConsensusStatus NotStarted = new(0, 0, Step.Propose, 0, ImmutableDictionary<PublicKey, ulong>.Empty);
 }
@@ -120,7 +124,16 @@ internal sealed class ConsensusObserver
             _metrics?.ProposalSent(transfer.LastBytes, transfer.LastCapBytes, transfer.BytesPerSecond, transfer.Missed);
         }
 
-        Publish(old with { Height = height, Round = round, Step = step, BufferedMessages = _machine.BufferedMessages });
+        Publish(old with
+        {
+            Height = height,
+            Round = round,
+            Step = step,
+            BufferedMessages = _machine.BufferedMessages,
+            HeldBlocks = _machine.HeldBlocks,
+            HeldBlockBytes = _machine.HeldBlockBytes,
+            BlocksFetchedAhead = _machine.BlocksFetchedAhead,
+        });
     }
 
     private void SeenAt(PublicKey peer, ulong height)

@@ -37,7 +37,7 @@ public sealed class InProcessTestnet : IAsyncDisposable
     private readonly ILoggerFactory _loggers;
     private readonly MempoolOptions _mempool;
     private Func<int, NodeSettings, NodeSettings>? _settings; // per-node changes, e.g. a local override
-    private readonly Dictionary<int, int[]> _observerPeers = []; // observers and the nodes they follow
+    private readonly Dictionary<int, (int[] Peers, bool FollowValidators)> _observerPeers = []; // observers and the nodes they follow
 
     private InProcessTestnet(string directory, bool ownsDirectory, GenesisDocument genesis, Ed25519Signer[] keys, TestnetTransport transport, Action<ILoggingBuilder> logging,
         MempoolOptions mempool)
@@ -99,14 +99,20 @@ public sealed class InProcessTestnet : IAsyncDisposable
 
     /// <summary>
     /// Adds an observer (not started): a node of its own key that follows the chain from the nodes
-    /// <paramref name="peers"/> (validators or other observers) and never signs (docs/node.md, "Observers"). Over LiteNetLib
-    /// only: the in-memory hub lets every node hear every other, which is not what an observer's peers are.
+    /// <paramref name="peers"/> (validators or other observers) and from the validators of the committed set, and never
+    /// signs (docs/node.md, "Observers"). Over LiteNetLib only: the in-memory hub lets every node hear every other, which
+    /// is not what an observer's peers are.
     /// </summary>
-    public int AddObserver(params int[] peers)
+    public int AddObserver(params int[] peers) => AddObserver(peers, followValidators: true);
+
+    /// <summary>Adds an observer that dials only <paramref name="peers"/> (<c>Observer:FollowValidators = false</c>).</summary>
+    public int AddPeersOnlyObserver(params int[] peers) => AddObserver(peers, followValidators: false);
+
+    private int AddObserver(int[] peers, bool followValidators)
     {
         if (_transport != TestnetTransport.LiteNetLib) throw new InvalidOperationException("observers need the LiteNetLib transport");
         var i = AddNode();
-        _observerPeers[i] = peers;
+        _observerPeers[i] = (peers, followValidators);
         return i;
     }
 
@@ -177,11 +183,16 @@ public sealed class InProcessTestnet : IAsyncDisposable
             P2PListen = _p2pAddresses[i],
             Mempool = _mempool,
         };
-        if (_observerPeers.TryGetValue(i, out var peers))
+        if (_observerPeers.TryGetValue(i, out var observer))
         {
             settings = settings with
             {
-                Observer = new ObserverSettings { Enabled = true, Peers = [.. peers.Select(p => $"{_keys[p].PublicKey.ToHex()}@{_p2pAddresses[p]}")] },
+                Observer = new ObserverSettings
+                {
+                    Enabled = true,
+                    Peers = [.. observer.Peers.Select(p => $"{_keys[p].PublicKey.ToHex()}@{_p2pAddresses[p]}")],
+                    FollowValidators = observer.FollowValidators,
+                },
             };
         }
 

@@ -46,6 +46,9 @@ public sealed class NodeMetrics : Mempool.Admission.IAdmissionMetrics
         ConsensusFaults = f.CreateCounter("dkms_consensus_contained_faults_total",
             "Consensus events whose handling threw and was contained (the loop went on); non-zero is a bug worth reporting.");
         ConsensusBuffered = f.CreateGauge("dkms_consensus_buffered_messages", "Authentic consensus messages of future heights held for replay (bounded per peer).");
+        CatchUpHeldBlocks = f.CreateGauge("dkms_catchup_held_blocks", "Catch-up answers held for later heights, checked when their height comes (bounded by count and bytes).");
+        CatchUpHeldBytes = f.CreateGauge("dkms_catchup_held_bytes", "Estimated bytes of the catch-up answers held for later heights.");
+        CatchUpFetchedAhead = f.CreateCounter("dkms_catchup_blocks_fetched_ahead_total", "Blocks taken that answered a catch-up request made ahead of their height.");
         Equivocations = f.CreateCounter("dkms_consensus_equivocations_total", "Conflicting votes by one validator detected (evidence logged).");
         P2PRefused = f.CreateCounter("dkms_p2p_refused_total",
             "P2P connections or handshakes refused (not a validator, wrong protocol, admission limits, handshake timeouts); logged rate-limited.");
@@ -96,6 +99,9 @@ public sealed class NodeMetrics : Mempool.Admission.IAdmissionMetrics
     public Counter ConsensusDropped { get; }
     public Counter ConsensusFaults { get; }
     public Gauge ConsensusBuffered { get; }
+    public Gauge CatchUpHeldBlocks { get; }
+    public Gauge CatchUpHeldBytes { get; }
+    public Counter CatchUpFetchedAhead { get; }
     public Counter Equivocations { get; }
     public Counter P2PRefused { get; }
     public Counter P2PMalformedPackets { get; }
@@ -132,6 +138,9 @@ public sealed class NodeMetrics : Mempool.Admission.IAdmissionMetrics
         SignatureChecks.IncTo(s.Pool.SignatureChecks);
         Peers.Set(s.Peers.Count);
         ConsensusBuffered.Set(s.Consensus.BufferedMessages);
+        CatchUpHeldBlocks.Set(s.Consensus.HeldBlocks);
+        CatchUpHeldBytes.Set(s.Consensus.HeldBlockBytes);
+        CatchUpFetchedAhead.IncTo(s.Consensus.BlocksFetchedAhead);
     }
 
     /// <summary>Copies the counters kept by the transport and the RPC into the registry; called before a scrape.</summary>

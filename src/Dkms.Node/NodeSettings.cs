@@ -74,9 +74,15 @@ public sealed record P2PSettings
 
 public sealed record ObserverSettings
 {
-    /// <summary>Run as an observer: never sign, refuse transactions, follow the blocks of <see cref="Peers"/>.</summary>
+    /// <summary>Run as an observer: never sign, refuse transactions, follow the blocks of <see cref="Peers"/> (and of the
+    /// validators, see <see cref="FollowValidators"/>).</summary>
     public bool Enabled { get; init; }
 
     /// <summary>Where blocks come from: validators or other observers, each "nodekeyhex@host:port".</summary>
     public string[] Peers { get; init; } = [];
+
+    /// <summary>Also dial the validators of the committed set, at the addresses their SetValidators registered (the
+    /// genesis's at first), so a validator-set change never leaves the observer without a source. False: only
+    /// <see cref="Peers"/> (an observer behind other observers, keeping the validators' load down).</summary>
+    public bool FollowValidators { get; init; } = true;
 }

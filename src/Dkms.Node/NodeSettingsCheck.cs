@@ -39,7 +39,11 @@ public static class NodeSettingsCheck
         foreach (var key in settings.P2P.ObserverKeys) _ = Networking.ObserverPeers.ParseKey("P2P:ObserverKeys", key);
         if (settings.Observer.Enabled)
         {
-            if (settings.Observer.Peers.Length == 0) throw new NodeConfigurationException("setting Observer:Peers is empty; an observer needs at least one peer (nodekeyhex@host:port)");
+            if (settings.Observer.Peers.Length == 0 && !settings.Observer.FollowValidators)
+            {
+                throw new NodeConfigurationException("setting Observer:Peers is empty and Observer:FollowValidators is false; an observer needs at least one peer (nodekeyhex@host:port)");
+            }
+
             _ = Networking.ObserverPeers.Parse(settings.Observer.Peers);
             if (settings.P2PListen.Length == 0) throw new NodeConfigurationException("setting P2PListen is empty; an observer has no genesis address to take its port from");
         }

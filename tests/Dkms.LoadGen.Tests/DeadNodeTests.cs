@@ -47,6 +47,37 @@ public sealed class DeadNodeTests
         Assert.Equal(result.DeadNodes.Length, JsonSerializer.Deserialize<RunResult>(json, RunResult.Json)!.DeadNodes.Length);
     }
 
+    /// <summary>A run at the maximum rate with <c>--max-txs</c> (how bench/observer-catchup.sh builds a chain) ends when its
+    /// transactions are committed, not at <c>--duration</c>: the window ends where submission did.</summary>
+    [Fact]
+    public async Task A_run_that_runs_out_of_transactions_before_its_duration_ends_when_they_are_committed()
+    {
+        await using var net = await InProcessTestnet.StartAsync(4);
+        var options = new Options
+        {
+            Nodes = net.RpcEndpoints,
+            Genesis = net.GenesisPath,
+            TestnetDir = Path.Combine(net.Directory, "no-testnet-here"),
+            Rate = null,
+            MaxTxs = 200,
+            Duration = 3600,
+            Warmup = 0.5,
+            Grace = 30,
+            Connections = 4,
+            Identities = 40,
+            Seed = 7,
+        };
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+
+        var result = await new Runner(options).RunAsync(cts.Token);
+
+        Assert.False(cts.IsCancellationRequested, "the run waited for its duration");
+        Assert.Equal(200, result.Submitted);
+        Assert.Equal(result.Accepted, result.Committed);
+        Assert.Equal(0, result.Lost);
+        Assert.True(result.OfferedRate > 200 / 120.0, $"offered {result.OfferedRate} tx/s: divided by the duration asked, not the seconds it ran");
+    }
+
     [Fact]
     public async Task With_no_node_answering_the_run_stops_with_an_error_naming_the_addresses_instead_of_a_crash()
     {

@@ -9,11 +9,14 @@ internal static class Usage
             dkms-node init --data-dir DIR
               Creates DIR and a new node key (DIR/node_key.json, mode 0600) unless one exists,
               and prints the node's public key for the genesis file.
-            dkms-node init --observer --data-dir DIR --genesis FILE --peers KEY@HOST:PORT[,...]
-                           [--p2p 0.0.0.0:26656] [--rpc 127.0.0.1:26657]
+            dkms-node init --observer --data-dir DIR --genesis FILE [--peers KEY@HOST:PORT[,...]]
+                           [--peers-only] [--p2p 0.0.0.0:26656] [--rpc 127.0.0.1:26657]
               An observer: a node key and DIR/node.json that follows the chain from the peers
-              (validators or other observers), serves reads and proofs, never signs and takes
-              no transactions (docs/node.md, "Observers").
+              (validators or other observers) and from the validators of the committed set
+              (the genesis's, then each SetValidators'), serves reads and proofs, never signs
+              and takes no transactions (docs/node.md, "Observers").
+              --peers-only: dial only --peers (e.g. an observer behind other observers); a
+              validator-set change that removes them all then leaves it without a source.
             """ + "\n",
         "show-key" => """
             dkms-node show-key --data-dir DIR | --node-key FILE

@@ -26,6 +26,16 @@ public static class ObserverPeers
         return [.. peers];
     }
 
+    /// <summary>An observer's peer set when it follows the validators too: its configured peers and the validators of
+    /// the committed set (<see cref="ValidatorPeers.From"/>), ordered by key. A validator the operator listed is dialled
+    /// at the configured address (the operator may know a route the ledger's address does not give).</summary>
+    public static PeerAddress[] WithValidators(IReadOnlyList<PeerAddress> configured, IReadOnlyList<PeerAddress> validators)
+    {
+        var peers = validators.ToDictionary(p => p.Key);
+        foreach (var p in configured) peers[p.Key] = p;
+        return [.. peers.Values.OrderBy(p => p.Key)];
+    }
+
     public static PublicKey ParseKey(string setting, string hex)
     {
         try

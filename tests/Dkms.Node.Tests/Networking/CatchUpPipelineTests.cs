@@ -65,8 +65,17 @@ public sealed class CatchUpPipelineTests
         Assert.True(await WaitAsync(() => net.Node(observer).Ledger.Height >= top), $"the observer stayed at height {net.Node(observer).Ledger.Height}, the chain is at {top}");
 
         SameChain(net, observer, top);
-        Assert.True(net.Node(observer).ConsensusEngine.Machine.BlocksFetchedAhead > 0, "no block was fetched ahead");
+        var ahead = net.Node(observer).ConsensusEngine.Machine.BlocksFetchedAhead;
+        Assert.True(ahead > 0, "no block was fetched ahead");
         Assert.False(net.Node(observer).IsValidator);
+
+        // An operator sees it in the metrics: the counter of blocks fetched ahead, and the held blocks' gauges.
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync(new Uri(net.RpcEndpoints[observer], "metrics"));
+        var line = metrics.Split('\n').Single(l => l.StartsWith("dkms_catchup_blocks_fetched_ahead_total ", StringComparison.Ordinal));
+        Assert.True(double.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture) > 0, line);
+        Assert.Contains("\ndkms_catchup_held_blocks ", metrics, StringComparison.Ordinal);
+        Assert.Contains("\ndkms_catchup_held_bytes ", metrics, StringComparison.Ordinal);
     }
 
     [Theory]

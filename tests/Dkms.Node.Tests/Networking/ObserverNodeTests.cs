@@ -107,18 +107,18 @@ public sealed class ObserverNodeTests
             settings: (_, s) => s with { P2P = new P2PSettings { MaxObservers = 1 } });
         await CommitOneAsync(net, 0, "first");
 
-        var first = net.AddObserver(0);
+        var first = net.AddPeersOnlyObserver(0);
         await net.StartNodeAsync(first);
         Assert.True(await WaitAsync(() => net.Node(0).Observers.Contains(net.KeyOf(first))), "the first observer has no session at node 0");
 
         // Node 0's one observer place is taken: a second observer that asks only node 0 is refused.
-        var refused = net.AddObserver(0);
+        var refused = net.AddPeersOnlyObserver(0);
         await net.StartNodeAsync(refused);
         var transport = net.Node(0).Metrics.Transport!;
         Assert.True(await WaitAsync(() => transport.ObserversRefused > 0), "node 0 refused no observer");
 
-        // A third follows the first observer only.
-        var second = net.AddObserver(first);
+        // A third follows the first observer only (it does not dial the validators).
+        var second = net.AddPeersOnlyObserver(first);
         await net.StartNodeAsync(second);
         var top = 0UL;
         for (var i = 0; i < 4; i++) (top, _) = await CommitOneAsync(net, i, $"more{i}");

@@ -1,5 +1,4 @@
 using Dkms.Client;
-using Dkms.Core.Primitives;
 using Dkms.Core.Transactions;
 using Dkms.Node.Testing;
 using Dkms.Node.Tests.Support;
@@ -34,7 +33,7 @@ public sealed class ValidatorMembershipTests
         // The fifth node starts from the genesis and an empty data directory, before the change that admits it.
         var fifth = net.AddNode();
         await net.StartNodeAsync(fifth);
-        var added = await ChangeValidatorsAsync(net, via: 0, signers: [0, 1, 2],
+        var added = await ValidatorSetChange.CommitAsync(net, via: 0, signers: [0, 1, 2],
             set => [.. set, new ValidatorEntry(net.KeyOf(fifth), net.P2PAddressOf(fifth), 1)]);
         var top = 0UL;
         while (top < added + Governance.ActivationDelay) top = await CommitOne(1);
@@ -55,7 +54,7 @@ public sealed class ValidatorMembershipTests
         Assert.True(await WaitAsync(() => net.Node(3).Peers.Count == 4), "node 3 did not reconnect to its peers");
         int[] remaining = [0, 1, 2, fifth];
         long Refusals() => remaining.Sum(i => net.Node(i).Metrics.Transport!.RefusedHandshakes);
-        var removed = await ChangeValidatorsAsync(net, via: 0, signers: remaining, set => [.. set.Where(v => v.NodeKey != net.KeyOf(3))]);
+        var removed = await ValidatorSetChange.CommitAsync(net, via: 0, signers: remaining, set => [.. set.Where(v => v.NodeKey != net.KeyOf(3))]);
         top = 0;
         while (top < removed + Governance.ActivationDelay) top = await CommitOne(fifth);
 
@@ -74,21 +73,6 @@ public sealed class ValidatorMembershipTests
         Assert.Single(remaining.Select(i => net.Node(i).Ledger.GetHeight(after)!.StateRoot).Distinct());
         Assert.True(net.Node(0).Application.TryGetCommitted(after, out _, out var last));
         Assert.DoesNotContain(last.Signatures, s => s.Validator == net.KeyOf(3));
-    }
-
-    /// <summary>Signs a SetValidators with the given nodes' keys over the set the node <paramref name="via"/> reports, submits
-    /// it there and returns the height it committed at.</summary>
-    private static async Task<ulong> ChangeValidatorsAsync(InProcessTestnet net, int via, int[] signers, Func<ValidatorEntry[], ValidatorEntry[]> change)
-    {
-        using var client = new DkmsRpcClient(net.RpcEndpoints[via]);
-        var current = await client.ValidatorsAsync();
-        var set = current.Validators.Select(v => new ValidatorEntry(PublicKey.ParseHex(v.NodeKey), v.Address, v.Power)).ToArray();
-        var sequence = net.Node(via).Ledger.CommittedSequence(Governance.Subject) + 1;
-        var tx = TransactionCodec.Sign(new TxBody(InProcessTestnet.ChainId, Governance.Subject, sequence, new SetValidatorsPayload(change(set))),
-            signers.Select(i => (net.SignerOf(i), (IdentityId?)null)));
-        var r = await client.SubmitAsync(tx, SubmitModes.Commit, 30_000);
-        Assert.Equal(TxStatuses.Committed, r.Status);
-        return r.Height!.Value;
     }
 
     private static async Task<bool> WaitAsync(Func<bool> condition)

@@ -41,6 +41,23 @@ public sealed class ValidatorPeersTests
         Assert.Equal(Keys(0, 1, 2, 4), Keys(ValidatorPeers.From(ledger)));
     }
 
+    [Fact]
+    public void An_observer_keeps_its_configured_peers_and_adds_the_committed_validators_at_the_address_it_was_given_for_one_it_lists()
+    {
+        using var store = new MemoryStore();
+        var ledger = DkmsLedger.Open(store, new LedgerOptions(Chain));
+        ledger.InitializeGenesis([.. Enumerable.Range(0, 4).Select(i => Entry(i, 7000 + i))]);
+        // Configured: validator 1 at another route, and node 4 (another observer, in no validator set).
+        Dkms.Network.PeerAddress[] configured = [new(Nodes[1].PublicKey, "10.0.0.1:7001"), new(Nodes[4].PublicKey, "127.0.0.1:7004")];
+
+        var peers = ObserverPeers.WithValidators(configured, ValidatorPeers.From(ledger));
+
+        Assert.Equal(Keys(0, 1, 2, 3, 4), Keys(peers));
+        Assert.Equal("10.0.0.1:7001", peers.Single(p => p.Key == Nodes[1].PublicKey).Address);
+        Assert.Equal("127.0.0.1:7002", peers.Single(p => p.Key == Nodes[2].PublicKey).Address);
+        Assert.Equal(peers.Select(p => p.Key).Order(), peers.Select(p => p.Key)); // one order, so an unchanged set is not re-applied
+    }
+
     private static void Commit(DkmsLedger ledger, ulong height, params Transaction[] txs)
     {
         var executed = ledger.Execute(height, 1_000 * height, txs);

@@ -110,4 +110,14 @@ public sealed class NodeSettingsCheckTests
         Assert.Equal(0.0, ValidatorNode.ConsensusOptionsFor(genesis, new NodeSettings { Consensus = new ConsensusOverrides { ProposeTransferPercent = 0 } }).ProposeTransferShare);
         Assert.Equal(0.25, ValidatorNode.ConsensusOptionsFor(genesis, new NodeSettings { Consensus = new ConsensusOverrides { ProposeTransferPercent = 25 } }).ProposeTransferShare);
     }
+
+    [Fact]
+    public void An_observer_without_peers_follows_the_validators_and_one_that_follows_only_its_peers_needs_one()
+    {
+        var observer = new NodeSettings { P2PListen = "127.0.0.1:0", Observer = new ObserverSettings { Enabled = true } };
+        NodeSettingsCheck.Validate(observer);
+
+        var e = Assert.Throws<NodeConfigurationException>(() => NodeSettingsCheck.Validate(observer with { Observer = observer.Observer with { FollowValidators = false } }));
+        Assert.Contains("Observer:Peers is empty", e.Message, StringComparison.Ordinal);
+    }
 }
