@@ -36,6 +36,7 @@ const string Usage = """
       --kind resolve|did      identity.resolve with proof, verified here (default), or GET /1.0/identifiers/{did}
       --concurrency N         requests in flight, spread over the nodes (32)
       --verify-every N        verify one resolve answer in N (1: all); the others are only checked to carry a proof
+      --batch N               resolves per HTTP request: a JSON-RPC batch of N calls (1: one call per request)
       --pids P,P,...          pids of the nodes read from (on this machine): their CPU over the measured window, and
                               µs of node CPU per answer — what one node core serves, apart from the readers' cores
       --duration S (20)   --warmup S (3)   --identities N (1000, incepted first)   --seed N   --out FILE   --label TEXT
@@ -207,6 +208,7 @@ static ReadOptions ParseReads(string[] a)
             case "--warmup": o = o with { Warmup = Num() }; break;
             case "--concurrency": o = o with { Concurrency = Int() }; break;
             case "--verify-every": o = o with { VerifyEvery = Int() }; break;
+            case "--batch": o = o with { Batch = Int() }; break;
             case "--pids": o = o with { Pids = [.. Next().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, CultureInfo.InvariantCulture))] }; break;
             case "--seed": o = o with { Seed = Int() }; break;
             case "--out": o = o with { Out = Next() }; break;
@@ -216,6 +218,7 @@ static ReadOptions ParseReads(string[] a)
     }
 
     if (o.VerifyEvery <= 0) throw new ArgumentException("--verify-every must be positive");
+    if (o.Batch is <= 0 or > 1000) throw new ArgumentException("--batch must be 1..1000 (the node takes batches of up to 1,000 calls)");
     if (o.Duration <= 0 || o.Concurrency <= 0 || o.Identities <= 0 || o.Warmup < 0) throw new ArgumentException("duration, concurrency and identities must be positive");
     return o with { Nodes = NodeList(nodes, testnet) };
 }

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Dkms.Client;
 using Dkms.Core.Genesis;
 using Dkms.Core.Primitives;
@@ -32,6 +34,10 @@ public sealed record ReadOptions
     /// answers verified still give the client's cost per answer.</summary>
     public int VerifyEvery { get; init; } = 1;
 
+    /// <summary>Resolves per HTTP request (<c>resolve</c> only): 1 sends one call per request; more sends a JSON-RPC batch
+    /// of that many calls, each answer matched to its call by id and checked like a single one.</summary>
+    public int Batch { get; init; } = 1;
+
     /// <summary>Pids of the nodes read from, when they run on this machine: their CPU over the measured window.</summary>
     public int[]? Pids { get; init; }
     public string? Out { get; init; }
@@ -54,6 +60,9 @@ public sealed record ReadResult
     /// <summary>Client-side verification (proof and certificate) per answer, microseconds of one thread.</summary>
     public double VerifyMicrosPerAnswer { get; init; }
 
+    /// <summary>Resolves per HTTP request (a JSON-RPC batch when more than 1).</summary>
+    public int Batch { get; init; } = 1;
+
     /// <summary>One answer in this many was verified; <see cref="Verified"/> how many were.</summary>
     public int VerifyEvery { get; init; } = 1;
     public long Verified { get; init; }
@@ -67,7 +76,7 @@ public sealed record ReadResult
     public double NodeMicrosPerAnswer { get; init; }
 
     public string Summary() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"{Label}: {Kind} {AnswersPerSecond:F0} answers/s over {Seconds:F0} s ({Answers} answers, {Failures} failed), p50 {Latency.P50} ms p99 {Latency.P99} ms, verify {VerifyMicrosPerAnswer:F0} µs/answer ({Verified} verified, 1 in {VerifyEvery}), client {ClientCores:F2} cores{(NodeCores > 0 ? $", node {NodeCores:F2} cores ({NodeMicrosPerAnswer:F0} µs/answer)" : "")}, {Concurrency} in flight to {Nodes.Length} node(s)");
+        $"{Label}: {Kind} {AnswersPerSecond:F0} answers/s over {Seconds:F0} s ({Answers} answers, {Failures} failed), p50 {Latency.P50} ms p99 {Latency.P99} ms, verify {VerifyMicrosPerAnswer:F0} µs/answer ({Verified} verified, 1 in {VerifyEvery}), client {ClientCores:F2} cores{(NodeCores > 0 ? $", node {NodeCores:F2} cores ({NodeMicrosPerAnswer:F0} µs/answer)" : "")}, {Concurrency} in flight{(Batch > 1 ? $" (batches of {Batch})" : "")} to {Nodes.Length} node(s)");
 }
 
 /// <summary>
@@ -152,6 +161,7 @@ public sealed class ReadBench(ReadOptions o)
                 Latency = Runner.Percentiles(latencies),
                 VerifyMicrosPerAnswer = verified == 0 ? 0 : Math.Round(verifyTicks * 1e6 / Stopwatch.Frequency / verified, 1),
                 VerifyEvery = o.VerifyEvery,
+                Batch = o.Batch,
                 Verified = verified,
                 ClientCores = Math.Round(cpu / o.Duration, 2),
                 NodeCores = Math.Round(nodeCpu / o.Duration, 2),
@@ -190,60 +200,107 @@ public sealed class ReadBench(ReadOptions o)
         var latencies = new List<double>();
         long verifyTicks = 0, verifiedCount = 0, failures = 0, sequence = 0;
         string? firstFailure = null;
+        var asked = new IdentityId[o.Kind == "did" ? 1 : o.Batch];
+        var outcomes = new (string? Failure, long VerifyTicks, bool Checked)[asked.Length];
         while (true)
         {
             var sent = Stopwatch.GetTimestamp();
             if (sent >= end) break;
-            var id = ids[random.Next(ids.Length)];
-            string? failure;
-            long verify = 0;
-            var check = sequence++ % o.VerifyEvery == 0;
+            for (var k = 0; k < asked.Length; k++) asked[k] = ids[random.Next(ids.Length)];
             try
             {
                 if (o.Kind == "did")
                 {
-                    using var response = await http.GetAsync($"1.0/identifiers/{id}", ct).ConfigureAwait(false);
+                    using var response = await http.GetAsync($"1.0/identifiers/{asked[0]}", ct).ConfigureAwait(false);
                     var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
                     using var doc = await JsonDocument.ParseAsync(body, cancellationToken: ct).ConfigureAwait(false);
-                    failure = response.IsSuccessStatusCode && doc.RootElement.TryGetProperty("didDocument", out _) ? null : $"HTTP {(int)response.StatusCode}";
+                    outcomes[0] = (response.IsSuccessStatusCode && doc.RootElement.TryGetProperty("didDocument", out _) ? null : $"HTTP {(int)response.StatusCode}", 0, false);
+                }
+                else if (asked.Length == 1)
+                {
+                    var answer = await client.ResolveAsync(asked[0], null, proof: true, ct).ConfigureAwait(false);
+                    outcomes[0] = Check(answer, asked[0], chain, sequence++ % o.VerifyEvery == 0);
                 }
                 else
                 {
-                    var answer = await client.ResolveAsync(id, null, proof: true, ct).ConfigureAwait(false);
-                    if (check)
+                    var answers = await ResolveBatchAsync(http, asked, ct).ConfigureAwait(false);
+                    for (var k = 0; k < asked.Length; k++)
                     {
-                        var v0 = Stopwatch.GetTimestamp();
-                        var verified = ProofVerifier.VerifyIdentity(answer, new IdentityQuery(id, null), chain, Freshness.Default);
-                        verify = Stopwatch.GetTimestamp() - v0;
-                        failure = verified.IsValid && verified.Value is not null ? null : $"{verified.Failure}: {verified.Error}";
-                    }
-                    else
-                    {
-                        // Not verified, but it must still be an answer with a proof for the identity asked.
-                        failure = answer.Proof is not null && answer.Identity?.Id == id.ToString() ? null : "an answer without a proof or for another identity";
+                        outcomes[k] = answers[k] is { } answer
+                            ? Check(answer, asked[k], chain, sequence++ % o.VerifyEvery == 0)
+                            : ("a batch without an answer to one of its calls", 0, false);
                     }
                 }
             }
             catch (Exception e) when (e is HttpRequestException or RpcException or JsonException or TaskCanceledException && !ct.IsCancellationRequested)
             {
-                failure = e.Message;
+                Array.Fill(outcomes, (e.Message, 0, false));
             }
 
             if (sent < measureFrom) continue;
-            if (failure is null)
+            var latency = (Stopwatch.GetTimestamp() - sent) * 1000.0 / Stopwatch.Frequency;
+            foreach (var (failure, verify, check) in outcomes)
             {
-                latencies.Add((Stopwatch.GetTimestamp() - sent) * 1000.0 / Stopwatch.Frequency);
-                verifyTicks += verify;
-                if (check && o.Kind != "did") verifiedCount++;
-            }
-            else
-            {
-                failures++;
-                firstFailure ??= failure;
+                if (failure is null)
+                {
+                    latencies.Add(latency);
+                    verifyTicks += verify;
+                    if (check) verifiedCount++;
+                }
+                else
+                {
+                    failures++;
+                    firstFailure ??= failure;
+                }
             }
         }
 
         return new WorkerResult(latencies, verifyTicks, verifiedCount, failures, firstFailure);
+    }
+
+    /// <summary>A resolve answer as a client takes it: verified (proof, certificate against the set in force, bound to the
+    /// identity asked) when <paramref name="check"/>, otherwise at least an answer with a proof for the identity asked.</summary>
+    private static (string? Failure, long VerifyTicks, bool Checked) Check(ResolveResult answer, IdentityId id, TrustedChain chain, bool check)
+    {
+        if (!check)
+        {
+            return (answer.Proof is not null && answer.Identity?.Id == id.ToString() ? null : "an answer without a proof or for another identity", 0, false);
+        }
+
+        var v0 = Stopwatch.GetTimestamp();
+        var verified = ProofVerifier.VerifyIdentity(answer, new IdentityQuery(id, null), chain, Freshness.Default);
+        var ticks = Stopwatch.GetTimestamp() - v0;
+        return (verified.IsValid && verified.Value is not null ? null : $"{verified.Failure}: {verified.Error}", ticks, true);
+    }
+
+    /// <summary>One JSON-RPC batch of <c>identity.resolve</c> calls with proofs; answers matched to calls by id (a batch's
+    /// answers may come in any order), null where a call got none or an error.</summary>
+    private static async Task<ResolveResult?[]> ResolveBatchAsync(HttpClient http, IdentityId[] asked, CancellationToken ct)
+    {
+        var request = new JsonArray();
+        for (var k = 0; k < asked.Length; k++)
+        {
+            request.Add(new JsonObject
+            {
+                ["jsonrpc"] = "2.0",
+                ["id"] = k,
+                ["method"] = RpcMethods.Resolve,
+                ["params"] = JsonSerializer.SerializeToNode(new ResolveParams(asked[k].ToString(), null, true), RpcJson.Options),
+            });
+        }
+
+        using var response = await http.PostAsJsonAsync("", request, RpcJson.Options, ct).ConfigureAwait(false);
+        var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+        using var doc = await JsonDocument.ParseAsync(body, cancellationToken: ct).ConfigureAwait(false);
+        var answers = new ResolveResult?[asked.Length];
+        if (doc.RootElement.ValueKind != JsonValueKind.Array) throw new JsonException($"HTTP {(int)response.StatusCode}: the answer to a batch is not an array");
+        foreach (var element in doc.RootElement.EnumerateArray())
+        {
+            if (!element.TryGetProperty("id", out var id) || !id.TryGetInt32(out var k) || k < 0 || k >= asked.Length || answers[k] is not null) continue;
+            if (element.TryGetProperty("result", out var result)) answers[k] = result.Deserialize<ResolveResult>(RpcJson.Options);
+        }
+
+        return answers;
     }
 
     private static void Log(string message) => Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {message}");

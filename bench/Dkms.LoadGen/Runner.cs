@@ -101,7 +101,7 @@ public sealed class Runner(Options o)
         double?[]? cpuA = null, cpuB = null;
         double selfA = 0, selfB = 0, sampledUntil = o.Duration;
         (double Busy, double Total) machA = default, machB = default;
-        // The window ends at the duration, or earlier when --max-txs ran out (then at the end of submission).
+        // The window ends at the duration, or earlier once --max-txs ran out and every accepted transaction committed.
         using var submitting = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var cpuTask = Task.Run(async () =>
         {
@@ -132,6 +132,14 @@ public sealed class Runner(Options o)
         }
 
         await all.ConfigureAwait(false);
+        // Submission ended (at the duration, or earlier when --max-txs ran out). The window still runs to the duration
+        // while accepted transactions wait to commit (a max-rate run measures how fast they drain), and ends as soon as
+        // all of them committed: after that nothing is left to measure.
+        while (Now(t0) < o.Duration && tracker.CommittedRun < state.Accepted)
+        {
+            await Task.Delay(100, ct).ConfigureAwait(false);
+        }
+
         await submitting.CancelAsync().ConfigureAwait(false);
         await cpuTask.ConfigureAwait(false);
         var submitEnd = Now(t0);
@@ -186,7 +194,7 @@ public sealed class Runner(Options o)
         var consistency = await CheckConsistencyAsync(pool, ct).ConfigureAwait(false);
         foreach (var rpc in rpcs) rpc.Dispose();
 
-        // Figures over the measurement window [warmup, duration] (or up to the end of submission, when shorter).
+        // Figures over the measurement window [warmup, duration] (or up to the last commit of a --max-txs run that drained sooner).
         var windowStart = t0 + (long)(warmup * Stopwatch.Frequency);
         var windowEnd = t0 + (long)(sampledUntil * Stopwatch.Frequency);
         var submitted = run.Where(e => e.FirstSubmit != 0).ToList();

@@ -58,4 +58,34 @@ public sealed class ReadBenchTests
         Assert.InRange(result.Verified, 1, result.Answers / 5 + options.Concurrency);
         Assert.True(result.VerifyMicrosPerAnswer > 0);
     }
+
+    /// <summary>Batched resolves: each call of a JSON-RPC batch is answered, matched by id and verified like a single one;
+    /// the node's CPU is reported when its pid is given (here the test's own process, where the node runs).</summary>
+    [Fact]
+    public async Task Batched_resolves_are_each_answered_and_verified_and_the_node_cpu_is_counted_per_answer()
+    {
+        await using var net = await InProcessTestnet.StartAsync(1);
+        var options = new ReadOptions
+        {
+            Nodes = net.RpcEndpoints,
+            Genesis = net.GenesisPath,
+            Kind = "resolve",
+            Identities = 20,
+            Duration = 1,
+            Warmup = 0.2,
+            Concurrency = 2,
+            Seed = 5,
+            Batch = 8,
+            Pids = [Environment.ProcessId],
+        };
+
+        var result = await new ReadBench(options).RunAsync(CancellationToken.None);
+
+        Assert.Equal(0, result.Failures);
+        Assert.Equal(8, result.Batch);
+        Assert.True(result.Answers >= 16, result.Summary());
+        Assert.Equal(0, result.Answers % 8); // whole batches: every call of each was answered
+        Assert.Equal(result.Answers, result.Verified);
+        Assert.True(result.NodeCores > 0 && result.NodeMicrosPerAnswer > 0, result.Summary());
+    }
 }
