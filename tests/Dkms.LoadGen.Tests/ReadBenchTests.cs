@@ -5,23 +5,26 @@ namespace Dkms.LoadGen.Tests;
 /// <summary>The read benchmark against an in-process chain: every answer counted is one that verified.</summary>
 public sealed class ReadBenchTests
 {
+    /// <summary>Short reads of 20 identities of its own against the testnet's nodes.</summary>
+    private static ReadOptions Reads(InProcessTestnet net, string kind, int concurrency, int seed) => new()
+    {
+        Nodes = net.RpcEndpoints,
+        Genesis = net.GenesisPath,
+        Kind = kind,
+        Identities = 20,
+        Duration = 1,
+        Warmup = 0.2,
+        Concurrency = concurrency,
+        Seed = seed,
+    };
+
     [Theory]
     [InlineData("resolve")]
     [InlineData("did")]
     public async Task Reads_of_its_own_committed_identities_all_answer_and_resolves_verify_against_the_genesis(string kind)
     {
         await using var net = await InProcessTestnet.StartAsync(1);
-        var options = new ReadOptions
-        {
-            Nodes = net.RpcEndpoints,
-            Genesis = net.GenesisPath,
-            Kind = kind,
-            Identities = 20,
-            Duration = 1,
-            Warmup = 0.2,
-            Concurrency = 4,
-            Seed = 3,
-        };
+        var options = Reads(net, kind, concurrency: 4, seed: 3);
 
         var result = await new ReadBench(options).RunAsync(CancellationToken.None);
 
@@ -37,18 +40,7 @@ public sealed class ReadBenchTests
     public async Task Sampled_verification_verifies_one_answer_in_n_and_still_counts_only_answers_with_a_proof()
     {
         await using var net = await InProcessTestnet.StartAsync(1);
-        var options = new ReadOptions
-        {
-            Nodes = net.RpcEndpoints,
-            Genesis = net.GenesisPath,
-            Kind = "resolve",
-            Identities = 20,
-            Duration = 1,
-            Warmup = 0.2,
-            Concurrency = 2,
-            Seed = 4,
-            VerifyEvery = 5,
-        };
+        var options = Reads(net, "resolve", concurrency: 2, seed: 4) with { VerifyEvery = 5 };
 
         var result = await new ReadBench(options).RunAsync(CancellationToken.None);
 
@@ -65,19 +57,7 @@ public sealed class ReadBenchTests
     public async Task Batched_resolves_are_each_answered_and_verified_and_the_node_cpu_is_counted_per_answer()
     {
         await using var net = await InProcessTestnet.StartAsync(1);
-        var options = new ReadOptions
-        {
-            Nodes = net.RpcEndpoints,
-            Genesis = net.GenesisPath,
-            Kind = "resolve",
-            Identities = 20,
-            Duration = 1,
-            Warmup = 0.2,
-            Concurrency = 2,
-            Seed = 5,
-            Batch = 8,
-            Pids = [Environment.ProcessId],
-        };
+        var options = Reads(net, "resolve", concurrency: 2, seed: 5) with { Batch = 8, Pids = [Environment.ProcessId] };
 
         var result = await new ReadBench(options).RunAsync(CancellationToken.None);
 

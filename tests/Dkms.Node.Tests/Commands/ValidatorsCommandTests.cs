@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Dkms.Core.Transactions;
 using Dkms.Node.Commands;
 using Dkms.Node.Testing;
+using Dkms.Node.Tests.Support;
 
 namespace Dkms.Node.Tests.Commands;
 
@@ -42,11 +43,11 @@ public sealed class ValidatorsCommandTests
         (code, output, error) = await RunAsync("submit", file, "--rpc", net.RpcEndpoints[3].ToString());
         Assert.True(code == 0, error);
         Assert.Contains("Left out 1 signature", output);
-        Assert.True(await WaitAsync(() => net.Node(0).Ledger.CommittedSequence(Governance.Subject) == 1), "node 0 did not commit the change");
+        Assert.True(await Eventually.TrueAsync(() => net.Node(0).Ledger.CommittedSequence(Governance.Subject) == 1, TimeSpan.FromSeconds(30)), "node 0 did not commit the change");
         var height = net.Node(0).Ledger.Height;
         Assert.Contains(net.Node(0).Ledger.ValidatorSetAt(height + Governance.ActivationDelay)!, v => v.NodeKey == net.KeyOf(fifth) && v.Address == net.P2PAddressOf(fifth));
         // As soon as the change commits, the peer set names the validator to come.
-        Assert.True(await WaitAsync(() => net.Node(0).PeerSet.Any(p => p.Key == net.KeyOf(fifth) && p.Address == net.P2PAddressOf(fifth))), "the peer set does not name the fifth");
+        Assert.True(await Eventually.TrueAsync(() => net.Node(0).PeerSet.Any(p => p.Key == net.KeyOf(fifth) && p.Address == net.P2PAddressOf(fifth)), TimeSpan.FromSeconds(30)), "the peer set does not name the fifth");
 
         // The same proposal again is stale: the chain expects the next change.
         (code, _, error) = await RunAsync("submit", file, "--rpc", rpc);
@@ -54,7 +55,7 @@ public sealed class ValidatorsCommandTests
         Assert.Contains("expects #2", error);
 
         // A node restarted later takes its peer set from its ledger, not from the genesis.
-        Assert.True(await WaitAsync(() => net.Node(1).Ledger.CommittedSequence(Governance.Subject) == 1));
+        Assert.True(await Eventually.TrueAsync(() => net.Node(1).Ledger.CommittedSequence(Governance.Subject) == 1, TimeSpan.FromSeconds(30)));
         await net.StopNodeAsync(1);
         await net.StartNodeAsync(1);
         Assert.Contains(net.Node(1).PeerSet, p => p.Key == net.KeyOf(fifth));
@@ -148,18 +149,6 @@ public sealed class ValidatorsCommandTests
         }
 
         Assert.Contains("validators", Usage.For(""));
-    }
-
-    private static async Task<bool> WaitAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) return false;
-            await Task.Delay(20);
-        }
-
-        return true;
     }
 
     private static void AssertRefused(InProcessTestnet net, string content)

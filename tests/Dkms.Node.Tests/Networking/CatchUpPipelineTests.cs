@@ -31,18 +31,6 @@ public sealed class CatchUpPipelineTests
         return top;
     }
 
-    private static async Task<bool> WaitAsync(Func<bool> condition)
-    {
-        var until = DateTime.UtcNow + Deadline;
-        while (DateTime.UtcNow < until)
-        {
-            if (condition()) return true;
-            await Task.Delay(20);
-        }
-
-        return condition();
-    }
-
     private static void SameChain(InProcessTestnet net, int node, ulong top)
     {
         Assert.Equal(net.Node(0).Ledger.GetHeight(top)!.StateRoot, net.Node(node).Ledger.GetHeight(top)!.StateRoot);
@@ -62,7 +50,7 @@ public sealed class CatchUpPipelineTests
 
         var observer = net.AddObserver(0, 1);
         await net.StartNodeAsync(observer);
-        Assert.True(await WaitAsync(() => net.Node(observer).Ledger.Height >= top), $"the observer stayed at height {net.Node(observer).Ledger.Height}, the chain is at {top}");
+        Assert.True(await Eventually.TrueAsync(() => net.Node(observer).Ledger.Height >= top, Deadline), $"the observer stayed at height {net.Node(observer).Ledger.Height}, the chain is at {top}");
 
         SameChain(net, observer, top);
         var ahead = net.Node(observer).ConsensusEngine.Machine.BlocksFetchedAhead;
@@ -88,7 +76,7 @@ public sealed class CatchUpPipelineTests
         var top = await BuildChainAsync(net, 0, 1, 2);
 
         await net.StartNodeAsync(3);
-        Assert.True(await WaitAsync(() => net.Node(3).Ledger.Height >= top), $"node 3 stayed at height {net.Node(3).Ledger.Height}, the chain is at {top}");
+        Assert.True(await Eventually.TrueAsync(() => net.Node(3).Ledger.Height >= top, Deadline), $"node 3 stayed at height {net.Node(3).Ledger.Height}, the chain is at {top}");
         SameChain(net, 3, top);
         Assert.True(net.Node(3).ConsensusEngine.Machine.BlocksFetchedAhead > 0, "no block was fetched ahead");
 

@@ -1,8 +1,6 @@
-using Dkms.Client;
 using Dkms.Core.Transactions;
 using Dkms.Node.Testing;
 using Dkms.Node.Tests.Support;
-using Dkms.Rpc;
 
 namespace Dkms.Node.Tests.Networking;
 
@@ -13,23 +11,13 @@ namespace Dkms.Node.Tests.Networking;
 /// </summary>
 public sealed class ObserverFollowsValidatorSetTests
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
-
     [Fact]
     public async Task An_observer_given_one_validator_dials_an_added_one_and_keeps_following_when_its_own_is_removed_and_stopped()
     {
         await using var net = await InProcessTestnet.StartAsync(4, transport: TestnetTransport.LiteNetLib);
-        var builder = new TransactionBuilder(InProcessTestnet.ChainId);
-        var people = 0;
-        async Task<ulong> CommitOne(int via)
-        {
-            using var client = new DkmsRpcClient(net.RpcEndpoints[via]);
-            var r = await client.SubmitAsync(new TestIdentity($"follow{people++}", builder).Incept(), SubmitModes.Commit, 30_000);
-            Assert.Equal(TxStatuses.Committed, r.Status);
-            return r.Height!.Value;
-        }
+        var chain = new Inceptions(net, "follow");
 
-        await CommitOne(1);
+        await chain.CommitOneAsync(1);
         var observer = net.AddObserver(0);
         await net.StartNodeAsync(observer);
         var key = net.KeyOf(observer);
@@ -40,32 +28,20 @@ public sealed class ObserverFollowsValidatorSetTests
         var added = await ValidatorSetChange.CommitAsync(net, via: 1, signers: [0, 1, 2],
             set => [.. set, new ValidatorEntry(net.KeyOf(fifth), net.P2PAddressOf(fifth), 1)]);
         var top = 0UL;
-        while (top < added + Governance.ActivationDelay) top = await CommitOne(1);
-        Assert.True(await WaitAsync(() => net.Node(observer).Ledger.Height >= top), $"the observer stayed at height {net.Node(observer).Ledger.Height}, the chain is at {top}");
+        while (top < added + Governance.ActivationDelay) top = await chain.CommitOneAsync(1);
+        Assert.True(await Eventually.TrueAsync(() => net.Node(observer).Ledger.Height >= top), $"the observer stayed at height {net.Node(observer).Ledger.Height}, the chain is at {top}");
         Assert.Contains(net.Node(observer).PeerSet, p => p.Key == net.KeyOf(fifth) && p.Address == net.P2PAddressOf(fifth));
-        Assert.True(await WaitAsync(() => net.Node(fifth).Observers.Contains(key)), "the added validator holds no observer session of it");
+        Assert.True(await Eventually.TrueAsync(() => net.Node(fifth).Observers.Contains(key)), "the added validator holds no observer session of it");
 
         // The validator it was given leaves the set and stops: its blocks come from the others.
         var removed = await ValidatorSetChange.CommitAsync(net, via: 1, signers: [1, 2, 3, fifth], set => [.. set.Where(v => v.NodeKey != net.KeyOf(0))]);
         top = 0;
-        while (top < removed + Governance.ActivationDelay) top = await CommitOne(2);
+        while (top < removed + Governance.ActivationDelay) top = await chain.CommitOneAsync(2);
         await net.StopNodeAsync(0);
-        for (var i = 0; i < 3; i++) top = await CommitOne(fifth);
+        for (var i = 0; i < 3; i++) top = await chain.CommitOneAsync(fifth);
 
-        Assert.True(await WaitAsync(() => net.Node(observer).Ledger.Height >= top), $"the observer stayed at height {net.Node(observer).Ledger.Height}, the chain is at {top}");
+        Assert.True(await Eventually.TrueAsync(() => net.Node(observer).Ledger.Height >= top), $"the observer stayed at height {net.Node(observer).Ledger.Height}, the chain is at {top}");
         Assert.Equal(net.Node(fifth).Ledger.GetHeight(top)!.StateRoot, net.Node(observer).Ledger.GetHeight(top)!.StateRoot);
         Assert.False(net.Node(observer).IsValidator);
-    }
-
-    private static async Task<bool> WaitAsync(Func<bool> condition)
-    {
-        var until = DateTime.UtcNow + Deadline;
-        while (DateTime.UtcNow < until)
-        {
-            if (condition()) return true;
-            await Task.Delay(20);
-        }
-
-        return condition();
     }
 }

@@ -14,8 +14,6 @@ namespace Dkms.Node.Tests.Networking;
 /// </summary>
 public sealed class ObserverNodeTests
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
-
     private static async Task<(ulong Height, TestIdentity Who)> CommitOneAsync(InProcessTestnet net, int via, string name)
     {
         using var client = new DkmsRpcClient(net.RpcEndpoints[via]);
@@ -23,18 +21,6 @@ public sealed class ObserverNodeTests
         var r = await client.SubmitAsync(who.Incept(), SubmitModes.Commit, 30_000);
         Assert.Equal(TxStatuses.Committed, r.Status);
         return (r.Height!.Value, who);
-    }
-
-    private static async Task<bool> WaitAsync(Func<bool> condition)
-    {
-        var until = DateTime.UtcNow + Deadline;
-        while (DateTime.UtcNow < until)
-        {
-            if (condition()) return true;
-            await Task.Delay(20);
-        }
-
-        return condition();
     }
 
     [Fact]
@@ -47,12 +33,12 @@ public sealed class ObserverNodeTests
 
         var observer = net.AddObserver(0, 1);
         await net.StartNodeAsync(observer);
-        Assert.True(await WaitAsync(() => net.Node(observer).Ledger.Height >= top), $"the observer stayed at height {net.Node(observer).Ledger.Height}, the chain is at {top}");
+        Assert.True(await Eventually.TrueAsync(() => net.Node(observer).Ledger.Height >= top), $"the observer stayed at height {net.Node(observer).Ledger.Height}, the chain is at {top}");
         Assert.Equal(net.Node(0).Ledger.GetHeight(top)!.StateRoot, net.Node(observer).Ledger.GetHeight(top)!.StateRoot);
 
         // It follows new blocks as they are committed.
         var (next, bob) = await CommitOneAsync(net, 2, "late");
-        Assert.True(await WaitAsync(() => net.Node(observer).Ledger.Height >= next), "the observer did not follow the next block");
+        Assert.True(await Eventually.TrueAsync(() => net.Node(observer).Ledger.Height >= next), "the observer did not follow the next block");
         Assert.Equal(net.Node(3).Ledger.GetHeight(next)!.StateRoot, net.Node(observer).Ledger.GetHeight(next)!.StateRoot);
 
         // node.status says which role each node has.
@@ -96,7 +82,7 @@ public sealed class ObserverNodeTests
         Assert.All(Enumerable.Range(0, 4), i => Assert.Equal(0, net.Node(i).ConsensusEngine.Intake[key, DropReason.NotValidator]));
         Assert.False(net.Node(observer).IsValidator);
         // Its session with node 0 may still be opening (it caught up through node 1): wait for it, then check its kind.
-        Assert.True(await WaitAsync(() => net.Node(0).Observers.Contains(key)), "node 0 holds no observer session of it");
+        Assert.True(await Eventually.TrueAsync(() => net.Node(0).Observers.Contains(key)), "node 0 holds no observer session of it");
         Assert.DoesNotContain(key, net.Node(0).Peers);
     }
 
@@ -109,13 +95,13 @@ public sealed class ObserverNodeTests
 
         var first = net.AddPeersOnlyObserver(0);
         await net.StartNodeAsync(first);
-        Assert.True(await WaitAsync(() => net.Node(0).Observers.Contains(net.KeyOf(first))), "the first observer has no session at node 0");
+        Assert.True(await Eventually.TrueAsync(() => net.Node(0).Observers.Contains(net.KeyOf(first))), "the first observer has no session at node 0");
 
         // Node 0's one observer place is taken: a second observer that asks only node 0 is refused.
         var refused = net.AddPeersOnlyObserver(0);
         await net.StartNodeAsync(refused);
         var transport = net.Node(0).Metrics.Transport!;
-        Assert.True(await WaitAsync(() => transport.ObserversRefused > 0), "node 0 refused no observer");
+        Assert.True(await Eventually.TrueAsync(() => transport.ObserversRefused > 0), "node 0 refused no observer");
 
         // A third follows the first observer only (it does not dial the validators).
         var second = net.AddPeersOnlyObserver(first);
@@ -123,7 +109,7 @@ public sealed class ObserverNodeTests
         var top = 0UL;
         for (var i = 0; i < 4; i++) (top, _) = await CommitOneAsync(net, i, $"more{i}");
 
-        Assert.True(await WaitAsync(() => net.Node(second).Ledger.Height >= top), $"the observer of the observer stayed at {net.Node(second).Ledger.Height}, the chain is at {top}");
+        Assert.True(await Eventually.TrueAsync(() => net.Node(second).Ledger.Height >= top), $"the observer of the observer stayed at {net.Node(second).Ledger.Height}, the chain is at {top}");
         Assert.Equal(net.Node(0).Ledger.GetHeight(top)!.StateRoot, net.Node(second).Ledger.GetHeight(top)!.StateRoot);
         Assert.Contains(net.KeyOf(second), net.Node(first).Observers);
         Assert.All(Enumerable.Range(0, 4), i => Assert.DoesNotContain(net.KeyOf(second), net.Node(i).Observers));
