@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Issue 20 §1 against processes started by `OBSERVERS=2 ./run-testnet.sh` (opt-in; not part of ./test.sh): four
-# validators and two observers (observer 0 follows validators 0 and 1, observer 1 follows observer 0) on ports chosen
+# validators and two observers (observer 0 follows validators 0 and 1 and the committed set, observer 1 only observer 0) on ports chosen
 # now, in a folder of their own (TESTNET_DIR), so a testnet of this checkout is never touched. Checks, one line each:
 # both observers reach the validators' height with the same blocks; node.status and `./run-testnet.sh status` say
 # which node is an observer; `dkms resolve --verify` against each observer verifies the proof against the genesis;
@@ -107,6 +107,13 @@ for j in 0 1; do
     bad "observer $j stayed at height $(height "$(observer "$j")"), validators at $target"
   fi
 done
+
+# 3b. Whom each observer dials: observer 0 its two configured validators and the other two of the committed set
+# (Observer:FollowValidators), observer 1 (--peers-only) observer 0 alone.
+peers_of() { call "$1" node.status | py 'len(r["peers"])'; }
+if wait_until 30 test "$(peers_of "$(observer 0)")" = 4; then ok "observer 0 holds sessions with all 4 validators (2 configured, 2 from the validator set)"
+else bad "observer 0 has $(peers_of "$(observer 0)") peers, expected the 4 validators"; fi
+[ "$(peers_of "$(observer 1)")" = 1 ] && ok "observer 1 (--peers-only) holds one session: observer 0" || bad "observer 1 has $(peers_of "$(observer 1)") peers, expected 1"
 
 # 4. The role each node reports.
 roles="$(role "$(validator 0)") $(role "$(validator 3)") $(role "$(observer 0)") $(role "$(observer 1)")"
