@@ -37,6 +37,9 @@ public sealed class NodeMetrics : Mempool.Admission.IAdmissionMetrics
         SignatureChecks = f.CreateCounter("dkms_signature_checks_total",
             "Transactions whose signatures this node verified (once per transaction unless the signature cache evicted it).");
         Peers = f.CreateGauge("dkms_peers", "Connected, authenticated validator peers.");
+        Observers = f.CreateGauge("dkms_observers", "Observer sessions at this node (at most P2P:MaxObservers).");
+        ObserversRefused = f.CreateCounter("dkms_p2p_observers_refused_total",
+            "Observer sessions refused because every observer place (P2P:MaxObservers) was taken.");
         TransactionsCommitted = f.CreateCounter("dkms_transactions_committed_total", "Transactions in committed blocks.");
         TransactionsRejected = f.CreateCounter("dkms_transactions_rejected_total", "Transactions refused on admission through this node's RPC.");
         BlocksCommitted = f.CreateCounter("dkms_blocks_committed_total", "Blocks committed.");
@@ -92,6 +95,8 @@ public sealed class NodeMetrics : Mempool.Admission.IAdmissionMetrics
     public Counter PendingJournalDamaged { get; }
     public Counter SignatureChecks { get; }
     public Gauge Peers { get; }
+    public Gauge Observers { get; }
+    public Counter ObserversRefused { get; }
     public Counter TransactionsCommitted { get; }
     public Counter TransactionsRejected { get; }
     public Counter BlocksCommitted { get; }
@@ -137,6 +142,7 @@ public sealed class NodeMetrics : Mempool.Admission.IAdmissionMetrics
         PendingJournal.Set(s.Pool.PendingJournal);
         SignatureChecks.IncTo(s.Pool.SignatureChecks);
         Peers.Set(s.Peers.Count);
+        Observers.Set(s.Observers?.Count ?? 0);
         ConsensusBuffered.Set(s.Consensus.BufferedMessages);
         CatchUpHeldBlocks.Set(s.Consensus.HeldBlocks);
         CatchUpHeldBytes.Set(s.Consensus.HeldBlockBytes);
@@ -149,6 +155,7 @@ public sealed class NodeMetrics : Mempool.Admission.IAdmissionMetrics
         if (Transport is { } t)
         {
             P2PRefused.IncTo(t.RefusedHandshakes + t.HandshakeTimeouts);
+            ObserversRefused.IncTo(t.ObserversRefused);
             // LiteNetLib's counts are the process's: one node per process outside tests.
             P2PMalformedPackets.IncTo(Dkms.Network.LiteNetLibLog.BadPackets + t.MalformedDropped + t.PreAuthOversizedDropped);
             P2PTransportErrors.WithLabels("socket").IncTo(t.SocketErrors + Dkms.Network.LiteNetLibLog.SocketErrors);

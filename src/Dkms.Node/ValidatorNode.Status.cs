@@ -23,7 +23,8 @@ public sealed partial class ValidatorNode : INodeStatus
         new ConsensusHealth(_engine.ContainedFaults, _engine.LastContainedFault, _engine.Intake.Total()),
         new PoolStatus(Pool.Count, Pool.Bytes, Pool.OrphanCount, AdmissionQueueLength, Journal.Count, Ledger.Signatures.Verifications),
         _link.ConnectedPeers,
-        IsObserver ? NodeRole.Observer : NodeRole.Validator);
+        IsObserver ? NodeRole.Observer : NodeRole.Validator,
+        _link.ConnectedObservers);
 
     /// <summary>At start (before the loop runs) from the ledger; after each commit from the block, on the loop thread.</summary>
     private LedgerStatus PublishLedgerStatus(Block? committed = null)

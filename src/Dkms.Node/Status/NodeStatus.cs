@@ -22,7 +22,8 @@ public sealed record NodeStatusSnapshot(
     ConsensusHealth ConsensusHealth,
     PoolStatus Pool,
     IReadOnlyList<PublicKey> Peers,
-    NodeRole Role = NodeRole.Validator);
+    NodeRole Role = NodeRole.Validator,
+    IReadOnlyList<PublicKey>? Observers = null);
 
 /// <summary>How the node was started: a validator takes part in consensus when its key is in the set (which
 /// <see cref="LedgerStatus.IsValidator"/> tells); an observer (docs/node.md, "Observers") only follows and serves reads.</summary>

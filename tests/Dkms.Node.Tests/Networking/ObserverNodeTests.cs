@@ -116,5 +116,12 @@ public sealed class ObserverNodeTests
 
         Assert.Equal([net.KeyOf(first)], net.Node(0).Observers);
         Assert.Equal(0UL, net.Node(refused).Ledger.Height);
+
+        // An operator sees both in node 0's metrics: its one observer session, and the refusals.
+        using var http = new HttpClient();
+        var metrics = (await http.GetStringAsync(new Uri(net.RpcEndpoints[0], "metrics"))).Split('\n');
+        Assert.Contains("dkms_observers 1", metrics);
+        var refusals = metrics.Single(l => l.StartsWith("dkms_p2p_observers_refused_total ", StringComparison.Ordinal));
+        Assert.True(double.Parse(refusals.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture) > 0, refusals);
     }
 }
